@@ -1,0 +1,79 @@
+"""A token file readable only by its owner, written atomically.
+
+``oauth login`` writes it; the CLI and scripts read it and rewrite it when a refresh rotates the
+refresh token.
+
+Example:
+    >>> import tempfile, os, stat
+    >>> path = os.path.join(tempfile.mkdtemp(), "token.json")
+    >>> store = TokenFile(path)
+    >>> store.save({"access_token": "a", "refresh_token": "r"})
+    >>> oct(stat.S_IMODE(os.stat(path).st_mode)), store.load()["refresh_token"]
+    ('0o600', 'r')
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from connector.errors import ConnectionConfigError
+
+
+def default_token_path() -> Path:
+    """``$KLAVIYO_TOKEN_FILE``, else ``$XDG_CONFIG_HOME/klaviyo-connector/token.json`` (``~/.config``)."""
+    explicit = os.environ.get("KLAVIYO_TOKEN_FILE")
+    if explicit:
+        return Path(explicit).expanduser()
+    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "klaviyo-connector" / "token.json"
+
+
+class TokenFile:
+    """Load and save an OAuth token as JSON with mode 0600.
+
+    Example:
+        >>> TokenFile("/nonexistent/token.json").load() is None
+        True
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = Path(path) if path is not None else default_token_path()
+
+    def __repr__(self) -> str:
+        return f"TokenFile({str(self.path)!r})"
+
+    def load(self) -> dict[str, Any] | None:
+        """The stored token, or None when there is no file."""
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise ConnectionConfigError(f"cannot read token file {self.path}: {exc.strerror}") from None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            raise ConnectionConfigError(
+                f"token file {self.path} is not valid JSON; run `klaviyo-connector oauth login` again"
+            ) from None
+        if not isinstance(data, dict):
+            raise ConnectionConfigError(f"token file {self.path} does not hold a token object")
+        return data
+
+    def save(self, token: dict[str, Any]) -> None:
+        """Write the token so that only the current user can read it, replacing the file atomically."""
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(prefix=".token-", dir=self.path.parent)
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(token, handle, indent=2, sort_keys=True)
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        os.chmod(self.path, 0o600)

@@ -1,0 +1,53 @@
+"""Klaviyo connector SDK: workflow actions, a typed Python client, and raw API calls with retry.
+
+Everything is imported lazily so ``import connector`` stays fast (a low-code step is one process).
+
+Example:
+    >>> import connector
+    >>> connector.__version__
+    '0.1.0'
+    >>> # k = connector.Klaviyo(api_key="pk_..."); k.lists.create(name="VIP")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from connector.version import API_REVISION, __version__
+
+_EXPORTS = {
+    "Klaviyo": "actions._facade",
+    "KlaviyoClient": "connector.client",
+    "RetryPolicy": "connector.retry",
+    "KlaviyoError": "connector.errors",
+    "InputError": "connector.errors",
+    "ConnectionConfigError": "connector.errors",
+    "ReauthorizationRequired": "connector.errors",
+    "ApiError": "connector.errors",
+    "BadRequestError": "connector.errors",
+    "AuthenticationError": "connector.errors",
+    "PermissionDeniedError": "connector.errors",
+    "NotFoundError": "connector.errors",
+    "ConflictError": "connector.errors",
+    "RateLimitError": "connector.errors",
+    "ServerError": "connector.errors",
+    "TransportError": "connector.errors",
+    "ApiKeyConnection": "connections.api_key",
+    "OAuth2Connection": "connections.oauth2",
+}
+
+__all__ = ["API_REVISION", "__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'connector' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

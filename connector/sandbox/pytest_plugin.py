@@ -1,0 +1,56 @@
+"""pytest fixtures: ``sandbox`` (a started :class:`Sandbox` per test) and ``sandbox_factory``.
+
+Enable with ``pytest_plugins = ["connector.sandbox.pytest_plugin"]`` in a conftest.
+
+Example::
+
+    def test_lists(sandbox):
+        r = requests.get(sandbox.url + "/api/lists", headers=sandbox.headers())
+        assert r.status_code == 200
+
+    def test_throttled(sandbox_factory):
+        sb = sandbox_factory(rate_limits="scale=1000")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from .sandbox import Sandbox
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    """A started sandbox with default options, stopped after the test.
+
+    Example::
+
+        def test_accounts(sandbox):
+            assert sandbox.url.startswith("http://127.0.0.1:")
+    """
+    with Sandbox() as sb:
+        yield sb
+
+
+@pytest.fixture
+def sandbox_factory() -> Iterator[Callable[..., Sandbox]]:
+    """Start sandboxes with options (same keywords as :class:`Sandbox`); all are stopped after the test.
+
+    Example::
+
+        def test_faults(sandbox_factory):
+            sb = sandbox_factory(fail_rate=0.5, seed=3)
+    """
+    started: list[Sandbox] = []
+
+    def start(**options: Any) -> Sandbox:
+        sb = Sandbox(**options).start()
+        started.append(sb)
+        return sb
+
+    yield start
+    for sb in reversed(started):
+        sb.stop()

@@ -1,0 +1,5 @@
+"""stub."""
+
+from ..routing import Route
+
+ROUTES: list[Route] = []

@@ -1,0 +1,244 @@
+"""Lists: CRUD, members (``/api/lists/{id}/profiles``) and membership relationships.
+
+Adding profiles to a list does not change consent and removing them does not unsubscribe, as on Klaviyo.
+
+Example:
+    >>> [r.op for r in ROUTES][:2]
+    ['get_lists', 'create_list']
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import invalid
+from ..filters import rule
+from ..ids import now_iso, short_id
+from ..jsonapi import linkage_list, read_data, read_json, relation, require, resource
+from ..pagination import paginate
+from ..query import QuerySpec
+from ..routing import Ctx, Route
+from ..wire import Response
+from . import profile_model
+from .common import listing, load, single, value_of
+
+FIELDS = frozenset({"created", "id", "name", "opt_in_process", "updated"})
+FLOW_FIELDS = frozenset({"archived", "created", "id", "name", "status", "trigger_type", "updated"})
+OPT_IN = ("double_opt_in", "single_opt_in")
+MEMBER_FILTERS = {
+    "email": rule("any equals"), "phone_number": rule("any equals"), "push_token": rule("any equals"),
+    "_kx": rule("equals"),
+    "joined_group_at": rule("greater-or-equal greater-than less-or-equal less-than", "datetime"),
+}
+ADDITIONAL_PROFILE = {"profile": frozenset({"subscriptions", "predictive_analytics"})}
+
+LIST_SPEC = QuerySpec(
+    filters={"name": rule("any equals"), "id": rule("any equals"), "created": rule("greater-than", "datetime"),
+             "updated": rule("greater-than", "datetime")},
+    sorts=("created", "id", "name", "updated"),
+    fields={"list": FIELDS, "flow": FLOW_FIELDS, "tag": frozenset({"id", "name"})},
+    include=frozenset({"flow-triggers", "tags"}), page=(10, 10),
+)
+GET_SPEC = QuerySpec(
+    fields={"list": FIELDS | {"profile_count"}, "flow": FLOW_FIELDS, "tag": frozenset({"id", "name"})},
+    include=frozenset({"flow-triggers", "tags"}), additional={"list": frozenset({"profile_count"})},
+)
+WRITE_SPEC = QuerySpec(fields={"list": FIELDS})
+MEMBERS_SPEC = QuerySpec(
+    filters=MEMBER_FILTERS, sorts=("joined_group_at",), page=(20, 100), additional=ADDITIONAL_PROFILE,
+    fields={"profile": profile_model.FIELDS | {"joined_group_at"}},
+)
+MEMBER_IDS_SPEC = QuerySpec(filters=MEMBER_FILTERS, sorts=("joined_group_at",), page=(20, 100))
+
+
+def serialize(doc: dict[str, Any], base: str) -> dict[str, Any]:
+    """A list resource object.
+
+    Example:
+        >>> serialize({"id": "L", "name": "News"}, "http://h")["attributes"]["name"]
+        'News'
+    """
+    attrs = {k: doc.get(k) for k in ("name", "created", "updated", "opt_in_process")}
+    rels = {name: relation(base, "lists", doc["id"], name) for name in ("profiles", "tags")}
+    return resource("list", doc["id"], attrs, base, "lists", rels)
+
+
+def _opt_in(attrs: dict[str, Any]) -> str | None:
+    value = attrs.get("opt_in_process")
+    if value is not None and value not in OPT_IN:
+        raise invalid("'opt_in_process' must be double_opt_in or single_opt_in.",
+                      pointer="/data/attributes/opt_in_process")
+    return value if isinstance(value, str) else None
+
+
+def get_lists(ctx: Ctx) -> Response:
+    """``GET /api/lists``.
+
+    Example:
+        >>> get_lists.__name__
+        'get_lists'
+    """
+    return listing(ctx, ctx.store.all("list"), lambda d: serialize(d, ctx.base), included=lambda page: [])
+
+
+def create_list(ctx: Ctx) -> Response:
+    """``POST /api/lists`` → 201.
+
+    Example:
+        >>> create_list.__name__
+        'create_list'
+    """
+    attrs = read_data(ctx.req, "list")["attributes"]
+    name = require(attrs, "name", str, "/data/attributes")
+    if not name.strip():
+        raise invalid("'name' must not be empty.", pointer="/data/attributes/name")
+    stamp = now_iso()
+    doc = {"id": short_id(), "name": name, "created": stamp, "updated": stamp,
+           "opt_in_process": _opt_in(attrs) or "single_opt_in"}
+    ctx.store.put("list", doc["id"], doc)
+    return single(ctx, serialize(doc, ctx.base), 201)
+
+
+def get_list(ctx: Ctx) -> Response:
+    """``GET /api/lists/{id}``; ``additional-fields[list]=profile_count`` adds the member count.
+
+    Example:
+        >>> get_list.__name__
+        'get_list'
+    """
+    doc = load(ctx, "list")
+    res = serialize(doc, ctx.base)
+    if ctx.query.wants("list", "profile_count"):
+        res["attributes"]["profile_count"] = len(ctx.store.members(doc["id"]))
+    return single(ctx, res, included=[])
+
+
+def update_list(ctx: Ctx) -> Response:
+    """``PATCH /api/lists/{id}``.
+
+    Example:
+        >>> update_list.__name__
+        'update_list'
+    """
+    doc = load(ctx, "list")
+    attrs = read_data(ctx.req, "list", ident=doc["id"])["attributes"]
+    if "name" in attrs:
+        name = require(attrs, "name", str, "/data/attributes")
+        if not name.strip():
+            raise invalid("'name' must not be empty.", pointer="/data/attributes/name")
+        doc["name"] = name
+    opt_in = _opt_in(attrs)
+    if opt_in:
+        doc["opt_in_process"] = opt_in
+    doc["updated"] = now_iso()
+    ctx.store.put("list", doc["id"], doc)
+    return single(ctx, serialize(doc, ctx.base))
+
+
+def delete_list(ctx: Ctx) -> Response:
+    """``DELETE /api/lists/{id}`` → 204.
+
+    Example:
+        >>> delete_list.__name__
+        'delete_list'
+    """
+    doc = load(ctx, "list")
+    ctx.store.delete("list", doc["id"])
+    ctx.store.drop_list(doc["id"])
+    return Response(204)
+
+
+def _members(ctx: Ctx) -> list[dict[str, Any]]:
+    doc = load(ctx, "list")
+    out = []
+    for pid, joined in ctx.store.members(doc["id"]):
+        profile = ctx.store.get("profile", pid)
+        if profile is not None:
+            out.append({**profile, "joined_group_at": joined})
+    return out
+
+
+def _member_value(doc: dict[str, Any], field: str) -> Any:
+    if field == "push_token":
+        return None
+    return value_of(doc, field)
+
+
+def get_list_profiles(ctx: Ctx) -> Response:
+    """``GET /api/lists/{id}/profiles``: members with ``joined_group_at``.
+
+    Example:
+        >>> get_list_profiles.__name__
+        'get_list_profiles'
+    """
+    def render(doc: dict[str, Any]) -> dict[str, Any]:
+        res = profile_model.serialize(doc, ctx.base, ctx.query)
+        res["attributes"]["joined_group_at"] = doc["joined_group_at"]
+        return res
+
+    return listing(ctx, _members(ctx), render, _member_value)
+
+
+def get_list_profile_ids(ctx: Ctx) -> Response:
+    """``GET /api/lists/{id}/relationships/profiles``: member ids only.
+
+    Example:
+        >>> get_list_profile_ids.__name__
+        'get_list_profile_ids'
+    """
+    from ..filters import matches
+    from ..jsonapi import sort_rows
+
+    rows = [d for d in _members(ctx) if matches(ctx.query.conditions, lambda f, d=d: _member_value(d, f))]  # type: ignore[misc]
+    rows = sort_rows(rows, ctx.query, _member_value)
+    page, links = paginate(rows, ctx.query, ctx.req)
+    return Response(200, {"data": [{"type": "profile", "id": d["id"]} for d in page], "links": links})
+
+
+def _profile_ids(ctx: Ctx) -> list[str]:
+    ids = linkage_list(read_json(ctx.req), "profile", maximum=1000)
+    for i, pid in enumerate(ids):
+        if not ctx.store.exists("profile", pid):
+            raise invalid(f"A profile with id {pid} does not exist.", pointer=f"/data/{i}/id")
+    return ids
+
+
+def add_profiles(ctx: Ctx) -> Response:
+    """``POST /api/lists/{id}/relationships/profiles`` → 204 (at most 1000 ids).
+
+    Example:
+        >>> add_profiles.__name__
+        'add_profiles'
+    """
+    doc = load(ctx, "list")
+    stamp = now_iso()
+    for pid in _profile_ids(ctx):
+        ctx.store.add_member(doc["id"], pid, stamp)
+    return Response(204)
+
+
+def remove_profiles(ctx: Ctx) -> Response:
+    """``DELETE /api/lists/{id}/relationships/profiles`` → 204 (does not unsubscribe).
+
+    Example:
+        >>> remove_profiles.__name__
+        'remove_profiles'
+    """
+    doc = load(ctx, "list")
+    for pid in _profile_ids(ctx):
+        ctx.store.remove_member(doc["id"], pid)
+    return Response(204)
+
+
+ROUTES = [
+    Route("GET", "/api/lists", "get_lists", get_lists, LIST_SPEC),
+    Route("POST", "/api/lists", "create_list", create_list, WRITE_SPEC),
+    Route("GET", "/api/lists/{id}", "get_list", get_list, GET_SPEC),
+    Route("PATCH", "/api/lists/{id}", "update_list", update_list, WRITE_SPEC),
+    Route("DELETE", "/api/lists/{id}", "delete_list", delete_list),
+    Route("GET", "/api/lists/{id}/profiles", "get_profiles_for_list", get_list_profiles, MEMBERS_SPEC),
+    Route("GET", "/api/lists/{id}/relationships/profiles", "get_profile_ids_for_list", get_list_profile_ids,
+          MEMBER_IDS_SPEC),
+    Route("POST", "/api/lists/{id}/relationships/profiles", "add_profiles_to_list", add_profiles),
+    Route("DELETE", "/api/lists/{id}/relationships/profiles", "remove_profiles_from_list", remove_profiles),
+]

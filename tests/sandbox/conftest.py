@@ -8,13 +8,14 @@ from typing import Any
 import pytest
 import requests
 
-from connector.sandbox import Sandbox
-
-# pytest refuses ``pytest_plugins`` outside the top-level conftest, so the plugin's fixtures are imported
-# here instead (same effect for this package, and ``pytest tests`` keeps working).
-from connector.sandbox.pytest_plugin import sandbox, sandbox_factory  # noqa: F401
+from connector.sandbox import Sandbox, pytest_plugin
 
 from .spec import check
+
+# pytest refuses ``pytest_plugins`` outside the top-level conftest, so the plugin's fixtures are bound here
+# instead (same effect for this package, and ``pytest tests`` keeps working).
+sandbox = pytest_plugin.sandbox
+sandbox_factory = pytest_plugin.sandbox_factory
 
 
 class Api:

@@ -66,7 +66,7 @@ def openapi() -> Any:
 def _as_klaviyo(prepared: requests.PreparedRequest) -> requests.PreparedRequest:
     copy = prepared.copy()
     assert copy.url is not None
-    scheme, _, rest = copy.url.partition("://")
+    rest = copy.url.partition("://")[2]
     copy.url = SERVER + "/" + rest.partition("/")[2]
     return copy
 

@@ -24,7 +24,6 @@ API_KEY_INPUTS = (
         comments="Your API Key for Klaviyo",
         required=True,
         secret=True,
-        example="pk_0123456789abcdef0123456789abcdef01",
     ),
 )
 

@@ -17,6 +17,7 @@ Reference: https://developers.klaviyo.com/en/reference/api_overview
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -362,13 +363,19 @@ class KlaviyoClient:
             next((v for k, v in response.headers.items() if k.lower() == "retry-after"), None),
             now=self.clock.time(),
         )
+        # Klaviyo (or a proxy) may echo the credential back; scrub before anything is parsed or kept.
+        scrubbed = self._scrub(response.text) if response.content else ""
+        try:
+            body = json.loads(scrubbed) if scrubbed.strip() else None
+        except ValueError:
+            body = None
         return ApiError.from_response(
             response.status,
-            response.json_or_none(),
+            body,
             method=response.method,
             path=response.path,
             request_id=response.request_id,
-            body_text=self._scrub(response.text) if response.content else None,
+            body_text=scrubbed or None,
             retry_after=retry_after,
         )
 

@@ -1,0 +1,126 @@
+"""The clean step: raw low-code values to typed inputs, with errors naming the input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import pytest
+
+from connector.errors import InputError
+from connector.inputs import (
+    Collection,
+    InputType,
+    clean_inputs,
+    input_field,
+    input_specs,
+    to_date,
+    to_json_array,
+    to_json_object,
+    to_key_value_list,
+    to_number,
+    to_timestamp,
+    to_value_list,
+)
+
+
+@attrs.frozen
+class Sample:
+    name: str = input_field("Name", required=True)
+    flag: bool | None = input_field("Flag", type=InputType.BOOLEAN, default="false")
+    count: int | None = input_field("Count", clean=lambda v: int(v))
+    tags: list[str] = input_field("Tags", collection=Collection.VALUE_LIST)
+    headers: list[tuple[str, Any]] = input_field("Headers", collection=Collection.KEY_VALUE_LIST)
+    payload: Any = input_field("Payload", type=InputType.JSON)
+    when: str | None = input_field("When", type=InputType.TIMESTAMP)
+    color: str | None = input_field("Color", type=InputType.PICKLIST, choices=("red", "blue"))
+
+
+def test_keys_are_camel_case_and_order_is_declaration_order() -> None:
+    assert [s.key for s in input_specs(Sample)] == [
+        "name",
+        "flag",
+        "count",
+        "tags",
+        "headers",
+        "payload",
+        "when",
+        "color",
+    ]
+
+
+def test_strings_become_typed_values() -> None:
+    out = clean_inputs(
+        Sample,
+        {
+            "name": "x",
+            "flag": "TRUE",
+            "count": "3",
+            "tags": "a, b,,c",
+            "headers": [{"key": "X-A", "value": "1"}],
+            "payload": '{"k": [1, 2]}',
+            "when": "2026-01-02T03:04:05Z",
+            "color": "red",
+        },
+    )
+    assert out == Sample(
+        name="x",
+        flag=True,
+        count=3,
+        tags=["a", "b", "c"],
+        headers=[("X-A", "1")],
+        payload={"k": [1, 2]},
+        when="2026-01-02T03:04:05+00:00",
+        color="red",
+    )
+
+
+def test_defaults_apply_to_missing_and_empty_values() -> None:
+    out = clean_inputs(Sample, {"name": "x", "flag": ""})
+    assert out.flag is False and out.tags == [] and out.payload is None
+
+
+def test_typed_json_values_are_accepted_as_they_are() -> None:
+    out = clean_inputs(Sample, {"name": "x", "payload": [1, 2], "tags": ["a"], "flag": True})
+    assert out.payload == [1, 2] and out.tags == ["a"] and out.flag is True
+
+
+def test_python_field_names_are_accepted_too() -> None:
+    assert clean_inputs(Sample, {"name": "x", "tags": "a"}).tags == ["a"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({}, "Name: is required"),
+        ({"name": "x", "flag": "maybe"}, "Flag: must be true or false"),
+        ({"name": "x", "count": "three"}, "Count: invalid literal"),
+        ({"name": "x", "payload": "{bad"}, "Payload: is not valid JSON"),
+        ({"name": "x", "when": "yesterday"}, "When: must be an ISO 8601 date-time"),
+        ({"name": "x", "color": "green"}, "Color: must be one of red, blue"),
+        ({"name": "x", "headers": "novalue"}, "Headers: each line must be key=value"),
+        ({"name": "x", "bogus": 1}, "unknown input(s) bogus"),
+    ],
+)
+def test_clean_errors_name_the_input(raw: dict[str, Any], message: str) -> None:
+    with pytest.raises(InputError) as caught:
+        clean_inputs(Sample, raw)
+    assert message in str(caught.value)
+
+
+def test_cleaners() -> None:
+    assert to_value_list('["a", "b"]') == ["a", "b"]
+    assert to_value_list("a\nb") == ["a", "b"]
+    assert to_key_value_list("a=1\nb = 2") == [("a", "1"), ("b", "2")]
+    assert to_key_value_list({"a": 1}) == [("a", 1)]
+    assert to_number("1e3") == 1000.0 and to_number(2) == 2
+    assert to_timestamp("2026-01-02T03:04:05") == "2026-01-02T03:04:05+00:00"
+    assert to_date("2026-01-02") == "2026-01-02"
+    with pytest.raises(InputError, match="must be a JSON object, got an array"):
+        to_json_object("[1]")
+    with pytest.raises(InputError, match="must be a JSON array, got an object"):
+        to_json_array("{}")
+    with pytest.raises(InputError, match="finite"):
+        to_number("nan")
+    with pytest.raises(InputError, match="boolean"):
+        to_number(True)

@@ -71,6 +71,16 @@ def _as_klaviyo(prepared: requests.PreparedRequest) -> requests.PreparedRequest:
     return copy
 
 
+def _describe(err: BaseException) -> str:
+    parts = [repr(err)]
+    cause: BaseException | None = err
+    while cause is not None:
+        for sub in getattr(cause, "schema_errors", ()) or ():
+            parts.append(f"  {list(sub.path)}: {sub.message[:300]}")
+        cause = cause.__cause__
+    return "\n".join(parts)
+
+
 def check(resp: requests.Response, *, request: bool = True) -> requests.Response:
     """Assert that the response (and, unless ``request=False``, the request) conforms to the spec."""
     from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
@@ -79,8 +89,8 @@ def check(resp: requests.Response, *, request: bool = True) -> requests.Response
     oreq = RequestsOpenAPIRequest(_as_klaviyo(resp.request))
     problems: list[str] = []
     if request:
-        problems += [f"request: {e!r} {getattr(e, 'schema_errors', '')}" for e in api.iter_request_errors(oreq)]
-    problems += [f"response: {e!r} {getattr(e, 'schema_errors', '')}"
+        problems += [f"request: {_describe(e)}" for e in api.iter_request_errors(oreq)]
+    problems += [f"response: {_describe(e)}"
                  for e in api.iter_response_errors(oreq, RequestsOpenAPIResponse(resp))]
     assert not problems, (
         f"{resp.request.method} {resp.request.url} -> {resp.status_code}\n" + "\n".join(problems)

@@ -121,7 +121,7 @@ def resolve_profile(store: Store, profile: Any, pointer: str) -> dict[str, Any]:
     for kind in profile_model.IDENTS:
         value = attrs.get(kind)
         owner = store.owner(kind, profile_model.ident_key(kind, value)) if value else None
-        if owner and owner != doc["id"]:
+        if owner and owner != existing["id"]:
             attrs.pop(kind)
     return profile_model.update(store, existing, attrs, meta, pointer)
 

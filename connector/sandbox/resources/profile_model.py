@@ -246,7 +246,10 @@ def attributes(doc: dict[str, Any], query: Query | None = None) -> dict[str, Any
     attrs["created"] = doc.get("created")
     attrs["updated"] = doc.get("updated")
     attrs["last_event_date"] = doc.get("last_event_date")
-    attrs["location"] = {k: (doc.get("location") or {}).get(k) for k in LOCATION}
+    location = doc.get("location") or {}
+    # The spec types latitude/longitude as string-or-number without null, so unset ones are left out.
+    attrs["location"] = {k: location.get(k) for k in LOCATION
+                         if k not in ("latitude", "longitude") or location.get(k) is not None}
     attrs["properties"] = doc.get("properties") or {}
     if query is not None and query.wants("profile", "subscriptions"):
         attrs["subscriptions"] = view(doc)

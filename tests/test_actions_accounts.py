@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 import responses
+from conftest import BASE, assert_request, spec_reply
 
 from actions.accounts import GET_ACCOUNT, LIST_ACCOUNTS, SELECT_ACCOUNT, Accounts
-from conftest import BASE, assert_request, spec_reply
 from connector.client import KlaviyoClient
 from connector.errors import InputError
 
@@ -92,9 +92,7 @@ def test_list_accounts_follows_links_next_without_page_size(
     assert [r["id"] for r in out["data"]] == ["AbC123", "XyZ789"]
     # get_accounts declares no page[size] (openapi-core ignores unknown query keys, so the exact query is the check).
     assert_request(mocked.calls[0], "GET", "/api/accounts", query={"fields[account]": "locale"})
-    assert_request(
-        mocked.calls[1], "GET", "/api/accounts", query={"fields[account]": "locale", "page[cursor]": "abc"}
-    )
+    assert_request(mocked.calls[1], "GET", "/api/accounts", query={"fields[account]": "locale", "page[cursor]": "abc"})
 
 
 def test_list_accounts_python_streams_models_and_honours_limit(

@@ -127,6 +127,12 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    from connector import demo
+
+    return demo.run(args)
+
+
 def cmd_version(args: argparse.Namespace) -> int:
     print(f"klaviyo-connector {__version__} (Klaviyo API revision {API_REVISION})")
     return 0
@@ -183,6 +189,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
         sandbox_cli.add_arguments(p)
 
+    p = add("demo", cmd_demo, "Run a realistic workflow (local sandbox unless KLAVIYO_API_KEY is set).")
+    p.add_argument(
+        "--write-to-my-account",
+        action="store_true",
+        help="with KLAVIYO_API_KEY set, really create the demo list, profiles and events in that account",
+    )
     add("version", cmd_version, "Print the SDK version and pinned API revision.")
     return parser
 

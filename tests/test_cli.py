@@ -148,3 +148,14 @@ def test_manifest_command_prints_the_derived_manifest(capsys: pytest.CaptureFixt
 
     code, out, _ = run_cli(capsys, "manifest")
     assert code == 0 and out == json.loads(json.dumps(build_manifest(COMPONENT)))
+
+
+def test_ci_runs_the_readme_commands_verbatim() -> None:
+    """The README's two set-up commands are exactly what CI runs, so they stay true."""
+    readme = (ROOT / "README.md").read_text()
+    blocks = [b.split("```", 1)[0].strip() for b in readme.split("```sh\n")[1:3]]
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert readme.index("```sh") < 200, "the README must start with the two commands"
+    assert "klaviyo-connector demo" in blocks[0] and "pytest" in blocks[1]
+    for command in blocks:
+        assert command in ci.splitlines()

@@ -2,7 +2,7 @@
 
 Example:
     >>> # from connector import Klaviyo
-    >>> # account = next(Klaviyo(api_key="pk_...").accounts.list())  # doctest: +SKIP
+    >>> # account = next(Klaviyo(api_key="pk_...").accounts.list())
 
 Reference: https://developers.klaviyo.com/en/reference/accounts_api_overview
 """
@@ -113,7 +113,7 @@ def get_account(client: KlaviyoClient, inputs: GetAccountInputs) -> Any:
     """``GET /api/accounts/{id}`` (``get_account``).
 
     Example:
-        >>> # get_account(client, GetAccountInputs(account_id="AbC123"))  # doctest: +SKIP
+        >>> # get_account(client, GetAccountInputs(account_id="AbC123"))
     """
     return get_document(client, f"/api/accounts/{inputs.account_id}", sparse_fields("account", inputs.fields))
 
@@ -145,7 +145,7 @@ def list_accounts(client: KlaviyoClient, inputs: ListAccountsInputs) -> Iterator
     The endpoint declares no ``page[size]``, so none is sent (Klaviyo would reject it).
 
     Example:
-        >>> # [a["id"] for a in list_accounts(client, ListAccountsInputs())]  # doctest: +SKIP
+        >>> # [a["id"] for a in list_accounts(client, ListAccountsInputs())]
     """
     return list_resources(
         client,
@@ -199,7 +199,7 @@ def select_account(client: KlaviyoClient, inputs: SelectAccountInputs) -> Iterat
     """Every account the key can read as ``{"label": organization name, "key": id}``.
 
     Example:
-        >>> # list(select_account(client, SelectAccountInputs()))  # doctest: +SKIP
+        >>> # list(select_account(client, SelectAccountInputs()))
     """
     # Accounts have no top-level name; the organisation name is the one users recognise.
     params = {"fields[account]": ["contact_information.organization_name", "public_api_key"]}
@@ -223,7 +223,7 @@ class Accounts(ResourceGroup):
 
     Example:
         >>> # k = Klaviyo(api_key="pk_...")
-        >>> # k.accounts.get("AbC123").attributes.timezone  # doctest: +SKIP
+        >>> # k.accounts.get("AbC123").attributes.timezone
     """
 
     def get(self, account_id: str, *, fields: list[str] | None = None) -> Account:

@@ -15,6 +15,9 @@ from connector.clock import FakeClock
 from connector.client import KlaviyoClient
 from connector.retry import RetryPolicy
 
+# The sandbox's ``sandbox`` / ``sandbox_factory`` fixtures, for end-to-end tests over real HTTP.
+pytest_plugins = ["connector.sandbox.pytest_plugin"]
+
 BASE = "https://a.klaviyo.com"
 API_KEY = "pk_test_0123456789abcdef0123456789abcdef"
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .ratelimit_table import limits_for
@@ -66,18 +67,22 @@ def parse_mode(mode: str) -> tuple[bool, float]:
 class RateLimiter:
     """Counts requests per (bucket, window) and decides whether to answer 429.
 
+    Windows are fixed and aligned to the limiter's creation; ``clock`` (seconds, monotonic) is injectable so
+    tests can step through windows without sleeping.
+
     Example:
         >>> rl = RateLimiter("klaviyo")
         >>> [rl.check("get_accounts", {}).allowed for _ in range(2)]
         [True, False]
     """
 
-    def __init__(self, mode: str = "off") -> None:
+    def __init__(self, mode: str = "off", clock: Callable[[], float] = time.monotonic) -> None:
         self.enforce, self.scale = parse_mode(mode)
         self.mode = mode
+        self._clock = clock
         self._lock = threading.Lock()
         self._counts: dict[tuple[str, str], tuple[int, int]] = {}
-        self._epoch = time.monotonic()
+        self._epoch = clock()
 
     def _fmt(self, seconds: float) -> str:
         if self.scale == 1.0:
@@ -92,7 +97,7 @@ class RateLimiter:
             '750'
         """
         bucket, limits = limits_for(op, query)
-        now = time.monotonic() - self._epoch
+        now = self._clock() - self._epoch
         windows = []
         for name, seconds in WINDOWS:
             limit = getattr(limits, name)

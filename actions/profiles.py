@@ -2,7 +2,7 @@
 
 Example:
     >>> # from connector import Klaviyo
-    >>> # ada = Klaviyo(api_key="pk_...").profiles.create(email="ada@example.com")  # doctest: +SKIP
+    >>> # ada = Klaviyo(api_key="pk_...").profiles.create(email="ada@example.com")
 
 Reference: https://developers.klaviyo.com/en/reference/profiles_api_overview
 """
@@ -198,7 +198,7 @@ PROFILE_ATTRIBUTE_CLEANERS: dict[str, Callable[[Any], Any]] = {
 def clean_profile_attributes(
     attributes: Mapping[str, Any], where: str, allowed: Sequence[str] | None = None
 ) -> dict[str, Any]:
-    """Check the identifiers and typed attributes of a profile-shaped object; ``where`` prefixes errors.
+    """Check the identifiers and typed attributes of a profile-shaped object; ``where`` (a path) prefixes errors.
 
     Example:
         >>> clean_profile_attributes({"phone_number": "+1 500 555 0006"}, "profiles[0]")
@@ -207,7 +207,8 @@ def clean_profile_attributes(
     if allowed is not None:
         unknown = sorted(k for k in attributes if k not in allowed)
         if unknown:
-            raise InputError(f"{where}: unknown attribute(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}")
+            problem = f"unknown attribute(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}"
+            raise InputError(f"{where}: {problem}" if where else problem)
     out: dict[str, Any] = {}
     for key, value in attributes.items():
         cleaner = PROFILE_ATTRIBUTE_CLEANERS.get(key)
@@ -217,7 +218,7 @@ def clean_profile_attributes(
         try:
             out[key] = cleaner(value)
         except InputError as exc:
-            raise InputError(f"{where}.{key}: {exc.problem}") from None
+            raise InputError(f"{where}.{key}: {exc.problem}" if where else f"{key}: {exc.problem}") from None
     return out
 
 
@@ -333,7 +334,7 @@ def create_profile(client: KlaviyoClient, inputs: CreateProfileInputs) -> Any:
     or external ID already belongs to a profile.
 
     Example:
-        >>> # create_profile(client, CreateProfileInputs(email="ada@example.com"))  # doctest: +SKIP
+        >>> # create_profile(client, CreateProfileInputs(email="ada@example.com"))
     """
     body = resource_body("profile", _profile_attributes(inputs))
     return client.request("POST", "/api/profiles", json=body).json()
@@ -370,7 +371,7 @@ def update_profile(client: KlaviyoClient, inputs: UpdateProfileInputs) -> Any:
     """``PATCH /api/profiles/{id}`` (``update_profile``); omitted attributes are left unchanged.
 
     Example:
-        >>> # update_profile(client, UpdateProfileInputs(profile_id="01H...", first_name="Ada"))  # doctest: +SKIP
+        >>> # update_profile(client, UpdateProfileInputs(profile_id="01H...", first_name="Ada"))
     """
     body = resource_body("profile", _profile_attributes(inputs), resource_id=inputs.profile_id)
     # Setting the same attribute values twice leaves the profile as one call would, so a repeat is harmless.
@@ -457,7 +458,7 @@ def list_profiles(client: KlaviyoClient, inputs: ListProfileInputs) -> Iterator[
     """``GET /api/profiles`` (``get_profiles``), following every page; streams resources.
 
     Example:
-        >>> # for p in list_profiles(client, ListProfileInputs(max_records=5)): print(p["id"])  # doctest: +SKIP
+        >>> # for p in list_profiles(client, ListProfileInputs(max_records=5)): print(p["id"])
     """
     params = {
         **_profile_query(inputs.fields, inputs.additional_profile_fields),
@@ -503,7 +504,7 @@ def list_list_profiles(client: KlaviyoClient, inputs: ListListProfilesInputs) ->
     """``GET /api/lists/{id}/profiles`` (``get_profiles_for_list``), following every page.
 
     Example:
-        >>> # list(list_list_profiles(client, ListListProfilesInputs(list_id="Y6nRLr")))  # doctest: +SKIP
+        >>> # list(list_list_profiles(client, ListListProfilesInputs(list_id="Y6nRLr")))
     """
     params = {
         **_profile_query(inputs.fields, inputs.additional_profile_fields),
@@ -841,8 +842,8 @@ class Profiles(ResourceGroup):
 
     Example:
         >>> # k = Klaviyo(api_key="pk_...")
-        >>> # ada = k.profiles.create(email="ada@example.com", first_name="Ada")  # doctest: +SKIP
-        >>> # k.profiles.subscribe([{"email": "ada@example.com"}], list_id="Y6nRLr")  # doctest: +SKIP
+        >>> # ada = k.profiles.create(email="ada@example.com", first_name="Ada")
+        >>> # k.profiles.subscribe([{"email": "ada@example.com"}], list_id="Y6nRLr")
     """
 
     def create(

@@ -1,5 +1,180 @@
-"""stub."""
+"""Segments: CRUD with the definition stored as sent.
 
-from ..routing import Route
+``profile_count`` (``additional-fields[segment]``) evaluates ``profile-group-membership`` conditions against
+list membership (groups AND-ed, conditions inside a group OR-ed); other condition types match nobody, since
+the sandbox has no analytics to evaluate them with.
 
-ROUTES: list[Route] = []
+Example:
+    >>> [r.op for r in ROUTES][:2]
+    ['get_segments', 'create_segment']
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import invalid
+from ..filters import rule
+from ..ids import now_iso, short_id
+from ..jsonapi import optional, read_data, relation, require, resource
+from ..query import QuerySpec
+from ..routing import Ctx, Route
+from ..store import Store
+from ..wire import Response
+from .common import listing, load, single
+
+FIELDS = frozenset({"created", "definition", "id", "is_active", "is_processing", "is_starred", "name", "updated"})
+FLOW_FIELDS = frozenset({"archived", "created", "id", "name", "status", "trigger_type", "updated"})
+TAG_FIELDS = frozenset({"id", "name"})
+_INCLUDE = frozenset({"flow-triggers", "tags"})
+LIST_SPEC = QuerySpec(
+    filters={"name": rule("any equals"), "id": rule("any equals"), "created": rule("greater-than", "datetime"),
+             "updated": rule("greater-than", "datetime"), "is_active": rule("any equals", "boolean"),
+             "is_starred": rule("equals", "boolean")},
+    sorts=("created", "id", "name", "updated"), include=_INCLUDE, page=(10, 10),
+    fields={"segment": FIELDS, "flow": FLOW_FIELDS, "tag": TAG_FIELDS},
+)
+GET_SPEC = QuerySpec(fields={"segment": FIELDS | {"profile_count"}, "flow": FLOW_FIELDS, "tag": TAG_FIELDS},
+                     include=_INCLUDE, additional={"segment": frozenset({"profile_count"})})
+WRITE_SPEC = QuerySpec(fields={"segment": FIELDS})
+POINTER = "/data/attributes"
+
+
+def _definition(value: Any) -> dict[str, Any]:
+    ptr = f"{POINTER}/definition"
+    if not isinstance(value, dict) or not isinstance(value.get("condition_groups"), list) \
+            or not value["condition_groups"]:
+        raise invalid("'definition.condition_groups' must be a non-empty array.", pointer=f"{ptr}/condition_groups")
+    for i, group in enumerate(value["condition_groups"]):
+        gptr = f"{ptr}/condition_groups/{i}/conditions"
+        conditions = group.get("conditions") if isinstance(group, dict) else None
+        if not isinstance(conditions, list) or not conditions:
+            raise invalid("Each condition group needs a non-empty 'conditions' array.", pointer=gptr)
+        for j, cond in enumerate(conditions):
+            if not isinstance(cond, dict) or not isinstance(cond.get("type"), str):
+                raise invalid("Each condition needs a 'type'.", pointer=f"{gptr}/{j}/type")
+    return value
+
+
+def serialize(doc: dict[str, Any], base: str) -> dict[str, Any]:
+    """A segment resource object.
+
+    Example:
+        >>> serialize({"id": "S", "name": "VIP"}, "http://h")["attributes"]["is_active"]
+        True
+    """
+    attrs = {"name": doc.get("name"), "definition": doc.get("definition"), "created": doc.get("created"),
+             "updated": doc.get("updated"), "is_active": doc.get("is_active", True), "is_processing": False,
+             "is_starred": doc.get("is_starred", False)}
+    rels = {name: relation(base, "segments", doc["id"], name) for name in ("profiles", "tags")}
+    return resource("segment", doc["id"], attrs, base, "segments", rels)
+
+
+def profile_count(store: Store, definition: dict[str, Any]) -> int:
+    """Number of profiles matching the membership conditions of a definition.
+
+    Example:
+        >>> profile_count(Store(), {"condition_groups": []})
+        0
+    """
+    groups = definition.get("condition_groups") or []
+    if not groups:
+        return 0
+    matching: set[str] | None = None
+    for group in groups:
+        members: set[str] = set()
+        for cond in group.get("conditions", []):
+            if cond.get("type") == "profile-group-membership":
+                in_groups = {pid for gid in cond.get("group_ids", []) for pid, _ in store.members(gid)}
+                if cond.get("is_member", True):
+                    members |= in_groups
+                else:
+                    members |= {p["id"] for p in store.all("profile")} - in_groups
+        matching = members if matching is None else matching & members
+    return len(matching or set())
+
+
+def get_segments(ctx: Ctx) -> Response:
+    """``GET /api/segments``.
+
+    Example:
+        >>> get_segments.__name__
+        'get_segments'
+    """
+    return listing(ctx, ctx.store.all("segment"), lambda d: serialize(d, ctx.base), included=lambda page: [])
+
+
+def create_segment(ctx: Ctx) -> Response:
+    """``POST /api/segments`` → 201.
+
+    Example:
+        >>> create_segment.__name__
+        'create_segment'
+    """
+    attrs = read_data(ctx.req, "segment")["attributes"]
+    name = require(attrs, "name", str, POINTER)
+    definition = _definition(require(attrs, "definition", dict, POINTER))
+    starred = optional(attrs, "is_starred", bool, POINTER) or False
+    stamp = now_iso()
+    doc = {"id": short_id(), "name": name, "definition": definition, "is_starred": starred, "is_active": True,
+           "created": stamp, "updated": stamp}
+    ctx.store.put("segment", doc["id"], doc)
+    return single(ctx, serialize(doc, ctx.base), 201)
+
+
+def get_segment(ctx: Ctx) -> Response:
+    """``GET /api/segments/{id}``.
+
+    Example:
+        >>> get_segment.__name__
+        'get_segment'
+    """
+    doc = load(ctx, "segment")
+    res = serialize(doc, ctx.base)
+    if ctx.query.wants("segment", "profile_count"):
+        res["attributes"]["profile_count"] = profile_count(ctx.store, doc["definition"])
+    return single(ctx, res, included=[])
+
+
+def update_segment(ctx: Ctx) -> Response:
+    """``PATCH /api/segments/{id}``; ``is_active: false`` must be the only attribute.
+
+    Example:
+        >>> update_segment.__name__
+        'update_segment'
+    """
+    doc = load(ctx, "segment")
+    attrs = read_data(ctx.req, "segment", ident=doc["id"])["attributes"]
+    if attrs.get("is_active") is False and len(attrs) > 1:
+        raise invalid("'is_active: false' must be sent without other attributes.", pointer=f"{POINTER}/is_active")
+    if "name" in attrs:
+        doc["name"] = require(attrs, "name", str, POINTER)
+    if "definition" in attrs:
+        doc["definition"] = _definition(attrs["definition"])
+    for flag in ("is_starred", "is_active"):
+        value = optional(attrs, flag, bool, POINTER)
+        if value is not None:
+            doc[flag] = value
+    doc["updated"] = now_iso()
+    ctx.store.put("segment", doc["id"], doc)
+    return single(ctx, serialize(doc, ctx.base))
+
+
+def delete_segment(ctx: Ctx) -> Response:
+    """``DELETE /api/segments/{id}`` → 204.
+
+    Example:
+        >>> delete_segment.__name__
+        'delete_segment'
+    """
+    ctx.store.delete("segment", load(ctx, "segment")["id"])
+    return Response(204)
+
+
+ROUTES = [
+    Route("GET", "/api/segments", "get_segments", get_segments, LIST_SPEC),
+    Route("POST", "/api/segments", "create_segment", create_segment, WRITE_SPEC),
+    Route("GET", "/api/segments/{id}", "get_segment", get_segment, GET_SPEC),
+    Route("PATCH", "/api/segments/{id}", "update_segment", update_segment, WRITE_SPEC),
+    Route("DELETE", "/api/segments/{id}", "delete_segment", delete_segment),
+]

@@ -1,0 +1,497 @@
+"""Images: upload (from a URL, a data URI or file bytes), read, list and update images.
+
+Klaviyo has no endpoint to delete an image; hide it instead (``hidden=True``).
+
+Example:
+    >>> # from connector import Klaviyo
+    >>> # img = Klaviyo(api_key="pk_...").images.upload(url="https://example.com/hero.png", name="Hero")
+
+Reference: https://developers.klaviyo.com/en/reference/images_api_overview
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import attrs
+
+from actions._group import ResourceGroup
+from actions._shared import (
+    DOCS,
+    fields_input,
+    filter_input,
+    get_document,
+    id_input,
+    list_resources,
+    max_records_input,
+    page_size_input,
+    query,
+    sort_input,
+    sparse_fields,
+)
+from actions._validate import clean_url
+from connector.client import KlaviyoClient
+from connector.definitions import ActionDefinition
+from connector.errors import InputError
+from connector.inputs import InputType, input_field, to_str, to_stripped
+from connector.jsonapi import Resource, resource_body
+
+IMAGE_FIELDS = ("format", "hidden", "id", "image_url", "name", "size", "updated_at")
+IMAGE_PAGE_MAX = 100
+#: Klaviyo's documented upper bound for an uploaded or imported image.
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+#: Formats Klaviyo accepts, with their media type and file extension.
+IMAGE_FORMATS: dict[str, tuple[str, str]] = {
+    "jpeg": ("image/jpeg", ".jpg"),
+    "png": ("image/png", ".png"),
+    "gif": ("image/gif", ".gif"),
+}
+_MAGIC = (
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"GIF87a", "gif"),
+    (b"GIF89a", "gif"),
+)
+_DATA_URI = re.compile(r"data:(?P<media>[^;,]*)(?P<params>(?:;[^;,]*)*),(?P<payload>.*)", re.IGNORECASE | re.DOTALL)
+IMAGE_ID_COMMENTS = "The ID of the image."
+IMAGE_NAME_COMMENTS = (
+    "A name for the image. Defaults to the filename if not provided. "
+    "If the name matches an existing image, a suffix will be added."
+)
+
+
+@attrs.frozen
+class ImageAttributes:
+    """An image's attributes as Klaviyo returns them (every field may be absent).
+
+    Example:
+        >>> ImageAttributes(format="png", size=1024).size
+        1024
+    """
+
+    name: str | None = None
+    image_url: str | None = None
+    format: str | None = None
+    size: int | None = None
+    hidden: bool | None = None
+    updated_at: dt.datetime | None = None
+
+
+Image = Resource[ImageAttributes]
+
+
+# -- image validation (reusable by any group that accepts images) -------------------------------
+
+
+@attrs.frozen
+class ImageFile:
+    """Validated image bytes: a format Klaviyo accepts and at most 5 MB.
+
+    Example:
+        >>> f = ImageFile(data=b"GIF89a...", format="gif")
+        >>> f.content_type, f.filename_for("Banner")
+        ('image/gif', 'Banner.gif')
+    """
+
+    data: bytes = attrs.field(repr=lambda d: f"<{len(d)} bytes>")
+    format: str
+    filename: str | None = None
+
+    @property
+    def content_type(self) -> str:
+        """The media type matching the detected format."""
+        return IMAGE_FORMATS[self.format][0]
+
+    def filename_for(self, name: str | None) -> str:
+        """A filename for the multipart part: the given one, else the image name, with the right extension."""
+        base = (self.filename or name or "image").strip().replace("/", "_").replace("\\", "_") or "image"
+        extension = IMAGE_FORMATS[self.format][1]
+        known = (extension, ".jpeg") if self.format == "jpeg" else (extension,)
+        return base if base.lower().endswith(known) else base + extension
+
+
+def detect_image_format(data: bytes) -> str:
+    """``jpeg``, ``png`` or ``gif`` from the file's magic number, else an :class:`InputError`.
+
+    Example:
+        >>> detect_image_format(b"\\x89PNG\\r\\n\\x1a\\n....")
+        'png'
+        >>> detect_image_format(b"%PDF-1.7")
+        Traceback (most recent call last):
+        ...
+        connector.errors.InputError: is not a JPEG, PNG or GIF image (the only formats Klaviyo accepts); \
+it starts with 25 50 44 46 2d 31 2e 37
+    """
+    for magic, name in _MAGIC:
+        if data.startswith(magic):
+            return name
+    start = " ".join(f"{byte:02x}" for byte in data[:8]) or "nothing (it is empty)"
+    raise InputError(f"is not a JPEG, PNG or GIF image (the only formats Klaviyo accepts); it starts with {start}")
+
+
+def check_image(data: bytes, filename: str | None = None) -> ImageFile:
+    """Validate image bytes: not empty, at most 5 MB, and JPEG/PNG/GIF by magic number.
+
+    Example:
+        >>> check_image(b"\\xff\\xd8\\xff\\xe0rest").format
+        'jpeg'
+    """
+    if not data:
+        raise InputError("is empty; expected a JPEG, PNG or GIF image")
+    if len(data) > MAX_IMAGE_BYTES:
+        raise InputError(f"is {len(data):,} bytes; Klaviyo accepts images of at most 5 MB ({MAX_IMAGE_BYTES:,} bytes)")
+    return ImageFile(data=data, format=detect_image_format(data), filename=filename)
+
+
+def _b64decode(text: str) -> bytes:
+    compact = re.sub(r"\s+", "", text)
+    try:
+        return base64.b64decode(compact, validate=True)
+    except (binascii.Error, ValueError):
+        pass
+    # Some tools emit the URL-safe alphabet, often unpadded; anything else is not base64 at all.
+    if re.fullmatch(r"[A-Za-z0-9_-]+={0,2}", compact):
+        try:
+            return base64.urlsafe_b64decode(compact.rstrip("=") + "=" * (-len(compact.rstrip("=")) % 4))
+        except (binascii.Error, ValueError):
+            pass
+    raise InputError('must be image bytes from a previous step, base64 text or {"data": "<base64>"} (not valid base64)')
+
+
+def parse_image_data_uri(text: str) -> ImageFile:
+    """Decode and validate ``data:image/png;base64,...``; the media type must match the bytes.
+
+    Example:
+        >>> parse_image_data_uri("data:image/gif;base64,R0lGODlhAQABAAAAACw=").format
+        'gif'
+    """
+    match = _DATA_URI.fullmatch(text.strip())
+    if not match:
+        raise InputError("is not a data URI such as data:image/png;base64,iVBORw0...")
+    media = match["media"].strip().lower()
+    allowed = {media_type: name for name, (media_type, _) in IMAGE_FORMATS.items()}
+    if media not in allowed:
+        raise InputError(
+            f"is a data URI of type {media or 'text/plain'!r}; Klaviyo accepts {', '.join(allowed)} "
+            "(supported image formats: jpeg, png, gif)"
+        )
+    if "base64" not in [p.strip().lower() for p in match["params"].split(";")]:
+        raise InputError("must be a base-64 encoded data URI (data:image/...;base64,...)")
+    try:
+        payload = _b64decode(match["payload"])
+    except InputError:
+        raise InputError("is a data URI whose data is not valid base64") from None
+    image = check_image(payload)
+    if image.format != allowed[media]:
+        raise InputError(f"says {media} but the data is a {image.format.upper()} image")
+    return image
+
+
+def clean_image_url(value: Any) -> str:
+    """An http(s) image URL, or a base-64 ``data:image/...`` URI (format and 5 MB limit checked).
+
+    A remote URL's size and format are Klaviyo's to check: it fetches the image, this client does not.
+
+    Example:
+        >>> clean_image_url(" https://example.com/hero.png ")
+        'https://example.com/hero.png'
+    """
+    text = to_stripped(value)
+    if text[:5].lower() == "data:":
+        parse_image_data_uri(text)
+        return text
+    try:
+        return clean_url(text)
+    except InputError:
+        raise InputError(f"must be an http(s) URL or a data:image/...;base64, URI (got {text[:60]!r})") from None
+
+
+def _bytes_from(value: Any) -> bytes:
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    if isinstance(value, Mapping) and value.get("type") == "Buffer" and isinstance(value.get("data"), list):
+        value = value["data"]  # a Node.js Buffer serialised to JSON by a low-code platform
+    if isinstance(value, list):
+        try:
+            return bytes(value)
+        except (TypeError, ValueError):
+            raise InputError("must be a list of byte values 0-255") from None
+    return _b64decode(to_str(value))
+
+
+def clean_image_file(value: Any) -> ImageFile:
+    """Image bytes from a previous step: bytes, base64 text, a data URI, or ``{"data": base64}``.
+
+    A mapping may carry ``filename`` (or ``fileName``/``name``); it becomes the upload's filename.
+
+    Example:
+        >>> clean_image_file({"data": "R0lGODlhAQABAAAAACw=", "filename": "dot.gif"})
+        ImageFile(data=<14 bytes>, format='gif', filename='dot.gif')
+    """
+    filename: str | None = None
+    if isinstance(value, Mapping):
+        if "data" not in value:
+            raise InputError('must be binary data, base64 text or {"data": "<base64>"}')
+        raw_name = value.get("filename") or value.get("fileName") or value.get("name")
+        filename = str(raw_name).strip() or None if raw_name else None
+        value = value["data"]
+    if isinstance(value, str) and value.strip()[:5].lower() == "data:":
+        image = parse_image_data_uri(value)
+        return attrs.evolve(image, filename=filename)
+    return check_image(_bytes_from(value), filename)
+
+
+# -- Upload Image ------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class UploadImageInputs:
+    """Inputs of Upload Image: exactly one of Image URL or File Data.
+
+    Example:
+        >>> UploadImageInputs(image_url="https://example.com/a.png").image_url
+        'https://example.com/a.png'
+    """
+
+    image_url: str | None = input_field(
+        "Image URL",
+        comments="An existing image url to import the image from. Alternatively, you may specify a base-64 encoded "
+        "data-uri (`data:image/...`). Supported image formats: jpeg,png,gif. Maximum image size: 5MB. "
+        "Use this field or File Data.",
+        clean=clean_image_url,
+        example="https://www.example.com/example.jpg",
+    )
+    image_name: str | None = input_field(
+        "Image Name", comments=IMAGE_NAME_COMMENTS, clean=to_stripped, example="Hero banner"
+    )
+    file_data: ImageFile | None = input_field(
+        "File Data",
+        type=InputType.DATA,
+        comments="The contents to write to a file. Binary data generated from a previous step.",
+        clean=clean_image_file,
+    )
+    image_hidden: bool | None = input_field(
+        "Image Hidden",
+        type=InputType.BOOLEAN,
+        comments="If true, this image is not shown in the asset library. Leave empty for Klaviyo's default (shown).",
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.image_url is not None and self.file_data is not None:
+            problem = "use exactly one of Image URL or File Data (both were given)"
+        elif self.image_url is None and self.file_data is None:
+            problem = (
+                "use exactly one of Image URL (an http(s) URL or data:image/...;base64, URI) "
+                "or File Data (image bytes from a previous step); neither was given"
+            )
+        else:
+            return
+        raise InputError(problem, label="Image URL", key="imageUrl")
+
+
+def upload_image(client: KlaviyoClient, inputs: UploadImageInputs) -> Any:
+    """Import from a URL (``POST /api/images``) or upload bytes (``POST /api/image-upload``, multipart).
+
+    Neither is retried on a server error: a repeat could add the image twice (with a suffixed name).
+
+    Example:
+        >>> # upload_image(client, UploadImageInputs(image_url="https://example.com/hero.png"))
+    """
+    if inputs.file_data is None:
+        body = resource_body(
+            "image",
+            {"import_from_url": inputs.image_url, "name": inputs.image_name, "hidden": inputs.image_hidden},
+        )
+        return client.request("POST", "/api/images", json=body).json()
+    image = inputs.file_data
+    # ImageUploadQuery: file* (binary), name, hidden; form values are text, so the boolean goes as true/false.
+    fields = query(
+        name=inputs.image_name,
+        hidden=None if inputs.image_hidden is None else ("true" if inputs.image_hidden else "false"),
+    )
+    files = {"file": (image.filename_for(inputs.image_name), image.data, image.content_type)}
+    return client.request("POST", "/api/image-upload", data=fields, files=files).json()
+
+
+UPLOAD_IMAGE = ActionDefinition(
+    key="uploadImage",
+    label="Upload Image",
+    description="Import an image from a url or file.",
+    inputs=UploadImageInputs,
+    perform=upload_image,
+    docs_url=DOCS + "upload_image_from_url",
+)
+
+
+# -- Get Image ---------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class GetImageInputs:
+    """Inputs of Get Image."""
+
+    image_id: str = id_input("Image ID", IMAGE_ID_COMMENTS)
+    fields: list[str] = fields_input(IMAGE_FIELDS)
+
+
+def get_image(client: KlaviyoClient, inputs: GetImageInputs) -> Any:
+    """``GET /api/images/{id}`` (``get_image``).
+
+    Example:
+        >>> # get_image(client, GetImageInputs(image_id="7"))
+    """
+    return get_document(client, f"/api/images/{inputs.image_id}", sparse_fields("image", inputs.fields))
+
+
+GET_IMAGE = ActionDefinition(
+    key="getImage",
+    label="Get Image",
+    description="Get the image with the given image ID.",
+    inputs=GetImageInputs,
+    perform=get_image,
+    docs_url=DOCS + "get_image",
+)
+
+
+# -- List Images -------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class ListImagesInputs:
+    """Inputs of List Images."""
+
+    fields: list[str] = fields_input(IMAGE_FIELDS)
+    filter: str | None = filter_input(
+        "Klaviyo filter, e.g. equals(hidden,false); fields: id, format, hidden (any/equals), "
+        "name (any/contains/ends-with/equals/starts-with), updated_at, size (greater-or-equal/greater-than/"
+        "less-or-equal/less-than)."
+    )
+    sort: str | None = sort_input(("format", "id", "name", "size", "updated_at"))
+    max_records: int | None = max_records_input()
+    page_size: int | None = page_size_input(IMAGE_PAGE_MAX)
+
+
+def list_images(client: KlaviyoClient, inputs: ListImagesInputs) -> Iterator[dict[str, Any]]:
+    """``GET /api/images`` (``get_images``), following every page; streams resources.
+
+    Example:
+        >>> # for img in list_images(client, ListImagesInputs()): print(img["id"])
+    """
+    params = {**sparse_fields("image", inputs.fields), **query(filter=inputs.filter, sort=inputs.sort)}
+    return list_resources(
+        client,
+        "/api/images",
+        params,
+        page_size=inputs.page_size,
+        default_page_size=IMAGE_PAGE_MAX,
+        limit=inputs.max_records,
+    )
+
+
+LIST_IMAGES = ActionDefinition(
+    key="listImages",
+    label="List Images",
+    description="Get all images in an account.",
+    inputs=ListImagesInputs,
+    perform=list_images,
+    docs_url=DOCS + "get_images",
+)
+
+
+# -- Update Image ------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class UpdateImageInputs:
+    """Inputs of Update Image (rename it, or hide/show it in the asset library).
+
+    Example:
+        >>> UpdateImageInputs(image_id="7", image_hidden=True).image_hidden
+        True
+    """
+
+    image_id: str = id_input("Image ID", IMAGE_ID_COMMENTS)
+    image_name: str | None = input_field(
+        "Image Name", comments=IMAGE_NAME_COMMENTS, clean=to_stripped, example="Hero banner"
+    )
+    image_hidden: bool | None = input_field("Image Hidden", type=InputType.BOOLEAN)
+
+    def __attrs_post_init__(self) -> None:
+        if self.image_name is None and self.image_hidden is None:
+            raise InputError("nothing to update: give Image Name, Image Hidden or both")
+
+
+def update_image(client: KlaviyoClient, inputs: UpdateImageInputs) -> Any:
+    """``PATCH /api/images/{id}`` (``update_image``); the body repeats the id as Klaviyo requires.
+
+    Example:
+        >>> # update_image(client, UpdateImageInputs(image_id="7", image_hidden=True))
+    """
+    body = resource_body(
+        "image", {"name": inputs.image_name, "hidden": inputs.image_hidden}, resource_id=inputs.image_id
+    )
+    # Setting a name or the hidden flag twice gives the same image, so a repeat is harmless.
+    return client.request("PATCH", f"/api/images/{inputs.image_id}", json=body, retry_safe=True).json()
+
+
+UPDATE_IMAGE = ActionDefinition(
+    key="updateImage",
+    label="Update Image",
+    description="Update the image with the given image ID.",
+    inputs=UpdateImageInputs,
+    perform=update_image,
+    docs_url=DOCS + "update_image",
+)
+
+ACTIONS = (UPLOAD_IMAGE, GET_IMAGE, LIST_IMAGES, UPDATE_IMAGE)
+DATA_SOURCES = ()
+
+
+class Images(ResourceGroup):
+    """``Klaviyo(...).images``: typed access to images (Klaviyo has no delete; hide instead).
+
+    Example:
+        >>> # k = Klaviyo(api_key="pk_...")
+        >>> # img = k.images.upload(data=open("hero.png", "rb").read(), name="Hero")
+        >>> # k.images.update(img.id, hidden=True)
+    """
+
+    def upload(
+        self,
+        *,
+        url: str | None = None,
+        data: bytes | str | Mapping[str, Any] | None = None,
+        name: str | None = None,
+        hidden: bool | None = None,
+    ) -> Image:
+        """Import from ``url`` (http(s) or ``data:image/...;base64,``) or upload ``data`` (JPEG/PNG/GIF bytes)."""
+        return self._one(
+            ImageAttributes, UPLOAD_IMAGE, image_url=url, file_data=data, image_name=name, image_hidden=hidden
+        )
+
+    def get(self, image_id: str, *, fields: list[str] | None = None) -> Image:
+        """Get one image."""
+        return self._one(ImageAttributes, GET_IMAGE, image_id=image_id, fields=fields)
+
+    def list(
+        self,
+        *,
+        fields: list[str] | None = None,
+        filter: str | None = None,
+        sort: str | None = None,
+        limit: int | None = None,
+    ) -> Iterator[Image]:
+        """Stream every image (one page in memory at a time)."""
+        return self._many(ImageAttributes, LIST_IMAGES, fields=fields, filter=filter, sort=sort, max_records=limit)
+
+    def update(self, image_id: str, *, name: str | None = None, hidden: bool | None = None) -> Image:
+        """Rename an image or hide/show it in the asset library."""
+        return self._one(ImageAttributes, UPDATE_IMAGE, image_id=image_id, image_name=name, image_hidden=hidden)
+
+
+FACADE = Images

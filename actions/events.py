@@ -434,7 +434,7 @@ def clean_events_array(value: Any) -> list[dict[str, Any]]:
     seen: dict[tuple[Any, ...], str] = {}
     envelope = _json_size(_BULK_ENVELOPE)
 
-    def add(entry: dict[str, Any], event: dict[str, Any], where: str) -> None:
+    def add(entry: dict[str, Any], event: dict[str, Any], where: str, attributes_at: str) -> None:
         attributes = event["attributes"]
         unique_id = attributes.get("unique_id")
         if unique_id is not None:
@@ -443,7 +443,7 @@ def clean_events_array(value: Any) -> list[dict[str, Any]]:
             key = (_profile_identity(profile), name, unique_id)
             if key in seen:
                 raise InputError(
-                    f"{where}.unique_id: {unique_id!r} repeats {seen[key]} for the same profile and metric "
+                    f"{attributes_at}.unique_id: {unique_id!r} repeats {seen[key]} for the same profile and metric "
                     "(Klaviyo would reject the whole request)"
                 )
             seen[key] = where
@@ -469,7 +469,7 @@ def clean_events_array(value: Any) -> list[dict[str, Any]]:
                 raise InputError(f"{where}.attributes.events: must hold a non-empty data array of events")
             for position, raw_event in enumerate(events):
                 event_where = f"{where}.attributes.events.data[{position}]"
-                add(entry, _clean_event_resource(raw_event, event_where), event_where)
+                add(entry, _clean_event_resource(raw_event, event_where), event_where, f"{event_where}.attributes")
             entries.append(entry)
         elif "metric" in item:
             profile = clean_event_profile(item.get("profile") or {}, f"{where}.profile")
@@ -478,7 +478,7 @@ def clean_events_array(value: Any) -> list[dict[str, Any]]:
             if group_key not in grouped:
                 grouped[group_key] = _bulk_entry(profile, [])
                 entries.append(grouped[group_key])
-            add(grouped[group_key], event, where)
+            add(grouped[group_key], event, where, where)
         else:
             raise InputError(
                 f"{where}: must be an event-bulk-create entry "

@@ -409,6 +409,8 @@ def _unwrap_events_array(value: Any) -> list[Any]:
             parsed = parsed["events-bulk-create"]
     if isinstance(parsed, Mapping):
         parsed = parsed.get("data", [parsed])
+    if isinstance(parsed, Mapping):
+        parsed = [parsed]  # one entry wrapped in "data" on its own
     if not isinstance(parsed, list):
         raise InputError('must be a JSON array of events, or Klaviyo\'s events-bulk-create {"data": [...]} object')
     return parsed

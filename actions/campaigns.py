@@ -287,7 +287,12 @@ def clean_campaign_messages(value: Any) -> dict[str, Any]:
         raise InputError('must be {"data": [campaign-message, ...]}, an array of messages, or an array of definitions')
     if not parsed:
         raise InputError("needs at least one message")
-    return {"data": [_message_resource(item, f"message {n}") for n, item in enumerate(parsed, 1)]}
+    resources = [_message_resource(item, f"message {n}") for n, item in enumerate(parsed, 1)]
+    channels = [r["attributes"]["definition"]["channel"] for r in resources]
+    if len(set(channels)) > 1:
+        # A campaign goes out on one channel; its messages are variations of that one send.
+        raise InputError(f"every message of a campaign must use the same channel (got {', '.join(channels)})")
+    return {"data": resources}
 
 
 def clean_tracking_options(value: Any) -> dict[str, Any]:

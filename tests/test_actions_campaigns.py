@@ -298,6 +298,11 @@ _OK = {"campaignName": "x", "campaignMessages": [EMAIL_DEFINITION], "includedAud
             "Campaign Messages",
             "type must be campaign-message",
         ),
+        (
+            {"campaignMessages": [EMAIL_DEFINITION, {"channel": "sms"}]},
+            "Campaign Messages",
+            "must use the same channel (got email, sms)",
+        ),
         ({"includedAudiences": ""}, "Included Audiences", "is required"),
         ({"includedAudiences": "[]"}, "Included Audiences", "at least one list or segment ID"),
         ({"includedAudiences": "Y6nRLr, ../x"}, "Included Audiences", "must be a Klaviyo ID"),
@@ -633,3 +638,10 @@ def test_spec_samples_used_here_are_themselves_valid_responses() -> None:
         status, body = spec_reply(path, method)
         ref = operation(path, method)["responses"][str(status)]["content"]["application/vnd.api+json"]["schema"]
         check_leniently(body, ref["$ref"].rsplit("/", 1)[-1])
+
+
+def test_reachable_from_the_klaviyo_facade(client: KlaviyoClient, mocked: responses.RequestsMock) -> None:
+    from actions._facade import Klaviyo
+
+    mocked.get(CAMPAIGNS, json=_page(["a"], None))
+    assert [c.id for c in Klaviyo(client=client).campaigns.list(channel="sms")] == ["a"]

@@ -505,3 +505,11 @@ def test_manifest_entry_matches_the_catalog_shape() -> None:
     by_key = {s.key: s for s in specs}
     assert by_key["method"].choices == ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
     assert by_key["responseType"].choices == ("json", "text", "binary")
+
+
+def test_reachable_from_the_klaviyo_facade(client: KlaviyoClient, mocked: responses.RequestsMock) -> None:
+    from actions._facade import Klaviyo
+
+    mocked.get(LISTS, json={"data": []})
+    got = Klaviyo(client=client).raw_request.request("GET", "/api/lists", max_retries=1, timeout_ms=5000)
+    assert got.body == {"data": []} and got.status == 200

@@ -139,7 +139,7 @@ class Sandbox:
             return self
         self._server = make_server(self.app, self.host, self.port)
         self.app.jobs.start()
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
                                         name="klaviyo-sandbox", daemon=True)
         self._thread.start()
         return self

@@ -106,6 +106,8 @@ class _Handler(BaseHTTPRequestHandler):
         lines.extend(f"{k}: {v}" for k, v in response.headers.items())
         if self.close_connection:
             lines.append("Connection: close")
+        if self.command == "HEAD":
+            body = b""  # a HEAD answer carries the headers only, or the next response on the connection breaks
         self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
 
     do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = do_HEAD = do_OPTIONS = _serve

@@ -9,6 +9,7 @@ import requests
 from connector.sandbox import Sandbox
 
 from .conftest import Api, make_list
+from .spec import check
 
 
 def test_accounts_list_and_get(api: Api) -> None:
@@ -27,6 +28,7 @@ def test_missing_or_bad_key_is_401_not_authenticated(sandbox: Sandbox) -> None:
             headers["Authorization"] = auth
         resp = requests.get(sandbox.url + "/api/lists", headers=headers, timeout=5)
         assert resp.status_code == 401
+        check(resp, request=False)  # the request itself lacks the spec's required credentials
         error = resp.json()["errors"][0]
         assert error["code"] == "not_authenticated"
         assert resp.headers["Content-Type"] == "application/vnd.api+json"
@@ -34,13 +36,14 @@ def test_missing_or_bad_key_is_401_not_authenticated(sandbox: Sandbox) -> None:
 
 def test_any_pk_key_of_20_alphanumerics_is_accepted(sandbox: Sandbox) -> None:
     headers = {"Authorization": "Klaviyo-API-Key pk_" + "A1" * 10, "revision": "2026-07-15"}
-    assert requests.get(sandbox.url + "/api/lists", headers=headers, timeout=5).status_code == 200
+    assert check(requests.get(sandbox.url + "/api/lists", headers=headers, timeout=5)).status_code == 200
 
 
 def test_missing_revision_is_400(sandbox: Sandbox) -> None:
     headers = {"Authorization": f"Klaviyo-API-Key {sandbox.api_key}"}
     resp = requests.get(sandbox.url + "/api/lists", headers=headers, timeout=5)
     assert resp.status_code == 400
+    check(resp, request=False)  # the request lacks the required revision header on purpose
     assert resp.json()["errors"][0]["source"] == {"parameter": "revision"}
 
 
@@ -54,6 +57,17 @@ def test_unknown_method_on_known_path_is_405(api: Api) -> None:
     resp = api.call("PUT", "/api/lists", validate=False)
     assert resp.status_code == 405
     assert "GET" in resp.headers["Allow"]
+
+
+def test_head_answers_headers_only_and_keeps_the_connection_usable(sandbox: Sandbox) -> None:
+    host, port = sandbox.url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=5)
+    conn.request("HEAD", "/api/lists", headers=sandbox.headers())
+    head = conn.getresponse()
+    assert head.status == 405 and head.read() == b""
+    conn.request("GET", "/api/lists", headers=sandbox.headers())
+    assert conn.getresponse().status == 200
+    conn.close()
 
 
 def test_unknown_path_is_404(api: Api) -> None:

@@ -50,6 +50,10 @@ def load(ctx: Ctx, kind: str, param: str = "id") -> Doc:
     return doc
 
 
+def _getter(doc: Doc, value: Callable[[Doc, str], Any]) -> Callable[[str], Any]:
+    return lambda field: value(doc, field)
+
+
 def listing(
     ctx: Ctx,
     docs: Iterable[Doc],
@@ -64,7 +68,7 @@ def listing(
         'listing'
     """
     conds = ctx.query.conditions
-    rows = [d for d in docs if matches(conds, lambda f, d=d: value(d, f))] if conds else list(docs)  # type: ignore[misc]
+    rows = [d for d in docs if matches(conds, _getter(d, value))] if conds else list(docs)
     rows = sort_rows(rows, ctx.query, value)
     page, links = paginate(rows, ctx.query, ctx.req)
     doc: Doc = {"data": [apply_fields(serialize(d), ctx.query) for d in page], "links": links}

@@ -15,7 +15,6 @@ from ..errors import invalid
 from ..filters import rule
 from ..ids import now_iso, short_id
 from ..jsonapi import linkage_list, read_data, read_json, relation, require, resource
-from ..pagination import paginate
 from ..query import QuerySpec
 from ..routing import Ctx, Route
 from ..wire import Response
@@ -186,13 +185,7 @@ def get_list_profile_ids(ctx: Ctx) -> Response:
         >>> get_list_profile_ids.__name__
         'get_list_profile_ids'
     """
-    from ..filters import matches
-    from ..jsonapi import sort_rows
-
-    rows = [d for d in _members(ctx) if matches(ctx.query.conditions, lambda f, d=d: _member_value(d, f))]  # type: ignore[misc]
-    rows = sort_rows(rows, ctx.query, _member_value)
-    page, links = paginate(rows, ctx.query, ctx.req)
-    return Response(200, {"data": [{"type": "profile", "id": d["id"]} for d in page], "links": links})
+    return listing(ctx, _members(ctx), lambda d: {"type": "profile", "id": d["id"]}, _member_value)
 
 
 def _profile_ids(ctx: Ctx) -> list[str]:

@@ -16,7 +16,15 @@ from connector.client import KlaviyoClient
 from connector.retry import RetryPolicy
 
 if TYPE_CHECKING:
+    from actions.accounts import Accounts
+    from actions.campaigns import Campaigns
+    from actions.events import Events
+    from actions.images import Images
     from actions.lists import Lists
+    from actions.profiles import Profiles
+    from actions.raw_request import Raw
+    from actions.segments import Segments
+    from actions.templates import Templates
 
 
 class Klaviyo:
@@ -30,7 +38,16 @@ class Klaviyo:
         '2026-07-15'
     """
 
+    # Resource groups, imported on first use (see __getattr__); declared here for type checkers.
+    accounts: Accounts
+    campaigns: Campaigns
+    events: Events
+    images: Images
     lists: Lists
+    profiles: Profiles
+    raw_request: Raw
+    segments: Segments
+    templates: Templates
 
     def __init__(
         self,

@@ -4,7 +4,7 @@ Python callers get the same cleaning and validation as low-code steps (``clean``
 values as they are), then the action's ``perform``; the group turns Klaviyo's JSON into models.
 
 Example:
-    >>> # Klaviyo(api_key="pk_...").lists.create(name="VIP")  # doctest: +SKIP
+    >>> # Klaviyo(api_key="pk_...").lists.create(name="VIP")
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Example:
     >>> # from connector import Klaviyo
-    >>> # vip = Klaviyo(api_key="pk_...").lists.create(name="VIP")  # doctest: +SKIP
+    >>> # vip = Klaviyo(api_key="pk_...").lists.create(name="VIP")
 
 Reference: https://developers.klaviyo.com/en/reference/lists_api_overview
 """
@@ -84,7 +84,7 @@ def create_list(client: KlaviyoClient, inputs: CreateListInputs) -> Any:
     """``POST /api/lists`` (``create_list``): create a list and return its document.
 
     Example:
-        >>> # create_list(client, CreateListInputs(list_name="VIP"))  # doctest: +SKIP
+        >>> # create_list(client, CreateListInputs(list_name="VIP"))
     """
     body = resource_body("list", {"name": inputs.list_name, "opt_in_process": inputs.opt_in_process})
     return client.request("POST", "/api/lists", json=body).json()
@@ -156,7 +156,7 @@ def list_lists(client: KlaviyoClient, inputs: ListListsInputs) -> Iterator[dict[
     """``GET /api/lists`` (``get_lists``), following every page; streams resources.
 
     Example:
-        >>> # for lst in list_lists(client, ListListsInputs()): print(lst["id"])  # doctest: +SKIP
+        >>> # for lst in list_lists(client, ListListsInputs()): print(lst["id"])
     """
     params = {**sparse_fields("list", inputs.fields), **query(filter=inputs.filter, sort=inputs.sort)}
     return list_resources(
@@ -272,7 +272,7 @@ class Lists(ResourceGroup):
 
     Example:
         >>> # k = Klaviyo(api_key="pk_...")
-        >>> # vip = k.lists.create(name="VIP"); k.lists.get(vip.id).attributes.name  # doctest: +SKIP
+        >>> # vip = k.lists.create(name="VIP"); k.lists.get(vip.id).attributes.name
     """
 
     def create(self, name: str, *, opt_in_process: str | None = None) -> KlaviyoList:

@@ -6,7 +6,7 @@ waits for the redirect on ``http://127.0.0.1:<port>/callback``, and stores the t
 file with mode 0600.
 
 Example:
-    >>> # klaviyo-connector oauth login --scopes "lists:read lists:write"  # doctest: +SKIP
+    >>> # klaviyo-connector oauth login --scopes "lists:read lists:write"
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The local OAuth login flow: authorize URL, redirect caught on 127.0.0.1, code exchange, token saved.
 
 Example:
-    >>> # token = login(OAuth2Connection(client_id="...", client_secret="..."), port=8765)  # doctest: +SKIP
+    >>> # token = login(OAuth2Connection(client_id="...", client_secret="..."), port=8765)
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ Example:
     >>> import connector
     >>> connector.__version__
     '0.1.0'
-    >>> # k = connector.Klaviyo(api_key="pk_..."); k.lists.create(name="VIP")  # doctest: +SKIP
+    >>> # k = connector.Klaviyo(api_key="pk_..."); k.lists.create(name="VIP")
 """
 
 from __future__ import annotations

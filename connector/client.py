@@ -204,7 +204,7 @@ class KlaviyoClient:
             InputError: when ``path`` names another host.
 
         Example:
-            >>> # client.request("POST", "/api/lists", json={"data": {...}})  # doctest: +SKIP
+            >>> # client.request("POST", "/api/lists", json={"data": {...}})
         """
         import requests
 
@@ -398,7 +398,7 @@ class KlaviyoClient:
         Stops after ``limit`` resources when given. See :class:`connector.pagination.Paginator`.
 
         Example:
-            >>> # for lst in client.paginate("/api/lists", page_size=10): print(lst["id"])  # doctest: +SKIP
+            >>> # for lst in client.paginate("/api/lists", page_size=10): print(lst["id"])
         """
         from connector.pagination import Paginator
 

@@ -5,7 +5,7 @@ machine with no account. With a key set it refuses to write to that (real) accou
 ``--write-to-my-account`` is given, because it creates a list, profiles, consent and events.
 
 Example:
-    >>> # klaviyo-connector demo            (local sandbox)  # doctest: +SKIP
+    >>> # klaviyo-connector demo            (local sandbox)
 """
 
 from __future__ import annotations
@@ -89,10 +89,11 @@ def run(args: argparse.Namespace, stream: TextIO | None = None) -> int:
         try:
             _run(client, "createProfile", email=email, firstName="Augusta")
         except ConflictError as exc:
-            out(f"Create Profile again with the same email: Klaviyo answers 409 duplicate_profile")
+            out("Create Profile again with the same email: Klaviyo answers 409 duplicate_profile")
             out.detail(f"the existing profile is {exc.duplicate_profile_id}; updating it instead (upsert)")
-            updated = _run(client, "updateProfile", profileId=exc.duplicate_profile_id, firstName="Augusta",
-                           title="Countess")
+            updated = _run(
+                client, "updateProfile", profileId=exc.duplicate_profile_id, firstName="Augusta", title="Countess"
+            )
             attrs = updated["data"]["attributes"]
             out.detail(f"Update Profile: first_name={attrs.get('first_name')!r}, title={attrs.get('title')!r}")
         else:
@@ -105,8 +106,10 @@ def run(args: argparse.Namespace, stream: TextIO | None = None) -> int:
             listId=list_id,
             customSource="Connector demo",
         )
-        out(f"Subscribe Profiles: email + SMS marketing consent, added to the list "
-            f"({subscribed.get('requests', 1)} request)")
+        out(
+            f"Subscribe Profiles: email + SMS marketing consent, added to the list "
+            f"({subscribed.get('requests', 1)} request)"
+        )
 
         _run(
             client,
@@ -132,18 +135,32 @@ def run(args: argparse.Namespace, stream: TextIO | None = None) -> int:
             client,
             "bulkCreateEvents",
             eventsArray=[
-                {"metric": "Ordered Product", "profile": {"email": email}, "value": 1800,
-                 "unique_id": f"{order_id}_AE-1", "properties": {"OrderId": order_id, "ProductID": "AE-1"}},
-                {"metric": "Ordered Product", "profile": {"email": email}, "value": 43.5,
-                 "unique_id": f"{order_id}_NOTE-G", "properties": {"OrderId": order_id, "ProductID": "NOTE-G"}},
+                {
+                    "metric": "Ordered Product",
+                    "profile": {"email": email},
+                    "value": 1800,
+                    "unique_id": f"{order_id}_AE-1",
+                    "properties": {"OrderId": order_id, "ProductID": "AE-1"},
+                },
+                {
+                    "metric": "Ordered Product",
+                    "profile": {"email": email},
+                    "value": 43.5,
+                    "unique_id": f"{order_id}_NOTE-G",
+                    "properties": {"OrderId": order_id, "ProductID": "NOTE-G"},
+                },
             ],
         )
-        out(f"Order: 'Placed Order' {order_id} (GBP 1843.50) and {bulk.get('events', 2)} 'Ordered Product' "
-            f"events in {bulk.get('requests', 1)} bulk request")
+        out(
+            f"Order: 'Placed Order' {order_id} (GBP 1843.50) and {bulk.get('events', 2)} 'Ordered Product' "
+            f"events in {bulk.get('requests', 1)} bulk request"
+        )
 
         members = _wait_for_members(client, list_id)
-        out(f"List List Profiles: {len(members)} member(s) of the list: "
-            + ", ".join(str((m.get('attributes') or {}).get('email')) for m in members))
+        out(
+            f"List List Profiles: {len(members)} member(s) of the list: "
+            + ", ".join(str((m.get("attributes") or {}).get("email")) for m in members)
+        )
         lists = _run(client, "listLists", maxRecords="10")
         out(f"List Lists: {len(lists['data'])} list(s) in the account")
         events = _run(client, "listEvents", maxRecords="10")
@@ -160,4 +177,3 @@ def _wait_for_members(client: KlaviyoClient, list_id: str, timeout: float = 5.0)
         if members or time.monotonic() > deadline:
             return members
         time.sleep(0.1)
-

@@ -6,7 +6,7 @@ means the server is looping; the paginator stops with :class:`PaginationLoopErro
 spinning forever.
 
 Example:
-    >>> # Paginator(client, "/api/lists", page_size=10, limit=25).items()  # doctest: +SKIP
+    >>> # Paginator(client, "/api/lists", page_size=10, limit=25).items()
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class Paginator:
         limit: stop after this many resources (None = all).
 
     Example:
-        >>> # [p["id"] for p in Paginator(client, "/api/profiles", page_size=100).items()]  # doctest: +SKIP
+        >>> # [p["id"] for p in Paginator(client, "/api/profiles", page_size=100).items()]
     """
 
     def __init__(

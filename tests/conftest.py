@@ -11,8 +11,8 @@ import pytest
 import responses
 
 from connections.api_key import ApiKeyConnection
-from connector.clock import FakeClock
 from connector.client import KlaviyoClient
+from connector.clock import FakeClock
 from connector.retry import RetryPolicy
 
 # The sandbox's ``sandbox`` / ``sandbox_factory`` fixtures, for end-to-end tests over real HTTP.
@@ -45,9 +45,7 @@ def clock() -> FakeClock:
 @pytest.fixture
 def client(clock: FakeClock) -> Iterator[KlaviyoClient]:
     """A client on the production host (mocked), jitter off so waits are exact."""
-    with KlaviyoClient(
-        ApiKeyConnection(API_KEY), base_url=BASE, clock=clock, retry=RetryPolicy(jitter=0.0)
-    ) as c:
+    with KlaviyoClient(ApiKeyConnection(API_KEY), base_url=BASE, clock=clock, retry=RetryPolicy(jitter=0.0)) as c:
         yield c
 
 

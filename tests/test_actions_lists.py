@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 import responses
+from conftest import BASE, assert_request, spec_reply
 
 from actions.lists import CREATE_LIST, DELETE_LIST, GET_LIST, LIST_LISTS, SELECT_LIST, UPDATE_LIST, Lists
-from conftest import BASE, assert_request, spec_reply
 from connector.client import KlaviyoClient
 from connector.errors import InputError
 
@@ -174,16 +174,13 @@ def test_update_list_is_retried_after_server_error_because_marked_safe(
 
 def test_select_list_data_source_returns_label_key_pairs(client: KlaviyoClient, mocked: responses.RequestsMock) -> None:
     mocked.get(f"{BASE}/api/lists", json=_page(["a", "b"], None))
-    assert SELECT_LIST.run(client, {}) == {
-        "result": [{"label": "list a", "key": "a"}, {"label": "list b", "key": "b"}]
-    }
+    assert SELECT_LIST.run(client, {}) == {"result": [{"label": "list a", "key": "a"}, {"label": "list b", "key": "b"}]}
     assert_request(mocked.calls[0], "GET", "/api/lists", query={"fields[list]": "name", "page[size]": "10"})
 
 
 def test_spec_samples_used_here_are_themselves_valid_responses() -> None:
     """Guards the helper: a sample that does not match the spec would make the parse tests meaningless."""
     import requests
-
     from spec_support import check_response
 
     for path, method, url in (
@@ -194,7 +191,11 @@ def test_spec_samples_used_here_are_themselves_valid_responses() -> None:
         prepared = requests.Request(
             method.upper(),
             url,
-            headers={"revision": "2026-07-15", "Authorization": "Klaviyo-API-Key pk_x", "Content-Type": "application/vnd.api+json"},
+            headers={
+                "revision": "2026-07-15",
+                "Authorization": "Klaviyo-API-Key pk_x",
+                "Content-Type": "application/vnd.api+json",
+            },
             data=json.dumps({"data": {"type": "list", "attributes": {"name": "x"}}}) if method == "post" else None,
         ).prepare()
         response = requests.Response()

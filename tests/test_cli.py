@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 import responses
-
 from conftest import API_KEY, BASE
+
 from connector.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]

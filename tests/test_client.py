@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import requests
 import responses
-
 from conftest import API_KEY, BASE
+
 from connections.api_key import ApiKeyConnection
 from connector.client import KlaviyoClient
 from connector.clock import FakeClock

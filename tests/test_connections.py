@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
-
 from conftest import API_KEY, BASE
+
 from connections.api_key import ApiKeyConnection
 from connections.oauth2 import OAuth2Connection
 from connections.token_store import TokenFile

@@ -6,9 +6,9 @@ import datetime as dt
 import threading
 
 import responses
+from conftest import BASE
 
 from actions.lists import ListAttributes
-from conftest import BASE
 from connector.client import KlaviyoClient
 from connector.jsonapi import parse_document, parse_resource, relationship, resource_body
 

@@ -13,8 +13,8 @@ import requests
 
 from connections.oauth2 import OAuth2Connection
 from connections.oauth_login import login
-from connector.client import KlaviyoClient
 from connector.cli import main
+from connector.client import KlaviyoClient
 from connector.errors import ConnectionConfigError, ReauthorizationRequired
 from connector.sandbox import Sandbox
 

@@ -9,8 +9,8 @@ import pickle
 import pytest
 import requests
 import responses
-
 from conftest import API_KEY, BASE
+
 from connections.api_key import ApiKeyConnection
 from connections.oauth2 import OAuth2Connection
 from connector.cli import main
@@ -26,7 +26,7 @@ CLIENT_SECRET = "client-secret-value-abcdef"
 
 def test_secret_wrapper_hides_itself() -> None:
     s = Secret(API_KEY)
-    assert API_KEY not in repr(s) + str(s) + f"{s}" + "%s" % s
+    assert API_KEY not in repr(s) + str(s) + f"{s}" + format(s) + str([s])
     with pytest.raises(TypeError):
         pickle.dumps(s)
     assert redact(f"x {API_KEY} y", [s]) == "x ******** y"
@@ -84,9 +84,7 @@ def test_cli_output_never_contains_the_key(
 
 
 def test_oauth_errors_do_not_echo_client_secret(mocked: responses.RequestsMock) -> None:
-    mocked.post(
-        f"{BASE}/oauth/token", status=401, json={"error": "invalid_client", "error_description": CLIENT_SECRET}
-    )
+    mocked.post(f"{BASE}/oauth/token", status=401, json={"error": "invalid_client", "error_description": CLIENT_SECRET})
     conn = OAuth2Connection(client_id="cid", client_secret=CLIENT_SECRET, token={"refresh_token": REFRESH})
     with pytest.raises(KlaviyoError) as caught:
         conn.refresh()

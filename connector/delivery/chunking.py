@@ -1,0 +1,86 @@
+"""Split records into requests that respect Klaviyo's per-request limits (count and bytes).
+
+Example:
+    >>> [len(c) for c in chunk_by_limits([{"a": 1}] * 5, max_count=2, max_bytes=10_000)]
+    [2, 2, 1]
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+#: Room kept for the request envelope around the records (type, attributes, relationships).
+ENVELOPE_BYTES = 4096
+
+
+def json_size(value: Any) -> int:
+    """Bytes of ``value`` as the client serialises it (compact UTF-8 JSON).
+
+    Example:
+        >>> json_size({"a": "é"})
+        10
+    """
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+def chunk_by_limits(
+    items: Sequence[T],
+    *,
+    max_count: int,
+    max_bytes: int,
+    size: Callable[[T], int] | None = None,
+) -> Iterator[list[T]]:
+    """Consecutive chunks of at most ``max_count`` items whose sizes (plus separators) fit ``max_bytes``.
+
+    An item larger than the budget on its own still gets a chunk of its own: the caller decides
+    (usually it was refused before this point, by a per-record limit).
+
+    Example:
+        >>> [len(c) for c in chunk_by_limits(["x" * 40] * 3, max_count=10, max_bytes=100, size=len)]
+        [2, 1]
+    """
+    measure = size or json_size
+    budget = max_bytes - ENVELOPE_BYTES if max_bytes > 2 * ENVELOPE_BYTES else max_bytes
+    current: list[T] = []
+    used = 0
+    for item in items:
+        weight = measure(item) + 1  # the comma between array items
+        if current and (len(current) >= max_count or used + weight > budget):
+            yield current
+            current, used = [], 0
+        current.append(item)
+        used += weight
+    if current:
+        yield current
+
+
+def rounds(items: Sequence[T], key: Callable[[T], Hashable | None]) -> list[list[T]]:
+    """Spread items over rounds so that no round holds two items with the same (non-None) key.
+
+    Bulk Create Events fails a whole request when one ``unique_id`` repeats for the same profile and
+    metric; sent in a later request the repeat is simply deduplicated by Klaviyo, as it should be.
+
+    Example:
+        >>> rounds(["a", "b", "a", "a"], key=lambda x: x)
+        [['a', 'b'], ['a'], ['a']]
+    """
+    out: list[list[T]] = []
+    seen: list[set[Hashable]] = []
+    for item in items:
+        k = key(item)
+        placed = False
+        for index, taken in enumerate(seen):
+            if k is None or k not in taken:
+                out[index].append(item)
+                if k is not None:
+                    taken.add(k)
+                placed = True
+                break
+        if not placed:
+            out.append([item])
+            seen.append({k} if k is not None else set())
+    return out

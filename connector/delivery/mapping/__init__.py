@@ -1,0 +1,32 @@
+"""Spec-event mappers: ``segment`` and ``rudderstack`` messages to Klaviyo intents.
+
+Example:
+    >>> mapper_for("segment").__name__
+    'SegmentMapper'
+"""
+
+from __future__ import annotations
+
+from connector.delivery.mapping.base import SpecMapper
+from connector.errors import InputError
+
+FORMATS = ("segment", "rudderstack")
+
+
+def mapper_for(format: str) -> type[SpecMapper]:
+    """The mapper class of a format name.
+
+    Example:
+        >>> mapper_for("rudderstack").__name__
+        'RudderStackMapper'
+    """
+    name = format.strip().lower()
+    if name == "segment":
+        from connector.delivery.mapping.segment import SegmentMapper
+
+        return SegmentMapper
+    if name == "rudderstack":
+        from connector.delivery.mapping.rudderstack import RudderStackMapper
+
+        return RudderStackMapper
+    raise InputError(f"must be one of {', '.join(FORMATS)} (got {format!r})", label="Format", key="format")

@@ -28,6 +28,7 @@ from . import lists, profile_model
 from .common import listing, load, single
 
 KIND = "profile-bulk-import-job"
+PAYLOAD = "profile-bulk-import-payload"  # kept apart so progress updates do not rewrite up to 5 MB each time
 MAX_PROFILES = 10_000
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PROFILE_BYTES = 100 * 1024
@@ -101,9 +102,10 @@ def bulk_import_profiles(ctx: Ctx) -> Response:
         "id": ulid(), "type": KIND, "status": "queued", "created_at": iso(created), "total_count": len(items),
         "completed_count": 0, "failed_count": 0, "started_at": None, "completed_at": None,
         "expires_at": iso(created + timedelta(days=7)), "list_ids": _list_ids(ctx, data),
-        "profiles": items, "errors": [], "profile_ids": [],
+        "errors": [], "profile_ids": [],
     }
     ctx.store.put(KIND, job["id"], job)
+    ctx.store.put(PAYLOAD, job["id"], {"profiles": items})
     ctx.jobs.submit(KIND, job["id"])
     return single(ctx, serialize(job, ctx.base), 202)
 
@@ -152,7 +154,8 @@ def process(store: Store, job_id: str) -> None:
         job["status"] = "processing"
         job["started_at"] = job["started_at"] or now_iso()
         store.put(KIND, job_id, job)
-    items: list[Any] = job["profiles"]
+    payload = store.get(PAYLOAD, job_id) or {"profiles": []}
+    items: list[Any] = payload["profiles"]
     start = job["completed_count"] + job["failed_count"]
     for offset in range(start, len(items), CHUNK):
         with store.transaction():
@@ -162,8 +165,8 @@ def process(store: Store, job_id: str) -> None:
     with store.transaction():
         job["status"] = "complete"
         job["completed_at"] = now_iso()
-        job["profiles"] = []  # the payload is no longer needed; keep state small
         store.put(KIND, job_id, job)
+        store.delete(PAYLOAD, job_id)
 
 
 def get_job(ctx: Ctx) -> Response:

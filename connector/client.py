@@ -22,7 +22,7 @@ import logging
 import os
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
 from connector.auth import Credential
@@ -54,6 +54,20 @@ MAX_REDIRECTS = 5
 QueryParams = Mapping[str, Any] | Sequence[tuple[str, Any]]
 
 
+class Throttle(Protocol):
+    """Proactive rate limiting around each HTTP attempt (see ``connector.sync`` for Klaviyo's tiers).
+
+    ``before`` may wait (on the client's clock) until the endpoint's budget allows another call;
+    ``after`` learns from the answer (a 429 shrinks the budget, successes let it recover).
+    """
+
+    def before(self, method: str, path: str) -> None:
+        """Called before every attempt."""
+
+    def after(self, method: str, path: str, status: int | None, retry_after: float | None) -> None:
+        """Called after every attempt; ``status`` is None when no answer came."""
+
+
 class KlaviyoClient:
     """A thread-safe client for Klaviyo's REST API.
 
@@ -65,6 +79,7 @@ class KlaviyoClient:
         retry: the default :class:`RetryPolicy`; calls may pass their own.
         clock: time source for waits (inject :class:`~connector.clock.FakeClock` in tests).
         pool_size: connections kept per host for concurrent use.
+        throttle: optional proactive rate limiter consulted around every attempt.
 
     Example:
         >>> from connections.api_key import ApiKeyConnection
@@ -84,6 +99,7 @@ class KlaviyoClient:
         clock: Clock | None = None,
         pool_size: int = 16,
         session: requests.Session | None = None,
+        throttle: Throttle | None = None,
     ) -> None:
         self.credential = credential
         self.base_url = _normalise_base_url(base_url or os.environ.get("KLAVIYO_BASE_URL") or DEFAULT_BASE_URL)
@@ -93,6 +109,7 @@ class KlaviyoClient:
         self.retry = retry or RetryPolicy()
         self.clock: Clock = clock or SystemClock()
         self._pool_size = pool_size
+        self.throttle = throttle
         self._session = session
         self._session_lock = threading.Lock()
         self._refresh_lock = threading.Lock()
@@ -232,9 +249,13 @@ class KlaviyoClient:
             send_headers = dict(prepared_headers)
             if authenticate:
                 send_headers["Authorization"] = self._authorization()
+            if self.throttle is not None:
+                self.throttle.before(method, request_path)
             try:
                 raw = self._send(method, url, query, send_headers, body_kwargs, timeout, deadline)
             except requests.RequestException as exc:
+                if self.throttle is not None:
+                    self.throttle.after(method, request_path, None, None)
                 sent = not _never_connected(exc)
                 failure = TransportError(self._scrub(_describe_transport(exc)), method=method, path=request_path)
                 if (
@@ -254,6 +275,13 @@ class KlaviyoClient:
                 attempts=attempt,
             )
             log.debug("%s %s -> %s (attempt %d)", method, request_path, response.status, attempt)
+            if self.throttle is not None:
+                self.throttle.after(
+                    method,
+                    request_path,
+                    response.status,
+                    parse_retry_after(_header(response.headers, "retry-after"), now=self.clock.time()),
+                )
             if response.status < 400:
                 return response
             if response.status == 401 and authenticate and not refreshed and self.credential is not None:
@@ -359,10 +387,7 @@ class KlaviyoClient:
         return self.credential.authorization_header()
 
     def _api_error(self, response: KlaviyoResponse) -> ApiError:
-        retry_after = parse_retry_after(
-            next((v for k, v in response.headers.items() if k.lower() == "retry-after"), None),
-            now=self.clock.time(),
-        )
+        retry_after = parse_retry_after(_header(response.headers, "retry-after"), now=self.clock.time())
         # Klaviyo (or a proxy) may echo the credential back; scrub before anything is parsed or kept.
         scrubbed = self._scrub(response.text) if response.content else ""
         try:
@@ -403,6 +428,10 @@ class KlaviyoClient:
         from connector.pagination import Paginator
 
         return Paginator(self, path, params=params, page_size=page_size, limit=limit, revision=revision).items()
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    return next((v for k, v in headers.items() if k.lower() == name), None)
 
 
 def _normalise_base_url(url: str) -> str:

@@ -358,3 +358,33 @@ def test_request_body_is_compact_utf8_json(client: KlaviyoClient, mocked: respon
     client.request("POST", "/api/lists", json={"name": "Café"})
     body = mocked.calls[0].request.body
     assert json.loads(body) == {"name": "Café"} and b" " not in body
+
+
+class _RecordingThrottle:
+    def __init__(self) -> None:
+        self.calls: list[tuple[Any, ...]] = []
+
+    def before(self, method: str, path: str) -> None:
+        self.calls.append(("before", method, path))
+
+    def after(self, method: str, path: str, status: int | None, retry_after: float | None) -> None:
+        self.calls.append(("after", method, path, status, retry_after))
+
+
+def test_throttle_is_consulted_around_every_attempt(mocked: responses.RequestsMock, clock: FakeClock) -> None:
+    throttle = _RecordingThrottle()
+    c = KlaviyoClient(
+        ApiKeyConnection(API_KEY), base_url=BASE, clock=clock, retry=RetryPolicy(jitter=0), throttle=throttle
+    )
+    mocked.get(f"{BASE}/api/lists", status=429, headers={"Retry-After": "2"}, json={})
+    mocked.get(f"{BASE}/api/lists", body=requests.exceptions.ConnectionError("reset"))
+    mocked.get(f"{BASE}/api/lists", json={})
+    c.request("GET", "/api/lists")
+    assert throttle.calls == [
+        ("before", "GET", "/api/lists"),
+        ("after", "GET", "/api/lists", 429, 2.0),
+        ("before", "GET", "/api/lists"),
+        ("after", "GET", "/api/lists", None, None),
+        ("before", "GET", "/api/lists"),
+        ("after", "GET", "/api/lists", 200, None),
+    ]

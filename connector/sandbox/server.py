@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .app import App
+from .errors import ApiError
 from .wire import Request, Response
 
 
@@ -76,6 +77,14 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length > 0 else b""
 
     def _serve(self) -> None:
+        try:
+            body = self._read_body()
+        except ValueError:
+            # an unreadable length leaves the stream position unknown, so the connection cannot be reused
+            self.close_connection = True
+            error = ApiError(400, "invalid", "Invalid Content-Length or chunked body.")
+            self._write(Response(400, error.document()))
+            return
         url = urlsplit(self.path)
         host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
         req = Request(
@@ -83,7 +92,7 @@ class _Handler(BaseHTTPRequestHandler):
             path=unquote(url.path),
             query=parse_qs(url.query, keep_blank_values=True),
             headers=dict(self.headers.items()),
-            body=self._read_body(),
+            body=body,
             base_url=f"http://{host}",
             raw_query=url.query,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import socket
 
 import requests
 
@@ -121,3 +122,14 @@ def test_keep_alive_reuses_one_connection(sandbox: Sandbox) -> None:
     assert statuses == [200, 200, 200]
     assert conn.sock is sock  # the same socket served every request
     conn.close()
+
+
+def test_unreadable_content_length_is_400_and_closes(sandbox: Sandbox) -> None:
+    host, port = sandbox.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(b"POST /api/lists HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n")
+        reply = b""
+        while chunk := sock.recv(4096):
+            reply += chunk
+    assert reply.startswith(b"HTTP/1.1 400 ")
+    assert b"Connection: close" in reply

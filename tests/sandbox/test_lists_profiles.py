@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+
 from connector.sandbox import Sandbox
 
 from .conftest import Api, make_list, make_profile
@@ -125,3 +129,16 @@ def test_get_profile_includes_lists(api: Api) -> None:
     doc = api.get(f"/api/profiles/{pid}", params={"include": "lists"}).json()
     assert doc["data"]["relationships"]["lists"]["data"] == [{"type": "list", "id": list_id}]
     assert [r["id"] for r in doc["included"]] == [list_id]
+
+
+def test_concurrent_creates_of_one_email_yield_one_profile(sandbox: Sandbox) -> None:
+    body = {"data": {"type": "profile", "attributes": {"email": "race@example.com"}}}
+
+    def create(_: int) -> int:
+        return requests.post(sandbox.url + "/api/profiles", json=body, timeout=5,
+                             headers=sandbox.headers(content_type=True)).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        codes = sorted(pool.map(create, range(16)))
+    assert codes == [201] + [409] * 15
+    assert len(sandbox.state.profiles()) == 1

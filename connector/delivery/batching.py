@@ -20,7 +20,7 @@ SDK sends carries a ``unique_id``, so Klaviyo deduplicates a repeat.
 
 Example:
     >>> rec = BatchRecord(key=1, resource={"type": "profile", "attributes": {"email": "a@b.co"}})
-    >>> # outcomes = import_profiles(client, [rec], list_id="Y6nRLr")  # doctest: +SKIP
+    >>> # outcomes = import_profiles(client, [rec], list_id="Y6nRLr")
     >>> rec.key
     1
 

@@ -14,7 +14,7 @@ object per input line, in input order: ``{"line", "status", "reason"?, "type"?, 
 
 Example:
     >>> # from connector.delivery import deliver
-    >>> # deliver("events.jsonl", format="segment", report="report.jsonl").to_json()  # doctest: +SKIP
+    >>> # deliver("events.jsonl", format="segment", report="report.jsonl").to_json()
     >>> # {'lines': 3, 'delivered': 2, 'rejected': 1, 'retryable': 0, 'report': 'report.jsonl'}
 """
 

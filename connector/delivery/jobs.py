@@ -64,7 +64,7 @@ class JobPoller:
         """Poll ``GET /api/profile-bulk-import-jobs/{id}`` until complete or cancelled, then read the errors.
 
         Example:
-            >>> # JobPoller().wait(client, "01J...").status  # doctest: +SKIP
+            >>> # JobPoller().wait(client, "01J...").status
         """
         clock = self.clock or client.clock
         started = clock.monotonic()

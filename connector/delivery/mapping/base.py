@@ -31,6 +31,7 @@ from connector.delivery.mapping.common import (
     message_time,
     number,
 )
+from connector.delivery.orders import order_id, product_events
 from connector.delivery.settings import DeliverySettings
 from connector.errors import InputError
 from connector.inputs import to_bool
@@ -39,7 +40,6 @@ from connector.inputs import to_bool
 TraitTable = Sequence[tuple[str, tuple[str, ...]]]
 
 ORDER_EVENTS = frozenset({"order completed", "completed order"})
-PRODUCT_ID_KEYS = ("product_id", "productId", "id", "sku")
 
 
 class SpecMapper:
@@ -296,48 +296,16 @@ class SpecMapper:
         anything is sent, so an order is never half delivered because of a product.
         """
         settings = self.settings
-        order_uid = stripped_or_none(first(properties, "order_id", "orderId", "eventId", "event_id"))
         order = self.event(message, settings.order_event_name, dict(properties), self.order_value(properties))
-        order = _replace_uid(order, order_uid or order.unique_id)
+        order = attrs.evolve(order, unique_id=order_id(properties) or order.unique_id)
         products = properties.get("products")
         if not settings.product_events or not isinstance(products, list):
             return order
-        shared = {k: v for k, v in properties.items() if k != "products"}
-        followers: list[EventIntent] = []
-        seen: dict[str, int] = {}
-        for index, product in enumerate(products):
-            if not isinstance(product, Mapping):
-                raise InputError("must be an object", label=f"Products[{index}]", key="products")
-            pid = stripped_or_none(first(product, *PRODUCT_ID_KEYS))
-            if pid is None:
-                raise InputError(
-                    "needs product_id, id or sku (it makes the product event's unique ID)",
-                    label=f"Products[{index}]",
-                    key="products",
-                )
-            seen[pid] = seen.get(pid, 0) + 1
-            suffix = f"_{seen[pid]}" if seen[pid] > 1 else ""  # the same product twice is two events
-            props = {**shared, **product}
-            event = self.event(message, settings.product_event_name, props, number(product.get("price"), "Price"))
-            followers.append(_replace_uid(event, f"{order.unique_id}_{pid}{suffix}"))
-        return EventIntent(
-            metric=order.metric,
-            profile=order.profile,
-            properties=order.properties,
-            time=order.time,
-            value=order.value,
-            value_currency=order.value_currency,
-            unique_id=order.unique_id,
-            followers=tuple(followers),
-        )
+        return attrs.evolve(order, followers=tuple(product_events(order, products, settings.product_event_name)))
 
     def order_value(self, properties: Mapping[str, Any]) -> float | None:
         """The order's value: ``revenue``, else ``total``."""
         return number(first(properties, "revenue", "total", "value"), "Revenue")
-
-
-def _replace_uid(event: EventIntent, unique_id: str | None) -> EventIntent:
-    return attrs.evolve(event, unique_id=unique_id)
 
 
 def _currency(properties: Mapping[str, Any]) -> str | None:

@@ -1,0 +1,473 @@
+"""The Segment Klaviyo (Actions) destination as catalog actions, without its known bugs.
+
+Upsert Profile, Track Event, Order Completed, Add Profile To List, Remove Profile From List,
+Subscribe Profile, Unsubscribe Profile and Remove Profile. Differences from Segment's code: a 409
+without ``duplicate_profile_id`` is a retryable error (never a crash, never a list call without a
+profile id); Order Completed's product events get deterministic unique IDs, so a retry never
+duplicates them; events without a unique ID get one derived from their content.
+
+Example:
+    >>> # k = Klaviyo(api_key="pk_...")
+    >>> # k.destination.upsert_profile(email="ada@example.com", first_name="Ada", list_id="Y6nRLr")
+    >>> UPSERT_PROFILE.key, ORDER_COMPLETED.label
+    ('upsertProfile', 'Order Completed')
+
+Reference: https://developers.klaviyo.com/en/reference/api_overview
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from actions._destination_support import (
+    add_to_list,
+    create_or_find_profile,
+    derived_unique_id,
+    find_list,
+    find_or_create_list,
+    lookup_profile_ids,
+    now_iso,
+)
+from actions._group import ResourceGroup
+from actions._shared import DOCS, clean_id
+from connector.client import KlaviyoClient
+from connector.definitions import ActionDefinition
+from connector.delivery.bodies import consent_profile, event_body
+from connector.delivery.identifiers import Identifiers, check_consent_identifiers, check_identifiers
+from connector.delivery.intents import EventIntent
+from connector.delivery.mapping.common import currency, iso_time, number
+from connector.delivery.orders import order_id, product_events
+from connector.errors import InputError
+from connector.inputs import InputType, input_field, to_bool, to_json_array, to_json_object, to_stripped
+from connector.jsonapi import relationship
+
+COUNTRY_COMMENTS = "ISO 3166 region (e.g. US) to convert phone numbers written without + to E.164."
+
+
+def _optional_id(label: str, comments: str) -> Any:
+    return input_field(label, comments=comments, clean=clean_id, example="Y6nRLr")
+
+
+@attrs.frozen
+class IdentifierInputs:
+    """Profile identifiers shared by the destination actions (at least one is required)."""
+
+    email: str | None = input_field("Email", comments="The profile's email address.", example="ada@example.com")
+    phone_number: str | None = input_field(
+        "Phone Number", comments="E.164 phone number, e.g. +15005550006.", example="+15005550006"
+    )
+    country_code: str | None = input_field("Country Code", comments=COUNTRY_COMMENTS, example="US")
+    external_id: str | None = input_field("External ID", comments="Your system's id for the profile (≤255 chars).")
+
+    def identifiers(self, *, anonymous_id: str | None = None, allow_anonymous: bool = False) -> Identifiers:
+        """Checked identifiers (errors name the field)."""
+        return check_identifiers(
+            email=self.email,
+            phone_number=self.phone_number,
+            external_id=self.external_id,
+            anonymous_id=anonymous_id,
+            default_region=self.country_code,
+            allow_anonymous=allow_anonymous,
+        )
+
+
+# -- Upsert Profile ----------------------------------------------------------------------------
+
+
+@attrs.frozen
+class UpsertProfileInputs(IdentifierInputs):
+    """Inputs of Upsert Profile."""
+
+    first_name: str | None = input_field("First Name")
+    last_name: str | None = input_field("Last Name")
+    organization: str | None = input_field("Organization")
+    title: str | None = input_field("Title")
+    image: str | None = input_field("Image", comments="URL of the profile's image.")
+    location: dict[str, Any] | None = input_field(
+        "Location", type=InputType.JSON, clean=to_json_object, comments="address1, city, region, zip, country..."
+    )
+    properties: dict[str, Any] | None = input_field(
+        "Properties", type=InputType.JSON, clean=to_json_object, comments="Custom profile properties."
+    )
+    list_id: str | None = _optional_id("List ID", "Add the profile to this list.")
+    override_list_id: str | None = _optional_id(
+        "Override List ID", "Wins over List ID (Segment's integrations.Klaviyo.listId)."
+    )
+
+
+def upsert_profile(client: KlaviyoClient, inputs: UpsertProfileInputs) -> Any:
+    """Create the profile; on 409 update the profile Klaviyo names; then add it to the list, if any.
+
+    Example:
+        >>> # upsert_profile(client, UpsertProfileInputs(email="ada@example.com", list_id="Y6nRLr"))
+    """
+    attributes: dict[str, Any] = inputs.identifiers().attributes(anonymous=False)
+    for key in ("first_name", "last_name", "organization", "title", "image", "location", "properties"):
+        if getattr(inputs, key):
+            attributes[key] = getattr(inputs, key)
+    profile_id, doc, _created = create_or_find_profile(client, attributes)
+    if doc is None:
+        body = {"data": {"type": "profile", "id": profile_id, "attributes": attributes}}
+        doc = client.request("PATCH", f"/api/profiles/{profile_id}", json=body, retry_safe=True).json()
+    list_id = inputs.override_list_id or inputs.list_id
+    if list_id:
+        add_to_list(client, list_id, [profile_id])
+    return doc
+
+
+UPSERT_PROFILE = ActionDefinition(
+    key="upsertProfile",
+    label="Upsert Profile",
+    description="Create or update a profile (409 duplicate → update), optionally adding it to a list.",
+    inputs=UpsertProfileInputs,
+    perform=upsert_profile,
+    docs_url=DOCS + "create_profile",
+)
+
+
+# -- Track Event -------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class EventInputs(IdentifierInputs):
+    """Inputs every event action takes besides the metric."""
+
+    anonymous_id: str | None = input_field("Anonymous ID", comments="Anonymous visitor id (events only).")
+    properties: dict[str, Any] | None = input_field(
+        "Properties", type=InputType.JSON, clean=to_json_object, comments="Event properties (an object)."
+    )
+    time: str | None = input_field("Time", type=InputType.TIMESTAMP, clean=iso_time, comments="ISO-8601; now if empty.")
+    value: float | None = input_field("Value", clean=lambda v: number(v, "Value"), comments="Monetary value.")
+    value_currency: str | None = input_field("Value Currency", clean=currency, comments="ISO 4217, e.g. USD.")
+    unique_id: str | None = input_field(
+        "Unique ID", clean=to_stripped, comments="Klaviyo's dedupe key; derived from the content when empty."
+    )
+
+    def intent(self, metric: str, *, unique_id: str | None = None, properties: dict[str, Any] | None = None) -> Any:
+        """The event to send, with a time and a unique id always set."""
+        profile = self.identifiers(anonymous_id=self.anonymous_id, allow_anonymous=True).attributes()
+        props = (self.properties or {}) if properties is None else properties
+        time = self.time or now_iso()
+        uid = self.unique_id or unique_id or derived_unique_id(metric, profile, props, time, self.value)
+        return EventIntent(metric, profile, props, time, self.value, self.value_currency, uid)
+
+
+def _send_event(client: KlaviyoClient, event: EventIntent) -> None:
+    body = event_body(
+        event.metric,
+        event.profile,
+        event.properties,
+        time=event.time,
+        value=event.value,
+        value_currency=event.value_currency,
+        unique_id=event.unique_id,
+    )
+    # Every event carries a unique id, so Klaviyo deduplicates a repeat: retrying is safe.
+    client.request("POST", "/api/events", json=body, retry_safe=True)
+
+
+@attrs.frozen
+class TrackEventInputs(EventInputs):
+    """Inputs of Track Event."""
+
+    metric_name: str = input_field("Metric Name", required=True, comments="Under 128 characters.")
+
+
+def track_event(client: KlaviyoClient, inputs: TrackEventInputs) -> dict[str, Any]:
+    """``POST /api/events``: returns the unique id and time sent (Klaviyo answers 202 with no body).
+
+    Example:
+        >>> # track_event(client, TrackEventInputs(metric_name="Signed Up", email="ada@example.com"))
+    """
+    if len(inputs.metric_name) >= 128:
+        raise InputError("must be under 128 characters", label="Metric Name", key="metricName")
+    event = inputs.intent(inputs.metric_name)
+    _send_event(client, event)
+    return {"unique_id": event.unique_id, "time": event.time}
+
+
+TRACK_EVENT = ActionDefinition(
+    key="trackEvent",
+    label="Track Event",
+    description="Record an event on a profile (email, phone, external ID or anonymous ID).",
+    inputs=TrackEventInputs,
+    perform=track_event,
+    docs_url=DOCS + "create_event",
+)
+
+
+# -- Order Completed ---------------------------------------------------------------------------
+
+
+@attrs.frozen
+class OrderCompletedInputs(EventInputs):
+    """Inputs of Order Completed."""
+
+    products: list[Any] | None = input_field(
+        "Products", type=InputType.JSON, clean=to_json_array,
+        comments="One product event per item; each needs product_id, id or sku.",
+    )  # fmt: skip
+    event_name: str = input_field(
+        "Event Name", default="Order Completed", required=True, comments='Or classic\'s "Placed Order".'
+    )
+    product_event_name: str = input_field("Product Event Name", default="Ordered Product", required=True)
+
+
+def order_completed(client: KlaviyoClient, inputs: OrderCompletedInputs) -> dict[str, Any]:
+    """The order event, then (once Klaviyo accepted it) one event per product, all with deterministic ids.
+
+    Example:
+        >>> # order_completed(client, OrderCompletedInputs(email="a@b.co", properties={"order_id": "o1"},
+        >>> #                 products=[{"product_id": "p1", "price": 9.5}]))
+    """
+    order = inputs.intent(inputs.event_name, unique_id=order_id(inputs.properties or {}))
+    products = product_events(order, inputs.products or [], inputs.product_event_name)  # checked before sending
+    _send_event(client, order)
+    for product in products:
+        _send_event(client, product)
+    return {"unique_id": order.unique_id, "product_unique_ids": [p.unique_id for p in products]}
+
+
+ORDER_COMPLETED = ActionDefinition(
+    key="orderCompleted",
+    label="Order Completed",
+    description="Record an order and one product event per product; retries never duplicate events.",
+    inputs=OrderCompletedInputs,
+    perform=order_completed,
+    docs_url=DOCS + "create_event",
+)
+
+
+# -- lists -------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class ListMembershipInputs(IdentifierInputs):
+    """Inputs of Add / Remove Profile To/From List: a list id, or an audience name for the list."""
+
+    list_id: str | None = _optional_id("List ID", "The list; leave empty to use the audience's list.")
+    audience_name: str | None = input_field(
+        "Audience Name", clean=to_stripped, comments="A list named after the audience (created on first sync)."
+    )
+
+
+def add_profile_to_list(client: KlaviyoClient, inputs: ListMembershipInputs) -> dict[str, Any]:
+    """Find or create the profile, then add it to the list (found or created by audience name).
+
+    Example:
+        >>> # add_profile_to_list(client, ListMembershipInputs(email="a@b.co", audience_name="Engaged"))
+    """
+    attributes = inputs.identifiers().attributes(anonymous=False)
+    if inputs.list_id:
+        list_id = inputs.list_id
+    elif inputs.audience_name:
+        list_id = find_or_create_list(client, inputs.audience_name)
+    else:
+        raise InputError("give a List ID or an Audience Name", label="List ID", key="listId")
+    profile_id, _, _ = create_or_find_profile(client, attributes)
+    add_to_list(client, list_id, [profile_id])
+    return {"list_id": list_id, "profile_id": profile_id}
+
+
+def remove_profile_from_list(client: KlaviyoClient, inputs: ListMembershipInputs) -> dict[str, Any]:
+    """Look the profile up by each identifier and remove what was found from the list.
+
+    Nothing to remove (no such profile, or no list for the audience yet) is a success with an empty
+    ``removed``: the membership already is what was asked.
+    """
+    identifiers = inputs.identifiers().attributes(anonymous=False)
+    if inputs.list_id:
+        list_id: str | None = inputs.list_id
+    elif inputs.audience_name:
+        list_id = find_list(client, inputs.audience_name)
+    else:
+        raise InputError("give a List ID or an Audience Name", label="List ID", key="listId")
+    removed = lookup_profile_ids(client, identifiers) if list_id else []
+    if list_id and removed:
+        body = {"data": [{"type": "profile", "id": pid} for pid in removed]}
+        client.request("DELETE", f"/api/lists/{list_id}/relationships/profiles", json=body)
+    return {"list_id": list_id, "removed": removed}
+
+
+ADD_PROFILE_TO_LIST = ActionDefinition(
+    key="addProfileToList",
+    label="Add Profile To List",
+    description="Add a profile to a list, or to the list named after an audience (created on first sync).",
+    inputs=ListMembershipInputs,
+    perform=add_profile_to_list,
+    docs_url=DOCS + "add_profiles_to_list",
+)
+REMOVE_PROFILE_FROM_LIST = ActionDefinition(
+    key="removeProfileFromList",
+    label="Remove Profile From List",
+    description="Remove a profile from a list, or from the list named after an audience.",
+    inputs=ListMembershipInputs,
+    perform=remove_profile_from_list,
+    docs_url=DOCS + "remove_profiles_from_list",
+)
+
+
+@attrs.frozen
+class RemoveProfileInputs(IdentifierInputs):
+    """Inputs of Remove Profile."""
+
+    list_id: str = input_field("List ID", required=True, clean=clean_id, example="Y6nRLr")
+
+
+def remove_profile(client: KlaviyoClient, inputs: RemoveProfileInputs) -> dict[str, Any]:
+    """Remove a profile (found by its identifiers) from a list."""
+    values = {k: getattr(inputs, k) for k in ("email", "phone_number", "country_code", "external_id", "list_id")}
+    return remove_profile_from_list(client, ListMembershipInputs(**values))
+
+
+REMOVE_PROFILE = ActionDefinition(
+    key="removeProfile",
+    label="Remove Profile",
+    description="Remove a profile from a list.",
+    inputs=RemoveProfileInputs,
+    perform=remove_profile,
+    docs_url=DOCS + "remove_profiles_from_list",
+)
+
+
+# -- consent -----------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class UnsubscribeProfileInputs:
+    """Inputs of Unsubscribe Profile."""
+
+    email: str | None = input_field("Email", comments="Unsubscribe this email from email marketing.")
+    phone_number: str | None = input_field("Phone Number", comments="Unsubscribe this number from SMS.")
+    country_code: str | None = input_field("Country Code", comments=COUNTRY_COMMENTS)
+    list_id: str | None = _optional_id("List ID", "Unsubscribe from this list; empty = from all marketing.")
+
+
+@attrs.frozen
+class SubscribeProfileInputs(UnsubscribeProfileInputs):
+    """Inputs of Subscribe Profile."""
+
+    custom_source: str | None = input_field("Custom Source", comments="Where the consent came from.")
+    historical_import: bool | None = input_field(
+        "Historical Import", type=InputType.BOOLEAN, clean=to_bool, default="false",
+        comments="Consent given earlier: skips double opt-in; needs Consented At.",
+    )  # fmt: skip
+    consented_at: str | None = input_field("Consented At", type=InputType.TIMESTAMP, clean=iso_time)
+
+
+def _consent_body(kind: str, profile: dict[str, Any], list_id: str | None, extra: dict[str, Any]) -> dict[str, Any]:
+    data: dict[str, Any] = {"type": kind, "attributes": {**extra, "profiles": {"data": [profile]}}}
+    if list_id:
+        data["relationships"] = {"list": relationship("list", list_id)}
+    return {"data": data}
+
+
+def subscribe_profile(client: KlaviyoClient, inputs: SubscribeProfileInputs) -> None:
+    """``POST /api/profile-subscription-bulk-create-jobs`` for email and/or SMS marketing.
+
+    Example:
+        >>> # subscribe_profile(client, SubscribeProfileInputs(email="a@b.co", list_id="Y6nRLr"))
+    """
+    ids = check_consent_identifiers(
+        email=inputs.email, phone_number=inputs.phone_number, default_region=inputs.country_code
+    )
+    if inputs.historical_import and not inputs.consented_at:
+        raise InputError("is required with Historical Import", label="Consented At", key="consentedAt")
+    if inputs.consented_at and not inputs.historical_import:
+        raise InputError("is only accepted with Historical Import", label="Consented At", key="consentedAt")
+    profile = consent_profile(
+        subscribe=True, email=ids.email, phone_number=ids.phone_number, consented_at=inputs.consented_at
+    )
+    extra: dict[str, Any] = {"historical_import": bool(inputs.historical_import)}
+    if inputs.custom_source:
+        extra["custom_source"] = inputs.custom_source
+    body = _consent_body("profile-subscription-bulk-create-job", profile, inputs.list_id, extra)
+    client.request("POST", "/api/profile-subscription-bulk-create-jobs", json=body, retry_safe=True)
+
+
+def unsubscribe_profile(client: KlaviyoClient, inputs: UnsubscribeProfileInputs) -> None:
+    """``POST /api/profile-subscription-bulk-delete-jobs``: email marketing, SMS marketing and transactional."""
+    ids = check_consent_identifiers(
+        email=inputs.email, phone_number=inputs.phone_number, default_region=inputs.country_code
+    )
+    profile = consent_profile(subscribe=False, email=ids.email, phone_number=ids.phone_number)
+    body = _consent_body("profile-subscription-bulk-delete-job", profile, inputs.list_id, {})
+    client.request("POST", "/api/profile-subscription-bulk-delete-jobs", json=body, retry_safe=True)
+
+
+SUBSCRIBE_PROFILE = ActionDefinition(
+    key="subscribeProfile",
+    label="Subscribe Profile",
+    description="Subscribe an email and/or phone number to marketing, optionally to a list.",
+    inputs=SubscribeProfileInputs,
+    perform=subscribe_profile,
+    docs_url=DOCS + "bulk_subscribe_profiles",
+)
+UNSUBSCRIBE_PROFILE = ActionDefinition(
+    key="unsubscribeProfile",
+    label="Unsubscribe Profile",
+    description="Unsubscribe an email and/or phone number, from a list or from all marketing.",
+    inputs=UnsubscribeProfileInputs,
+    perform=unsubscribe_profile,
+    docs_url=DOCS + "bulk_unsubscribe_profiles",
+)
+
+ACTIONS = (
+    UPSERT_PROFILE,
+    TRACK_EVENT,
+    ORDER_COMPLETED,
+    ADD_PROFILE_TO_LIST,
+    REMOVE_PROFILE_FROM_LIST,
+    SUBSCRIBE_PROFILE,
+    UNSUBSCRIBE_PROFILE,
+    REMOVE_PROFILE,
+)
+DATA_SOURCES: tuple[Any, ...] = ()
+
+
+class Destination(ResourceGroup):
+    """``Klaviyo(...).destination``: the Segment Actions set from Python.
+
+    Example:
+        >>> # k = Klaviyo(api_key="pk_...")
+        >>> # k.destination.track_event("Signed Up", email="ada@example.com", properties={"plan": "pro"})
+        >>> Destination.__name__
+        'Destination'
+    """
+
+    def upsert_profile(self, **values: Any) -> Any:
+        """Upsert Profile (keywords: email, phone_number, external_id, first_name, ..., list_id)."""
+        return self._perform(UPSERT_PROFILE, **values)
+
+    def track_event(self, metric_name: str, **values: Any) -> Any:
+        """Track Event (keywords: email, phone_number, external_id, anonymous_id, properties, time, value...)."""
+        return self._perform(TRACK_EVENT, metric_name=metric_name, **values)
+
+    def order_completed(self, **values: Any) -> Any:
+        """Order Completed (keywords: identifiers, properties, products, event_name, product_event_name...)."""
+        return self._perform(ORDER_COMPLETED, **values)
+
+    def add_profile_to_list(self, **values: Any) -> Any:
+        """Add Profile To List (list_id, or audience_name for the audience's list)."""
+        return self._perform(ADD_PROFILE_TO_LIST, **values)
+
+    def remove_profile_from_list(self, **values: Any) -> Any:
+        """Remove Profile From List (list_id or audience_name)."""
+        return self._perform(REMOVE_PROFILE_FROM_LIST, **values)
+
+    def subscribe_profile(self, **values: Any) -> None:
+        """Subscribe Profile (email and/or phone_number, list_id, custom_source, historical_import...)."""
+        self._perform(SUBSCRIBE_PROFILE, **values)
+
+    def unsubscribe_profile(self, **values: Any) -> None:
+        """Unsubscribe Profile (email and/or phone_number, list_id)."""
+        self._perform(UNSUBSCRIBE_PROFILE, **values)
+
+    def remove_profile(self, list_id: str, **values: Any) -> Any:
+        """Remove Profile from ``list_id``."""
+        return self._perform(REMOVE_PROFILE, list_id=list_id, **values)
+
+
+FACADE = Destination

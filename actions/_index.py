@@ -5,6 +5,7 @@ when it is stale. The declarations in each module remain the truth.
 """
 
 ACTION_MODULES = {
+    "addProfileToList": "actions.destination",
     "bulkCreateEvents": "actions.events",
     "createCampaign": "actions.campaigns",
     "createEvent": "actions.events",
@@ -33,8 +34,14 @@ ACTION_MODULES = {
     "listProfile": "actions.profiles",
     "listSegments": "actions.segments",
     "listTemplates": "actions.templates",
+    "orderCompleted": "actions.destination",
     "rawRequest": "actions.raw_request",
+    "removeProfile": "actions.destination",
+    "removeProfileFromList": "actions.destination",
+    "subscribeProfile": "actions.destination",
     "subscribeProfiles": "actions.profiles",
+    "trackEvent": "actions.destination",
+    "unsubscribeProfile": "actions.destination",
     "unsubscribeProfiles": "actions.profiles",
     "updateCampaign": "actions.campaigns",
     "updateImage": "actions.images",
@@ -43,6 +50,7 @@ ACTION_MODULES = {
     "updateSegment": "actions.segments",
     "updateTemplate": "actions.templates",
     "uploadImage": "actions.images",
+    "upsertProfile": "actions.destination",
 }
 
 DATA_SOURCE_MODULES = {

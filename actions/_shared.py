@@ -11,7 +11,10 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+import attrs
+
 from connector.client import KlaviyoClient
+from connector.definitions import ActionDefinition, DataSourceDefinition
 from connector.errors import InputError
 from connector.inputs import Collection, InputType, input_field, to_int, to_stripped
 
@@ -159,9 +162,66 @@ def delete(client: KlaviyoClient, path: str) -> None:
     client.request("DELETE", path)
 
 
-def labelled(resources: Iterable[Mapping[str, Any]], label_attribute: str = "name") -> Iterator[dict[str, str]]:
-    """``{"label", "key"}`` picklist entries from resources."""
-    for resource in resources:
-        attributes = resource.get("attributes") or {}
-        label = attributes.get(label_attribute) or resource.get("id")
-        yield {"label": str(label), "key": str(resource.get("id"))}
+@attrs.frozen
+class NoInputs:
+    """Inputs of a data source that needs nothing besides the connection."""
+
+
+def delete_action(
+    *, key: str, label: str, description: str, id_label: str, id_comments: str, path: str, operation: str
+) -> ActionDefinition[Any]:
+    """A Delete X action: one id input and ``DELETE path`` (204, nothing returned).
+
+    ``path`` holds ``{id}``; the id input's Python name is the snake case of ``id_label``.
+
+    Example:
+        >>> d = delete_action(key="deleteList", label="Delete List", description="Delete a list.",
+        ...                   id_label="List ID", id_comments="The list.", path="/api/lists/{id}",
+        ...                   operation="delete_list")
+        >>> d.clean({"listId": "Y6nRLr"})
+        DeleteListInputs(list_id='Y6nRLr')
+    """
+    field_name = "_".join(id_label.lower().split())
+    inputs = attrs.make_class(
+        label.replace(" ", "") + "Inputs", {field_name: id_input(id_label, id_comments)}, frozen=True
+    )
+
+    def perform(client: KlaviyoClient, values: Any) -> None:
+        client.request("DELETE", path.format(id=getattr(values, field_name)))
+
+    perform.__doc__ = f"``DELETE {path}`` (``{operation}``): 204, nothing returned."
+    return ActionDefinition(
+        key=key, label=label, description=description, inputs=inputs, perform=perform, docs_url=DOCS + operation
+    )
+
+
+def picklist(
+    *,
+    key: str,
+    label: str,
+    description: str,
+    path: str,
+    resource_type: str,
+    label_fields: Sequence[str] = ("name",),
+    page_size: int | None = None,
+) -> DataSourceDefinition[Any]:
+    """A Select X data source: every resource of ``path`` as ``{"label", "key"}``, across every page.
+
+    The label is the first non-empty of ``label_fields`` (the id when none is set); only those fields
+    are asked for, to keep the pages small.
+
+    Example:
+        >>> picklist(key="selectList", label="Select List", description="Lists.", path="/api/lists",
+        ...          resource_type="list").key
+        'selectList'
+    """
+
+    def perform(client: KlaviyoClient, _: Any) -> Iterator[dict[str, str]]:
+        params = {f"fields[{resource_type}]": list(label_fields)}
+        for resource in client.paginate(path, params=params, page_size=page_size):
+            attributes = resource.get("attributes") or {}
+            text = next((attributes[f] for f in label_fields if attributes.get(f)), None) or resource.get("id")
+            yield {"label": str(text), "key": str(resource.get("id"))}
+
+    perform.__doc__ = f"Every {resource_type} of ``GET {path}`` as ``{{'label', 'key'}}``."
+    return DataSourceDefinition(key=key, label=label, description=description, inputs=NoInputs, perform=perform)

@@ -27,6 +27,7 @@ from actions._shared import (
     DOCS,
     clean_id,
     clean_non_blank,
+    delete_action,
     fields_input,
     get_document,
     id_input,
@@ -687,28 +688,16 @@ UPDATE_CAMPAIGN = ActionDefinition(
 )
 
 
-# -- Delete Campaign ---------------------------------------------------------------------------
+# -- Delete Campaign ----------------------------------------------------------------------
 
-
-@attrs.frozen
-class DeleteCampaignInputs:
-    """Inputs of Delete Campaign."""
-
-    campaign_id: str = id_input("Campaign ID", CAMPAIGN_ID_COMMENTS)
-
-
-def delete_campaign(client: KlaviyoClient, inputs: DeleteCampaignInputs) -> None:
-    """``DELETE /api/campaigns/{id}`` (``delete_campaign``): 204, nothing returned."""
-    client.request("DELETE", f"/api/campaigns/{inputs.campaign_id}")
-
-
-DELETE_CAMPAIGN = ActionDefinition(
+DELETE_CAMPAIGN = delete_action(
     key="deleteCampaign",
     label="Delete Campaign",
     description="Delete a campaign with the given campaign ID.",
-    inputs=DeleteCampaignInputs,
-    perform=delete_campaign,
-    docs_url=DOCS + "delete_campaign",
+    id_label="Campaign ID",
+    id_comments=CAMPAIGN_ID_COMMENTS,
+    path="/api/campaigns/{id}",
+    operation="delete_campaign",
 )
 
 

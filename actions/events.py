@@ -24,10 +24,10 @@ from actions._shared import (
     filter_input,
     get_document,
     id_input,
-    labelled,
     list_resources,
     max_records_input,
     page_size_input,
+    picklist,
     query,
     sort_input,
     sparse_fields,
@@ -35,7 +35,7 @@ from actions._shared import (
 from actions._validate import clean_currency
 from actions.profiles import clean_profile_attributes, note_progress
 from connector.client import KlaviyoClient
-from connector.definitions import ActionDefinition, DataSourceDefinition
+from connector.definitions import ActionDefinition
 from connector.errors import InputError, KlaviyoError
 from connector.inputs import InputType, input_field, to_bool, to_json, to_json_object, to_number, to_str, to_timestamp
 from connector.jsonapi import Resource, resource_body
@@ -725,22 +725,12 @@ LIST_EVENTS = ActionDefinition(
 # -- data source -------------------------------------------------------------------------------
 
 
-@attrs.frozen
-class SelectMetricInputs:
-    """Inputs of the Select Metric picklist (none besides the connection)."""
-
-
-def select_metric(client: KlaviyoClient, inputs: SelectMetricInputs) -> Iterator[dict[str, str]]:
-    """Every metric as ``{"label": name, "key": id}`` (Get Metrics takes no page size)."""
-    return labelled(client.paginate("/api/metrics", params={"fields[metric]": ["name"]}))
-
-
-SELECT_METRIC = DataSourceDefinition(
+SELECT_METRIC = picklist(
     key="selectMetric",
     label="Select Metric",
     description="A picklist of the account's metrics (event names).",
-    inputs=SelectMetricInputs,
-    perform=select_metric,
+    path="/api/metrics",
+    resource_type="metric",
 )
 
 ACTIONS = (CREATE_EVENT, BULK_CREATE_EVENTS, GET_EVENT, LIST_EVENTS)

@@ -19,20 +19,21 @@ from actions._group import ResourceGroup
 from actions._shared import (
     DOCS,
     clean_non_blank,
+    delete_action,
     fields_input,
     filter_input,
     get_document,
     id_input,
-    labelled,
     list_resources,
     max_records_input,
     page_size_input,
+    picklist,
     query,
     sort_input,
     sparse_fields,
 )
 from connector.client import KlaviyoClient
-from connector.definitions import ActionDefinition, DataSourceDefinition
+from connector.definitions import ActionDefinition
 from connector.inputs import InputType, input_field
 from connector.jsonapi import Resource, resource_body
 
@@ -217,50 +218,29 @@ UPDATE_LIST = ActionDefinition(
 )
 
 
-# -- Delete List -------------------------------------------------------------------------------
+# -- Delete List --------------------------------------------------------------------------
 
-
-@attrs.frozen
-class DeleteListInputs:
-    """Inputs of Delete List."""
-
-    list_id: str = id_input("List ID", LIST_ID_COMMENTS)
-
-
-def delete_list(client: KlaviyoClient, inputs: DeleteListInputs) -> None:
-    """``DELETE /api/lists/{id}`` (``delete_list``): 204, nothing returned."""
-    client.request("DELETE", f"/api/lists/{inputs.list_id}")
-
-
-DELETE_LIST = ActionDefinition(
+DELETE_LIST = delete_action(
     key="deleteList",
     label="Delete List",
     description="Delete a list with the given list ID.",
-    inputs=DeleteListInputs,
-    perform=delete_list,
-    docs_url=DOCS + "delete_list",
+    id_label="List ID",
+    id_comments=LIST_ID_COMMENTS,
+    path="/api/lists/{id}",
+    operation="delete_list",
 )
 
 
 # -- data source -------------------------------------------------------------------------------
 
 
-@attrs.frozen
-class SelectListInputs:
-    """Inputs of the Select List picklist (none besides the connection)."""
-
-
-def select_list(client: KlaviyoClient, inputs: SelectListInputs) -> Iterator[dict[str, str]]:
-    """Every list as ``{"label": name, "key": id}``."""
-    return labelled(client.paginate("/api/lists", params={"fields[list]": ["name"]}, page_size=LIST_PAGE_MAX))
-
-
-SELECT_LIST = DataSourceDefinition(
+SELECT_LIST = picklist(
     key="selectList",
     label="Select List",
     description="A picklist of the account's lists.",
-    inputs=SelectListInputs,
-    perform=select_list,
+    path="/api/lists",
+    resource_type="list",
+    page_size=LIST_PAGE_MAX,
 )
 
 ACTIONS = (CREATE_LIST, GET_LIST, LIST_LISTS, UPDATE_LIST, DELETE_LIST)

@@ -26,13 +26,14 @@ from actions._shared import (
     list_resources,
     max_records_input,
     page_size_input,
+    picklist,
     query,
     sort_input,
     sparse_fields,
 )
 from actions._validate import clean_email, clean_external_id, clean_phone, clean_url
 from connector.client import KlaviyoClient
-from connector.definitions import ActionDefinition, DataSourceDefinition
+from connector.definitions import ActionDefinition
 from connector.errors import InputError, KlaviyoError
 from connector.inputs import InputType, input_field, to_json, to_json_object, to_stripped, to_timestamp
 from connector.jsonapi import Resource, relationship, resource_body
@@ -803,26 +804,14 @@ UNSUBSCRIBE_PROFILES = ActionDefinition(
 # -- data source -------------------------------------------------------------------------------
 
 
-@attrs.frozen
-class SelectProfileInputs:
-    """Inputs of the Select Profile picklist (none besides the connection)."""
-
-
-def select_profile(client: KlaviyoClient, inputs: SelectProfileInputs) -> Iterator[dict[str, str]]:
-    """Every profile as ``{"label": email or phone or id, "key": id}``."""
-    params = {"fields[profile]": ["email", "phone_number"]}
-    for resource in client.paginate("/api/profiles", params=params, page_size=PROFILE_PAGE_MAX):
-        attributes = resource.get("attributes") or {}
-        label = attributes.get("email") or attributes.get("phone_number") or resource.get("id")
-        yield {"label": str(label), "key": str(resource.get("id"))}
-
-
-SELECT_PROFILE = DataSourceDefinition(
+SELECT_PROFILE = picklist(
     key="selectProfile",
     label="Select Profile",
     description="A picklist of the account's profiles, labelled by email, phone number or id.",
-    inputs=SelectProfileInputs,
-    perform=select_profile,
+    path="/api/profiles",
+    resource_type="profile",
+    label_fields=("email", "phone_number"),
+    page_size=PROFILE_PAGE_MAX,
 )
 
 ACTIONS = (

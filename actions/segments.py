@@ -20,20 +20,21 @@ from actions._group import ResourceGroup
 from actions._shared import (
     DOCS,
     clean_non_blank,
+    delete_action,
     fields_input,
     filter_input,
     get_document,
     id_input,
-    labelled,
     list_resources,
     max_records_input,
     page_size_input,
+    picklist,
     query,
     sort_input,
     sparse_fields,
 )
 from connector.client import KlaviyoClient
-from connector.definitions import ActionDefinition, DataSourceDefinition
+from connector.definitions import ActionDefinition
 from connector.errors import InputError
 from connector.inputs import InputType, input_field, to_json
 from connector.jsonapi import Resource, resource_body
@@ -375,58 +376,29 @@ UPDATE_SEGMENT = ActionDefinition(
 )
 
 
-# -- Delete Segment ----------------------------------------------------------------------------
+# -- Delete Segment -----------------------------------------------------------------------
 
-
-@attrs.frozen
-class DeleteSegmentInputs:
-    """Inputs of Delete Segment."""
-
-    segment_id: str = id_input("Segment ID", SEGMENT_ID_COMMENTS)
-
-
-def delete_segment(client: KlaviyoClient, inputs: DeleteSegmentInputs) -> None:
-    """``DELETE /api/segments/{id}`` (``delete_segment``): 204, nothing returned.
-
-    Example:
-        >>> # delete_segment(client, DeleteSegmentInputs(segment_id="Y6nRLr"))
-    """
-    client.request("DELETE", f"/api/segments/{inputs.segment_id}")
-
-
-DELETE_SEGMENT = ActionDefinition(
+DELETE_SEGMENT = delete_action(
     key="deleteSegment",
     label="Delete Segment",
     description="Delete a segment with the given segment ID.",
-    inputs=DeleteSegmentInputs,
-    perform=delete_segment,
-    docs_url=DOCS + "delete_segment",
+    id_label="Segment ID",
+    id_comments=SEGMENT_ID_COMMENTS,
+    path="/api/segments/{id}",
+    operation="delete_segment",
 )
 
 
 # -- data source -------------------------------------------------------------------------------
 
 
-@attrs.frozen
-class SelectSegmentInputs:
-    """Inputs of the Select Segment picklist (none besides the connection)."""
-
-
-def select_segment(client: KlaviyoClient, inputs: SelectSegmentInputs) -> Iterator[dict[str, str]]:
-    """Every segment as ``{"label": name, "key": id}``.
-
-    Example:
-        >>> # list(select_segment(client, SelectSegmentInputs()))
-    """
-    return labelled(client.paginate("/api/segments", params={"fields[segment]": ["name"]}, page_size=SEGMENT_PAGE_MAX))
-
-
-SELECT_SEGMENT = DataSourceDefinition(
+SELECT_SEGMENT = picklist(
     key="selectSegment",
     label="Select Segment",
     description="A picklist of the account's segments.",
-    inputs=SelectSegmentInputs,
-    perform=select_segment,
+    path="/api/segments",
+    resource_type="segment",
+    page_size=SEGMENT_PAGE_MAX,
 )
 
 ACTIONS = (CREATE_SEGMENT, GET_SEGMENT, LIST_SEGMENTS, UPDATE_SEGMENT, DELETE_SEGMENT)

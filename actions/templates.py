@@ -19,20 +19,21 @@ from actions._group import ResourceGroup
 from actions._shared import (
     DOCS,
     clean_non_blank,
+    delete_action,
     fields_input,
     filter_input,
     get_document,
     id_input,
-    labelled,
     list_resources,
     max_records_input,
     page_size_input,
+    picklist,
     query,
     sort_input,
     sparse_fields,
 )
 from connector.client import KlaviyoClient
-from connector.definitions import ActionDefinition, DataSourceDefinition
+from connector.definitions import ActionDefinition
 from connector.errors import InputError
 from connector.inputs import InputType, input_field, to_stripped
 from connector.jsonapi import Resource, resource_body
@@ -330,60 +331,29 @@ UPDATE_TEMPLATE = ActionDefinition(
 )
 
 
-# -- Delete Template ---------------------------------------------------------------------------
+# -- Delete Template ----------------------------------------------------------------------
 
-
-@attrs.frozen
-class DeleteTemplateInputs:
-    """Inputs of Delete Template."""
-
-    template_id: str = id_input("Template ID", TEMPLATE_ID_COMMENTS)
-
-
-def delete_template(client: KlaviyoClient, inputs: DeleteTemplateInputs) -> None:
-    """``DELETE /api/templates/{id}`` (``delete_template``): 204, nothing returned.
-
-    Example:
-        >>> # delete_template(client, DeleteTemplateInputs(template_id="RipRmi"))
-    """
-    client.request("DELETE", f"/api/templates/{inputs.template_id}")
-
-
-DELETE_TEMPLATE = ActionDefinition(
+DELETE_TEMPLATE = delete_action(
     key="deleteTemplate",
     label="Delete Template",
     description="Delete a template with the given template ID.",
-    inputs=DeleteTemplateInputs,
-    perform=delete_template,
-    docs_url=DOCS + "delete_template",
+    id_label="Template ID",
+    id_comments=TEMPLATE_ID_COMMENTS,
+    path="/api/templates/{id}",
+    operation="delete_template",
 )
 
 
 # -- data source -------------------------------------------------------------------------------
 
 
-@attrs.frozen
-class SelectTemplateInputs:
-    """Inputs of the Select Template picklist (none besides the connection)."""
-
-
-def select_template(client: KlaviyoClient, inputs: SelectTemplateInputs) -> Iterator[dict[str, str]]:
-    """Every template as ``{"label": name, "key": id}``.
-
-    Example:
-        >>> # list(select_template(client, SelectTemplateInputs()))
-    """
-    return labelled(
-        client.paginate("/api/templates", params={"fields[template]": ["name"]}, page_size=TEMPLATE_PAGE_MAX)
-    )
-
-
-SELECT_TEMPLATE = DataSourceDefinition(
+SELECT_TEMPLATE = picklist(
     key="selectTemplate",
     label="Select Template",
     description="A picklist of the account's templates.",
-    inputs=SelectTemplateInputs,
-    perform=select_template,
+    path="/api/templates",
+    resource_type="template",
+    page_size=TEMPLATE_PAGE_MAX,
 )
 
 ACTIONS = (CREATE_TEMPLATE, GET_TEMPLATE, LIST_TEMPLATES, UPDATE_TEMPLATE, DELETE_TEMPLATE)

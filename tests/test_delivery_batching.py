@@ -40,8 +40,18 @@ def _job(status: str, failed: int = 0) -> dict[str, Any]:
 
 
 def _error(pointer: str, detail: str = "Invalid email.") -> dict[str, Any]:
-    return {"errors": [{"id": "e", "status": 400, "code": "invalid", "title": "Invalid input.", "detail": detail,
-                        "source": {"pointer": pointer}}]}  # fmt: skip
+    return {
+        "errors": [
+            {
+                "id": "e",
+                "status": 400,
+                "code": "invalid",
+                "title": "Invalid input.",
+                "detail": detail,
+                "source": {"pointer": pointer},
+            }
+        ]
+    }
 
 
 def test_import_polls_on_the_clock_and_rejects_records_named_by_import_errors(
@@ -50,10 +60,22 @@ def test_import_polls_on_the_clock_and_rejects_records_named_by_import_errors(
     mocked.post(f"{BASE}/api/profile-bulk-import-jobs", json=_job("queued"), status=202)
     mocked.get(f"{BASE}/api/profile-bulk-import-jobs/{JOB}", json=_job("processing"))
     mocked.get(f"{BASE}/api/profile-bulk-import-jobs/{JOB}", json=_job("complete", 1))
-    errors = {"data": [{"type": "import-error", "id": "x", "attributes": {
-        "code": "invalid", "title": "Invalid", "detail": "bad phone",
-        "source": {"pointer": "/data/attributes/profiles/data/1/attributes/phone_number"}, "original_payload": {}}}],
-        "links": {"self": "x"}}  # fmt: skip
+    errors = {
+        "data": [
+            {
+                "type": "import-error",
+                "id": "x",
+                "attributes": {
+                    "code": "invalid",
+                    "title": "Invalid",
+                    "detail": "bad phone",
+                    "source": {"pointer": "/data/attributes/profiles/data/1/attributes/phone_number"},
+                    "original_payload": {},
+                },
+            }
+        ],
+        "links": {"self": "x"},
+    }
     mocked.get(f"{BASE}/api/profile-bulk-import-jobs/{JOB}/import-errors", json=errors)
 
     out = import_profiles(client, [_profile(0), _profile(1), _profile(2)], list_id="Y6nRLr", poller=JobPoller())
@@ -71,8 +93,22 @@ def test_import_error_without_pointer_is_matched_by_identifiers(
 ) -> None:
     mocked.post(f"{BASE}/api/profile-bulk-import-jobs", json=_job("complete", 1), status=202)
     mocked.get(f"{BASE}/api/profile-bulk-import-jobs/{JOB}", json=_job("complete", 1))
-    errors = {"data": [{"type": "import-error", "id": "x", "attributes": {"code": "c", "title": "t", "detail": "dup",
-              "source": {}, "original_payload": {"email": "p1@example.com"}}}], "links": {"self": "x"}}  # fmt: skip
+    errors = {
+        "data": [
+            {
+                "type": "import-error",
+                "id": "x",
+                "attributes": {
+                    "code": "c",
+                    "title": "t",
+                    "detail": "dup",
+                    "source": {},
+                    "original_payload": {"email": "p1@example.com"},
+                },
+            }
+        ],
+        "links": {"self": "x"},
+    }
     mocked.get(f"{BASE}/api/profile-bulk-import-jobs/{JOB}/import-errors", json=errors)
     out = import_profiles(client, [_profile(0), _profile(1)])
     assert [o.status for o in out] == [Status.DELIVERED, Status.REJECTED]
@@ -125,8 +161,11 @@ def test_events_strip_the_pointed_record_and_resend_the_rest(
 def test_request_level_400_rejects_everything_with_the_reason(
     client: KlaviyoClient, mocked: responses.RequestsMock
 ) -> None:
-    mocked.post(f"{BASE}/api/profile-subscription-bulk-create-jobs", json=_error("/data/relationships/list/data/id",
-                "A list with id NOPE does not exist."), status=400)  # fmt: skip
+    mocked.post(
+        f"{BASE}/api/profile-subscription-bulk-create-jobs",
+        json=_error("/data/relationships/list/data/id", "A list with id NOPE does not exist."),
+        status=400,
+    )
     records = [BatchRecord(i, consent_profile(subscribe=True, email=f"p{i}@example.com")) for i in range(2)]
     out = subscribe_profiles(client, records, list_id="NOPE")
     assert {o.status for o in out} == {Status.REJECTED}

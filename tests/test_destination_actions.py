@@ -86,9 +86,15 @@ def test_upsert_409_patches_the_named_profile_and_override_list_wins(
     mocked.post(f"{BASE}/api/lists/OVR123/relationships/profiles", status=204)
 
     UPSERT_PROFILE.run(
-        client, {"externalId": "u1", "phoneNumber": "(500) 555-0006", "countryCode": "US", "listId": "Y6nRLr",
-                 "overrideListId": "OVR123"}
-    )  # fmt: skip
+        client,
+        {
+            "externalId": "u1",
+            "phoneNumber": "(500) 555-0006",
+            "countryCode": "US",
+            "listId": "Y6nRLr",
+            "overrideListId": "OVR123",
+        },
+    )
 
     attrs = {"phone_number": "+15005550006", "external_id": "u1"}
     assert_request(
@@ -142,9 +148,16 @@ def test_track_event_nests_metric_and_profile_and_sends_value_currency_unique_id
 
     out = TRACK_EVENT.run(
         client,
-        {"metricName": "Viewed Product", "anonymousId": "anon-1", "properties": '{"sku": "A1"}',
-         "time": "2026-01-02T03:04:05Z", "value": "9.5", "valueCurrency": "usd", "uniqueId": "m-1"},
-    )  # fmt: skip
+        {
+            "metricName": "Viewed Product",
+            "anonymousId": "anon-1",
+            "properties": '{"sku": "A1"}',
+            "time": "2026-01-02T03:04:05Z",
+            "value": "9.5",
+            "valueCurrency": "usd",
+            "uniqueId": "m-1",
+        },
+    )
 
     assert_request(
         mocked.calls[0],
@@ -187,11 +200,15 @@ def test_order_completed_sends_order_then_products_with_deterministic_ids(
 
     out = ORDER_COMPLETED.run(
         client,
-        {"email": "ada@example.com", "time": "2026-01-02T03:04:05Z", "value": 22,
-         "properties": {"order_id": "o-1", "coupon": "X", "name": "order"},
-         "products": [{"product_id": "p1", "price": 19, "name": "Monopoly"}, {"sku": "s2", "price": 3}],
-         "eventName": "Placed Order"},
-    )  # fmt: skip
+        {
+            "email": "ada@example.com",
+            "time": "2026-01-02T03:04:05Z",
+            "value": 22,
+            "properties": {"order_id": "o-1", "coupon": "X", "name": "order"},
+            "products": [{"product_id": "p1", "price": 19, "name": "Monopoly"}, {"sku": "s2", "price": 3}],
+            "eventName": "Placed Order",
+        },
+    )
 
     bodies = [_body(c)["data"]["attributes"] for c in mocked.calls]
     for call in mocked.calls:
@@ -214,8 +231,11 @@ def test_order_completed_sends_order_then_products_with_deterministic_ids(
 
 
 def test_order_completed_products_wait_for_the_order(client: KlaviyoClient, mocked: responses.RequestsMock) -> None:
-    mocked.post(f"{BASE}/api/events", json={"errors": [{"id": "1", "code": "invalid", "title": "t", "detail": "bad"}]},
-                status=400)  # fmt: skip
+    mocked.post(
+        f"{BASE}/api/events",
+        json={"errors": [{"id": "1", "code": "invalid", "title": "t", "detail": "bad"}]},
+        status=400,
+    )
     with pytest.raises(KlaviyoError):
         ORDER_COMPLETED.run(
             client, {"email": "a@example.com", "properties": {"order_id": "o"}, "products": [{"id": 1}]}
@@ -248,8 +268,9 @@ def test_add_to_audience_list_reuses_a_list_by_name_or_creates_it(
 
 
 def test_add_to_list_surfaces_create_errors(client: KlaviyoClient, mocked: responses.RequestsMock) -> None:
-    mocked.post(f"{BASE}/api/profiles", json={"errors": [{"id": "1", "code": "x", "title": "t", "detail": "d"}]},
-                status=400)  # fmt: skip
+    mocked.post(
+        f"{BASE}/api/profiles", json={"errors": [{"id": "1", "code": "x", "title": "t", "detail": "d"}]}, status=400
+    )
     with pytest.raises(KlaviyoError):
         ADD_PROFILE_TO_LIST.run(client, {"email": "ada@example.com", "listId": "Y6nRLr"})
     assert len(mocked.calls) == 1  # never a list call without a profile id
@@ -269,9 +290,11 @@ def test_remove_from_list_looks_up_each_identifier(client: KlaviyoClient, mocked
         query={"filter": 'equals(email,"ada@example.com")', "fields[profile]": "id", "page[size]": "100"},
     )
     assert_request(
-        mocked.calls[2], "DELETE", "/api/lists/Y6nRLr/relationships/profiles",
+        mocked.calls[2],
+        "DELETE",
+        "/api/lists/Y6nRLr/relationships/profiles",
         body={"data": [{"type": "profile", "id": PID}]},
-    )  # fmt: skip
+    )
     assert out == {"list_id": "Y6nRLr", "removed": [PID]}
 
 
@@ -285,9 +308,15 @@ def test_subscribe_historical_with_list_and_source(client: KlaviyoClient, mocked
 
     SUBSCRIBE_PROFILE.run(
         client,
-        {"email": "ada@example.com", "phoneNumber": "+15005550006", "listId": "Y6nRLr", "customSource": "Shop",
-         "historicalImport": "true", "consentedAt": "2025-01-02T00:00:00Z"},
-    )  # fmt: skip
+        {
+            "email": "ada@example.com",
+            "phoneNumber": "+15005550006",
+            "listId": "Y6nRLr",
+            "customSource": "Shop",
+            "historicalImport": "true",
+            "consentedAt": "2025-01-02T00:00:00Z",
+        },
+    )
 
     granted = {"consent": "SUBSCRIBED", "consented_at": "2025-01-02T00:00:00+00:00"}
     body = {
@@ -296,13 +325,22 @@ def test_subscribe_historical_with_list_and_source(client: KlaviyoClient, mocked
             "attributes": {
                 "historical_import": True,
                 "custom_source": "Shop",
-                "profiles": {"data": [{"type": "profile", "attributes": {
-                    "email": "ada@example.com", "phone_number": "+15005550006",
-                    "subscriptions": {"email": {"marketing": granted}, "sms": {"marketing": granted}}}}]},
+                "profiles": {
+                    "data": [
+                        {
+                            "type": "profile",
+                            "attributes": {
+                                "email": "ada@example.com",
+                                "phone_number": "+15005550006",
+                                "subscriptions": {"email": {"marketing": granted}, "sms": {"marketing": granted}},
+                            },
+                        }
+                    ]
+                },
             },
             "relationships": {"list": {"data": {"type": "list", "id": "Y6nRLr"}}},
         }
-    }  # fmt: skip
+    }
     assert_request(mocked.calls[0], "POST", "/api/profile-subscription-bulk-create-jobs", body=body)
 
 
@@ -326,9 +364,24 @@ def test_unsubscribe_sms_marketing_and_transactional(client: KlaviyoClient, mock
     UNSUBSCRIBE_PROFILE.run(client, {"phoneNumber": "+15005550006"})
 
     gone = {"consent": "UNSUBSCRIBED"}
-    body = {"data": {"type": "profile-subscription-bulk-delete-job", "attributes": {"profiles": {"data": [
-        {"type": "profile", "attributes": {"phone_number": "+15005550006",
-         "subscriptions": {"sms": {"marketing": gone, "transactional": gone}}}}]}}}}  # fmt: skip
+    body = {
+        "data": {
+            "type": "profile-subscription-bulk-delete-job",
+            "attributes": {
+                "profiles": {
+                    "data": [
+                        {
+                            "type": "profile",
+                            "attributes": {
+                                "phone_number": "+15005550006",
+                                "subscriptions": {"sms": {"marketing": gone, "transactional": gone}},
+                            },
+                        }
+                    ]
+                }
+            },
+        }
+    }
     assert_request(mocked.calls[0], "POST", "/api/profile-subscription-bulk-delete-jobs", body=body)
 
 

@@ -246,9 +246,17 @@ class SpecMapper:
         return profile
 
     def event(
-        self, message: Mapping[str, Any], metric: str, properties: dict[str, Any], value: float | None = None
+        self,
+        message: Mapping[str, Any],
+        metric: str,
+        properties: dict[str, Any],
+        value: float | None = None,
+        source: Mapping[str, Any] | None = None,
     ) -> EventIntent:
-        """One event intent with the message's time and a deterministic unique id."""
+        """One event intent with the message's time and a deterministic unique id.
+
+        ``source`` is the message's own properties when ``properties`` had fields removed (the currency).
+        """
         name = metric.strip()
         if not name:
             raise InputError("is required", label="Event", key="event")
@@ -261,7 +269,7 @@ class SpecMapper:
             properties=props,
             time=message_time(message),
             value=value,
-            value_currency=_currency(properties),
+            value_currency=_currency(properties if source is None else source),
             unique_id=message_id(message),
         )
 
@@ -271,7 +279,8 @@ class SpecMapper:
         properties = mapping(message.get("properties"))
         if name.lower() in ORDER_EVENTS:
             return [self.order(message, properties)]
-        return [self.event(message, name, self.track_properties(dict(properties)), self.track_value(properties))]
+        sent = self.track_properties(dict(properties))
+        return [self.event(message, name, sent, self.track_value(properties), source=properties)]
 
     def page(self, message: Mapping[str, Any]) -> list[Intent]:
         """``Viewed <category> <name> page`` / ``Viewed <name> page`` / ``Viewed a Page`` when send_page_as_track."""
@@ -286,7 +295,7 @@ class SpecMapper:
         """A screen call is an event named after the screen."""
         name = stripped_or_none(first(message, "name", "properties.name"))
         properties = mapping(message.get("properties"))
-        return [self.event(message, name or "Viewed a Screen", self.track_properties(properties))]
+        return [self.event(message, name or "Viewed a Screen", self.track_properties(properties), source=properties)]
 
     def order(self, message: Mapping[str, Any], properties: dict[str, Any]) -> EventIntent:
         """The order event (unique id = order id) with one product event per product as followers.

@@ -1,0 +1,357 @@
+"""Mapping rules of Segment and RudderStack events, one test per rule and setting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from connector.delivery.intents import ConsentIntent, EventIntent, ProfileIntent
+from connector.delivery.mapping import mapper_for
+from connector.delivery.mapping.rudderstack import RudderStackMapper
+from connector.delivery.mapping.segment import SegmentMapper
+from connector.delivery.settings import DeliverySettings
+from connector.errors import InputError
+
+
+def seg(message: dict[str, Any], **settings: Any) -> list[Any]:
+    return SegmentMapper(DeliverySettings(**settings)).map(message)
+
+
+def rud(message: dict[str, Any], **settings: Any) -> list[Any]:
+    return RudderStackMapper(DeliverySettings(**settings)).map(message)
+
+
+def test_segment_trait_table() -> None:
+    traits = {
+        "email": "ada@example.com",
+        "phone": "+15005550006",
+        "firstName": "Ada",
+        "lastName": "L",
+        "title": "CTO",
+        "company": {"name": "Acme"},
+        "avatar": "https://x/a.png",
+        "address": {"street": "1 Main", "city": "NYC", "state": "NY", "postal_code": "10001", "country": "US"},
+        "timezone": "America/New_York",
+        "plan": "pro",
+    }
+    [profile] = seg({"type": "identify", "userId": "u1", "traits": traits})
+    assert profile.attributes == {
+        "email": "ada@example.com",
+        "phone_number": "+15005550006",
+        "external_id": "u1",
+        "first_name": "Ada",
+        "last_name": "L",
+        "title": "CTO",
+        "organization": "Acme",
+        "image": "https://x/a.png",
+        "location": {
+            "address1": "1 Main",
+            "city": "NYC",
+            "region": "NY",
+            "country": "US",
+            "zip": "10001",
+            "timezone": "America/New_York",
+        },
+        "properties": {"plan": "pro"},
+    }
+
+
+def test_segment_classic_flat_traits_and_user_id_that_is_an_email() -> None:
+    [profile] = seg(
+        {
+            "type": "identify",
+            "userId": "ada@example.com",
+            "traits": {
+                "phoneNumber": "+15005550006",
+                "organization": "Acme",
+                "city": "Paris",
+                "state": "IDF",
+                "zip": "75001",
+                "country": "FR",
+            },
+        }
+    )
+    assert profile.attributes["email"] == "ada@example.com"
+    assert profile.attributes["organization"] == "Acme"
+    assert profile.attributes["location"] == {"city": "Paris", "region": "IDF", "zip": "75001", "country": "FR"}
+
+
+def test_rudderstack_trait_table() -> None:
+    message = {
+        "type": "identify",
+        "userId": "u1",
+        "context": {"ip": "1.2.3.4", "traits": {"lastname": "L"}},
+        "traits": {
+            "email": "a@example.com",
+            "first_name": "Ada",
+            "organization": "Acme",
+            "image": "https://i",
+            "street": "1 Main",
+            "address2": "Apt 2",
+            "city": "Tokyo",
+            "region": "ABC",
+            "country": "JP",
+            "postalCode": "100-0001",
+            "timezone": "Asia/Tokyo",
+            "latitude": "35.6",
+            "longitude": 139.7,
+            "_kx": "kx",
+            "Flagged": False,
+            "properties": {"listId": "L1"},
+        },
+    }
+    profile = rud(message)[0]
+    assert profile.attributes == {
+        "email": "a@example.com",
+        "external_id": "u1",
+        "first_name": "Ada",
+        "last_name": "L",
+        "organization": "Acme",
+        "image": "https://i",
+        "_kx": "kx",
+        "location": {
+            "address1": "1 Main",
+            "address2": "Apt 2",
+            "city": "Tokyo",
+            "region": "ABC",
+            "country": "JP",
+            "zip": "100-0001",
+            "timezone": "Asia/Tokyo",
+            "latitude": 35.6,
+            "longitude": 139.7,
+            "ip": "1.2.3.4",
+        },
+        "properties": {"Flagged": False},
+    }
+    assert profile.list_id == "L1"
+
+
+@pytest.mark.parametrize("mapper", [seg, rud])
+def test_list_precedence_integrations_over_default(mapper: Any) -> None:
+    message = {"type": "identify", "userId": "u1", "integrations": {"Klaviyo": {"listId": "OVR"}}}
+    assert mapper(message, list_id="DEF")[0].list_id == "OVR"
+    assert mapper({"type": "identify", "userId": "u1"}, list_id="DEF")[0].list_id == "DEF"
+
+
+def test_enforce_email_segment_moves_user_id_to_id_and_requires_email() -> None:
+    [profile] = seg({"type": "identify", "userId": "u1", "traits": {"email": "a@example.com"}}, enforce_email=True)
+    assert "external_id" not in profile.attributes
+    assert profile.attributes["properties"] == {"id": "u1"}
+    with pytest.raises(InputError, match="enforce_email"):
+        seg({"type": "identify", "userId": "u1", "traits": {"phone": "+15005550006"}}, enforce_email=True)
+
+
+def test_enforce_email_rudderstack_accepts_phone_and_uses__id() -> None:
+    [profile] = rud({"type": "identify", "userId": "u1", "traits": {"phone": "+15005550006"}}, enforce_email=True)
+    assert profile.attributes == {"phone_number": "+15005550006", "properties": {"_id": "u1"}}
+    with pytest.raises(InputError):
+        rud({"type": "track", "event": "X", "userId": "u1"}, enforce_email=True)
+
+
+def test_fallback_on_anonymous_id() -> None:
+    message = {"type": "identify", "anonymousId": "anon-1", "traits": {"plan": "x"}}
+    with pytest.raises(InputError, match="Identifiers"):
+        seg(message)
+    assert seg(message, fallback_on_anonymous_id=True)[0].attributes["external_id"] == "anon-1"
+
+
+def test_track_event_anonymous_only_and_message_id_and_time() -> None:
+    [event] = seg(
+        {
+            "type": "track",
+            "event": "Viewed",
+            "anonymousId": "a1",
+            "messageId": "m1",
+            "timestamp": "2026-01-02T03:04:05.123456Z",
+            "properties": {"revenue": "9.5", "currency": "eur"},
+        }
+    )
+    assert isinstance(event, EventIntent)
+    assert event.profile == {"anonymous_id": "a1"}
+    assert (event.unique_id, event.time, event.value, event.value_currency) == (
+        "m1",
+        "2026-01-02T03:04:05.123456+00:00",
+        9.5,
+        "EUR",
+    )
+    assert event.properties == {"revenue": "9.5", "currency": "eur"}  # Segment keeps properties whole
+
+
+def test_rudderstack_track_value_and_property_removal() -> None:
+    [event] = rud(
+        {
+            "type": "track",
+            "event": "Checked Out",
+            "userId": "u1",
+            "properties": {"total": 20, "email": "a@example.com", "currency": "USD", "x": 1},
+        }
+    )
+    assert event.value == 20 and event.value_currency == "USD"
+    assert event.properties == {"x": 1}
+    assert event.profile == {"email": "a@example.com", "external_id": "u1"}
+    with pytest.raises(InputError, match="Value"):
+        rud({"type": "track", "event": "X", "userId": "u1", "properties": {"value": {"a": 1}}})
+
+
+def test_missing_message_id_gets_a_deterministic_unique_id() -> None:
+    message = {"type": "track", "event": "X", "userId": "u1", "properties": {"a": 1}}
+    assert seg(message)[0].unique_id == seg(dict(message))[0].unique_id
+
+
+@pytest.mark.parametrize(
+    ("settings", "order_name"), [({}, "Order Completed"), ({"order_event_name": "Placed Order"}, "Placed Order")]
+)
+def test_order_completed_fan_out(settings: dict[str, Any], order_name: str) -> None:
+    [order] = seg(
+        {
+            "type": "track",
+            "event": "Order Completed",
+            "userId": "u1",
+            "messageId": "m1",
+            "properties": {
+                "orderId": "o1",
+                "revenue": 25,
+                "products": [{"product_id": "p1", "price": 19}, {"id": "i2", "price": 3}, {"sku": "s3"}],
+            },
+        },
+        **settings,
+    )
+    assert order.metric == order_name and order.unique_id == "o1" and order.value == 25
+    assert [f.unique_id for f in order.followers] == ["o1_p1", "o1_i2", "o1_s3"]
+    assert [f.metric for f in order.followers] == ["Ordered Product"] * 3
+    assert order.followers[0].properties == {"orderId": "o1", "revenue": 25, "product_id": "p1", "price": 19}
+    assert order.followers[0].value == 19
+
+
+def test_order_without_order_id_uses_message_id_and_product_events_can_be_off() -> None:
+    message = {
+        "type": "track",
+        "event": "Order Completed",
+        "userId": "u1",
+        "messageId": "m9",
+        "properties": {"products": [{"id": "p"}]},
+    }
+    assert seg(message)[0].followers[0].unique_id == "m9_p"
+    assert seg(message, product_events=False)[0].followers == ()
+
+
+def test_order_product_without_identifier_rejects_the_line() -> None:
+    with pytest.raises(InputError, match=r"Products\[0\]"):
+        seg({"type": "track", "event": "Order Completed", "userId": "u", "properties": {"products": [{"name": "x"}]}})
+
+
+def test_page_only_with_send_page_as_track() -> None:
+    page = {"type": "page", "userId": "u1", "name": "Cart", "category": "Shop", "properties": {"path": "/cart"}}
+    with pytest.raises(InputError, match="send_page_as_track"):
+        seg(page)
+    assert seg(page, send_page_as_track=True)[0].metric == "Viewed Shop Cart page"
+    assert seg(page, send_page_as_track=True)[0].properties == {}
+    assert seg(page, send_page_as_track=True, additional_page_info=True)[0].properties == {"path": "/cart"}
+    assert seg({"type": "page", "userId": "u1"}, send_page_as_track=True)[0].metric == "Viewed a Page"
+
+
+def test_screen_is_an_event_named_after_the_screen() -> None:
+    assert rud({"type": "screen", "userId": "u1", "name": "Home"})[0].metric == "Home"
+
+
+def test_segment_group_sets_organization() -> None:
+    [profile] = seg({"type": "group", "userId": "u1", "groupId": "g", "traits": {"name": "Acme", "email": "co@x.com"}})
+    assert profile.attributes == {"external_id": "u1", "organization": "Acme"}
+
+
+def test_rudderstack_group_subscribes_or_unsubscribes_the_list() -> None:
+    base = {
+        "type": "group",
+        "groupId": "L1",
+        "userId": "u1",
+        "context": {"traits": {"email": "a@example.com", "phone": "+15005550006"}},
+    }
+    [sub] = rud({**base, "traits": {"subscribe": True}}, consent=("email", "sms"))
+    assert isinstance(sub, ConsentIntent)
+    assert (sub.subscribe, sub.list_id, sub.channels) == (True, "L1", ("email", "sms"))
+    [unsub] = rud({**base, "traits": {"subscribe": False}})
+    assert unsub.subscribe is False
+    with pytest.raises(InputError, match="subscribe"):
+        rud({**base, "traits": {}})
+
+
+def test_identify_subscribe_flag_consent_and_sms_consent() -> None:
+    message = {
+        "type": "identify",
+        "userId": "u1",
+        "timestamp": "2025-01-01T00:00:00Z",
+        "traits": {
+            "email": "a@example.com",
+            "phone": "+15005550006",
+            "properties": {"subscribe": True, "consent": ["email"], "smsConsent": True},
+        },
+    }
+    profile, consent = rud(message, list_id="L")
+    assert isinstance(profile, ProfileIntent) and "properties" not in profile.attributes
+    assert consent.channels == ("email", "sms") and consent.list_id == "L"
+    assert consent.historical_import is False  # confirm_optin defaults on: the list's opt-in process applies
+    _, imported = rud({**message, "integrations": {"Klaviyo": {"confirmOptin": False}}}, list_id="L")
+    assert imported.historical_import is True and imported.consented_at == "2025-01-01T00:00:00+00:00"
+
+
+def test_subscribe_setting_and_channels_need_identifiers() -> None:
+    _, consent = seg(
+        {"type": "identify", "userId": "u1", "traits": {"email": "a@example.com"}},
+        subscribe=True,
+        consent=("email", "sms"),
+        custom_source="Shop",
+    )
+    assert consent.channels == ("email",) and consent.custom_source == "Shop"
+    with pytest.raises(InputError, match="Consent"):
+        seg(
+            {"type": "identify", "userId": "u1", "traits": {"email": "a@example.com"}}, subscribe=True, consent=("sms",)
+        )
+
+
+def test_flatten_properties() -> None:
+    [profile] = rud({"type": "identify", "userId": "u1", "traits": {"a": {"b": {"c": 1}}}}, flatten_properties=True)
+    assert profile.attributes["properties"] == {"a.b.c": 1}
+    [event] = seg(
+        {"type": "track", "event": "X", "userId": "u", "properties": {"p": {"q": 2}}}, flatten_properties=True
+    )
+    assert event.properties == {"p.q": 2}
+
+
+def test_default_region_converts_phone_numbers() -> None:
+    [profile] = seg({"type": "identify", "traits": {"phone": "(500) 555-0006"}}, default_region="US")
+    assert profile.attributes == {"phone_number": "+15005550006"}
+    with pytest.raises(InputError, match="Phone Number"):
+        seg({"type": "identify", "traits": {"phone": "(500) 555-0006"}})
+
+
+@pytest.mark.parametrize(
+    ("message", "label"),
+    [
+        ({"type": "alias"}, "Type"),
+        ({"type": "identify", "userId": "x" * 256}, "External ID"),
+        ({"type": "track", "event": "", "userId": "u"}, "Event"),
+        ({"type": "track", "event": "X", "userId": "u", "timestamp": "yesterday"}, "Timestamp"),
+        ({"type": "track", "event": "X", "userId": "u", "properties": {"currency": "EURO"}}, "Currency"),
+    ],
+)
+def test_each_failure_names_the_field(message: dict[str, Any], label: str) -> None:
+    with pytest.raises(InputError) as caught:
+        seg(message)
+    assert caught.value.label == label
+
+
+def test_settings_from_mapping_and_formats() -> None:
+    settings = DeliverySettings.from_mapping(
+        {"listId": "L", "placedOrder": True, "consent": "email,sms", "subscribe": "yes"}
+    )
+    assert (settings.list_id, settings.order_event_name, settings.consent, settings.subscribe) == (
+        "L",
+        "Placed Order",
+        ("email", "sms"),
+        True,
+    )
+    with pytest.raises(InputError):
+        DeliverySettings.from_mapping({"nope": 1})
+    with pytest.raises(InputError):
+        mapper_for("mparticle")

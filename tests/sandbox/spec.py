@@ -17,50 +17,22 @@ Example:
 
 from __future__ import annotations
 
-import functools
-import json
-from pathlib import Path
 from typing import Any
 
-import pytest
 import requests
+from spec_support import raw_spec, relaxed_openapi
 
-ROOT = Path(__file__).resolve().parents[2]
-SPEC_PATH = (ROOT / "../shared/klaviyo-openapi/stable.json").resolve()
 SERVER = "https://a.klaviyo.com"
-
-
-def _relax(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {("anyOf" if k == "oneOf" else k): _relax(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_relax(v) for v in node]
-    return node
 
 
 def spec_dict() -> dict[str, Any]:
     """The raw spec, or skip the calling test when ``../shared`` is absent."""
-    if not SPEC_PATH.exists():
-        pytest.skip(f"Klaviyo OpenAPI spec not found at {SPEC_PATH} (../shared is not checked out)")
-    return _load_raw()
-
-
-@functools.lru_cache(maxsize=1)
-def _load_raw() -> dict[str, Any]:
-    return dict(json.loads(SPEC_PATH.read_text()))
-
-
-@functools.lru_cache(maxsize=1)
-def _openapi() -> Any:
-    from openapi_core import Config, OpenAPI
-
-    return OpenAPI.from_dict(_relax(_load_raw()), config=Config(spec_validator_cls=None))
+    return raw_spec()
 
 
 def openapi() -> Any:
-    """The openapi-core ``OpenAPI`` object (skips when the spec is absent)."""
-    spec_dict()
-    return _openapi()
+    """The openapi-core ``OpenAPI`` object on the relaxed spec (skips when the spec is absent)."""
+    return relaxed_openapi()
 
 
 def _as_klaviyo(prepared: requests.PreparedRequest) -> requests.PreparedRequest:

@@ -1,0 +1,253 @@
+"""``deliver`` end to end against the sandbox: the profiles, lists, consent and events that result."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from connections.api_key import ApiKeyConnection
+from connector.client import KlaviyoClient
+from connector.delivery import DeliverySettings, deliver
+from connector.delivery import cli as delivery_cli
+from connector.delivery.jobs import JobPoller
+from connector.sandbox import Sandbox
+
+POLL = JobPoller(schedule=(0.02, 0.05, 0.1), timeout=30)
+
+
+@pytest.fixture
+def api(sandbox: Sandbox) -> Iterator[KlaviyoClient]:
+    with KlaviyoClient(ApiKeyConnection(sandbox.api_key), base_url=sandbox.url) as client:
+        yield client
+
+
+def _list(client: KlaviyoClient, name: str) -> str:
+    body = {"data": {"type": "list", "attributes": {"name": name}}}
+    return str(client.request("POST", "/api/lists", json=body).json()["data"]["id"])
+
+
+def _write(path: Path, lines: list[Any]) -> Path:
+    path.write_text("".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines))
+    return path
+
+
+def _report(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def _by_email(sandbox: Sandbox, email: str) -> dict[str, Any]:
+    return next(p for p in sandbox.state.profiles() if p["email"] == email)
+
+
+def _events(sandbox: Sandbox) -> dict[str, str]:
+    names = {m["id"]: m["name"] for m in sandbox.state.metrics()}
+    return {e["unique_id"]: names[e["metric_id"]] for e in sandbox.state.events()}
+
+
+def test_segment_file_lands_as_profiles_lists_consent_and_events(
+    sandbox: Sandbox, api: KlaviyoClient, tmp_path: Path
+) -> None:
+    default_list, vip = _list(api, "Newsletter"), _list(api, "VIP")
+    lines = [
+        {
+            "type": "identify",
+            "userId": "u1",
+            "messageId": "m1",
+            "timestamp": "2025-05-01T00:00:00Z",
+            "traits": {"email": "ada@example.com", "firstName": "Ada", "plan": "pro", "address": {"city": "London"}},
+        },
+        {
+            "type": "identify",
+            "userId": "u2",
+            "messageId": "m2",
+            "traits": {"email": "bob@example.com"},
+            "integrations": {"Klaviyo": {"listId": vip}},
+        },
+        {
+            "type": "track",
+            "event": "Order Completed",
+            "userId": "u1",
+            "messageId": "m3",
+            "timestamp": "2025-05-01T00:01:00Z",
+            "properties": {
+                "orderId": "o1",
+                "revenue": 22,
+                "currency": "USD",
+                "products": [{"product_id": "p1", "price": 19}, {"sku": "s2", "price": 3}],
+            },
+        },
+        {"type": "track", "event": "Signed Up", "anonymousId": "anon-9", "messageId": "m4"},
+        {"type": "page", "userId": "u1", "name": "Home"},
+        {"type": "track", "event": "Bad", "userId": "u3", "properties": {"email": "nope"}},
+        "{not json",
+    ]
+    report = tmp_path / "report.jsonl"
+    summary = deliver(
+        _write(tmp_path / "events.jsonl", lines),
+        format="segment",
+        settings=DeliverySettings(list_id=default_list, subscribe=True, confirm_optin=False),
+        client=api,
+        report=report,
+        poller=POLL,
+    )
+
+    rows = _report(report)
+    assert [r["line"] for r in rows] == list(range(1, 8))
+    assert [r["status"] for r in rows] == ["delivered"] * 4 + ["rejected"] * 3
+    assert "send_page_as_track" in rows[4]["reason"] and "Email" in rows[5]["reason"]
+    assert (summary.lines, summary.delivered, summary.rejected, summary.retryable) == (7, 4, 3, 0)
+
+    ada = _by_email(sandbox, "ada@example.com")
+    assert (ada["external_id"], ada["first_name"], ada["properties"], ada["location"]["city"]) == (
+        "u1",
+        "Ada",
+        {"plan": "pro"},
+        "London",
+    )
+    bob = _by_email(sandbox, "bob@example.com")
+    assert [m["profile_id"] for m in sandbox.state.list_members(default_list)] == [ada["id"]]
+    assert [m["profile_id"] for m in sandbox.state.list_members(vip)] == [bob["id"]]
+    consent = sandbox.state.subscriptions(ada["id"])["email"]["marketing"]
+    assert consent["consent"] == "SUBSCRIBED"
+    assert _events(sandbox) == {
+        "o1": "Order Completed",
+        "o1_p1": "Ordered Product",
+        "o1_s2": "Ordered Product",
+        "m4": "Signed Up",
+    }
+
+
+def test_running_the_same_file_twice_never_duplicates_events(
+    sandbox: Sandbox, api: KlaviyoClient, tmp_path: Path
+) -> None:
+    source = _write(
+        tmp_path / "e.jsonl",
+        [
+            {
+                "type": "track",
+                "event": "Order Completed",
+                "userId": "u1",
+                "properties": {"order_id": "o7", "products": [{"id": "a"}, {"id": "a"}]},
+            },
+            {"type": "track", "event": "Viewed", "userId": "u1", "properties": {"x": 1}},
+            {"type": "track", "event": "Viewed", "userId": "u1", "properties": {"x": 1}},
+        ],
+    )
+    for _ in range(2):
+        summary = deliver(source, client=api, settings={"placedOrder": True}, poller=POLL)
+        assert summary.delivered == 3
+    assert sorted(_events(sandbox).values()) == ["Ordered Product", "Ordered Product", "Placed Order", "Viewed"]
+
+
+def test_rudderstack_identify_group_and_track(sandbox: Sandbox, api: KlaviyoClient, tmp_path: Path) -> None:
+    members = _list(api, "Members")
+    lines = [
+        {
+            "type": "identify",
+            "userId": "r1",
+            "traits": {
+                "email": "rita@example.com",
+                "firstname": "Rita",
+                "phone": "+15005550006",
+                "properties": {"listId": members, "subscribe": True, "smsConsent": True},
+            },
+        },
+        {
+            "type": "group",
+            "groupId": members,
+            "userId": "r2",
+            "traits": {"subscribe": True},
+            "context": {"traits": {"email": "rob@example.com"}},
+        },
+        {
+            "type": "track",
+            "event": "Checked Out",
+            "userId": "r1",
+            "messageId": "t1",
+            "properties": {"revenue": 10, "email": "rita@example.com", "sku": "A"},
+        },
+        {"type": "screen", "userId": "r1", "name": "Home", "messageId": "s1"},
+    ]
+    summary = deliver(_write(tmp_path / "r.jsonl", lines), format="rudderstack", client=api, poller=POLL)
+    assert summary.delivered == 4
+
+    rita, rob = _by_email(sandbox, "rita@example.com"), _by_email(sandbox, "rob@example.com")
+    assert rita["first_name"] == "Rita" and rita["external_id"] == "r1"
+    subs = sandbox.state.subscriptions(rita["id"])
+    assert subs["email"]["marketing"]["consent"] == "SUBSCRIBED"
+    assert subs["sms"]["marketing"]["consent"] == "SUBSCRIBED"
+    assert {m["profile_id"] for m in sandbox.state.list_members(members)} == {rita["id"], rob["id"]}
+    checked_out = next(e for e in sandbox.state.events() if e["unique_id"] == "t1")
+    assert checked_out["value"] == 10 and checked_out["event_properties"]["sku"] == "A"
+    assert "email" not in checked_out["event_properties"]
+
+
+def test_klaviyo_rejections_are_reported_per_record_and_the_rest_delivered(
+    sandbox: Sandbox, api: KlaviyoClient, tmp_path: Path
+) -> None:
+    # Two existing profiles; a third record carries the identifiers of both: the import job rejects it.
+    seed = [
+        {"type": "identify", "userId": "a", "traits": {"email": "a@example.com"}},
+        {"type": "identify", "userId": "b", "traits": {"phone": "+15005550006"}},
+    ]
+    deliver(_write(tmp_path / "seed.jsonl", seed), client=api, poller=POLL)
+    lines = [
+        {"type": "identify", "traits": {"email": "c@example.com"}},
+        {"type": "identify", "traits": {"email": "a@example.com", "phone": "+15005550006"}},
+        {"type": "identify", "traits": {"email": "d@example.com"}},
+        # Events: one with a time Klaviyo refuses (over a year ahead) is stripped; its batch is re-sent.
+        {"type": "track", "event": "X", "userId": "a", "messageId": "ok1"},
+        {"type": "track", "event": "X", "userId": "a", "messageId": "late", "timestamp": "2999-01-01T00:00:00Z"},
+        {"type": "track", "event": "X", "userId": "a", "messageId": "ok2"},
+    ]
+    report = tmp_path / "report.jsonl"
+    summary = deliver(_write(tmp_path / "e.jsonl", lines), client=api, report=report, poller=POLL)
+
+    rows = _report(report)
+    assert [r["status"] for r in rows] == ["delivered", "rejected", "delivered", "delivered", "rejected", "delivered"]
+    assert rows[1]["reason"].startswith("import job ")
+    assert "time" in rows[4]["reason"]
+    assert summary.delivered + summary.rejected + summary.retryable == summary.lines == 6
+    assert {"c@example.com", "d@example.com"} <= {p["email"] for p in sandbox.state.profiles()}
+    assert {"ok1", "ok2"} <= set(_events(sandbox)) and "late" not in _events(sandbox)
+
+
+def test_unreachable_klaviyo_marks_every_line_retryable(tmp_path: Path) -> None:
+    from connector.retry import RetryPolicy
+
+    client = KlaviyoClient(
+        ApiKeyConnection("pk_" + "a" * 34), base_url="http://127.0.0.1:9", retry=RetryPolicy(max_retries=0)
+    )
+    lines = [{"type": "identify", "userId": "u"}, {"type": "track", "event": "X", "userId": "u"}]
+    summary = deliver(_write(tmp_path / "e.jsonl", lines), client=client, poller=POLL)
+    assert (summary.lines, summary.retryable) == (2, 2)
+
+
+def test_cli_run_writes_the_report_and_returns_the_exit_code(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("KLAVIYO_API_KEY", sandbox.api_key)
+    monkeypatch.setenv("KLAVIYO_BASE_URL", sandbox.url)
+    source = _write(tmp_path / "e.jsonl", [{"type": "track", "event": "X", "userId": "u"}, {"type": "alias"}])
+    parser = argparse.ArgumentParser()
+    delivery_cli.add_arguments(parser)
+    args = parser.parse_args(
+        [str(source), "--format", "segment", "--report", str(tmp_path / "r.jsonl"), "--placed-order"]
+    )
+
+    code = delivery_cli.run(args)
+
+    assert code == 4  # a rejected line, none retryable
+    assert json.loads(capsys.readouterr().out) == {
+        "lines": 2,
+        "delivered": 1,
+        "rejected": 1,
+        "retryable": 0,
+        "report": str(tmp_path / "r.jsonl"),
+    }
+    assert len(_report(tmp_path / "r.jsonl")) == 2

@@ -24,6 +24,10 @@ from connector.delivery.outcomes import Status
 JOB = "01JOB0000000000000000000AA"
 
 
+def _json(call: Any) -> Any:
+    return json.loads(call.request.body)
+
+
 def _profile(i: int) -> BatchRecord:
     return BatchRecord(i, {"type": "profile", "attributes": {"email": f"p{i}@example.com"}})
 
@@ -83,7 +87,7 @@ def test_import_polls_on_the_clock_and_rejects_records_named_by_import_errors(
     assert [o.status for o in out] == [Status.DELIVERED, Status.REJECTED, Status.DELIVERED]
     assert "bad phone" in (out[1].reason or "")
     assert clock.sleeps == [0.25]  # waited on the fake clock, no real sleep
-    body = json.loads(mocked.calls[0].request.body)
+    body = _json(mocked.calls[0])
     assert body["data"]["relationships"] == {"lists": {"data": [{"type": "list", "id": "Y6nRLr"}]}}
     assert_request(mocked.calls[0], "POST", "/api/profile-bulk-import-jobs", body=body)
 
@@ -130,7 +134,7 @@ def test_import_chunks_at_10000(client: KlaviyoClient, mocked: responses.Request
     mocked.get(f"{BASE}/api/profile-bulk-import-jobs/{JOB}/import-errors", json={"data": [], "links": {"self": "x"}})
     out = import_profiles(client, [_profile(i) for i in range(10_001)])
     posts = [c for c in mocked.calls if c.request.method == "POST"]
-    assert [len(json.loads(c.request.body)["data"]["attributes"]["profiles"]["data"]) for c in posts] == [10_000, 1]
+    assert [len(_json(c)["data"]["attributes"]["profiles"]["data"]) for c in posts] == [10_000, 1]
     assert all(o.status is Status.DELIVERED for o in out)
 
 
@@ -153,7 +157,7 @@ def test_events_strip_the_pointed_record_and_resend_the_rest(
 
     assert [o.status for o in out] == [Status.DELIVERED, Status.REJECTED, Status.DELIVERED]
     assert "Invalid email." in (out[1].reason or "")
-    resent = json.loads(mocked.calls[1].request.body)
+    resent = _json(mocked.calls[1])
     assert_request(mocked.calls[1], "POST", "/api/event-bulk-create-jobs", body=resent)
     assert len(resent["data"]["attributes"]["events-bulk-create"]["data"]) == 2
 
@@ -197,7 +201,7 @@ def test_subscribe_chunks_1000_and_unsubscribe_100(client: KlaviyoClient, mocked
     unsubscribe_profiles(
         client, [BatchRecord(i, consent_profile(subscribe=False, email=f"p{i}@example.com")) for i in range(101)]
     )
-    sizes = [len(json.loads(c.request.body)["data"]["attributes"]["profiles"]["data"]) for c in mocked.calls]
+    sizes = [len(_json(c)["data"]["attributes"]["profiles"]["data"]) for c in mocked.calls]
     assert sizes == [1000, 1, 100, 1]
 
 
@@ -208,6 +212,6 @@ def test_events_chunk_at_1000_and_repeated_unique_ids_go_in_separate_requests(
     records = [_event(i) for i in range(1001)] + [_event(5000, uid="u0")]
     records[-1] = BatchRecord(5000, records[0].resource, records[0].dedupe_key)
     out = create_events(client, records)
-    sizes = [len(json.loads(c.request.body)["data"]["attributes"]["events-bulk-create"]["data"]) for c in mocked.calls]
+    sizes = [len(_json(c)["data"]["attributes"]["events-bulk-create"]["data"]) for c in mocked.calls]
     assert sizes == [1000, 1, 1]
     assert all(o.status is Status.DELIVERED for o in out)

@@ -103,7 +103,7 @@ def test_upsert_409_patches_the_named_profile_and_override_list_wins(
         f"/api/profiles/{PID}",
         body={"data": {"type": "profile", "id": PID, "attributes": attrs}},
     )
-    assert mocked.calls[2].request.url.endswith("/api/lists/OVR123/relationships/profiles")
+    assert str(mocked.calls[2].request.url).endswith("/api/lists/OVR123/relationships/profiles")
 
 
 def test_upsert_409_without_id_is_retryable_and_never_calls_the_list(

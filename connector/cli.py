@@ -1,7 +1,7 @@
 """``klaviyo-connector``: the command line for low-code steps and shell use.
 
 Commands: ``actions``, ``manifest``, ``describe KEY``, ``run KEY``, ``source KEY`` (data sources),
-``oauth login|status|logout``, ``sandbox``, ``demo``, ``version``.
+``oauth login|status|logout``, ``sandbox``, ``deliver``, ``demo``, ``version``.
 
 ``run`` prints the result as JSON on stdout and exits 0. Any failure prints one JSON object on
 stderr, ``{"error": {"type", "message", "status", "errors"}}``, and exits with:
@@ -127,6 +127,13 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_deliver(args: argparse.Namespace) -> int:
+    from connector.delivery import cli as delivery_cli
+
+    code: int = delivery_cli.run(args)
+    return code
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from connector import demo
 
@@ -188,6 +195,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         from connector.sandbox import cli as sandbox_cli
 
         sandbox_cli.add_arguments(p)
+
+    p = add("deliver", cmd_deliver, "Deliver Segment or RudderStack events (JSONL) to Klaviyo, one outcome per line.")
+    if full and command in (None, "deliver"):
+        from connector.delivery import cli as delivery_cli
+
+        delivery_cli.add_arguments(p)
 
     p = add("demo", cmd_demo, "Run a realistic workflow (local sandbox unless KLAVIYO_API_KEY is set).")
     p.add_argument(

@@ -159,3 +159,20 @@ def test_ci_runs_the_readme_commands_verbatim() -> None:
     assert "klaviyo-connector demo" in blocks[0] and "pytest" in blocks[1]
     for command in blocks:
         assert command in ci.splitlines()
+
+
+def test_deliver_subcommand_is_wired(
+    sandbox: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    events = tmp_path / "events.jsonl"
+    events.write_text(
+        json.dumps({"type": "identify", "userId": "u1", "traits": {"email": "ada@example.com"}}) + "\nnot json\n"
+    )
+    monkeypatch.setenv("KLAVIYO_API_KEY", sandbox.api_key)
+    monkeypatch.setenv("KLAVIYO_BASE_URL", sandbox.url)
+    report = tmp_path / "report.jsonl"
+    assert main(["deliver", "--format", "segment", str(events), "--report", str(report)]) == 4
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["lines"], summary["delivered"], summary["rejected"]) == (2, 1, 1)
+    assert [json.loads(line)["status"] for line in report.read_text().splitlines()] == ["delivered", "rejected"]
+    assert [p["email"] for p in sandbox.state.profiles()] == ["ada@example.com"]

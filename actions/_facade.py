@@ -18,6 +18,7 @@ from connector.retry import RetryPolicy
 if TYPE_CHECKING:
     from actions.accounts import Accounts
     from actions.campaigns import Campaigns
+    from actions.destination import Destination
     from actions.events import Events
     from actions.images import Images
     from actions.lists import Lists
@@ -41,6 +42,7 @@ class Klaviyo:
     # Resource groups, imported on first use (see __getattr__); declared here for type checkers.
     accounts: Accounts
     campaigns: Campaigns
+    destination: Destination
     events: Events
     images: Images
     lists: Lists

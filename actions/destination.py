@@ -32,6 +32,7 @@ from actions._destination_support import (
 )
 from actions._group import ResourceGroup
 from actions._shared import DOCS, clean_id
+from actions.profiles import ProfileAttributes
 from connector.client import KlaviyoClient
 from connector.definitions import ActionDefinition
 from connector.delivery.bodies import consent_profile, event_body
@@ -41,7 +42,7 @@ from connector.delivery.mapping.common import currency, iso_time, number
 from connector.delivery.orders import order_id, product_events
 from connector.errors import InputError
 from connector.inputs import InputType, input_field, to_bool, to_json_array, to_json_object, to_stripped
-from connector.jsonapi import relationship
+from connector.jsonapi import Resource, parse_document, relationship
 
 COUNTRY_COMMENTS = "ISO 3166 region (e.g. US) to convert phone numbers written without + to E.164."
 
@@ -427,47 +428,170 @@ ACTIONS = (
 DATA_SOURCES: tuple[Any, ...] = ()
 
 
+@attrs.frozen
+class TrackedEvent:
+    """What Track Event sent: the event's unique ID (derived when not given) and its time."""
+
+    unique_id: str
+    time: str | None = None
+
+
+@attrs.frozen
+class TrackedOrder:
+    """What Order Completed sent: the order event's unique ID and each product event's."""
+
+    unique_id: str
+    product_unique_ids: list[str] = attrs.field(factory=list)
+
+
+@attrs.frozen
+class ListMembership:
+    """The list a profile was added to (or removed from) and the profile ids concerned."""
+
+    list_id: str
+    profile_ids: list[str] = attrs.field(factory=list)
+
+
 class Destination(ResourceGroup):
-    """``Klaviyo(...).destination``: the Segment Actions set from Python.
+    """``Klaviyo(...).destination``: the Segment Actions set from Python, with the same validation.
 
     Example:
         >>> # k = Klaviyo(api_key="pk_...")
         >>> # k.destination.track_event("Signed Up", email="ada@example.com", properties={"plan": "pro"})
-        >>> Destination.__name__
-        'Destination'
+        >>> TrackedEvent(unique_id="u1").unique_id
+        'u1'
     """
 
-    def upsert_profile(self, **values: Any) -> Any:
-        """Upsert Profile (keywords: email, phone_number, external_id, first_name, ..., list_id)."""
-        return self._perform(UPSERT_PROFILE, **values)
+    def upsert_profile(
+        self,
+        *,
+        email: str | None = None,
+        phone_number: str | None = None,
+        external_id: str | None = None,
+        country_code: str | None = None,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        organization: str | None = None,
+        title: str | None = None,
+        image: str | None = None,
+        location: dict[str, Any] | None = None,
+        properties: dict[str, Any] | None = None,
+        list_id: str | None = None,
+    ) -> Resource[ProfileAttributes]:
+        """Create the profile, or update the one that already holds an identifier; optionally add it to a list."""
+        values = {k: v for k, v in locals().items() if k != "self"}
+        return parse_document(ProfileAttributes, self._perform(UPSERT_PROFILE, **values))
 
-    def track_event(self, metric_name: str, **values: Any) -> Any:
-        """Track Event (keywords: email, phone_number, external_id, anonymous_id, properties, time, value...)."""
-        return self._perform(TRACK_EVENT, metric_name=metric_name, **values)
+    def track_event(
+        self,
+        metric_name: str,
+        *,
+        email: str | None = None,
+        phone_number: str | None = None,
+        external_id: str | None = None,
+        anonymous_id: str | None = None,
+        country_code: str | None = None,
+        properties: dict[str, Any] | None = None,
+        time: str | None = None,
+        value: float | None = None,
+        value_currency: str | None = None,
+        unique_id: str | None = None,
+    ) -> TrackedEvent:
+        """Track one event; without ``unique_id`` one is derived from the content, so a retry cannot duplicate it."""
+        values = {k: v for k, v in locals().items() if k != "self"}
+        return TrackedEvent(**self._perform(TRACK_EVENT, **values))
 
-    def order_completed(self, **values: Any) -> Any:
-        """Order Completed (keywords: identifiers, properties, products, event_name, product_event_name...)."""
-        return self._perform(ORDER_COMPLETED, **values)
+    def order_completed(
+        self,
+        *,
+        properties: dict[str, Any],
+        products: list[dict[str, Any]] | None = None,
+        email: str | None = None,
+        phone_number: str | None = None,
+        external_id: str | None = None,
+        anonymous_id: str | None = None,
+        country_code: str | None = None,
+        time: str | None = None,
+        value: float | None = None,
+        value_currency: str | None = None,
+        unique_id: str | None = None,
+        event_name: str | None = None,
+        product_event_name: str | None = None,
+    ) -> TrackedOrder:
+        """The order event (``properties["order_id"]`` names it), then one event per product."""
+        values = {k: v for k, v in locals().items() if k != "self"}
+        return TrackedOrder(**self._perform(ORDER_COMPLETED, **values))
 
-    def add_profile_to_list(self, **values: Any) -> Any:
-        """Add Profile To List (list_id, or audience_name for the audience's list)."""
-        return self._perform(ADD_PROFILE_TO_LIST, **values)
+    def add_profile_to_list(
+        self,
+        *,
+        list_id: str | None = None,
+        audience_name: str | None = None,
+        email: str | None = None,
+        phone_number: str | None = None,
+        external_id: str | None = None,
+        country_code: str | None = None,
+    ) -> ListMembership:
+        """Add the profile (created when needed) to ``list_id``, or to the list named after ``audience_name``."""
+        values = {k: v for k, v in locals().items() if k != "self"}
+        out = self._perform(ADD_PROFILE_TO_LIST, **values)
+        return ListMembership(list_id=out["list_id"], profile_ids=[out["profile_id"]])
 
-    def remove_profile_from_list(self, **values: Any) -> Any:
-        """Remove Profile From List (list_id or audience_name)."""
-        return self._perform(REMOVE_PROFILE_FROM_LIST, **values)
+    def remove_profile_from_list(
+        self,
+        *,
+        list_id: str | None = None,
+        audience_name: str | None = None,
+        email: str | None = None,
+        phone_number: str | None = None,
+        external_id: str | None = None,
+        country_code: str | None = None,
+    ) -> ListMembership:
+        """Remove the profile from ``list_id`` or from the audience's list (nothing to do when it is unknown)."""
+        values = {k: v for k, v in locals().items() if k != "self"}
+        out = self._perform(REMOVE_PROFILE_FROM_LIST, **values)
+        return ListMembership(list_id=out["list_id"], profile_ids=list(out["removed"]))
 
-    def subscribe_profile(self, **values: Any) -> None:
-        """Subscribe Profile (email and/or phone_number, list_id, custom_source, historical_import...)."""
+    def subscribe_profile(
+        self,
+        *,
+        email: str | None = None,
+        phone_number: str | None = None,
+        country_code: str | None = None,
+        list_id: str | None = None,
+        custom_source: str | None = None,
+        historical_import: bool | None = None,
+        consented_at: str | None = None,
+    ) -> None:
+        """Subscribe the email and/or phone number to marketing (202: Klaviyo applies it shortly after)."""
+        values = {k: v for k, v in locals().items() if k != "self"}
         self._perform(SUBSCRIBE_PROFILE, **values)
 
-    def unsubscribe_profile(self, **values: Any) -> None:
-        """Unsubscribe Profile (email and/or phone_number, list_id)."""
+    def unsubscribe_profile(
+        self,
+        *,
+        email: str | None = None,
+        phone_number: str | None = None,
+        country_code: str | None = None,
+        list_id: str | None = None,
+    ) -> None:
+        """Unsubscribe the email and/or phone number (202)."""
+        values = {k: v for k, v in locals().items() if k != "self"}
         self._perform(UNSUBSCRIBE_PROFILE, **values)
 
-    def remove_profile(self, list_id: str, **values: Any) -> Any:
-        """Remove Profile from ``list_id``."""
-        return self._perform(REMOVE_PROFILE, list_id=list_id, **values)
+    def remove_profile(
+        self,
+        list_id: str,
+        *,
+        email: str | None = None,
+        phone_number: str | None = None,
+        external_id: str | None = None,
+        country_code: str | None = None,
+    ) -> ListMembership:
+        """Remove the profile from ``list_id``."""
+        values = {k: v for k, v in locals().items() if k != "self"}
+        out = self._perform(REMOVE_PROFILE, **values)
+        return ListMembership(list_id=out["list_id"], profile_ids=list(out["removed"]))
 
 
 FACADE = Destination

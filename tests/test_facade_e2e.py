@@ -92,3 +92,27 @@ def test_readme_python_examples_against_the_sandbox(sandbox: Sandbox) -> None:
         "Placed Order",
         "Viewed Product",
     }
+
+
+@pytest.mark.e2e
+def test_destination_facade_returns_models(sandbox: Sandbox) -> None:
+    from actions.destination import ListMembership, TrackedOrder
+
+    k = Klaviyo(api_key=sandbox.api_key, base_url=sandbox.url)
+    vip = k.lists.create(name="VIP")
+    first = k.destination.upsert_profile(email="ada@example.com", first_name="Ada", list_id=vip.id)
+    again = k.destination.upsert_profile(email="ada@example.com", last_name="Lovelace")  # 409 -> update
+    assert first.id == again.id and again.attributes.last_name == "Lovelace"
+    assert [m["profile_id"] for m in sandbox.state.list_members(vip.id)] == [first.id]
+
+    order = k.destination.order_completed(
+        email="ada@example.com",
+        properties={"order_id": "1001"},
+        value=59.0,
+        value_currency="USD",
+        products=[{"product_id": "p1", "price": 59.0}],
+    )
+    assert order == TrackedOrder(unique_id="1001", product_unique_ids=["1001_p1"])
+    membership = k.destination.add_profile_to_list(audience_name="Churn risk", email="ada@example.com")
+    assert isinstance(membership, ListMembership) and membership.profile_ids == [first.id]
+    assert {lst["name"] for lst in sandbox.state.lists()} == {"VIP", "Churn risk"}

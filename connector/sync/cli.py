@@ -31,24 +31,43 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """
     parser.add_argument("kind", choices=KINDS, help="what the file holds")
     parser.add_argument("file", help="CSV (header line first) or JSONL file")
-    parser.add_argument("--list-id", help="profiles: add to (and in reverse-ETL mode remove from) this list; "
-                        "subscriptions: subscribe to it")
-    parser.add_argument("--state", metavar="FILE", help="SQLite state file: reverse-ETL mode (send only changes, "
-                        "undo deletions since the last successful sync)")
+    parser.add_argument(
+        "--list-id",
+        help="profiles: add to (and in reverse-ETL mode remove from) this list; subscriptions: subscribe to it",
+    )
+    parser.add_argument(
+        "--state",
+        metavar="FILE",
+        help="SQLite state file: reverse-ETL mode (send only changes, undo deletions since the last successful sync)",
+    )
     parser.add_argument("--report", metavar="FILE", help="also write the JSON summary to FILE")
     parser.add_argument("--dead-letter", metavar="FILE", help="rejected records as JSONL (default FILE.rejected.jsonl)")
-    parser.add_argument("--checkpoint", metavar="FILE", help="checkpoint file without --state "
-                        "(default FILE.sync-checkpoint.sqlite, removed when the run completes)")
+    parser.add_argument(
+        "--checkpoint",
+        metavar="FILE",
+        help="checkpoint file without --state (default FILE.sync-checkpoint.sqlite, removed when the run completes)",
+    )
     parser.add_argument("--format", choices=("csv", "jsonl"), help="input format (default from the file name)")
     parser.add_argument("--key", help="profiles: the column that identifies a row (default external_id/email/phone)")
     parser.add_argument("--concurrency", type=int, default=8, help="most requests in flight per endpoint (8)")
-    parser.add_argument("--rate-scale", type=float, default=1.0, help="limits' windows are F times shorter "
-                        "(for the sandbox's --rate-limits scale=F)")
+    parser.add_argument(
+        "--rate-scale",
+        type=float,
+        default=1.0,
+        help="limits' windows are F times shorter (for the sandbox's --rate-limits scale=F)",
+    )
     parser.add_argument("--batch-size", type=int, help="fewer records per request than Klaviyo allows")
-    parser.add_argument("--max-attempts", type=int, default=8, help="sends of a failing record before it is left "
-                        "pending for the next run (8)")
-    parser.add_argument("--historical-import", action="store_true", help="subscriptions: import past consent "
-                        "(uses consented_at; no opt-in email)")
+    parser.add_argument(
+        "--max-attempts",
+        type=int,
+        default=8,
+        help="sends of a failing record before it is left pending for the next run (8)",
+    )
+    parser.add_argument(
+        "--historical-import",
+        action="store_true",
+        help="subscriptions: import past consent (uses consented_at; no opt-in email)",
+    )
     parser.add_argument("--custom-source", help="subscriptions: the consent's custom source")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar or progress lines")
 

@@ -21,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import bisect
+import contextlib
 import hashlib
 import json
 import logging
@@ -29,7 +30,7 @@ import sys
 import time
 from array import array
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack
 from typing import IO, Any
@@ -186,7 +187,9 @@ def sync(
     source_path = os.fspath(source)
     scope = f"{kind}:{list_id or ''}"
     reverse_etl = state is not None
-    db_path = os.fspath(state) if state is not None else os.fspath(checkpoint or source_path + ".sync-checkpoint.sqlite")
+    db_path = (
+        os.fspath(state) if state is not None else os.fspath(checkpoint or source_path + ".sync-checkpoint.sqlite")
+    )
     with ExitStack() as stack:
         if client is None:
             client = stack.enter_context(_client_from_env(concurrency))
@@ -410,7 +413,9 @@ class _Run:
         status = "delivered" if outcome.status is Status.DELIVERED else "rejected"
         record = item.values if status == "rejected" else None
         rec = item.record
-        self._final(Done(item.seq, rec.key, rec.digest or None, item.change.value, status, outcome.reason, record, rec.identity))
+        self._final(
+            Done(item.seq, rec.key, rec.digest or None, item.change.value, status, outcome.reason, record, rec.identity)
+        )
 
     def _requeue(self) -> None:
         now = time.monotonic()
@@ -440,7 +445,9 @@ class _Run:
             self.done = []
             self.last_flush = now
         if self.progress is not None:
-            self.progress.update(done=self.finished, rejected=self.rejected, retries=self.retried, position=self.position())
+            self.progress.update(
+                done=self.finished, rejected=self.rejected, retries=self.retried, position=self.position()
+            )
 
     def _wait_all(self) -> None:
         while self.inflight or self.retries:
@@ -515,8 +522,5 @@ def _client_from_env(concurrency: int) -> KlaviyoClient:
 
 def _remove_checkpoint(path: str) -> None:
     for suffix in ("", "-wal", "-shm"):
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.remove(path + suffix)
-        except FileNotFoundError:
-            pass
-

@@ -68,9 +68,7 @@ class Progress:
         rate = done / elapsed
         fraction = min(1.0, position / self.total) if self.total else 0.0
         eta = elapsed * (1 - fraction) / fraction if fraction > 0 else None
-        text = (
-            f"{done:,} records  {rate:,.0f}/s  ETA {_clock(eta)}  rejected {rejected:,}  retries {retries:,}"
-        )
+        text = f"{done:,} records  {rate:,.0f}/s  ETA {_clock(eta)}  rejected {rejected:,}  retries {retries:,}"
         if self.tty:
             filled = int(BAR * fraction)
             bar = "#" * filled + "-" * (BAR - filled)

@@ -122,5 +122,5 @@ def open_rows(path: str | os.PathLike[str], fmt: str | None = None) -> tuple[IO[
         >>> [r.values for r in reader]; handle.close(); os.unlink(f.name)
         [{'email': 'a@b.co'}]
     """
-    handle = open(path, encoding="utf-8", newline="")
+    handle = open(path, encoding="utf-8", newline="")  # noqa: SIM115 - the caller owns and closes it
     return handle, RowReader(handle, fmt or detect_format(path))

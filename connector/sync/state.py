@@ -117,7 +117,9 @@ class SyncState:
             []
         """
         cursor = self.db.cursor()
-        yield from (seq for (seq,) in cursor.execute("SELECT seq FROM done WHERE scope = ? AND seq > 0 ORDER BY seq", (scope,)))
+        yield from (
+            seq for (seq,) in cursor.execute("SELECT seq FROM done WHERE scope = ? AND seq > 0 ORDER BY seq", (scope,))
+        )
 
     def next_deletion_seq(self, scope: str) -> int:
         """The next negative sequence number for a deletion.

@@ -49,7 +49,7 @@ def remove_from_list(client: KlaviyoClient, list_id: str, records: Sequence[Batc
             values = list(wanted)
             for start in range(0, len(values), REMOVE_MAX):
                 part = values[start : start + REMOVE_MAX]
-                params = {"filter": id_filter(field, part), "page[size]": 100, f"fields[profile]": field}
+                params = {"filter": id_filter(field, part), "page[size]": 100, "fields[profile]": field}
                 for profile in client.paginate("/api/profiles", params=params):
                     found = str(((profile.get("attributes") or {}).get(field)) or "")
                     for index in wanted.get(found.lower() if field == "email" else found, []):

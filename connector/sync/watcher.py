@@ -81,7 +81,11 @@ class JobWatcher:
             doc = client.request(
                 "GET",
                 IMPORT_JOBS,
-                params={"sort": "-created_at", "page[size]": 100, "fields[profile-bulk-import-job]": "status,failed_count"},
+                params={
+                    "sort": "-created_at",
+                    "page[size]": 100,
+                    "fields[profile-bulk-import-job]": "status,failed_count",
+                },
             ).json()
         except KlaviyoError as exc:  # try again next interval; the jobs are still running at Klaviyo
             log.warning("listing import jobs failed: %s", exc)

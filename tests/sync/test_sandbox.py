@@ -74,7 +74,9 @@ def test_every_kind_completes_under_faults(sandbox_factory: Callable[..., Sandbo
     assert not (tmp_path / "subs.csv.sync-checkpoint.sqlite").exists()  # removed once complete
 
 
-def test_reverse_etl_sends_changes_and_undoes_deletions(sandbox_factory: Callable[..., Sandbox], tmp_path: Path) -> None:
+def test_reverse_etl_sends_changes_and_undoes_deletions(
+    sandbox_factory: Callable[..., Sandbox], tmp_path: Path
+) -> None:
     sb = sandbox_factory(rate_limits="scale=20")
     client = _client(sb)
     list_id = _list(client)

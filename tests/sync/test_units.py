@@ -37,10 +37,12 @@ def _spec_tiers() -> dict[str, tuple[int, int]]:
 def test_tier_table_matches_the_spec() -> None:
     spec = _spec_tiers()
     paths = raw_spec()["paths"]
-    for (method, pattern), tier in TIERS.items():
+    for (method, _pattern), tier in TIERS.items():
         assert spec[tier.operation] == (tier.burst, tier.steady), tier.operation
         # The pattern names the operation's own path (ids as {…}).
-        spec_path = next(p for p, ops in paths.items() if (ops.get(method.lower()) or {}).get("operationId") == tier.operation)
+        spec_path = next(
+            p for p, ops in paths.items() if (ops.get(method.lower()) or {}).get("operationId") == tier.operation
+        )
         concrete = re.sub(r"\{[^}]+\}", "01JID", spec_path)
         assert tier_for(method, concrete) == tier, (method, concrete)
 
@@ -134,7 +136,9 @@ def test_state_resume_baseline_and_deletions() -> None:
     st = SyncState(":memory:")
     scope = "subscriptions:L"
     assert st.begin(scope, "f1") is False
-    st.mark(scope, [Done(1, "email:a", "d1", "added", "delivered"), Done(2, "email:b", "d2", "added", "rejected", "bad")])
+    st.mark(
+        scope, [Done(1, "email:a", "d1", "added", "delivered"), Done(2, "email:b", "d2", "added", "rejected", "bad")]
+    )
     assert st.begin(scope, "f1") is True and list(st.done_numbers(scope)) == [1, 2]
     assert [r["reason"] for r in st.rejected(scope)] == ["bad"]
     st.finish(scope, keep_baseline=True)

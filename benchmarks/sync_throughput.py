@@ -11,8 +11,9 @@ bound, requests sent, 429s received and the sync process's peak RSS; then the sa
 
 The bound: the fastest the endpoint's tiers let R requests go (fixed windows starting with the first
 request) is ``max((ceil(R/burst)-1) * 1 s, (ceil(R/steady)-1) * 60 s) / scale``; the ratio is that time
-over the measured time (the naive rows are compared with the same bulk bound). Records per request are ``--batch`` (defaults keep the sandbox, which runs on the
-same machine, from being the bottleneck instead of the limits; Klaviyo's own maxima are 10,000/1,000/1,000).
+over the measured time (the naive rows are compared with the same bulk bound). Records per request
+are ``--batch`` (the defaults keep the sandbox, which runs on the same machine, from being the bottleneck
+instead of the limits; Klaviyo's own maxima are 10,000/1,000/1,000).
 Each measurement runs in its own process against a fresh sandbox process, so windows and RSS are its own.
 """
 

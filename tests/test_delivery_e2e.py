@@ -251,3 +251,125 @@ def test_cli_run_writes_the_report_and_returns_the_exit_code(
         "report": str(tmp_path / "r.jsonl"),
     }
     assert len(_report(tmp_path / "r.jsonl")) == 2
+
+
+def _audience(event: str, key: str, email: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "track",
+        "event": event,
+        "userId": email.split("@")[0],
+        "context": {"personas": {"computation_key": key}, "traits": {"email": email}},
+        "properties": {"audience_key": key, key: event == "Audience Entered", **extra},
+    }
+
+
+def _members(sandbox: Sandbox, list_id: str) -> set[str]:
+    emails = {p["id"]: p["email"] for p in sandbox.state.profiles()}
+    return {emails[m["profile_id"]] for m in sandbox.state.list_members(list_id)}
+
+
+def test_segment_audiences_create_the_list_once_and_follow_entered_and_exited(
+    sandbox: Sandbox, api: KlaviyoClient, tmp_path: Path
+) -> None:
+    first_sync = [
+        _audience("Audience Entered", "vip_users", "ada@example.com", first_name="Ada"),
+        _audience("Audience Entered", "vip_users", "bob@example.com", properties={"tier": "gold"}),
+        _audience("Audience Entered", "vip_users", "cy@example.com"),
+        _audience("Audience Exited", "vip_users", "cy@example.com"),  # same window: the last one wins
+        _audience("Audience Exited", "never_synced", "ada@example.com"),  # no list yet: nothing to do
+        {"type": "track", "event": "Audience Entered", "userId": "x", "properties": {}},  # no audience key
+        _audience("Audience Entered", "vip_users", "not-an-email"),
+    ]
+    report = tmp_path / "r1.jsonl"
+    summary = deliver(_write(tmp_path / "a.jsonl", first_sync), client=api, report=report, poller=POLL)
+
+    rows = _report(report)
+    assert [r["status"] for r in rows] == ["delivered"] * 5 + ["rejected"] * 2
+    assert "Audience Key" in rows[5]["reason"] and "Email" in rows[6]["reason"]
+    assert (summary.delivered, summary.rejected) == (5, 2)
+    [vip] = [lst for lst in sandbox.state.lists() if lst["name"] == "vip_users"]
+    assert _members(sandbox, vip["id"]) == {"ada@example.com", "bob@example.com"}
+    assert [lst["name"] for lst in sandbox.state.lists()] == ["vip_users"]
+    ada, bob = _by_email(sandbox, "ada@example.com"), _by_email(sandbox, "bob@example.com")
+    assert ada["first_name"] == "Ada" and bob["properties"] == {"tier": "gold"}
+    assert sandbox.state.events() == []  # audience events are memberships, not events
+
+    # A later sync reuses the list found by name; exits remove, unknown people are already out.
+    later = [
+        _audience("Audience Exited", "vip_users", "ada@example.com"),
+        _audience("Audience Entered", "vip_users", "cy@example.com"),
+        _audience("Audience Exited", "vip_users", "nobody@example.com"),
+    ]
+    summary = deliver(_write(tmp_path / "b.jsonl", later), client=api, poller=POLL, window=2)
+    assert summary.delivered == 3
+    assert [lst["name"] for lst in sandbox.state.lists()] == ["vip_users"]
+    assert _members(sandbox, vip["id"]) == {"bob@example.com", "cy@example.com"}
+    assert "nobody@example.com" not in {p["email"] for p in sandbox.state.profiles()}
+
+
+def test_segment_audience_with_a_list_id_uses_it_and_a_missing_list_is_rejected(
+    sandbox: Sandbox, api: KlaviyoClient, tmp_path: Path
+) -> None:
+    engage = _list(api, "Engage list")
+    lines = [
+        {
+            "type": "track",
+            "event": "Audience Entered",
+            "context": {"traits": {"email": "eve@example.com"}, "personas": {"external_audience_id": engage}},
+            "properties": {"audience_key": "whatever"},
+        },
+        {
+            "type": "track",
+            "event": "Audience Entered",
+            "context": {
+                "traits": {"email": "fay@example.com"},
+                "personas": {"audience_settings": {"listId": "NOPE00"}},
+            },
+        },
+    ]
+    report = tmp_path / "r.jsonl"
+    deliver(_write(tmp_path / "e.jsonl", lines), client=api, report=report, poller=POLL)
+    rows = _report(report)
+    assert [r["status"] for r in rows] == ["delivered", "rejected"]
+    assert _members(sandbox, engage) == {"eve@example.com"}
+    assert [lst["name"] for lst in sandbox.state.lists()] == ["Engage list"]
+
+
+def test_segment_user_subscribed_and_unsubscribed(sandbox: Sandbox, api: KlaviyoClient, tmp_path: Path) -> None:
+    news = _list(api, "News")
+    lines = [
+        {
+            "type": "track",
+            "event": "User Subscribed",
+            "userId": "s1",
+            "timestamp": "2025-03-01T10:00:00Z",
+            "context": {"traits": {"email": "sub@example.com", "phone": "+15005550006"}},
+            "properties": {"list_id": news, "historical_import": True},
+        },
+        {
+            "type": "track",
+            "event": "User Subscribed",
+            "context": {"traits": {"email": "gone@example.com"}},
+        },
+        {
+            "type": "track",
+            "event": "User Unsubscribed",
+            "context": {"traits": {"email": "gone@example.com"}},
+        },
+        {"type": "track", "event": "User Subscribed", "userId": "no-contact"},
+    ]
+    report = tmp_path / "r.jsonl"
+    summary = deliver(_write(tmp_path / "s.jsonl", lines), client=api, report=report, poller=POLL)
+    rows = _report(report)
+    assert [r["status"] for r in rows] == ["delivered"] * 3 + ["rejected"]
+    assert "email or a phone number" in rows[3]["reason"]
+    assert summary.lines == 4
+
+    sub = _by_email(sandbox, "sub@example.com")
+    subs = sandbox.state.subscriptions(sub["id"])
+    assert subs["email"]["marketing"]["consent"] == "SUBSCRIBED"
+    assert subs["sms"]["marketing"]["consent"] == "SUBSCRIBED"
+    assert _members(sandbox, news) == {"sub@example.com"}
+    gone = _by_email(sandbox, "gone@example.com")
+    assert sandbox.state.subscriptions(gone["id"])["email"]["marketing"]["consent"] == "UNSUBSCRIBED"
+    assert sandbox.state.events() == []

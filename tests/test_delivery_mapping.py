@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from connector.delivery.intents import ConsentIntent, EventIntent, ProfileIntent
+from connector.delivery.intents import ConsentIntent, EventIntent, MembershipIntent, ProfileIntent
 from connector.delivery.mapping import mapper_for
 from connector.delivery.mapping.rudderstack import RudderStackMapper
 from connector.delivery.mapping.segment import SegmentMapper
@@ -355,3 +355,108 @@ def test_settings_from_mapping_and_formats() -> None:
         DeliverySettings.from_mapping({"nope": 1})
     with pytest.raises(InputError):
         mapper_for("mparticle")
+
+
+def test_segment_audience_entered_upserts_then_adds_to_the_audience_list() -> None:
+    profile, member = seg(
+        {
+            "type": "track",
+            "event": "Audience Entered",
+            "userId": "u1",
+            "context": {"personas": {"computation_key": "vip_users"}, "traits": {"email": "a@example.com"}},
+            "properties": {
+                "audience_key": "ignored_when_computation_key",
+                "vip_users": True,
+                "firstName": "Ada",
+                "properties": {"tier": "gold"},
+            },
+        }
+    )
+    assert isinstance(profile, ProfileIntent) and isinstance(member, MembershipIntent)
+    assert profile.attributes == {
+        "email": "a@example.com",
+        "external_id": "u1",
+        "first_name": "Ada",
+        "properties": {"tier": "gold"},
+    }
+    assert profile.list_id is None  # membership goes through the list relationship endpoint
+    assert (member.add, member.audience, member.list_id) == (True, "vip_users", None)
+    assert member.identifiers == {"email": "a@example.com", "external_id": "u1"}
+
+
+def test_segment_audience_exited_only_removes_and_list_ids_win_over_the_name() -> None:
+    base = {"type": "track", "event": "Audience Exited", "userId": "u1", "properties": {"audience_key": "k"}}
+    [member] = seg(base)
+    assert (member.add, member.audience) == (False, "k")
+    [by_external] = seg({**base, "context": {"personas": {"external_audience_id": "L1"}}})
+    assert (by_external.list_id, by_external.audience) == ("L1", None)
+    settings = {"audience_settings": {"listId": "L2"}, "external_audience_id": "L1"}
+    [by_setting] = seg({**base, "context": {"personas": settings}})
+    assert by_setting.list_id == "L2"
+    with pytest.raises(InputError) as caught:
+        seg({**base, "properties": {}})
+    assert caught.value.label == "Audience Key"
+    with pytest.raises(InputError, match="Identifiers"):
+        seg({**base, "userId": None, "anonymousId": "a"})  # lists hold profiles, not anonymous ids
+
+
+def test_membership_identity_and_target() -> None:
+    m = MembershipIntent(True, {"email": "A@Example.com", "external_id": "u"}, audience="k")
+    assert m.identity() == (("email", "a@example.com"), ("external_id", "u"))
+    assert m.target() == ("audience", "k")
+    with pytest.raises(ValueError):
+        MembershipIntent(False, {"email": "a@b.co"}).target()
+
+
+def test_segment_user_subscribed_channels_list_and_historical_import() -> None:
+    message = {
+        "type": "track",
+        "event": "User Subscribed",
+        "timestamp": "2025-03-01T10:00:00Z",
+        "context": {"traits": {"email": "a@example.com", "phone": "+15005550006"}},
+        "properties": {"list_id": "L1"},
+    }
+    [consent] = seg(message)
+    assert isinstance(consent, ConsentIntent)
+    assert (consent.subscribe, consent.channels, consent.list_id) == (True, ("email", "sms"), "L1")
+    assert (consent.historical_import, consent.consented_at, consent.custom_source) == (False, None, None)
+    [imported] = seg(
+        {**message, "properties": {"historical_import": True, "consented_at": "2024-01-01T00:00:00Z"}},
+        list_id="DEF",
+        custom_source="Shop",
+    )
+    assert (imported.historical_import, imported.consented_at) == (True, "2024-01-01T00:00:00+00:00")
+    assert (imported.list_id, imported.custom_source) == ("DEF", "Shop")
+    [by_setting] = seg(message, confirm_optin=False)
+    assert (by_setting.historical_import, by_setting.consented_at) == (True, "2025-03-01T10:00:00+00:00")
+    override = {**message, "integrations": {"Klaviyo": {"listId": "OVR"}}}
+    assert seg(override)[0].list_id == "OVR"
+    body = imported.record_resource()["attributes"]["subscriptions"]
+    assert body["email"]["marketing"] == {"consent": "SUBSCRIBED", "consented_at": "2024-01-01T00:00:00+00:00"}
+
+
+def test_segment_user_unsubscribed_and_identifier_rules() -> None:
+    [consent] = seg({"type": "track", "event": "user unsubscribed", "properties": {"email": "a@example.com"}})
+    assert (consent.subscribe, consent.channels, consent.email, consent.custom_source) == (
+        False,
+        ("email",),
+        "a@example.com",
+        None,
+    )
+    with pytest.raises(InputError, match="email or a phone number"):
+        seg({"type": "track", "event": "User Subscribed", "userId": "u1"})
+    with pytest.raises(InputError, match="Phone Number"):
+        seg({"type": "track", "event": "User Subscribed", "context": {"traits": {"phone": "555"}}})
+    with pytest.raises(InputError, match="Historical Import"):
+        seg(
+            {
+                "type": "track",
+                "event": "User Subscribed",
+                "properties": {"email": "a@example.com", "historical_import": "maybe"},
+            }
+        )
+
+
+def test_rudderstack_does_not_treat_segment_audience_events_specially() -> None:
+    [event] = rud({"type": "track", "event": "Audience Entered", "userId": "u1", "properties": {"audience_key": "k"}})
+    assert isinstance(event, EventIntent) and event.metric == "Audience Entered"

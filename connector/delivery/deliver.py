@@ -1,12 +1,15 @@
 """The delivery engine: JSONL spec events in, Klaviyo bulk requests out, one outcome per input line.
 
 Lines are read in windows (10,000 by default, so memory stays flat on big files); each window is
-mapped to intents and sent in four phases, so that what depends on something comes after it:
+mapped to intents and sent in five phases, so that what depends on something comes after it:
 
 1. profiles, through Bulk Profile Import jobs grouped by list (polled to completion);
-2. consent changes, subscribe and unsubscribe jobs grouped by list, import mode and source;
-3. events, through Bulk Create Events;
-4. the product events of orders whose order event was accepted.
+2. list memberships (Segment's Audience Entered / Exited): the audience's list found or created by
+   name (cached for the run), profile ids looked up, then the list relationship endpoints (see
+   :mod:`connector.delivery.audiences`); an addition whose profile import failed is not attempted;
+3. consent changes, subscribe and unsubscribe jobs grouped by list, import mode and source;
+4. events, through Bulk Create Events;
+5. the product events of orders whose order event was accepted.
 
 A line's outcome is the worst of its records' (rejected > retryable > delivered); lines that
 cannot be parsed or mapped are rejected with the reason, naming the field. The report has one JSON
@@ -29,8 +32,9 @@ from typing import IO, Any
 
 from connector.client import KlaviyoClient
 from connector.delivery import batching
+from connector.delivery.audiences import ListDirectory, sync_memberships
 from connector.delivery.batching import BatchRecord
-from connector.delivery.intents import ConsentIntent, EventIntent, Intent, ProfileIntent
+from connector.delivery.intents import ConsentIntent, EventIntent, Intent, MembershipIntent, ProfileIntent
 from connector.delivery.jobs import JobPoller
 from connector.delivery.mapping import mapper_for
 from connector.delivery.outcomes import DeliverySummary, RecordOutcome, Status, worst
@@ -74,6 +78,7 @@ def deliver(
             from connector.env import client_from_env
 
             client = stack.enter_context(client_from_env())
+        directory = ListDirectory(client)  # audience name -> list id, for the whole run
         out: IO[str] | None = None
         report_name: str | None = None
         if isinstance(report, (str, os.PathLike)):
@@ -91,7 +96,7 @@ def deliver(
                     mapped.append((number, message, mapper.map(message)))
                 except KlaviyoError as exc:
                     mapped.append((number, message, RecordOutcome(number, Status.REJECTED, exc.message)))
-            results = _send_window(client, mapped, poller)
+            results = _send_window(client, mapped, poller, directory)
             for number, message, _ in mapped:
                 outcome = worst(results[number])
                 counts[outcome.status] += 1
@@ -165,9 +170,11 @@ def _send_window(
     client: KlaviyoClient,
     mapped: list[tuple[int, dict[str, Any], list[Intent] | RecordOutcome]],
     poller: JobPoller | None,
+    directory: ListDirectory,
 ) -> dict[int, list[RecordOutcome]]:
     results: dict[int, list[RecordOutcome]] = defaultdict(list)
     profiles: dict[str | None, list[BatchRecord]] = defaultdict(list)
+    memberships: list[tuple[int, MembershipIntent]] = []
     consents: dict[tuple[bool, str | None, bool, str | None], list[BatchRecord]] = defaultdict(list)
     events: list[tuple[BatchRecord, EventIntent]] = []
     for number, _, item in mapped:
@@ -177,12 +184,18 @@ def _send_window(
         for intent in item:
             if isinstance(intent, ProfileIntent):
                 profiles[intent.list_id].append(BatchRecord(number, intent.record_resource()))
+            elif isinstance(intent, MembershipIntent):
+                memberships.append((number, intent))
             elif isinstance(intent, ConsentIntent):
                 consents[intent.group()].append(BatchRecord(number, intent.record_resource()))
             else:
                 events.append((BatchRecord(number, intent.record_resource(), intent.dedupe_key()), intent))
     for list_id, records in profiles.items():
         _collect(results, batching.import_profiles(client, records, list_id=list_id, poller=poller))
+    if memberships:
+        failed = {n for n, outcomes in results.items() if worst(outcomes).status is not Status.DELIVERED}
+        ready = [(n, m) for n, m in memberships if not (m.add and n in failed)]
+        _collect(results, sync_memberships(client, ready, directory))
     for (subscribe, list_id, historical, source), records in consents.items():
         if subscribe:
             sent = batching.subscribe_profiles(

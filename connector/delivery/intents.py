@@ -109,4 +109,36 @@ class ConsentIntent:
         )
 
 
-Intent = ProfileIntent | EventIntent | ConsentIntent
+@attrs.frozen
+class MembershipIntent:
+    """Add a profile to (or remove it from) a list, by list id or by an audience's name.
+
+    ``identifiers`` (email / phone_number / external_id) find the profile; ``list_id`` names the
+    list, else ``audience`` does (the list named after the audience: created on the first add,
+    reused later). Additions only ever reach Klaviyo with a resolved profile id.
+
+    Example:
+        >>> m = MembershipIntent(add=True, identifiers={"email": "a@b.co"}, audience="vip_users")
+        >>> m.target(), m.identity()
+        (('audience', 'vip_users'), (('email', 'a@b.co'),))
+    """
+
+    add: bool
+    identifiers: dict[str, str]
+    list_id: str | None = None
+    audience: str | None = None
+
+    def target(self) -> tuple[str, str]:
+        """``("list", id)`` or ``("audience", name)``: where the membership changes."""
+        if self.list_id:
+            return ("list", self.list_id)
+        if self.audience:
+            return ("audience", self.audience)
+        raise ValueError("a membership needs a list id or an audience name")
+
+    def identity(self) -> tuple[tuple[str, str], ...]:
+        """The identifiers as a hashable key (emails lower-cased), to spot repeats of one person."""
+        return tuple(sorted((k, v.lower() if k == "email" else v) for k, v in self.identifiers.items() if v))
+
+
+Intent = ProfileIntent | EventIntent | ConsentIntent | MembershipIntent

@@ -231,7 +231,7 @@ class SpecMapper:
             channels=usable,
             list_id=list_id,
             historical_import=historical,
-            consented_at=(message_time(message) or _now()) if historical else None,
+            consented_at=(message_time(message) or just_before_now()) if historical else None,
             custom_source=settings.custom_source if subscribe else None,
         )
 
@@ -331,6 +331,11 @@ def _channels(value: Any) -> list[str]:
     return out
 
 
-def _now() -> str:
-    # A historical import needs a consented_at in the past: one second back from now.
+def just_before_now() -> str:
+    """Now minus one second, to the second: a historical import needs a ``consented_at`` in the past.
+
+    Example:
+        >>> just_before_now() < dt.datetime.now(dt.timezone.utc).isoformat()
+        True
+    """
     return (dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)).replace(microsecond=0).isoformat()

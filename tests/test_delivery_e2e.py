@@ -373,3 +373,25 @@ def test_segment_user_subscribed_and_unsubscribed(sandbox: Sandbox, api: Klaviyo
     gone = _by_email(sandbox, "gone@example.com")
     assert sandbox.state.subscriptions(gone["id"])["email"]["marketing"]["consent"] == "UNSUBSCRIBED"
     assert sandbox.state.events() == []
+
+
+def test_rudderstack_group_without_subscribe_and_ecommerce_names(
+    sandbox: Sandbox, api: KlaviyoClient, tmp_path: Path
+) -> None:
+    crew = _list(api, "Crew")
+    lines = [
+        {"type": "group", "groupId": crew, "userId": "g1", "context": {"traits": {"email": "gil@example.com"}}},
+        {
+            "type": "track",
+            "event": "Checkout Started",
+            "userId": "g1",
+            "properties": {"order_id": "co1", "value": 12, "items": [{"sku": "S", "price": 12}]},
+        },
+        {"type": "track", "event": "Product Viewed", "userId": "g1", "messageId": "pv1", "properties": {"sku": "S"}},
+    ]
+    summary = deliver(_write(tmp_path / "g.jsonl", lines), format="rudderstack", client=api, poller=POLL)
+    assert summary.delivered == 3
+    gil = _by_email(sandbox, "gil@example.com")
+    assert _members(sandbox, crew) == {"gil@example.com"}
+    assert sandbox.state.subscriptions(gil["id"]).get("email", {}).get("marketing", {}).get("consent") != "SUBSCRIBED"
+    assert _events(sandbox) == {"co1": "Started Checkout", "pv1": "Viewed Product"}

@@ -8,7 +8,7 @@ import pytest
 
 from connector.delivery.intents import ConsentIntent, EventIntent, MembershipIntent, ProfileIntent
 from connector.delivery.mapping import mapper_for
-from connector.delivery.mapping.rudderstack import RudderStackMapper
+from connector.delivery.mapping.rudderstack import RudderStackMapper, RudderStackV2Mapper
 from connector.delivery.mapping.segment import SegmentMapper
 from connector.delivery.settings import DeliverySettings
 from connector.errors import InputError
@@ -272,8 +272,25 @@ def test_rudderstack_group_subscribes_or_unsubscribes_the_list() -> None:
     assert (sub.subscribe, sub.list_id, sub.channels) == (True, "L1", ("email", "sms"))
     [unsub] = rud({**base, "traits": {"subscribe": False}})
     assert unsub.subscribe is False
-    with pytest.raises(InputError, match="subscribe"):
-        rud({**base, "traits": {}})
+    with pytest.raises(InputError, match="Subscribe"):
+        rud({**base, "traits": {"subscribe": "maybe"}})
+
+
+def test_rudderstack_group_without_subscribe_adds_the_user_to_the_list() -> None:
+    # Seed 003: "associate a user with a list"; consent only changes with traits.subscribe.
+    [profile] = rud(
+        {
+            "type": "group",
+            "groupId": "L1",
+            "userId": "u1",
+            "traits": {"name": "Acme", "plan": "group-level"},
+            "context": {"traits": {"email": "a@example.com", "age": 23}},
+        }
+    )
+    assert isinstance(profile, ProfileIntent) and profile.list_id == "L1"
+    assert profile.attributes == {"email": "a@example.com", "external_id": "u1", "properties": {"age": 23}}
+    with pytest.raises(InputError, match="Group ID"):
+        rud({"type": "group", "userId": "u1", "traits": {"subscribe": True}})
 
 
 def test_identify_subscribe_flag_consent_and_sms_consent() -> None:
@@ -460,3 +477,81 @@ def test_segment_user_unsubscribed_and_identifier_rules() -> None:
 def test_rudderstack_does_not_treat_segment_audience_events_specially() -> None:
     [event] = rud({"type": "track", "event": "Audience Entered", "userId": "u1", "properties": {"audience_key": "k"}})
     assert isinstance(event, EventIntent) and event.metric == "Audience Entered"
+
+
+@pytest.mark.parametrize(
+    ("event", "metric"),
+    [
+        ("Product Viewed", "Viewed Product"),
+        ("product clicked", "Viewed Product"),
+        (" Product Added ", "Added to Cart"),
+        ("Checkout Started", "Started Checkout"),
+        ("Order Completed", "Order Completed"),
+        ("Product Removed", "Product Removed"),
+    ],
+)
+def test_rudderstack_v1_ecommerce_renames(event: str, metric: str) -> None:
+    [intent] = rud({"type": "track", "event": event, "userId": "u1", "properties": {"sku": "S"}})
+    assert intent.metric == metric
+    [kept] = RudderStackV2Mapper().map({"type": "track", "event": event, "userId": "u1"})
+    assert isinstance(kept, EventIntent) and kept.metric == event.strip()
+    assert mapper_for("rudderstack-v2") is RudderStackV2Mapper
+
+
+def test_rudderstack_ecommerce_properties() -> None:
+    products = [{"product_id": "p1", "sku": "S1", "name": "Tee", "quantity": 2, "price": 5, "url": "u", "x": 1}]
+    [viewed] = rud(
+        {
+            "type": "track",
+            "event": "Product Viewed",
+            "userId": "u1",
+            "messageId": "m1",
+            "properties": {"name": "Tee", "product_id": "p1", "brand": "B", "compare_at_price": 9, "color": "red"},
+        }
+    )
+    assert viewed.properties == {
+        "ProductName": "Tee",
+        "ProductID": "p1",
+        "Brand": "B",
+        "CompareAtPrice": 9,
+        "color": "red",
+    }
+    assert viewed.unique_id == "m1"
+    [added] = rud(
+        {
+            "type": "track",
+            "event": "Product Added",
+            "userId": "u1",
+            "properties": {
+                "name": "Tee",
+                "price": 5,
+                "quantity": 2,
+                "value": 10,
+                "checkout_url": "c",
+                "products": products,
+            },
+        }
+    )
+    assert added.value == 10
+    assert added.properties == {
+        "AddedItemProductName": "Tee",
+        "AddedItemPrice": 5,
+        "AddedItemQuantity": 2,
+        "CheckoutURL": "c",
+        "items": [
+            {"ProductID": "p1", "SKU": "S1", "ProductName": "Tee", "Quantity": 2, "ItemPrice": 5, "ProductURL": "u"}
+        ],
+    }
+    [checkout] = rud(
+        {
+            "type": "track",
+            "event": "Checkout Started",
+            "userId": "u1",
+            "messageId": "m2",
+            "properties": {"order_id": "o1", "revenue": 10, "item_names": ["Tee"], "items": products},
+        }
+    )
+    assert (checkout.unique_id, checkout.value) == ("o1", 10)  # $event_id <- order_id (B.1)
+    assert checkout.properties["ItemNames"] == ["Tee"] and len(checkout.properties["items"]) == 1
+    [no_order] = rud({"type": "track", "event": "Checkout Started", "userId": "u1", "messageId": "m3"})
+    assert no_order.unique_id == "m3"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from connector.delivery.mapping.base import SpecMapper
 from connector.errors import InputError
 
-FORMATS = ("segment", "rudderstack")
+FORMATS = ("segment", "rudderstack", "rudderstack-v2")
 
 
 def mapper_for(format: str) -> type[SpecMapper]:
@@ -29,4 +29,8 @@ def mapper_for(format: str) -> type[SpecMapper]:
         from connector.delivery.mapping.rudderstack import RudderStackMapper
 
         return RudderStackMapper
+    if name == "rudderstack-v2":
+        from connector.delivery.mapping.rudderstack import RudderStackV2Mapper
+
+        return RudderStackV2Mapper
     raise InputError(f"must be one of {', '.join(FORMATS)} (got {format!r})", label="Format", key="format")

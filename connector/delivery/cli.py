@@ -18,6 +18,7 @@ import json
 import sys
 from typing import Any
 
+from connector.delivery.mapping import FORMATS
 from connector.errors import EXIT_API, EXIT_TRANSIENT, InputError
 
 _FLAGS = (
@@ -39,7 +40,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         'segment'
     """
     parser.add_argument("events", help="JSONL file of spec events (one JSON object per line; '-' = stdin)")
-    parser.add_argument("--format", choices=("segment", "rudderstack"), default="segment", help="event format")
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="segment",
+        help="event format (rudderstack = its default v1 API, ecommerce events renamed; rudderstack-v2 keeps names)",
+    )
     parser.add_argument("--report", metavar="FILE", help="write one JSON outcome per input line to FILE")
     parser.add_argument("--settings", metavar="FILE", help="a JSON object of delivery settings (flags win)")
     parser.add_argument("--list-id", help="default list for identify calls")

@@ -8,14 +8,19 @@ check, at the end of the session, that every catalog action ran successfully at 
 
 from __future__ import annotations
 
+import base64
 import json
 import os
+import struct
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+import urllib.request
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -36,8 +41,22 @@ class CliResult(NamedTuple):
     err: Any
 
 
-class Cli(Protocol):
-    def __call__(self, key: str, inputs: dict[str, Any] | None = None, *, api_key: str | None = None) -> CliResult: ...
+class Cli:
+    """``cli(key, inputs)`` runs one action against a sandbox; ``cli.many(calls)`` runs independent calls at once."""
+
+    def __init__(self, sb: Sandbox) -> None:
+        self.sb = sb
+
+    def __call__(self, key: str, inputs: dict[str, Any] | None = None, *, api_key: str | None = None) -> CliResult:
+        return run_cli(self.sb, key, inputs, api_key=api_key)
+
+    def many(self, calls: Sequence[tuple[str, dict[str, Any]]]) -> list[CliResult]:
+        """Run independent calls concurrently (one process each), results in the order given.
+
+        Only for calls whose order does not matter, such as input errors that send nothing.
+        """
+        with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+            return list(pool.map(lambda call: self(call[0], call[1]), calls))
 
 
 def _decode(text: str, stream: str, key: str) -> Any:
@@ -84,6 +103,22 @@ def run_cli(sb: Sandbox, key: str, inputs: dict[str, Any] | None = None, *, api_
     return result
 
 
+def api(sb: Sandbox, method: str, path: str, body: Any = None) -> Any:
+    """Call the sandbox directly over HTTP, to seed data a test needs but does not test (faster than the CLI)."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(sb.url + path, data=data, method=method, headers=sb.headers(body is not None))
+    with urllib.request.urlopen(request, timeout=10) as response:  # loopback sandbox only
+        text = response.read()
+    return json.loads(text) if text else None
+
+
+def seed(sb: Sandbox, resource_type: str, path: str, attributes: dict[str, Any]) -> str:
+    """Create one resource directly (``POST path``) and return its id."""
+    document = api(sb, "POST", path, {"data": {"type": resource_type, "attributes": attributes}})
+    resource_id: str = document["data"]["id"]
+    return resource_id
+
+
 def ok(result: CliResult) -> Any:
     """The stdout JSON of a run that must have succeeded."""
     assert result.code == 0, f"exit {result.code}: {json.dumps(result.err)}"
@@ -100,6 +135,21 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 5.0, step: float =
         if time.monotonic() > deadline:
             pytest.fail(f"condition not met within {timeout} s")
         time.sleep(step)
+
+
+def png_bytes(width: int = 2, height: int = 1) -> bytes:
+    """A valid RGB PNG of ``width`` x ``height`` red pixels, built by hand."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    rows = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+#: The classic 1x1 transparent GIF.
+GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
 
 @pytest.fixture(scope="module")
@@ -130,11 +180,7 @@ def http_log(sb: Sandbox) -> list[tuple[str, str]]:
 @pytest.fixture
 def cli(sb: Sandbox) -> Cli:
     """``cli(key, inputs)`` runs one action through the CLI against the module's sandbox."""
-
-    def run(key: str, inputs: dict[str, Any] | None = None, *, api_key: str | None = None) -> CliResult:
-        return run_cli(sb, key, inputs, api_key=api_key)
-
-    return run
+    return Cli(sb)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -142,3 +188,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     last = [i for i in items if i.path.name == "test_e2e_catalog_coverage.py"]
     if last:
         items[:] = [i for i in items if i not in last] + last
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """One line: how many CLI processes the e2e tests started and how many distinct actions succeeded."""
+    if RUNS:
+        succeeded = {key for key, code in RUNS if code == 0}
+        terminalreporter.write_line(f"e2e: {len(RUNS)} CLI runs, {len(succeeded)} distinct actions succeeded")

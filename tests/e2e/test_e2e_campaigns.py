@@ -8,7 +8,7 @@ import pytest
 
 from connector.sandbox import Sandbox
 
-from .conftest import Cli, ok, run_cli
+from .conftest import Cli, ok, seed
 
 pytestmark = pytest.mark.e2e
 
@@ -23,16 +23,16 @@ def _messages_of(sb: Sandbox, campaign_id: str) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def audiences(sb: Sandbox) -> dict[str, str]:
-    """Two lists and a segment to send to (made through the CLI as well)."""
+    """Two lists and a segment to send to (seeded directly: they are not under test here)."""
     ids = {
-        name: ok(run_cli(sb, "createList", {"listName": f"E2E Audience {name}"}))["data"]["id"]
-        for name in ("customers", "unsubscribed")
+        name: seed(sb, "list", "/api/lists", {"name": f"E2E Audience {name}"}) for name in ("customers", "unsubscribed")
     }
     groups = [
         {"conditions": [{"type": "profile-group-membership", "is_member": True, "group_ids": [ids["customers"]]}]}
     ]
-    segment = ok(run_cli(sb, "createSegment", {"segmentName": "E2E Audience VIP", "segmentConditionGroups": groups}))
-    ids["vip"] = segment["data"]["id"]
+    ids["vip"] = seed(
+        sb, "segment", "/api/segments", {"name": "E2E Audience VIP", "definition": {"condition_groups": groups}}
+    )
     return ids
 
 
@@ -104,10 +104,16 @@ def test_email_campaign_lifecycle(cli: Cli, sb: Sandbox, audiences: dict[str, st
     assert message["definition"]["content"]["subject"] == "Spring sale"
     assert message["definition"]["content"]["from_email"] == "shop@example.com"
 
-    got = ok(cli("getCampaign", {"campaignId": campaign_id, "include": ["campaign-messages"]}))
+    r_got, r_sparse = cli.many(
+        [
+            ("getCampaign", {"campaignId": campaign_id, "include": ["campaign-messages"]}),
+            ("getCampaign", {"campaignId": campaign_id, "fields": "name,audiences.included"}),
+        ]
+    )
+    got = ok(r_got)
     assert got["data"]["attributes"]["name"] == "E2E Spring Sale"
     assert [m["id"] for m in got["included"]] == [message["id"]]
-    sparse = ok(cli("getCampaign", {"campaignId": campaign_id, "fields": "name,audiences.included"}))
+    sparse = ok(r_sparse)
     assert sparse["data"]["attributes"] == {
         "name": "E2E Spring Sale",
         "audiences": {"included": [audiences["customers"], audiences["vip"]]},
@@ -187,19 +193,27 @@ def test_list_campaigns_by_channel(cli: Cli, sb: Sandbox, audiences: dict[str, s
     def channel_ids(channel: str) -> set[str]:
         return {c["id"] for c in sb.state.campaigns() if c["channel"] == channel}
 
-    emails = ok(cli("listCampaigns", {"channel": "email", "sort": "name", "pageSize": 2}))["data"]
+    r_emails, r_default, r_pushes, r_named = cli.many(
+        [
+            ("listCampaigns", {"channel": "email", "sort": "name", "pageSize": 2}),
+            ("listCampaigns", {}),
+            ("listCampaigns", {"filterCampaigns": "equals(messages.channel,'mobile_push')", "fields": "name"}),
+            ("listCampaigns", {"channel": "email", "filterCampaigns": "contains(name,'Email 1')"}),
+        ]
+    )
+    emails = ok(r_emails)["data"]
     assert {c["id"] for c in emails} == channel_ids("email")
     assert email_ids <= channel_ids("email")
     assert [c["attributes"]["name"] for c in emails] == sorted(c["attributes"]["name"] for c in emails)
 
     # the catalog's default filter lists SMS campaigns
-    default = ok(cli("listCampaigns"))["data"]
+    default = ok(r_default)["data"]
     assert {c["id"] for c in default} == channel_ids("sms") == {sms}
 
-    pushes = ok(cli("listCampaigns", {"filterCampaigns": "equals(messages.channel,'mobile_push')", "fields": "name"}))
+    pushes = ok(r_pushes)
     assert [(c["id"], c["attributes"]) for c in pushes["data"]] == [(push, {"name": "E2E List Push"})]
 
-    named = ok(cli("listCampaigns", {"channel": "email", "filterCampaigns": "contains(name,'Email 1')"}))["data"]
+    named = ok(r_named)["data"]
     assert [c["attributes"]["name"] for c in named] == ["E2E List Email 1"]
 
     assert len(ok(cli("listCampaigns", {"channel": "email", "maxRecords": 1}))["data"]) == 1
@@ -211,7 +225,7 @@ def test_campaign_input_errors_send_nothing(
     before = (sb.state.campaigns(), sb.state.campaign_messages())
     email = [{"channel": "email", "content": {"subject": "Hi"}}]
     sent = len(http_log)
-    for key, inputs in (
+    cases = (
         ("createCampaign", {"campaignName": "No audience", "campaignMessages": email}),
         ("createCampaign", {"campaignName": "No messages", "campaignMessages": [], "includedAudiences": "Abc123"}),
         (
@@ -235,9 +249,9 @@ def test_campaign_input_errors_send_nothing(
         ("listCampaigns", {"filterCampaigns": "contains(name,'x')"}),  # no channel
         ("listCampaigns", {"channel": "sms", "filterCampaigns": "equals(messages.channel,'email')"}),
         ("listCampaigns", {"channel": "fax"}),
-    ):
-        result = cli(key, inputs)
-        assert result.code == 2, (key, result)
+    )
+    for case, result in zip(cases, cli.many(cases), strict=True):
+        assert result.code == 2, (case, result)
         assert result.err["error"]["type"] == "InputError"
     assert len(http_log) == sent
     assert (sb.state.campaigns(), sb.state.campaign_messages()) == before

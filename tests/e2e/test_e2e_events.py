@@ -186,7 +186,7 @@ def test_event_input_errors_send_nothing(cli: Cli, sb: Sandbox, http_log: list[t
         {"metric": "Dup", "profile": {"email": "d@example.com"}, "unique_id": "same"},
         {"metric": "Dup", "profile": {"email": "D@example.com"}, "unique_id": "same"},
     ]
-    for key, inputs in (
+    cases = (
         ("createEvent", {"eventName": "No Profile", "eventProfile": {"first_name": "Anon"}}),
         ("createEvent", {"eventName": "Old", "eventProfile": {"email": "a@example.com"}, "eventTime": "1989-12-31"}),
         ("createEvent", {"eventName": "Cur", "eventProfile": {"email": "a@example.com"}, "eventValueCurrency": "$$"}),
@@ -196,9 +196,9 @@ def test_event_input_errors_send_nothing(cli: Cli, sb: Sandbox, http_log: list[t
         ("bulkCreateEvents", {"eventsArray": duplicate}),
         ("listEvents", {"pageSize": 1001}),
         ("getEvent", {"eventId": "a/b"}),
-    ):
-        result = cli(key, inputs)
-        assert result.code == 2, (key, result)
+    )
+    for case, result in zip(cases, cli.many(cases), strict=True):
+        assert result.code == 2, (case, result)
         assert result.err["error"]["type"] == "InputError"
     assert len(http_log) == sent
     assert sb.state.events() == events

@@ -8,7 +8,7 @@ import pytest
 
 from connector.sandbox import Sandbox
 
-from .conftest import Cli, ok, wait_until
+from .conftest import Cli, ok, seed, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -44,10 +44,16 @@ def test_segment_lifecycle(cli: Cli, sb: Sandbox) -> None:
     assert stored["is_starred"] is True
     assert stored["definition"] == {"condition_groups": _membership(list_id)}
 
-    got = ok(cli("getSegment", {"segmentId": segment_id, "includeProfileCount": True}))
+    r_got, r_sparse = cli.many(
+        [
+            ("getSegment", {"segmentId": segment_id, "includeProfileCount": True}),
+            ("getSegment", {"segmentId": segment_id, "fields": ["definition.condition_groups", "name"]}),
+        ]
+    )
+    got = ok(r_got)
     assert got["data"]["attributes"]["profile_count"] == 2  # evaluated against the list's members
     assert got["data"]["attributes"]["definition"] == stored["definition"]
-    sparse = ok(cli("getSegment", {"segmentId": segment_id, "fields": ["definition.condition_groups", "name"]}))
+    sparse = ok(r_sparse)
     assert set(sparse["data"]["attributes"]) == {"definition", "name"}
 
     # the definition object form and the single-group shorthand are accepted too
@@ -90,7 +96,7 @@ def test_segment_lifecycle(cli: Cli, sb: Sandbox) -> None:
 def test_list_segments(cli: Cli, sb: Sandbox) -> None:
     groups = [{"conditions": [{"type": "profile-region", "in_region": False, "region": "united_states"}]}]
     for i in range(11):  # more than one page of 10
-        ok(cli("createSegment", {"segmentName": f"E2E Seg {i:02d}", "segmentConditionGroups": groups}))
+        seed(sb, "segment", "/api/segments", {"name": f"E2E Seg {i:02d}", "definition": {"condition_groups": groups}})
     ok(
         cli(
             "createSegment",
@@ -98,14 +104,21 @@ def test_list_segments(cli: Cli, sb: Sandbox) -> None:
         )
     )
 
-    listed = ok(cli("listSegments", {"sort": "name", "fields": "name"}))["data"]
+    r_listed, r_starred, r_limited = cli.many(
+        [
+            ("listSegments", {"sort": "name", "fields": "name"}),
+            ("listSegments", {"filter": "equals(is_starred,true)"}),
+            ("listSegments", {"sort": "-name", "maxRecords": 2}),
+        ]
+    )
+    listed = ok(r_listed)["data"]
     assert [s["attributes"]["name"] for s in listed] == sorted(s["name"] for s in sb.state.segments())
     assert {s["id"] for s in listed} == {s["id"] for s in sb.state.segments()}
 
-    starred = ok(cli("listSegments", {"filter": "equals(is_starred,true)"}))["data"]
+    starred = ok(r_starred)["data"]
     assert [s["attributes"]["name"] for s in starred] == [s["name"] for s in sb.state.segments() if s["is_starred"]]
 
-    limited = ok(cli("listSegments", {"sort": "-name", "maxRecords": 2}))["data"]
+    limited = ok(r_limited)["data"]
     assert len(limited) == 2
 
 
@@ -113,7 +126,7 @@ def test_segment_input_errors_send_nothing(cli: Cli, sb: Sandbox, http_log: list
     groups = [{"conditions": [{"type": "profile-region", "in_region": True, "region": "european_union"}]}]
     before = sb.state.segments()
     sent = len(http_log)
-    for key, inputs in (
+    cases = (
         ("createSegment", {"segmentName": "No groups", "segmentConditionGroups": []}),
         ("createSegment", {"segmentName": "Empty", "segmentConditionGroups": [{"conditions": []}]}),
         (
@@ -124,9 +137,9 @@ def test_segment_input_errors_send_nothing(cli: Cli, sb: Sandbox, http_log: list
         ("updateSegment", {"segmentId": "Abc123"}),  # nothing to update
         ("updateSegment", {"segmentId": "Abc123", "isActive": False, "segmentName": "Both"}),
         ("listSegments", {"pageSize": 11}),
-    ):
-        result = cli(key, inputs)
-        assert result.code == 2, (key, result)
+    )
+    for case, result in zip(cases, cli.many(cases), strict=True):
+        assert result.code == 2, (case, result)
         assert result.err["error"]["type"] == "InputError"
     assert len(http_log) == sent
     assert sb.state.segments() == before

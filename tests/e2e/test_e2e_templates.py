@@ -8,7 +8,7 @@ import pytest
 
 from connector.sandbox import Sandbox
 
-from .conftest import Cli, ok
+from .conftest import Cli, ok, seed
 
 pytestmark = pytest.mark.e2e
 
@@ -65,17 +65,27 @@ def test_template_lifecycle(cli: Cli, sb: Sandbox) -> None:
 
 
 def test_list_templates(cli: Cli, sb: Sandbox) -> None:
-    for i in range(12):  # more than one page
-        ok(cli("createTemplate", {"templateName": f"E2E Tpl {i:02d}", "templateHtml": f"<p>{i}</p>"}))
-    listed = ok(cli("listTemplates", {"sort": "name", "fields": ["name"]}))["data"]
+    ok(cli("createTemplate", {"templateName": "E2E Tpl 00", "templateHtml": "<p>0</p>"}))
+    for i in range(1, 12):  # more than one page
+        seed(
+            sb, "template", "/api/templates", {"name": f"E2E Tpl {i:02d}", "editor_type": "CODE", "html": f"<p>{i}</p>"}
+        )
+    r_listed, r_found, r_limited = cli.many(
+        [
+            ("listTemplates", {"sort": "name", "fields": ["name"]}),
+            ("listTemplates", {"filter": 'equals(name,"E2E Tpl 03")'}),
+            ("listTemplates", {"sort": "-name", "maxRecords": 3, "includeDefinition": False}),
+        ]
+    )
+    listed = ok(r_listed)["data"]
     assert [t["attributes"]["name"] for t in listed] == sorted(t["name"] for t in sb.state.templates())
     assert {t["id"] for t in listed} == {t["id"] for t in sb.state.templates()}
 
-    found = ok(cli("listTemplates", {"filter": 'equals(name,"E2E Tpl 03")'}))["data"]
+    found = ok(r_found)["data"]
     assert len(found) == 1
     assert found[0]["attributes"]["html"] == "<p>3</p>"
 
-    limited = ok(cli("listTemplates", {"sort": "-name", "maxRecords": 3, "includeDefinition": False}))["data"]
+    limited = ok(r_limited)["data"]
     assert [t["attributes"]["name"] for t in limited] == sorted(
         (t["name"] for t in sb.state.templates()), reverse=True
     )[:3]
@@ -84,15 +94,15 @@ def test_list_templates(cli: Cli, sb: Sandbox) -> None:
 def test_template_input_errors_send_nothing(cli: Cli, sb: Sandbox, http_log: list[tuple[str, str]]) -> None:
     before = sb.state.templates()
     sent = len(http_log)
-    for key, inputs in (
+    cases = (
         ("createTemplate", {"templateName": "Drag", "editorType": "SYSTEM_DRAGGABLE", "templateHtml": HTML}),
         ("createTemplate", {"templateName": "No HTML"}),
         ("createTemplate", {"templateName": "Blank HTML", "templateHtml": "  "}),
         ("updateTemplate", {"templateId": "Abc123"}),  # nothing to update
         ("deleteTemplate", {"templateId": ""}),
-    ):
-        result = cli(key, inputs)
-        assert result.code == 2, (key, result)
+    )
+    for case, result in zip(cases, cli.many(cases), strict=True):
+        assert result.code == 2, (case, result)
         assert result.err["error"]["type"] == "InputError"
     assert len(http_log) == sent
     assert sb.state.templates() == before

@@ -1,7 +1,7 @@
 """``klaviyo-connector``: the command line for low-code steps and shell use.
 
 Commands: ``actions``, ``manifest``, ``describe KEY``, ``run KEY``, ``source KEY`` (data sources),
-``oauth login|status|logout``, ``sandbox``, ``deliver``, ``demo``, ``version``.
+``oauth login|status|logout``, ``sandbox``, ``deliver``, ``sync``, ``demo``, ``version``.
 
 ``run`` prints the result as JSON on stdout and exits 0. Any failure prints one JSON object on
 stderr, ``{"error": {"type", "message", "status", "errors"}}``, and exits with:
@@ -134,6 +134,13 @@ def cmd_deliver(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_sync(args: argparse.Namespace) -> int:
+    from connector.sync import cli as sync_cli
+
+    code: int = sync_cli.run(args)
+    return code
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from connector import demo
 
@@ -201,6 +208,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         from connector.delivery import cli as delivery_cli
 
         delivery_cli.add_arguments(p)
+
+    p = add("sync", cmd_sync, "Bulk sync a CSV/JSONL file of profiles, events or subscriptions at the rate limit.")
+    if full and command in (None, "sync"):
+        from connector.sync import cli as sync_cli
+
+        sync_cli.add_arguments(p)
 
     p = add("demo", cmd_demo, "Run a realistic workflow (local sandbox unless KLAVIYO_API_KEY is set).")
     p.add_argument(

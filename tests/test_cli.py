@@ -176,3 +176,19 @@ def test_deliver_subcommand_is_wired(
     assert (summary["lines"], summary["delivered"], summary["rejected"]) == (2, 1, 1)
     assert [json.loads(line)["status"] for line in report.read_text().splitlines()] == ["delivered", "rejected"]
     assert [p["email"] for p in sandbox.state.profiles()] == ["ada@example.com"]
+
+
+def test_sync_subcommand_is_wired(
+    sandbox: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = tmp_path / "profiles.csv"
+    rows.write_text("email,first_name\nada@example.com,Ada\ngrace@example.com,Grace\nnot-an-email,X\n")
+    monkeypatch.setenv("KLAVIYO_API_KEY", sandbox.api_key)
+    monkeypatch.setenv("KLAVIYO_BASE_URL", sandbox.url)
+    code = main(["sync", "profiles", str(rows), "--no-progress", "--dead-letter", str(tmp_path / "dead.jsonl")])
+    summary = json.loads(capsys.readouterr().out)
+    assert code == 4
+    assert (summary["delivered"], summary["rejected"]) == (2, 1)
+    assert sorted(p["email"] for p in sandbox.state.profiles()) == ["ada@example.com", "grace@example.com"]
+    (dead,) = [json.loads(line) for line in (tmp_path / "dead.jsonl").read_text().splitlines()]
+    assert "email" in dead["reason"].lower()

@@ -395,3 +395,66 @@ def test_rudderstack_group_without_subscribe_and_ecommerce_names(
     assert _members(sandbox, crew) == {"gil@example.com"}
     assert sandbox.state.subscriptions(gil["id"]).get("email", {}).get("marketing", {}).get("consent") != "SUBSCRIBED"
     assert _events(sandbox) == {"co1": "Started Checkout", "pv1": "Viewed Product"}
+
+
+def _consent(event: str, email: str, **properties: Any) -> dict[str, Any]:
+    return {"type": "track", "event": event, "context": {"traits": {"email": email}}, "properties": properties}
+
+
+def test_the_last_consent_change_per_person_wins_within_one_window(
+    sandbox: Sandbox, api: KlaviyoClient, tmp_path: Path
+) -> None:
+    news = _list(api, "News")
+    lines = [
+        _consent("User Subscribed", "flip@example.com"),
+        _consent("User Unsubscribed", "flip@example.com"),
+        _consent("User Subscribed", "flip@example.com"),  # wins: flip ends subscribed
+        _consent("User Subscribed", "flop@example.com"),
+        _consent("User Unsubscribed", "flop@example.com"),  # wins: flop ends unsubscribed
+        _consent("User Unsubscribed", "late@example.com"),  # global unsubscribe, then a list subscribe:
+        _consent("User Subscribed", "late@example.com", list_id=news),  # the subscribe is applied last
+    ]
+    report = tmp_path / "r.jsonl"
+    summary = deliver(_write(tmp_path / "c.jsonl", lines), client=api, report=report, poller=POLL)
+
+    rows = _report(report)
+    assert [r["status"] for r in rows] == ["delivered"] * 7
+    assert [r.get("reason") for r in rows] == [
+        "superseded by line 3",
+        "superseded by line 3",
+        None,
+        "superseded by line 5",
+        None,
+        None,
+        None,
+    ]
+    assert summary.lines == summary.delivered == 7
+
+    def email_consent(email: str) -> str:
+        return str(sandbox.state.subscriptions(_by_email(sandbox, email)["id"])["email"]["marketing"]["consent"])
+
+    assert email_consent("flip@example.com") == "SUBSCRIBED"
+    assert email_consent("flop@example.com") == "UNSUBSCRIBED"
+    assert email_consent("late@example.com") == "SUBSCRIBED"
+    assert _members(sandbox, news) == {"late@example.com"}
+
+
+def test_subscribe_then_unsubscribe_from_a_list_in_one_window_leaves_only_that_list(
+    sandbox: Sandbox, api: KlaviyoClient, tmp_path: Path
+) -> None:
+    # As if sent one by one: the subscribe makes a member, the unsubscribe takes them off that list only
+    # (Klaviyo would unsubscribe a non-member from everything).
+    news = _list(api, "News")
+    lines = [
+        _consent("User Subscribed", "lis@example.com", list_id=news),
+        _consent("User Unsubscribed", "lis@example.com", list_id=news),
+    ]
+    report = tmp_path / "r.jsonl"
+    deliver(_write(tmp_path / "c.jsonl", lines), client=api, report=report, poller=POLL)
+    assert [(r["status"], r.get("reason")) for r in _report(report)] == [
+        ("delivered", "superseded by line 2"),
+        ("delivered", None),
+    ]
+    lis = _by_email(sandbox, "lis@example.com")
+    assert _members(sandbox, news) == set()
+    assert sandbox.state.subscriptions(lis["id"])["email"]["marketing"]["consent"] == "SUBSCRIBED"

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from connector.delivery.intents import ConsentIntent, EventIntent, MembershipIntent, ProfileIntent
+from connector.delivery.intents import ConsentIntent, EventIntent, MembershipIntent, ProfileIntent, plan_consents
 from connector.delivery.mapping import mapper_for
 from connector.delivery.mapping.rudderstack import RudderStackMapper, RudderStackV2Mapper
 from connector.delivery.mapping.segment import SegmentMapper
@@ -555,3 +555,78 @@ def test_rudderstack_ecommerce_properties() -> None:
     assert checkout.properties["ItemNames"] == ["Tee"] and len(checkout.properties["items"]) == 1
     [no_order] = rud({"type": "track", "event": "Checkout Started", "userId": "u1", "messageId": "m3"})
     assert no_order.unique_id == "m3"
+
+
+# -- consent order within one window (plan_consents and deliver's reporting) ----------------------
+
+
+def _rounds(intents: list[ConsentIntent]) -> list[list[tuple[int, bool, tuple[str, ...]]]]:
+    return [[(i, c.subscribe, c.channels) for i, c in r] for r in plan_consents(intents).rounds]
+
+
+def test_last_consent_change_per_person_list_and_channel_wins() -> None:
+    sub, unsub = ConsentIntent(True, email="A@x.co"), ConsentIntent(False, email="a@x.co")
+    plan = plan_consents([sub, unsub, sub])
+    assert _rounds([sub, unsub, sub]) == [[(2, True, ("email", "sms"))]]
+    assert plan.superseded == {0: (2,), 1: (2,)}
+    # Other people and other lists are independent; same-direction changes share a round.
+    other = ConsentIntent(False, email="b@x.co")
+    on_list = ConsentIntent(True, email="a@x.co", list_id="L")
+    assert _rounds([sub, other, on_list]) == [
+        [(0, True, ("email", "sms")), (1, False, ("email", "sms")), (2, True, ("email", "sms"))]
+    ]
+
+
+def test_consent_channels_are_superseded_one_by_one() -> None:
+    both = ConsentIntent(True, email="a@x.co", phone_number="+15005550006")
+    email_off = ConsentIntent(False, email="a@x.co", channels=("email",))
+    plan = plan_consents([both, email_off])
+    # The SMS part of line 0 still stands and is sent; its email part is line 1's.
+    assert _rounds([both, email_off]) == [[(0, True, ("sms",)), (1, False, ("email",))]]
+    assert plan.superseded == {0: (1,)}
+
+
+def test_opposite_changes_on_different_lists_keep_their_order() -> None:
+    off_everywhere = ConsentIntent(False, email="a@x.co")
+    on_list = ConsentIntent(True, email="a@x.co", list_id="L")
+    assert [[i for i, *_ in r] for r in _rounds([off_everywhere, on_list, off_everywhere])] == [[1], [2]]
+    assert [[i for i, *_ in r] for r in _rounds([off_everywhere, on_list])] == [[0], [1]]
+
+
+def test_a_list_unsubscribe_that_wins_keeps_the_subscribe_before_it() -> None:
+    sub = ConsentIntent(True, email="a@x.co", list_id="L")
+    unsub = ConsentIntent(False, email="a@x.co", list_id="L")
+    plan = plan_consents([sub, unsub, sub, unsub])
+    # Only the latest subscribe (line 2) is still sent, before the winning unsubscribe (line 3).
+    assert [[i for i, _ in r] for r in plan.rounds] == [[2], [3]]
+    assert plan.superseded == {0: (3,), 1: (3,), 2: (3,)}
+    # A global unsubscribe has no such exception (Klaviyo unsubscribes everywhere either way).
+    glob = [ConsentIntent(True, email="a@x.co"), ConsentIntent(False, email="a@x.co")]
+    assert [[i for i, _ in r] for r in plan_consents(glob).rounds] == [[1]]
+
+
+def test_superseded_lines_share_the_winners_failure(client: Any, mocked: Any) -> None:
+    import io
+    import json
+
+    from conftest import BASE
+
+    from connector.delivery import deliver
+
+    mocked.post(
+        f"{BASE}/api/profile-subscription-bulk-create-jobs",
+        json={"errors": [{"status": 400, "code": "invalid", "title": "Invalid input.", "detail": "List is gone."}]},
+        status=400,
+    )
+    lines = [
+        {"type": "track", "event": "User Unsubscribed", "context": {"traits": {"email": "a@x.co"}}},
+        {"type": "track", "event": "User Subscribed", "context": {"traits": {"email": "a@x.co"}}},
+    ]
+    out = io.StringIO()
+    summary = deliver(lines, client=client, report=out)
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [r["status"] for r in rows] == ["rejected", "rejected"]
+    assert rows[0]["reason"].startswith("superseded by line 2: ") and "List is gone." in rows[0]["reason"]
+    assert "superseded" not in rows[1]["reason"]
+    assert (summary.lines, summary.rejected) == (2, 2)
+    assert len(mocked.calls) == 1  # the superseded unsubscribe was never sent

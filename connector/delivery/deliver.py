@@ -7,7 +7,11 @@ mapped to intents and sent in five phases, so that what depends on something com
 2. list memberships (Segment's Audience Entered / Exited): the audience's list found or created by
    name (cached for the run), profile ids looked up, then the list relationship endpoints (see
    :mod:`connector.delivery.audiences`); an addition whose profile import failed is not attempted;
-3. consent changes, subscribe and unsubscribe jobs grouped by list, import mode and source;
+3. consent changes, subscribe and unsubscribe jobs grouped by list, import mode and source, in the
+   order of the lines: the last change per person, list and channel wins (see
+   :func:`~connector.delivery.intents.plan_consents`); an earlier, superseded line is not sent and
+   shares the winning line's outcome: ``delivered`` with the reason ``superseded by line N`` when
+   that line was delivered, else the winner's status and reason (``superseded by line N: ...``);
 4. events, through Bulk Create Events;
 5. the product events of orders whose order event was accepted.
 
@@ -34,7 +38,14 @@ from connector.client import KlaviyoClient
 from connector.delivery import batching
 from connector.delivery.audiences import ListDirectory, sync_memberships
 from connector.delivery.batching import BatchRecord
-from connector.delivery.intents import ConsentIntent, EventIntent, Intent, MembershipIntent, ProfileIntent
+from connector.delivery.intents import (
+    ConsentIntent,
+    EventIntent,
+    Intent,
+    MembershipIntent,
+    ProfileIntent,
+    plan_consents,
+)
 from connector.delivery.jobs import JobPoller
 from connector.delivery.mapping import mapper_for
 from connector.delivery.outcomes import DeliverySummary, RecordOutcome, Status, worst
@@ -98,7 +109,7 @@ def deliver(
                     mapped.append((number, message, RecordOutcome(number, Status.REJECTED, exc.message)))
             results = _send_window(client, mapped, poller, directory)
             for number, message, _ in mapped:
-                outcome = worst(results[number])
+                outcome = _line_outcome(results[number])
                 counts[outcome.status] += 1
                 lines += 1
                 if out is not None:
@@ -175,7 +186,7 @@ def _send_window(
     results: dict[int, list[RecordOutcome]] = defaultdict(list)
     profiles: dict[str | None, list[BatchRecord]] = defaultdict(list)
     memberships: list[tuple[int, MembershipIntent]] = []
-    consents: dict[tuple[bool, str | None, bool, str | None], list[BatchRecord]] = defaultdict(list)
+    consents: list[tuple[int, ConsentIntent]] = []
     events: list[tuple[BatchRecord, EventIntent]] = []
     for number, _, item in mapped:
         if isinstance(item, RecordOutcome):
@@ -187,7 +198,7 @@ def _send_window(
             elif isinstance(intent, MembershipIntent):
                 memberships.append((number, intent))
             elif isinstance(intent, ConsentIntent):
-                consents[intent.group()].append(BatchRecord(number, intent.record_resource()))
+                consents.append((number, intent))
             else:
                 events.append((BatchRecord(number, intent.record_resource(), intent.dedupe_key()), intent))
     for list_id, records in profiles.items():
@@ -196,17 +207,54 @@ def _send_window(
         failed = {n for n, outcomes in results.items() if worst(outcomes).status is not Status.DELIVERED}
         ready = [(n, m) for n, m in memberships if not (m.add and n in failed)]
         _collect(results, sync_memberships(client, ready, directory))
-    for (subscribe, list_id, historical, source), records in consents.items():
-        if subscribe:
-            sent = batching.subscribe_profiles(
-                client, records, list_id=list_id, custom_source=source, historical_import=historical
-            )
-        else:
-            sent = batching.unsubscribe_profiles(client, records, list_id=list_id)
-        _collect(results, sent)
+    if consents:
+        _send_consents(client, consents, results)
     followers = _send_events(client, events, results, lambda e: e.followers)
     _send_events(client, followers, results, lambda e: ())
     return results
+
+
+def _send_consents(
+    client: KlaviyoClient, consents: list[tuple[int, ConsentIntent]], results: dict[int, list[RecordOutcome]]
+) -> None:
+    """Send consent changes round by round (last change per person wins); superseded lines share the winner's."""
+    plan = plan_consents([intent for _, intent in consents])
+    own: dict[int, RecordOutcome] = {}  # index in ``consents`` -> outcome of what was sent for it
+    for round_ in plan.rounds:
+        groups: dict[tuple[bool, str | None, bool, str | None], list[BatchRecord]] = defaultdict(list)
+        for index, intent in round_:
+            groups[intent.group()].append(BatchRecord(index, intent.record_resource()))
+        for (subscribe, list_id, historical, source), records in groups.items():
+            if subscribe:
+                sent = batching.subscribe_profiles(
+                    client, records, list_id=list_id, custom_source=source, historical_import=historical
+                )
+            else:
+                sent = batching.unsubscribe_profiles(client, records, list_id=list_id)
+            for outcome in sent:
+                assert isinstance(outcome.key, int)
+                own[outcome.key] = outcome
+    for index, (number, _) in enumerate(consents):
+        if index in own:
+            results[number].append(RecordOutcome(number, own[index].status, own[index].reason))
+        for winner in plan.superseded.get(index, ()):
+            results[number].append(_superseded(number, consents[winner][0], own[winner]))
+
+
+def _superseded(number: int, winner_line: int, winner: RecordOutcome) -> RecordOutcome:
+    """A superseded line's outcome: the winning line's, saying so."""
+    why = f"superseded by line {winner_line}"
+    if winner.status is Status.DELIVERED:
+        return RecordOutcome(number, Status.DELIVERED, why)
+    return RecordOutcome(number, winner.status, f"{why}: {winner.reason}" if winner.reason else why)
+
+
+def _line_outcome(outcomes: list[RecordOutcome]) -> RecordOutcome:
+    """The worst outcome; a delivered line keeps a reason when one of its outcomes has one (superseded)."""
+    chosen = worst(outcomes)
+    if chosen.status is Status.DELIVERED and not chosen.reason:
+        return next((o for o in outcomes if o.reason), chosen)
+    return chosen
 
 
 def _send_events(

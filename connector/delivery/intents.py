@@ -11,7 +11,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from typing import Any
 
 import attrs
@@ -98,6 +98,20 @@ class ConsentIntent:
         """Intents that can share one request: same direction, list, import mode and source."""
         return (self.subscribe, self.list_id, self.historical_import, self.custom_source)
 
+    def targets(self) -> tuple[tuple[str, str], ...]:
+        """``(channel, address)`` pairs this change applies to (emails lower-cased).
+
+        Example:
+            >>> ConsentIntent(False, email="A@b.co", phone_number="+15005550006").targets()
+            (('email', 'a@b.co'), ('sms', '+15005550006'))
+        """
+        out: list[tuple[str, str]] = []
+        if "email" in self.channels and self.email:
+            out.append(("email", self.email.strip().lower()))
+        if "sms" in self.channels and self.phone_number:
+            out.append(("sms", self.phone_number.strip()))
+        return tuple(out)
+
     def record_resource(self) -> dict[str, Any]:
         """The item of ``profiles.data``."""
         return consent_profile(
@@ -142,3 +156,93 @@ class MembershipIntent:
 
 
 Intent = ProfileIntent | EventIntent | ConsentIntent | MembershipIntent
+
+
+@attrs.frozen
+class ConsentPlan:
+    """How one window's consent changes are sent so that the last change per person wins.
+
+    ``rounds`` are sent one after the other (each round may be grouped into bulk requests freely);
+    each entry is ``(index of the intent in the input, the intent narrowed to the channels still
+    sent)``. ``superseded`` maps an input index to the indexes of the later changes that replaced
+    (some of) its channels: its outcome for those channels is theirs.
+    """
+
+    rounds: list[list[tuple[int, ConsentIntent]]]
+    superseded: dict[int, tuple[int, ...]]
+
+
+def plan_consents(intents: Sequence[ConsentIntent]) -> ConsentPlan:
+    """Order one window's consent changes as if the lines had been sent one by one.
+
+    Klaviyo's bulk subscribe and unsubscribe are separate requests, so grouping a window by
+    direction used to let an earlier unsubscribe land after a later subscribe. Here:
+
+    - per ``(list, channel, address)`` only the last change is sent; earlier ones are superseded
+      (their channel is dropped, and a change left with no channel is not sent at all);
+    - one exception keeps the result independent of the window size: when the last change is an
+      unsubscribe from a list, the latest earlier subscribe to that list is still sent first,
+      because Klaviyo unsubscribes a list *member* from that list only but a non-member from
+      everything;
+    - changes still sent that touch the same channel and address in opposite directions go to
+      successive rounds (a global unsubscribe then a subscribe to a list stays in that order).
+
+    Example:
+        >>> sub, unsub = ConsentIntent(True, email="a@b.co"), ConsentIntent(False, email="a@b.co")
+        >>> plan = plan_consents([sub, unsub, sub])
+        >>> [[i for i, _ in r] for r in plan.rounds], plan.superseded
+        ([[2]], {0: (2,), 1: (2,)})
+        >>> off_everywhere = ConsentIntent(False, email="a@b.co")
+        >>> on_list = ConsentIntent(True, email="a@b.co", list_id="L")
+        >>> [[i for i, _ in r] for r in plan_consents([off_everywhere, on_list]).rounds]
+        [[0], [1]]
+    """
+    last: dict[tuple[str | None, str, str], int] = {}
+    for index, intent in enumerate(intents):
+        for target in intent.targets():
+            last[(intent.list_id, target[0], target[1])] = index
+    # A list unsubscribe that wins keeps the latest subscribe to the same list before it.
+    kept_for: dict[tuple[int, str], int] = {}
+    for (list_id, channel, address), winner in last.items():
+        if list_id is None or intents[winner].subscribe:
+            continue
+        for earlier in range(winner - 1, -1, -1):
+            candidate = intents[earlier]
+            same = candidate.list_id == list_id and (channel, address) in candidate.targets()
+            if same and candidate.subscribe:
+                kept_for[(earlier, channel)] = winner
+                break
+    superseded: dict[int, tuple[int, ...]] = {}
+    sent: list[tuple[int, ConsentIntent]] = []
+    for index, intent in enumerate(intents):
+        live: list[str] = []
+        winners: list[int] = []
+        for channel, address in intent.targets():
+            winner = last[(intent.list_id, channel, address)]
+            if winner == index:
+                live.append(channel)
+                continue
+            winners.append(winner)
+            if kept_for.get((index, channel)) == winner:
+                live.append(channel)
+        if winners:
+            superseded[index] = tuple(dict.fromkeys(winners))
+        if not intent.targets():  # nothing to compare: sent as it is, Klaviyo answers for it
+            sent.append((index, intent))
+        elif live:
+            narrowed = intent if len(live) == len(intent.targets()) else attrs.evolve(intent, channels=tuple(live))
+            sent.append((index, narrowed))
+    rounds: list[list[tuple[int, ConsentIntent]]] = []
+    latest: dict[tuple[str, str], tuple[int, bool]] = {}
+    for index, intent in sent:
+        number = 0
+        for target in intent.targets():
+            if target in latest:
+                before, direction = latest[target]
+                number = max(number, before + (direction != intent.subscribe))
+        for target in intent.targets():
+            latest[target] = (number, intent.subscribe)
+        while len(rounds) <= number:
+            rounds.append([])
+        rounds[number].append((index, intent))
+    return ConsentPlan(rounds, superseded)

@@ -458,3 +458,35 @@ def test_subscribe_then_unsubscribe_from_a_list_in_one_window_leaves_only_that_l
     lis = _by_email(sandbox, "lis@example.com")
     assert _members(sandbox, news) == set()
     assert sandbox.state.subscriptions(lis["id"])["email"]["marketing"]["consent"] == "SUBSCRIBED"
+
+
+def test_placed_order_lands_with_segment_classics_payload(sandbox: Sandbox, api: KlaviyoClient, tmp_path: Path) -> None:
+    order = {
+        "type": "track",
+        "event": "Order Completed",
+        "userId": "u1",
+        "properties": {
+            "orderId": "o9",
+            "revenue": 25,
+            "total": 30,
+            "coupon": "hasbros",
+            "products": [
+                {"id": "p1", "sku": "S1", "name": "Monopoly", "price": 19, "quantity": 1, "category": "Games"},
+                {"id": "p2", "sku": "S2", "name": "Uno", "price": 3, "quantity": 2, "category": "Cards"},
+            ],
+        },
+    }
+    summary = deliver(_write(tmp_path / "o.jsonl", [order]), client=api, settings={"placedOrder": True}, poller=POLL)
+    assert summary.delivered == 1
+    assert _events(sandbox) == {"o9": "Placed Order", "o9_p1": "Ordered Product", "o9_p2": "Ordered Product"}
+    by_id = {e["unique_id"]: e for e in sandbox.state.events()}
+    placed = by_id["o9"]
+    assert placed["value"] == 25
+    assert placed["event_properties"]["ItemNames"] == ["Monopoly", "Uno"]
+    assert placed["event_properties"]["Categories"] == ["Games", "Cards"]
+    assert [i["RowTotal"] for i in placed["event_properties"]["Items"]] == [19, 6]
+    assert placed["event_properties"]["coupon"] == "hasbros"
+    assert not {"orderId", "revenue", "total", "products"} & set(placed["event_properties"])
+    uno = by_id["o9_p2"]
+    assert uno["value"] == 3
+    assert uno["event_properties"]["Name"] == "Uno" and uno["event_properties"]["ProductCategories"] == ["Cards"]

@@ -220,8 +220,130 @@ def test_order_completed_fan_out(settings: dict[str, Any], order_name: str) -> N
     assert order.metric == order_name and order.unique_id == "o1" and order.value == 25
     assert [f.unique_id for f in order.followers] == ["o1_p1", "o1_i2", "o1_s3"]
     assert [f.metric for f in order.followers] == ["Ordered Product"] * 3
-    assert order.followers[0].properties == {"orderId": "o1", "revenue": 25, "product_id": "p1", "price": 19}
     assert order.followers[0].value == 19
+    if order_name == "Order Completed":  # the Actions shape: order properties overlaid by the product's
+        assert order.followers[0].properties == {"orderId": "o1", "revenue": 25, "product_id": "p1", "price": 19}
+
+
+SEED_ORDER = {  # seed 002's Order Completed example (Segment classic docs)
+    "orderId": "50314b8e9bcf000000000000",
+    "total": 30,
+    "revenue": 25,
+    "shipping": 3,
+    "tax": 2,
+    "discount": 2.5,
+    "coupon": "hasbros",
+    "currency": "USD",
+    "repeat": True,
+    "products": [
+        {
+            "id": "507f1f77bcf86cd799439011",
+            "sku": "45790-32",
+            "name": "Monopoly: 3rd Edition",
+            "price": 19,
+            "quantity": 1,
+            "category": "Games",
+            "productUrl": "http://www.example.com/path/to/product",
+            "imageUrl": "http://www.example.com/path/to/product/image.png",
+        },
+        {"id": "505bd76785ebb509fc183733", "sku": "46493-32", "name": "Uno Card Game", "price": 3, "quantity": 2,
+         "category": "Games", "edition": "classic"},
+    ],
+}  # fmt: skip
+
+
+def test_placed_order_carries_segment_classics_payload() -> None:
+    """destination-behaviours.md C.3: Categories, ItemNames, Items; order id and revenue as unique id and value."""
+    message = {"type": "track", "event": "Order Completed", "userId": "u1", "messageId": "m1", "properties": SEED_ORDER}
+    [order] = seg(message, order_event_name="Placed Order")
+    assert (order.metric, order.unique_id, order.value, order.value_currency) == (
+        "Placed Order",
+        "50314b8e9bcf000000000000",
+        25,
+        "USD",
+    )
+    assert order.properties == {
+        "Categories": ["Games"],
+        "ItemNames": ["Monopoly: 3rd Edition", "Uno Card Game"],
+        "Items": [
+            {
+                "id": "507f1f77bcf86cd799439011",
+                "SKU": "45790-32",
+                "Name": "Monopoly: 3rd Edition",
+                "Quantity": 1,
+                "ItemPrice": 19,
+                "RowTotal": 19.0,
+                "Categories": ["Games"],
+                "ProductURL": "http://www.example.com/path/to/product",
+                "ImageURL": "http://www.example.com/path/to/product/image.png",
+            },
+            {
+                "id": "505bd76785ebb509fc183733",
+                "SKU": "46493-32",
+                "Name": "Uno Card Game",
+                "Quantity": 2,
+                "ItemPrice": 3,
+                "RowTotal": 6.0,  # price x quantity (classic sent the unit price)
+                "Categories": ["Games"],
+                "edition": "classic",
+            },
+        ],
+        "shipping": 3,
+        "tax": 2,
+        "discount": 2.5,
+        "coupon": "hasbros",
+        "currency": "USD",
+        "repeat": True,
+    }
+    first_product, second = order.followers
+    assert (first_product.metric, first_product.unique_id, first_product.value) == (
+        "Ordered Product",
+        "50314b8e9bcf000000000000_507f1f77bcf86cd799439011",
+        19,
+    )
+    custom = {"shipping": 3, "tax": 2, "discount": 2.5, "coupon": "hasbros", "currency": "USD", "repeat": True}
+    assert first_product.properties == {
+        **custom,
+        "Name": "Monopoly: 3rd Edition",
+        "Quantity": 1,
+        "ProductCategories": ["Games"],
+        "ProductURL": "http://www.example.com/path/to/product",
+        "ImageURL": "http://www.example.com/path/to/product/image.png",
+        "SKU": "45790-32",
+    }
+    assert second.properties == {
+        **custom,
+        "Name": "Uno Card Game",
+        "Quantity": 2,
+        "ProductCategories": ["Games"],
+        "SKU": "46493-32",
+        "edition": "classic",
+    }
+
+
+def test_placed_order_value_and_id_fallbacks_and_sparse_products() -> None:
+    props = {"eventId": "e1", "total": 9, "products": [{"sku": "s1"}, {"productId": "p2", "name": "B"}]}
+    [order] = seg({"type": "track", "event": "Order Completed", "userId": "u"}, order_event_name="Placed Order")
+    assert order.properties == {"Categories": [], "ItemNames": [], "Items": []}
+    [order] = seg(
+        {"type": "track", "event": "Order Completed", "userId": "u", "properties": props},
+        order_event_name="Placed Order",
+    )
+    # eventId is the unique id (kept as a custom property, as classic did); total is the value when no revenue.
+    assert (order.unique_id, order.value) == ("e1", 9)
+    assert order.properties == {
+        "Categories": [],
+        "ItemNames": ["B"],
+        "Items": [{"SKU": "s1"}, {"id": "p2", "Name": "B"}],
+        "eventId": "e1",
+    }
+    assert [f.unique_id for f in order.followers] == ["e1_s1", "e1_p2"]
+    with pytest.raises(InputError, match=r"Products\[0\]\.quantity"):
+        seg(
+            {"type": "track", "event": "Order Completed", "userId": "u",
+             "properties": {"products": [{"id": "p", "price": 1, "quantity": "two"}]}},
+            order_event_name="Placed Order",
+        )  # fmt: skip
 
 
 def test_order_without_order_id_uses_message_id_and_product_events_can_be_off() -> None:

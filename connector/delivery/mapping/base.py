@@ -31,8 +31,8 @@ from connector.delivery.mapping.common import (
     message_time,
     number,
 )
-from connector.delivery.orders import order_id, product_events
-from connector.delivery.settings import DeliverySettings
+from connector.delivery.orders import classic_order_properties, order_id, product_events
+from connector.delivery.settings import PLACED_ORDER, DeliverySettings
 from connector.errors import InputError
 from connector.inputs import to_bool
 
@@ -302,15 +302,29 @@ class SpecMapper:
 
         Product events get ``<order id>_<product_id | id | sku>`` as unique id, the order's properties
         overlaid by the product's, and the product's price as value. Every product is checked before
-        anything is sent, so an order is never half delivered because of a product.
+        anything is sent, so an order is never half delivered because of a product. With the event
+        name "Placed Order" the order and product events carry Segment classic's payload (C.3:
+        ``Categories``, ``ItemNames``, ``Items``; see :mod:`connector.delivery.orders`).
+
+        Example:
+            >>> from connector.delivery.mapping.segment import SegmentMapper
+            >>> placed = SegmentMapper(DeliverySettings(order_event_name="Placed Order")).map({"type": "track",
+            ...     "event": "Order Completed", "userId": "u1", "properties": {"orderId": "o1", "revenue": 5,
+            ...     "products": [{"id": "p1", "name": "Pen", "price": 5}]}})[0]
+            >>> placed.metric, placed.unique_id, placed.value, placed.properties["ItemNames"]
+            ('Placed Order', 'o1', 5.0, ['Pen'])
         """
         settings = self.settings
-        order = self.event(message, settings.order_event_name, dict(properties), self.order_value(properties))
+        # Segment classic's "Placed Order" carries classic's payload (destination-behaviours.md C.3).
+        classic = settings.order_event_name == PLACED_ORDER
+        sent = classic_order_properties(properties) if classic else dict(properties)
+        order = self.event(message, settings.order_event_name, sent, self.order_value(properties), source=properties)
         order = attrs.evolve(order, unique_id=order_id(properties) or order.unique_id)
         products = properties.get("products")
         if not settings.product_events or not isinstance(products, list):
             return order
-        return attrs.evolve(order, followers=tuple(product_events(order, products, settings.product_event_name)))
+        followers = product_events(order, products, settings.product_event_name, classic=classic)
+        return attrs.evolve(order, followers=tuple(followers))
 
     def order_value(self, properties: Mapping[str, Any]) -> float | None:
         """The order's value: ``revenue``, else ``total``."""

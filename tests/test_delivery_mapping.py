@@ -752,3 +752,37 @@ def test_superseded_lines_share_the_winners_failure(client: Any, mocked: Any) ->
     assert "superseded" not in rows[1]["reason"]
     assert (summary.lines, summary.rejected) == (2, 2)
     assert len(mocked.calls) == 1  # the superseded unsubscribe was never sent
+
+
+def test_capital_i_identify_is_an_upsert_never_a_list_removal() -> None:
+    """A.6's default trigger (type = "Identify") matches no Segment message; deliver does not invent one."""
+    intents = seg({"type": "Identify", "userId": "u1", "traits": {"email": "a@x.co"}}, list_id="L1")
+    assert [type(i) for i in intents] == [ProfileIntent]
+    assert intents[0].list_id == "L1"
+
+
+def test_list_removal_resolves_ids_first_and_never_deletes_without_one(client: Any, mocked: Any) -> None:
+    import io
+    import json
+
+    from conftest import BASE
+
+    from connector.delivery import deliver
+
+    mocked.get(f"{BASE}/api/profiles", json={"data": [], "links": {"next": None}})  # email: nobody
+    mocked.get(
+        f"{BASE}/api/profiles", json={"data": [{"type": "profile", "id": "P1", "attributes": {"email": "k@x.co"}}]}
+    )
+    mocked.delete(f"{BASE}/api/lists/L1/relationships/profiles", status=204)
+
+    def exited(email: str) -> dict[str, Any]:
+        return {"type": "track", "event": "Audience Exited", "context": {"traits": {"email": email},
+                "personas": {"external_audience_id": "L1"}}}  # fmt: skip
+
+    out = io.StringIO()
+    deliver([exited("gone@x.co")], client=client, report=out)
+    assert [c.request.method for c in mocked.calls] == ["GET"]  # nobody known: nothing to remove, no DELETE
+    assert json.loads(out.getvalue())["status"] == "delivered"
+    deliver([exited("k@x.co")], client=client)
+    delete = mocked.calls[-1].request
+    assert delete.method == "DELETE" and json.loads(delete.body) == {"data": [{"type": "profile", "id": "P1"}]}

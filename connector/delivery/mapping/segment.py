@@ -49,6 +49,15 @@ opt-in settings apply; unsubscribing without a list withdraws consent globally);
 setting turned off) imports consent with ``properties.consented_at`` (else the event's time);
 ``properties.custom_source`` (else the ``custom_source`` setting) is the source.
 
+"Remove Profile" (A.6) is deliberately not a mapping here. Its default trigger is ``type =
+"Identify"`` with a capital I, which Segment's lowercase ``identify`` messages never match, and its
+list has no default (a required dropdown): in Segment it only runs with a trigger and a list the
+user configures. Reading a capital-I ``Identify`` line as "remove from a list" would turn ordinary
+identifies into removals, so ``type`` is read case-insensitively and an ``Identify`` is an upsert.
+Removals that spec events do ask for (``Audience Exited``) use the same mechanics A.6 describes:
+profile ids looked up first, then ``DELETE /api/lists/{id}/relationships/profiles`` with ids only,
+never called without one (see :mod:`connector.delivery.audiences`).
+
 Example:
     >>> intents = SegmentMapper().map({"type": "identify", "userId": "u1",
     ...     "traits": {"email": "ada@example.com", "firstName": "Ada", "plan": "pro"}})

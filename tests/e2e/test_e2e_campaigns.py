@@ -225,7 +225,7 @@ def test_campaign_input_errors_send_nothing(
     before = (sb.state.campaigns(), sb.state.campaign_messages())
     email = [{"channel": "email", "content": {"subject": "Hi"}}]
     sent = len(http_log)
-    cases = (
+    cases: tuple[Any, ...] = (
         ("createCampaign", {"campaignName": "No audience", "campaignMessages": email}),
         ("createCampaign", {"campaignName": "No messages", "campaignMessages": [], "includedAudiences": "Abc123"}),
         (

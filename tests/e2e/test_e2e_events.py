@@ -186,7 +186,7 @@ def test_event_input_errors_send_nothing(cli: Cli, sb: Sandbox, http_log: list[t
         {"metric": "Dup", "profile": {"email": "d@example.com"}, "unique_id": "same"},
         {"metric": "Dup", "profile": {"email": "D@example.com"}, "unique_id": "same"},
     ]
-    cases = (
+    cases: tuple[Any, ...] = (
         ("createEvent", {"eventName": "No Profile", "eventProfile": {"first_name": "Anon"}}),
         ("createEvent", {"eventName": "Old", "eventProfile": {"email": "a@example.com"}, "eventTime": "1989-12-31"}),
         ("createEvent", {"eventName": "Cur", "eventProfile": {"email": "a@example.com"}, "eventValueCurrency": "$$"}),

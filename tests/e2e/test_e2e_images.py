@@ -126,7 +126,7 @@ def test_image_input_errors_send_nothing(cli: Cli, sb: Sandbox, http_log: list[t
     png_uri = "data:image/png;base64," + base64.b64encode(png_bytes()).decode()
     before = sb.state.images()
     sent = len(http_log)
-    cases = (
+    cases: tuple[Any, ...] = (
         {},  # neither URL nor file
         {"imageUrl": png_uri, "fileData": base64.b64encode(GIF).decode()},  # both
         {"imageUrl": "data:image/gif;base64," + base64.b64encode(png_bytes()).decode()},  # says gif, is png

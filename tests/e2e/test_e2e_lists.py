@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from connector.sandbox import Sandbox
@@ -75,7 +77,7 @@ def test_list_lists_filter_sort_fields_and_paging(cli: Cli, sb: Sandbox) -> None
 def test_input_errors_send_nothing(cli: Cli, sb: Sandbox, http_log: list[tuple[str, str]]) -> None:
     before = sb.state.lists()
     sent = len(http_log)
-    cases = (
+    cases: tuple[Any, ...] = (
         ("createList", {"lsitName": "Typo"}),  # unknown input key
         ("createList", {"listName": "X", "optInProcess": "triple_opt_in"}),
         ("updateList", {"listId": "has spaces/../x", "listName": "X"}),
@@ -93,7 +95,7 @@ def test_input_errors_send_nothing(cli: Cli, sb: Sandbox, http_log: list[tuple[s
 
 def test_unknown_list_is_an_api_error(cli: Cli, sb: Sandbox) -> None:
     before = sb.state.lists()
-    cases = (
+    cases: tuple[Any, ...] = (
         ("updateList", {"listId": "NoSuchList", "listName": "X"}),
         ("deleteList", {"listId": "NoSuchList"}),
     )

@@ -224,7 +224,7 @@ def test_subscribe_to_double_opt_in_list_and_historical_import(cli: Cli, sb: San
 def test_profile_input_errors_send_nothing(cli: Cli, sb: Sandbox, http_log: list[tuple[str, str]]) -> None:
     before = sb.state.profiles()
     sent = len(http_log)
-    cases = (
+    cases: tuple[Any, ...] = (
         ("createProfile", {"firstName": "Nobody"}),  # no identifier
         ("createProfile", {"email": "not-an-email"}),
         ("createProfile", {"email": "ok@example.com", "location": {"planet": "Mars"}}),
@@ -245,7 +245,7 @@ def test_profile_input_errors_send_nothing(cli: Cli, sb: Sandbox, http_log: list
 
 def test_unknown_profile_and_list_are_404(cli: Cli, sb: Sandbox) -> None:
     before = sb.state.profiles()
-    cases = (
+    cases: tuple[Any, ...] = (
         ("getProfile", {"profileId": "01NOSUCHPROFILE"}),
         ("updateProfile", {"profileId": "01NOSUCHPROFILE", "firstName": "Ghost"}),
         ("listListProfiles", {"listId": "NoList"}),

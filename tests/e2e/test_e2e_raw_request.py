@@ -128,7 +128,7 @@ def test_raw_exclude_authorization_is_refused_by_the_api(cli: Cli, sb: Sandbox) 
 def test_raw_input_errors_send_nothing(cli: Cli, sb: Sandbox, http_log: list[tuple[str, str]]) -> None:
     before = sb.state.lists()
     sent = len(http_log)
-    cases = (
+    cases: tuple[Any, ...] = (
         {"method": "GET"},  # no URL
         {"method": "TRACE", "url": "/api/lists"},
         {"method": "GET", "url": "/api/lists", "header": {"Authorization": "Klaviyo-API-Key pk_other"}},

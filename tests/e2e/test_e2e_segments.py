@@ -126,7 +126,7 @@ def test_segment_input_errors_send_nothing(cli: Cli, sb: Sandbox, http_log: list
     groups = [{"conditions": [{"type": "profile-region", "in_region": True, "region": "european_union"}]}]
     before = sb.state.segments()
     sent = len(http_log)
-    cases = (
+    cases: tuple[Any, ...] = (
         ("createSegment", {"segmentName": "No groups", "segmentConditionGroups": []}),
         ("createSegment", {"segmentName": "Empty", "segmentConditionGroups": [{"conditions": []}]}),
         (

@@ -94,7 +94,7 @@ def test_list_templates(cli: Cli, sb: Sandbox) -> None:
 def test_template_input_errors_send_nothing(cli: Cli, sb: Sandbox, http_log: list[tuple[str, str]]) -> None:
     before = sb.state.templates()
     sent = len(http_log)
-    cases = (
+    cases: tuple[Any, ...] = (
         ("createTemplate", {"templateName": "Drag", "editorType": "SYSTEM_DRAGGABLE", "templateHtml": HTML}),
         ("createTemplate", {"templateName": "No HTML"}),
         ("createTemplate", {"templateName": "Blank HTML", "templateHtml": "  "}),

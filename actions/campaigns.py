@@ -38,12 +38,12 @@ from actions._shared import (
     sort_input,
     sparse_fields,
 )
-from actions._validate import clean_email
 from connector.client import KlaviyoClient
 from connector.definitions import ActionDefinition, DataSourceDefinition
 from connector.errors import InputError
 from connector.inputs import Collection, InputType, input_field, to_date, to_json, to_stripped, to_timestamp
 from connector.jsonapi import Resource, resource_body
+from connector.validators import clean_email
 
 #: ``fields[campaign]`` as the 2026-07-15 spec enumerates it (dotted sub-fields included).
 CAMPAIGN_FIELDS = (

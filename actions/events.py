@@ -32,13 +32,13 @@ from actions._shared import (
     sort_input,
     sparse_fields,
 )
-from actions._validate import clean_currency
 from actions.profiles import clean_profile_attributes, note_progress
 from connector.client import KlaviyoClient
 from connector.definitions import ActionDefinition
 from connector.errors import InputError, KlaviyoError
 from connector.inputs import InputType, input_field, to_bool, to_json, to_json_object, to_number, to_str, to_timestamp
 from connector.jsonapi import Resource, resource_body
+from connector.validators import clean_currency
 
 EVENT_FIELDS = ("datetime", "event_properties", "id", "timestamp", "uuid")
 METRIC_FIELDS = ("created", "id", "integration", "name", "updated")

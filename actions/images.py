@@ -34,12 +34,12 @@ from actions._shared import (
     sort_input,
     sparse_fields,
 )
-from actions._validate import clean_url
 from connector.client import KlaviyoClient
 from connector.definitions import ActionDefinition
 from connector.errors import InputError
 from connector.inputs import InputType, input_field, to_str, to_stripped
 from connector.jsonapi import Resource, resource_body
+from connector.validators import clean_url
 
 IMAGE_FIELDS = ("format", "hidden", "id", "image_url", "name", "size", "updated_at")
 IMAGE_PAGE_MAX = 100

@@ -31,12 +31,12 @@ from actions._shared import (
     sort_input,
     sparse_fields,
 )
-from actions._validate import clean_email, clean_external_id, clean_phone, clean_url
 from connector.client import KlaviyoClient
 from connector.definitions import ActionDefinition
 from connector.errors import InputError, KlaviyoError
 from connector.inputs import InputType, input_field, to_json, to_json_object, to_stripped, to_timestamp
 from connector.jsonapi import Resource, relationship, resource_body
+from connector.validators import clean_email, clean_external_id, clean_phone, clean_url
 
 PROFILE_FIELDS = (
     "created",

@@ -20,9 +20,9 @@ from typing import Any
 
 import attrs
 
-from actions._validate import clean_email, clean_external_id, clean_phone
 from connector.errors import InputError
 from connector.inputs import to_stripped
+from connector.validators import clean_email, clean_external_id, clean_phone
 
 LABELS = {
     "email": "Email",

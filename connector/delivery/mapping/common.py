@@ -15,8 +15,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from actions._validate import clean_currency
 from connector.errors import InputError
+from connector.validators import clean_currency
 
 
 def dig(obj: Any, path: str) -> Any:

@@ -21,15 +21,6 @@ from typing import Any
 
 import attrs
 
-from actions._destination_support import (
-    add_to_list,
-    create_or_find_profile,
-    derived_unique_id,
-    find_list,
-    find_or_create_list,
-    lookup_profile_ids,
-    now_iso,
-)
 from actions._group import ResourceGroup
 from actions._shared import DOCS, clean_id
 from actions.profiles import ProfileAttributes
@@ -38,6 +29,15 @@ from connector.definitions import ActionDefinition
 from connector.delivery.bodies import consent_profile, event_body
 from connector.delivery.identifiers import Identifiers, check_consent_identifiers, check_identifiers
 from connector.delivery.intents import EventIntent
+from connector.delivery.lookups import (
+    add_to_list,
+    create_or_find_profile,
+    derived_unique_id,
+    find_list,
+    find_or_create_list,
+    lookup_profile_ids,
+    now_iso,
+)
 from connector.delivery.mapping.common import currency, iso_time, number
 from connector.delivery.orders import order_id, product_events
 from connector.errors import InputError

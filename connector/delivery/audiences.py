@@ -29,9 +29,9 @@ import json
 from collections.abc import Hashable, Iterator, Mapping, Sequence
 from typing import Any
 
-from actions._destination_support import create_or_find_profile, find_list
 from connector.client import KlaviyoClient
 from connector.delivery.intents import MembershipIntent
+from connector.delivery.lookups import create_or_find_profile, find_list
 from connector.delivery.outcomes import RecordOutcome, Status
 from connector.errors import KlaviyoError
 from connector.jsonapi import resource_body

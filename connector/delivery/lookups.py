@@ -1,4 +1,4 @@
-"""Helpers of the destination actions: profile ids (create, 409, lookup), lists by name, event ids.
+"""Klaviyo look-ups the delivery engine and the destination actions share: profile ids (create, 409, lookup), lists by name, event ids.
 
 Example:
     >>> filter_equals("name", 'VIP "gold"')

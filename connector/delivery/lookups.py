@@ -1,4 +1,6 @@
-"""Klaviyo look-ups the delivery engine and the destination actions share: profile ids (create, 409, lookup), lists by name, event ids.
+"""Look-ups shared by the delivery engine and the destination actions.
+
+Profile ids (create, 409, lookup), lists by name, derived event ids.
 
 Example:
     >>> filter_equals("name", 'VIP "gold"')

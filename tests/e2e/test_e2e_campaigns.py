@@ -119,7 +119,7 @@ def test_email_campaign_lifecycle(cli: Cli, sb: Sandbox, audiences: dict[str, st
         "audiences": {"included": [audiences["customers"], audiences["vip"]]},
     }
 
-    # both audience lists given: both replaced (the only audiences form the sandbox accepts; see the xfails below)
+    # both audience lists given: both replaced
     updated = ok(
         cli(
             "updateCampaign",
@@ -276,11 +276,6 @@ def test_campaign_api_errors(cli: Cli, sb: Sandbox, audiences: dict[str, str]) -
     assert sb.state.campaigns() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sandbox bug: PATCH /api/campaigns/{id} with audiences.excluded alone answers 400 "
-    "'audiences.included' is required, but the spec's AudiencesUpdate makes both lists optional",
-)
 def test_update_only_excluded_audiences_keeps_included(cli: Cli, sb: Sandbox, audiences: dict[str, str]) -> None:
     campaign_id = _email_campaign(cli, audiences, "E2E Exclude Only")
     ok(cli("updateCampaign", {"campaignId": campaign_id, "excludedAudiences": [audiences["unsubscribed"]]}))
@@ -289,11 +284,6 @@ def test_update_only_excluded_audiences_keeps_included(cli: Cli, sb: Sandbox, au
     assert stored["audiences"] == {"included": [audiences["customers"]], "excluded": [audiences["unsubscribed"]]}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sandbox bug: PATCH /api/campaigns/{id} with audiences.included alone empties audiences.excluded, "
-    "but the spec's AudiencesUpdate only overrides the lists that are given",
-)
 def test_update_only_included_audiences_keeps_excluded(cli: Cli, sb: Sandbox, audiences: dict[str, str]) -> None:
     campaign_id = _email_campaign(cli, audiences, "E2E Include Only", excludedAudiences=[audiences["unsubscribed"]])
     ok(cli("updateCampaign", {"campaignId": campaign_id, "includedAudiences": [audiences["vip"]]}))

@@ -44,19 +44,29 @@ WRITE_SPEC = QuerySpec(fields={"campaign": FIELDS})
 POINTER = "/data/attributes"
 
 
-def _audiences(ctx: Ctx, value: Any) -> dict[str, Any]:
+def _audiences(ctx: Ctx, value: Any, current: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Validated audiences; on update (``current`` given) only the lists sent replace the stored ones.
+
+    Create requires ``included``; the spec's ``AudiencesUpdate`` makes both lists optional.
+    """
     ptr = f"{POINTER}/audiences"
-    if not isinstance(value, dict) or not isinstance(value.get("included"), list):
+    if not isinstance(value, dict):
+        raise invalid("'audiences' must be an object.", pointer=ptr)
+    if current is None and not isinstance(value.get("included"), list):
         raise invalid("'audiences.included' is required.", pointer=f"{ptr}/included")
-    excluded = value.get("excluded") or []
-    if not isinstance(excluded, list):
-        raise invalid("'audiences.excluded' must be an array.", pointer=f"{ptr}/excluded")
-    for key, ids in (("included", value["included"]), ("excluded", excluded)):
+    merged = dict(current or {"included": [], "excluded": []})
+    for key in ("included", "excluded"):
+        ids = value.get(key)
+        if ids is None:
+            continue
+        if not isinstance(ids, list):
+            raise invalid(f"'audiences.{key}' must be an array.", pointer=f"{ptr}/{key}")
         for i, ident in enumerate(ids):
             if not isinstance(ident, str) or not (ctx.store.exists("list", ident)
                                                   or ctx.store.exists("segment", ident)):
                 raise invalid(f"No list or segment with id {ident}.", pointer=f"{ptr}/{key}/{i}")
-    return {"included": list(value["included"]), "excluded": list(excluded)}
+        merged[key] = list(ids)
+    return merged
 
 
 def _send_strategy(value: Any) -> dict[str, Any]:
@@ -209,7 +219,7 @@ def update_campaign(ctx: Ctx) -> Response:
     if "name" in attrs:
         doc["name"] = require(attrs, "name", str, POINTER)
     if "audiences" in attrs:
-        doc["audiences"] = _audiences(ctx, attrs["audiences"])
+        doc["audiences"] = _audiences(ctx, attrs["audiences"], current=doc.get("audiences"))
     if "send_strategy" in attrs:
         doc["send_strategy"] = _send_strategy(attrs["send_strategy"])
     for key in ("send_options", "tracking_options"):

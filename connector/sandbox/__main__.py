@@ -20,8 +20,9 @@ def main(argv: list[str] | None = None) -> int:
         >>> main(["--rate-limits", "bogus"])
         2
     """
-    parser = argparse.ArgumentParser(prog="python -m connector.sandbox",
-                                     description="A local server that behaves like Klaviyo's REST API.")
+    parser = argparse.ArgumentParser(
+        prog="python -m connector.sandbox", description="A local server that behaves like Klaviyo's REST API."
+    )
     add_arguments(parser)
     return run(parser.parse_args(argv))
 

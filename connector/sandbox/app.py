@@ -81,8 +81,9 @@ class App:
             self._authenticate(req)
             revision = req.header("revision")
             if not revision or not REVISION_RE.match(revision.strip()):
-                raise ApiError(400, "invalid", "A valid 'revision' header (YYYY-MM-DD) is required.",
-                               parameter="revision")
+                raise ApiError(
+                    400, "invalid", "A valid 'revision' header (YYYY-MM-DD) is required.", parameter="revision"
+                )
             decision = self.limiter.check(route.op, req.query)
             if not decision.allowed:
                 raise ApiError(429, "throttled", "Request was throttled.", headers=decision.headers)
@@ -111,8 +112,11 @@ class App:
             return
         if scheme == "Bearer" and self.oauth.is_access_token(credential):
             return
-        raise ApiError(401, "not_authenticated", "Missing or invalid authorization scheme. Please use "
-                       "'Klaviyo-API-Key pk_...' or a Bearer token.")
+        raise ApiError(
+            401,
+            "not_authenticated",
+            "Missing or invalid authorization scheme. Please use 'Klaviyo-API-Key pk_...' or a Bearer token.",
+        )
 
     @staticmethod
     def _check_content_type(req: Request, kind: str) -> None:

@@ -33,16 +33,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port to listen on; 0 picks a free one (default)")
-    parser.add_argument("--data", default=None, metavar="FILE",
-                        help="SQLite file that keeps state across restarts (default: in memory)")
-    parser.add_argument("--rate-limits", default="off", metavar="klaviyo|off|scale=F",
-                        help="enforce Klaviyo's per-endpoint limits, disable them (default), or enforce them "
-                             "with windows F times shorter")
-    parser.add_argument("--fail-rate", type=float, default=0.0, metavar="F",
-                        help="fraction of API requests answered with a 5xx error")
+    parser.add_argument(
+        "--data", default=None, metavar="FILE", help="SQLite file that keeps state across restarts (default: in memory)"
+    )
+    parser.add_argument(
+        "--rate-limits",
+        default="off",
+        metavar="klaviyo|off|scale=F",
+        help="enforce Klaviyo's per-endpoint limits, disable them (default), or enforce them "
+        "with windows F times shorter",
+    )
+    parser.add_argument(
+        "--fail-rate", type=float, default=0.0, metavar="F", help="fraction of API requests answered with a 5xx error"
+    )
     parser.add_argument("--latency-ms", type=int, default=0, metavar="N", help="delay added to every API request")
-    parser.add_argument("--reset-rate", type=float, default=0.0, metavar="F",
-                        help="fraction of API requests whose connection is dropped without a response")
+    parser.add_argument(
+        "--reset-rate",
+        type=float,
+        default=0.0,
+        metavar="F",
+        help="fraction of API requests whose connection is dropped without a response",
+    )
     parser.add_argument("--seed", type=int, default=None, metavar="N", help="seed that makes faults reproducible")
 
 
@@ -56,9 +67,16 @@ def run(args: argparse.Namespace) -> int:
     """
     try:
         parse_mode(args.rate_limits)
-        sandbox = Sandbox(host=args.host, port=args.port, data=args.data, rate_limits=args.rate_limits,
-                          fail_rate=args.fail_rate, latency_ms=args.latency_ms, reset_rate=args.reset_rate,
-                          seed=args.seed)
+        sandbox = Sandbox(
+            host=args.host,
+            port=args.port,
+            data=args.data,
+            rate_limits=args.rate_limits,
+            fail_rate=args.fail_rate,
+            latency_ms=args.latency_ms,
+            reset_rate=args.reset_rate,
+            seed=args.seed,
+        )
     except ValueError as exc:
         print(f"klaviyo-connector sandbox: {exc}", file=sys.stderr)
         return 2
@@ -78,9 +96,13 @@ def run(args: argparse.Namespace) -> int:
         return 1
     try:
         print(sandbox.url, flush=True)
-        print(f"API key: {sandbox.api_key} (any 'pk_' + 20 letters/digits works)\n"
-              f"OAuth client: {sandbox.oauth_client_id} / {sandbox.oauth_client_secret}\n"
-              "Serving Klaviyo API revision 2026-07-15; press Ctrl-C to stop.", file=sys.stderr, flush=True)
+        print(
+            f"API key: {sandbox.api_key} (any 'pk_' + 20 letters/digits works)\n"
+            f"OAuth client: {sandbox.oauth_client_id} / {sandbox.oauth_client_secret}\n"
+            "Serving Klaviyo API revision 2026-07-15; press Ctrl-C to stop.",
+            file=sys.stderr,
+            flush=True,
+        )
         while not stop.wait(0.5):
             pass
     finally:

@@ -39,8 +39,9 @@ class Faults:
         Fault(reset=False, status=None)
     """
 
-    def __init__(self, fail_rate: float = 0.0, latency_ms: int = 0, reset_rate: float = 0.0,
-                 seed: int | None = None) -> None:
+    def __init__(
+        self, fail_rate: float = 0.0, latency_ms: int = 0, reset_rate: float = 0.0, seed: int | None = None
+    ) -> None:
         for name, rate in (("fail_rate", fail_rate), ("reset_rate", reset_rate)):
             if not 0.0 <= rate <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, not {rate}")

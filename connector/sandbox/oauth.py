@@ -74,8 +74,7 @@ def s256(verifier: str) -> str:
 
 def _json(status: int, error: str, detail: str) -> Response:
     body = json.dumps({"error": error, "error_description": detail}).encode()
-    return Response(status, raw=body, content_type="application/json",
-                    headers={"Cache-Control": "no-store"})
+    return Response(status, raw=body, content_type="application/json", headers={"Cache-Control": "no-store"})
 
 
 class OAuth:
@@ -171,8 +170,9 @@ class OAuth:
             return Response(302, headers={"Location": redirect + sep + urlencode(params)})
         code = secrets.token_urlsafe(24)
         with self._lock:
-            self._codes[code] = _Grant(client.client_id, q.get("scope", ""), redirect, q["code_challenge"],
-                                       time.time() + CODE_TTL)
+            self._codes[code] = _Grant(
+                client.client_id, q.get("scope", ""), redirect, q["code_challenge"], time.time() + CODE_TTL
+            )
         return Response(302, headers={"Location": redirect + sep + urlencode({"code": code, "state": q["state"]})})
 
     def _client(self, req: Request) -> Client | None:
@@ -197,10 +197,16 @@ class OAuth:
             self._access[access] = (refresh, time.time() + ACCESS_TTL)
             grant.access.add(access)
             self._refresh[refresh] = grant
-        body = {"access_token": access, "token_type": "Bearer", "expires_in": ACCESS_TTL,
-                "refresh_token": refresh, "scope": grant.scope}
-        return Response(200, raw=json.dumps(body).encode(), content_type="application/json",
-                        headers={"Cache-Control": "no-store"})
+        body = {
+            "access_token": access,
+            "token_type": "Bearer",
+            "expires_in": ACCESS_TTL,
+            "refresh_token": refresh,
+            "scope": grant.scope,
+        }
+        return Response(
+            200, raw=json.dumps(body).encode(), content_type="application/json", headers={"Cache-Control": "no-store"}
+        )
 
     def _token(self, req: Request) -> Response:
         client = self._client(req)

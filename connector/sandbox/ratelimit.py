@@ -57,7 +57,7 @@ def parse_mode(mode: str) -> tuple[bool, float]:
     if mode == "klaviyo":
         return True, 1.0
     if mode.startswith("scale="):
-        scale = float(mode[len("scale="):])
+        scale = float(mode[len("scale=") :])
         if not scale > 0 or math.isinf(scale):
             raise ValueError(f"rate-limit scale must be a positive number, not {mode!r}")
         return True, scale
@@ -121,8 +121,11 @@ class RateLimiter:
                 self._counts[(bucket, name)] = (index, used + 1)
         _, steady, length, index = windows[1]
         used_steady = counts[1] + 1
-        return Decision(True, {
-            "RateLimit-Limit": str(steady),
-            "RateLimit-Remaining": str(max(0, steady - used_steady)),
-            "RateLimit-Reset": self._fmt((index + 1) * length - now),
-        })
+        return Decision(
+            True,
+            {
+                "RateLimit-Limit": str(steady),
+                "RateLimit-Remaining": str(max(0, steady - used_steady)),
+                "RateLimit-Reset": self._fmt((index + 1) * length - now),
+            },
+        )

@@ -107,7 +107,9 @@ class Router:
                 continue
             if method not in methods:
                 raise ApiError(
-                    405, "method_not_allowed", f'Method "{method}" not allowed.',
+                    405,
+                    "method_not_allowed",
+                    f'Method "{method}" not allowed.',
                     headers={"Allow": ", ".join(sorted(methods))},
                 )
             return methods[method], found.groupdict()

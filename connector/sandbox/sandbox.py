@@ -60,8 +60,9 @@ class Sandbox:
         self.api_key = "pk_sandbox" + secrets.token_hex(16)
         self.store = Store(data)
         self.oauth = OAuth()
-        self.app = App(self.store, RateLimiter(rate_limits), Faults(fail_rate, latency_ms, reset_rate, seed),
-                       self.oauth)
+        self.app = App(
+            self.store, RateLimiter(rate_limits), Faults(fail_rate, latency_ms, reset_rate, seed), self.oauth
+        )
         self.state = State(self.store)
         self._server: SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -123,8 +124,11 @@ class Sandbox:
             >>> Sandbox().headers()["revision"]
             '2026-07-15'
         """
-        out = {"Authorization": f"Klaviyo-API-Key {self.api_key}", "revision": REVISION,
-               "Accept": "application/vnd.api+json"}
+        out = {
+            "Authorization": f"Klaviyo-API-Key {self.api_key}",
+            "revision": REVISION,
+            "Accept": "application/vnd.api+json",
+        }
         if content_type:
             out["Content-Type"] = "application/vnd.api+json"
         return out
@@ -139,8 +143,9 @@ class Sandbox:
             return self
         self._server = make_server(self.app, self.host, self.port)
         self.app.jobs.start()
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
-                                        name="klaviyo-sandbox", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="klaviyo-sandbox", daemon=True
+        )
         self._thread.start()
         return self
 

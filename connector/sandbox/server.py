@@ -106,8 +106,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _write(self, response: Response) -> None:
         body = response.encode()
         status = HTTPStatus(response.status)
-        lines = [f"HTTP/1.1 {status.value} {status.phrase}", f"Server: {self.server_version}",
-                 f"Date: {formatdate(usegmt=True)}"]
+        lines = [
+            f"HTTP/1.1 {status.value} {status.phrase}",
+            f"Server: {self.server_version}",
+            f"Date: {formatdate(usegmt=True)}",
+        ]
         if body:
             lines.append(f"Content-Type: {response.content_type}")
         if response.status not in (204, 304):

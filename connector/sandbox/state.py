@@ -14,8 +14,12 @@ from .resources import consent
 from .resources.imports import KIND as IMPORT_KIND
 from .store import Store
 
-JOB_KINDS = (IMPORT_KIND, "profile-subscription-bulk-create-job", "profile-subscription-bulk-delete-job",
-             "event-bulk-create-job")
+JOB_KINDS = (
+    IMPORT_KIND,
+    "profile-subscription-bulk-create-job",
+    "profile-subscription-bulk-delete-job",
+    "event-bulk-create-job",
+)
 
 
 class State:

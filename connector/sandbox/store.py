@@ -195,9 +195,7 @@ class Store:
             False
         """
         with self.lock:
-            cur = self._db.execute(
-                "DELETE FROM members WHERE list_id=? AND profile_id=?", (list_id, profile_id)
-            )
+            cur = self._db.execute("DELETE FROM members WHERE list_id=? AND profile_id=?", (list_id, profile_id))
         return cur.rowcount > 0
 
     def members(self, list_id: str) -> list[tuple[str, str]]:

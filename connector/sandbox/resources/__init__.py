@@ -32,6 +32,18 @@ def all_routes() -> list[Route]:
         templates,
     )
 
-    modules = (accounts, lists, profiles, events, metrics, subscriptions, bulk_events, imports, segments,
-               templates, campaigns, images)
+    modules = (
+        accounts,
+        lists,
+        profiles,
+        events,
+        metrics,
+        subscriptions,
+        bulk_events,
+        imports,
+        segments,
+        templates,
+        campaigns,
+        images,
+    )
     return [route for module in modules for route in module.ROUTES]

@@ -18,8 +18,18 @@ from ..wire import Response
 from .common import single
 
 ACCOUNT_ID = "SbxAcc"
-FIELDS = frozenset({"contact_information", "id", "industry", "locale", "preferred_currency", "public_api_key",
-                    "test_account", "timezone"})
+FIELDS = frozenset(
+    {
+        "contact_information",
+        "id",
+        "industry",
+        "locale",
+        "preferred_currency",
+        "public_api_key",
+        "test_account",
+        "timezone",
+    }
+)
 SPEC = QuerySpec(fields={"account": FIELDS})
 
 
@@ -30,22 +40,34 @@ def account(base: str) -> dict[str, Any]:
         >>> account("http://h")["attributes"]["public_api_key"]
         'SbxAcc'
     """
-    return resource("account", ACCOUNT_ID, {
-        "test_account": True,
-        "contact_information": {
-            "default_sender_name": "Sandbox",
-            "default_sender_email": "sandbox@example.com",
-            "website_url": "https://example.com",
-            "organization_name": "Klaviyo Sandbox",
-            "street_address": {"address1": "1 Sandbox Way", "address2": None, "city": "Boston",
-                               "region": "MA", "country": "US", "zip": "02110"},
+    return resource(
+        "account",
+        ACCOUNT_ID,
+        {
+            "test_account": True,
+            "contact_information": {
+                "default_sender_name": "Sandbox",
+                "default_sender_email": "sandbox@example.com",
+                "website_url": "https://example.com",
+                "organization_name": "Klaviyo Sandbox",
+                "street_address": {
+                    "address1": "1 Sandbox Way",
+                    "address2": None,
+                    "city": "Boston",
+                    "region": "MA",
+                    "country": "US",
+                    "zip": "02110",
+                },
+            },
+            "industry": "Software",
+            "timezone": "UTC",
+            "preferred_currency": "USD",
+            "public_api_key": ACCOUNT_ID,
+            "locale": "en-US",
         },
-        "industry": "Software",
-        "timezone": "UTC",
-        "preferred_currency": "USD",
-        "public_api_key": ACCOUNT_ID,
-        "locale": "en-US",
-    }, base, "accounts")
+        base,
+        "accounts",
+    )
 
 
 def get_accounts(ctx: Ctx) -> Response:

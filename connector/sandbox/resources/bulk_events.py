@@ -77,8 +77,10 @@ def bulk_create_events(ctx: Ctx) -> Response:
             if explicit:
                 key = (_identity(ident, pattrs), event["metric_name"], explicit)
                 if key in seen:
-                    raise invalid(f"unique_id '{explicit}' is repeated for the same profile and metric.",
-                                  pointer=f"{eptr}/attributes/unique_id")
+                    raise invalid(
+                        f"unique_id '{explicit}' is repeated for the same profile and metric.",
+                        pointer=f"{eptr}/attributes/unique_id",
+                    )
                 seen.add(key)
             cleaned.append(event)
         plan.append((eattrs.get("profile"), cleaned, f"{ptr}/attributes/profile"))
@@ -87,8 +89,16 @@ def bulk_create_events(ctx: Ctx) -> Response:
         profile = resolve_profile(ctx.store, profile_body, pointer)
         stored += sum(record(ctx.store, profile, event) for event in events_of_profile)
     stamp = now_iso()
-    job: dict[str, Any] = {"id": ulid(), "type": KIND, "status": "complete", "created_at": stamp, "completed_at": stamp,
-           "total_count": total, "completed_count": stored, "failed_count": 0}
+    job: dict[str, Any] = {
+        "id": ulid(),
+        "type": KIND,
+        "status": "complete",
+        "created_at": stamp,
+        "completed_at": stamp,
+        "total_count": total,
+        "completed_count": stored,
+        "failed_count": 0,
+    }
     ctx.store.put(KIND, job["id"], job)
     return Response(202)
 

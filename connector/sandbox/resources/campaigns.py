@@ -21,8 +21,22 @@ from ..routing import Ctx, Route
 from ..wire import Response
 from .common import listing, load, single, value_of
 
-FIELDS = frozenset({"archived", "audiences", "created_at", "id", "name", "scheduled_at", "send_options",
-                    "send_strategy", "send_time", "status", "tracking_options", "updated_at"})
+FIELDS = frozenset(
+    {
+        "archived",
+        "audiences",
+        "created_at",
+        "id",
+        "name",
+        "scheduled_at",
+        "send_options",
+        "send_strategy",
+        "send_time",
+        "status",
+        "tracking_options",
+        "updated_at",
+    }
+)
 MESSAGE_FIELDS = frozenset({"created_at", "definition", "id", "send_times", "updated_at"})
 CHANNELS = ("email", "sms", "mobile_push")
 STATUSES = ("Draft", "Scheduled", "Sent", "Cancelled")
@@ -31,12 +45,20 @@ _COMPARE = "greater-or-equal greater-than less-or-equal less-than"
 _FIELDSETS = {"campaign": FIELDS, "campaign-message": MESSAGE_FIELDS, "tag": frozenset({"id", "name"})}
 _INCLUDE = frozenset({"campaign-messages", "tags"})
 LIST_SPEC = QuerySpec(
-    filters={"id": rule("any"), "messages.channel": rule("equals"), "name": rule("contains"),
-             "status": rule("any equals"), "archived": rule("equals", "boolean"),
-             "created_at": rule(_COMPARE, "datetime"), "scheduled_at": rule(_COMPARE, "datetime"),
-             "updated_at": rule(_COMPARE, "datetime")},
+    filters={
+        "id": rule("any"),
+        "messages.channel": rule("equals"),
+        "name": rule("contains"),
+        "status": rule("any equals"),
+        "archived": rule("equals", "boolean"),
+        "created_at": rule(_COMPARE, "datetime"),
+        "scheduled_at": rule(_COMPARE, "datetime"),
+        "updated_at": rule(_COMPARE, "datetime"),
+    },
     filter_required="messages.channel",
-    sorts=("created_at", "id", "name", "scheduled_at", "updated_at"), fields=_FIELDSETS, include=_INCLUDE,
+    sorts=("created_at", "id", "name", "scheduled_at", "updated_at"),
+    fields=_FIELDSETS,
+    include=_INCLUDE,
     page=(100, 100),
 )
 GET_SPEC = QuerySpec(fields=_FIELDSETS, include=_INCLUDE)
@@ -62,8 +84,9 @@ def _audiences(ctx: Ctx, value: Any, current: dict[str, Any] | None = None) -> d
         if not isinstance(ids, list):
             raise invalid(f"'audiences.{key}' must be an array.", pointer=f"{ptr}/{key}")
         for i, ident in enumerate(ids):
-            if not isinstance(ident, str) or not (ctx.store.exists("list", ident)
-                                                  or ctx.store.exists("segment", ident)):
+            if not isinstance(ident, str) or not (
+                ctx.store.exists("list", ident) or ctx.store.exists("segment", ident)
+            ):
                 raise invalid(f"No list or segment with id {ident}.", pointer=f"{ptr}/{key}/{i}")
         merged[key] = list(ids)
     return merged
@@ -98,11 +121,15 @@ def _messages(attrs: dict[str, Any]) -> list[dict[str, Any]]:
             raise invalid("Each message must have type 'campaign-message'.", pointer=f"{ptr}/{i}/type")
         definition = (item.get("attributes") or {}).get("definition")
         if not isinstance(definition, dict) or definition.get("channel") not in CHANNELS:
-            raise invalid("'definition.channel' must be email, sms or mobile_push.",
-                          pointer=f"{ptr}/{i}/attributes/definition/channel")
+            raise invalid(
+                "'definition.channel' must be email, sms or mobile_push.",
+                pointer=f"{ptr}/{i}/attributes/definition/channel",
+            )
         if definition["channel"] != items[0]["attributes"]["definition"]["channel"]:
-            raise invalid("All messages of a campaign must use the same channel.",
-                          pointer=f"{ptr}/{i}/attributes/definition/channel")
+            raise invalid(
+                "All messages of a campaign must use the same channel.",
+                pointer=f"{ptr}/{i}/attributes/definition/channel",
+            )
         definitions.append(definition)
     return definitions
 
@@ -114,12 +141,27 @@ def serialize(doc: dict[str, Any], base: str) -> dict[str, Any]:
         >>> serialize({"id": "C", "message_ids": ["M"]}, "http://h")["relationships"]["campaign-messages"]["data"]
         [{'type': 'campaign-message', 'id': 'M'}]
     """
-    attrs = {k: doc.get(k) for k in ("name", "status", "archived", "audiences", "send_options",
-                                     "tracking_options", "send_strategy", "created_at", "scheduled_at",
-                                     "updated_at", "send_time")}
+    attrs = {
+        k: doc.get(k)
+        for k in (
+            "name",
+            "status",
+            "archived",
+            "audiences",
+            "send_options",
+            "tracking_options",
+            "send_strategy",
+            "created_at",
+            "scheduled_at",
+            "updated_at",
+            "send_time",
+        )
+    }
     linkage = [{"type": "campaign-message", "id": m} for m in doc.get("message_ids", [])]
-    rels = {"campaign-messages": relation(base, "campaigns", doc["id"], "campaign-messages", linkage),
-            "tags": relation(base, "campaigns", doc["id"], "tags")}
+    rels = {
+        "campaign-messages": relation(base, "campaigns", doc["id"], "campaign-messages", linkage),
+        "tags": relation(base, "campaigns", doc["id"], "tags"),
+    }
     return resource("campaign", doc["id"], attrs, base, "campaigns", rels)
 
 
@@ -131,8 +173,11 @@ def serialize_message(doc: dict[str, Any], base: str) -> dict[str, Any]:
         'campaign-message'
     """
     attrs = {k: doc.get(k) for k in ("definition", "send_times", "created_at", "updated_at")}
-    rels = {"campaign": relation(base, "campaign-messages", doc["id"], "campaign",
-                                 {"type": "campaign", "id": doc["campaign_id"]})}
+    rels = {
+        "campaign": relation(
+            base, "campaign-messages", doc["id"], "campaign", {"type": "campaign", "id": doc["campaign_id"]}
+        )
+    }
     return resource("campaign-message", doc["id"], attrs, base, "campaign-messages", rels)
 
 
@@ -154,8 +199,13 @@ def get_campaigns(ctx: Ctx) -> Response:
         >>> get_campaigns.__name__
         'get_campaigns'
     """
-    return listing(ctx, ctx.store.all("campaign"), lambda d: serialize(d, ctx.base), _value,
-                   included=lambda page: _included(ctx, page))
+    return listing(
+        ctx,
+        ctx.store.all("campaign"),
+        lambda d: serialize(d, ctx.base),
+        _value,
+        included=lambda page: _included(ctx, page),
+    )
 
 
 def create_campaign(ctx: Ctx) -> Response:
@@ -173,20 +223,42 @@ def create_campaign(ctx: Ctx) -> Response:
     channel = definitions[0]["channel"]
     stamp = now_iso()
     doc: dict[str, Any] = {
-        "id": ulid(), "name": name, "status": "Draft", "archived": False, "audiences": audiences,
+        "id": ulid(),
+        "name": name,
+        "status": "Draft",
+        "archived": False,
+        "audiences": audiences,
         "send_options": attrs.get("send_options") or {"use_smart_sending": True},
-        "tracking_options": attrs.get("tracking_options") or (
-            {"add_tracking_params": False, "custom_tracking_params": None, "is_tracking_clicks": True,
-             "is_tracking_opens": True} if channel == "email" else {"add_tracking_params": False,
-                                                                     "custom_tracking_params": None}),
-        "send_strategy": strategy, "created_at": stamp, "updated_at": stamp, "scheduled_at": None,
-        "send_time": None, "channel": channel, "message_ids": [],
+        "tracking_options": attrs.get("tracking_options")
+        or (
+            {
+                "add_tracking_params": False,
+                "custom_tracking_params": None,
+                "is_tracking_clicks": True,
+                "is_tracking_opens": True,
+            }
+            if channel == "email"
+            else {"add_tracking_params": False, "custom_tracking_params": None}
+        ),
+        "send_strategy": strategy,
+        "created_at": stamp,
+        "updated_at": stamp,
+        "scheduled_at": None,
+        "send_time": None,
+        "channel": channel,
+        "message_ids": [],
     }
     for definition in definitions:
         if channel == "email":
             definition = {"label": name, **definition}
-        message = {"id": ulid(), "campaign_id": doc["id"], "definition": definition, "send_times": [],
-                   "created_at": stamp, "updated_at": stamp}
+        message = {
+            "id": ulid(),
+            "campaign_id": doc["id"],
+            "definition": definition,
+            "send_times": [],
+            "created_at": stamp,
+            "updated_at": stamp,
+        }
         ctx.store.put("campaign-message", message["id"], message)
         doc["message_ids"].append(message["id"])
     ctx.store.put("campaign", doc["id"], doc)
@@ -214,8 +286,9 @@ def update_campaign(ctx: Ctx) -> Response:
     doc = load(ctx, "campaign")
     attrs = read_data(ctx.req, "campaign", ident=doc["id"])["attributes"]
     if "campaign-messages" in attrs:
-        raise invalid("Messages cannot be changed here; use Update Campaign Message.",
-                      pointer=f"{POINTER}/campaign-messages")
+        raise invalid(
+            "Messages cannot be changed here; use Update Campaign Message.", pointer=f"{POINTER}/campaign-messages"
+        )
     if "name" in attrs:
         doc["name"] = require(attrs, "name", str, POINTER)
     if "audiences" in attrs:

@@ -81,18 +81,20 @@ def view(doc: dict[str, Any]) -> dict[str, Any]:
     email = _entry(doc, "email", "marketing")
     consent = email.get("consent", "NEVER_SUBSCRIBED")
     suppression = list(doc.get("suppression", []))
-    out["email"] = {"marketing": {
-        "can_receive_email_marketing": bool(doc.get("email")) and consent != "UNSUBSCRIBED" and not suppression,
-        "consent": consent,
-        "consent_timestamp": email.get("timestamp"),
-        "last_updated": email.get("timestamp"),
-        "method": "API" if email else None,
-        "method_detail": email.get("method_detail") or "",
-        "custom_method_detail": None,
-        "double_optin": email.get("double_optin"),
-        "suppression": suppression,
-        "list_suppressions": list(doc.get("list_suppressions", [])),
-    }}
+    out["email"] = {
+        "marketing": {
+            "can_receive_email_marketing": bool(doc.get("email")) and consent != "UNSUBSCRIBED" and not suppression,
+            "consent": consent,
+            "consent_timestamp": email.get("timestamp"),
+            "last_updated": email.get("timestamp"),
+            "method": "API" if email else None,
+            "method_detail": email.get("method_detail") or "",
+            "custom_method_detail": None,
+            "double_optin": email.get("double_optin"),
+            "suppression": suppression,
+            "list_suppressions": list(doc.get("list_suppressions", [])),
+        }
+    }
     sms: dict[str, Any] = {}
     for kind in KINDS["sms"]:
         entry = _entry(doc, "sms", kind)
@@ -107,11 +109,13 @@ def view(doc: dict[str, Any]) -> dict[str, Any]:
         }
     out["sms"] = sms
     push = _entry(doc, "mobile_push", "marketing")
-    out["mobile_push"] = {"marketing": {
-        "can_receive_push_marketing": push.get("consent") == "SUBSCRIBED",
-        "consent": push.get("consent", "NEVER_SUBSCRIBED"),
-        "consent_timestamp": push.get("timestamp"),
-    }}
+    out["mobile_push"] = {
+        "marketing": {
+            "can_receive_push_marketing": push.get("consent") == "SUBSCRIBED",
+            "consent": push.get("consent", "NEVER_SUBSCRIBED"),
+            "consent_timestamp": push.get("timestamp"),
+        }
+    }
     whatsapp: dict[str, Any] = {}
     for kind in KINDS["whatsapp"]:
         entry = _entry(doc, "whatsapp", kind)

@@ -56,14 +56,17 @@ def clean_event(attrs: Any, pointer: str) -> dict[str, Any]:
     mattrs = mdata.get("attributes") or {}
     name = mattrs.get("name") if isinstance(mattrs, dict) else None
     if not isinstance(name, str) or not name.strip() or len(name) >= 128:
-        raise invalid("'metric.data.attributes.name' is required (under 128 characters).",
-                      pointer=f"{pointer}/metric/data/attributes/name")
+        raise invalid(
+            "'metric.data.attributes.name' is required (under 128 characters).",
+            pointer=f"{pointer}/metric/data/attributes/name",
+        )
     when = now()
     if attrs.get("time") is not None:
         parsed = parse_datetime(attrs["time"]) if isinstance(attrs["time"], str) else None
         if parsed is None or parsed <= MIN_TIME or parsed > when + timedelta(days=365):
-            raise invalid("'time' must be an ISO-8601 datetime after 1990 and at most one year ahead.",
-                          pointer=f"{pointer}/time")
+            raise invalid(
+                "'time' must be an ISO-8601 datetime after 1990 and at most one year ahead.", pointer=f"{pointer}/time"
+            )
         when = parsed.replace(microsecond=0)
     value = attrs.get("value")
     if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
@@ -72,8 +75,13 @@ def clean_event(attrs: Any, pointer: str) -> dict[str, Any]:
     if unique is not None and not isinstance(unique, str):
         raise invalid("'unique_id' must be a string.", pointer=f"{pointer}/unique_id")
     return {
-        "properties": props, "time": iso(when), "value": value, "value_currency": attrs.get("value_currency"),
-        "unique_id": unique or iso(when), "metric_name": name, "service": mattrs.get("service"),
+        "properties": props,
+        "time": iso(when),
+        "value": value,
+        "value_currency": attrs.get("value_currency"),
+        "unique_id": unique or iso(when),
+        "metric_name": name,
+        "service": mattrs.get("service"),
     }
 
 
@@ -142,9 +150,15 @@ def record(store: Store, profile: dict[str, Any], event: dict[str, Any]) -> bool
     when = parse_datetime(event["time"])
     assert when is not None
     doc = {
-        "id": short_id(12), "metric_id": metric["id"], "profile_id": profile["id"],
-        "timestamp": int(when.timestamp()), "datetime": event["time"], "event_properties": props,
-        "uuid": str(uuid.uuid4()), "unique_id": event["unique_id"], "value": event["value"],
+        "id": short_id(12),
+        "metric_id": metric["id"],
+        "profile_id": profile["id"],
+        "timestamp": int(when.timestamp()),
+        "datetime": event["time"],
+        "event_properties": props,
+        "uuid": str(uuid.uuid4()),
+        "unique_id": event["unique_id"],
+        "value": event["value"],
         "value_currency": event["value_currency"],
     }
     store.put("event", doc["id"], doc)

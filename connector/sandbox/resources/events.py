@@ -21,15 +21,22 @@ from .event_model import clean_event, record, resolve_profile
 FIELDS = frozenset({"datetime", "event_properties", "id", "timestamp", "uuid"})
 PROFILE_FIELDS = profile_model.FIELDS - {"subscriptions", "predictive_analytics"}
 _COMPARE = "greater-or-equal greater-than less-or-equal less-than"
-_FIELDSETS = {"event": FIELDS, "metric": metrics.FIELDS, "profile": PROFILE_FIELDS,
-              "attribution": frozenset({"id"})}
+_FIELDSETS = {"event": FIELDS, "metric": metrics.FIELDS, "profile": PROFILE_FIELDS, "attribution": frozenset({"id"})}
 _INCLUDE = frozenset({"attributions", "metric", "profile"})
 
 LIST_SPEC = QuerySpec(
-    filters={"metric_id": rule("equals"), "profile_id": rule("equals"), "profile": rule("has", "none"),
-             "metric": rule("has", "none"), "datetime": rule(_COMPARE, "datetime"),
-             "timestamp": rule(_COMPARE, "number")},
-    sorts=("datetime", "timestamp"), fields=_FIELDSETS, include=_INCLUDE, page=(200, 1000),
+    filters={
+        "metric_id": rule("equals"),
+        "profile_id": rule("equals"),
+        "profile": rule("has", "none"),
+        "metric": rule("has", "none"),
+        "datetime": rule(_COMPARE, "datetime"),
+        "timestamp": rule(_COMPARE, "number"),
+    },
+    sorts=("datetime", "timestamp"),
+    fields=_FIELDSETS,
+    include=_INCLUDE,
+    page=(200, 1000),
 )
 GET_SPEC = QuerySpec(fields=_FIELDSETS, include=_INCLUDE)
 
@@ -90,8 +97,13 @@ def get_events(ctx: Ctx) -> Response:
         >>> get_events.__name__
         'get_events'
     """
-    return listing(ctx, ctx.store.all("event"), lambda d: serialize(d, ctx.base), _value,
-                   included=lambda page: _included(ctx, page))
+    return listing(
+        ctx,
+        ctx.store.all("event"),
+        lambda d: serialize(d, ctx.base),
+        _value,
+        included=lambda page: _included(ctx, page),
+    )
 
 
 def get_event(ctx: Ctx) -> Response:

@@ -33,10 +33,17 @@ MAX_BYTES = 5 * 1024 * 1024
 FIELDS = frozenset({"format", "hidden", "id", "image_url", "name", "size", "updated_at"})
 _COMPARE = "greater-or-equal greater-than less-or-equal less-than"
 LIST_SPEC = QuerySpec(
-    filters={"id": rule("any equals"), "updated_at": rule(_COMPARE, "datetime"), "format": rule("any equals"),
-             "name": rule("any contains ends-with equals starts-with"), "size": rule(_COMPARE, "number"),
-             "hidden": rule("any equals", "boolean")},
-    sorts=("format", "id", "name", "size", "updated_at"), fields={"image": FIELDS}, page=(20, 100),
+    filters={
+        "id": rule("any equals"),
+        "updated_at": rule(_COMPARE, "datetime"),
+        "format": rule("any equals"),
+        "name": rule("any contains ends-with equals starts-with"),
+        "size": rule(_COMPARE, "number"),
+        "hidden": rule("any equals", "boolean"),
+    },
+    sorts=("format", "id", "name", "size", "updated_at"),
+    fields={"image": FIELDS},
+    page=(20, 100),
 )
 ONE_SPEC = QuerySpec(fields={"image": FIELDS})
 POINTER = "/data/attributes"
@@ -83,8 +90,14 @@ def _unique_name(store: Store, name: str) -> str:
 def _save(ctx: Ctx, name: str, fmt: str, data: bytes, hidden: bool) -> Response:
     if len(data) > MAX_BYTES:
         raise ApiError(413, "payload_too_large", "Images may be at most 5 MB.", pointer=POINTER)
-    doc: dict[str, Any] = {"id": short_id(), "name": _unique_name(ctx.store, name), "format": fmt, "size": len(data),
-           "hidden": hidden, "updated_at": now_iso()}
+    doc: dict[str, Any] = {
+        "id": short_id(),
+        "name": _unique_name(ctx.store, name),
+        "format": fmt,
+        "size": len(data),
+        "hidden": hidden,
+        "updated_at": now_iso(),
+    }
     ctx.store.put("image", doc["id"], doc)
     ctx.store.put("image-bytes", doc["id"], {"b64": base64.b64encode(data).decode()})
     return single(ctx, serialize(doc, ctx.base), 201)

@@ -33,14 +33,26 @@ MAX_PROFILES = 10_000
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PROFILE_BYTES = 100 * 1024
 CHUNK = 200
-FIELDS = frozenset({"completed_at", "completed_count", "created_at", "expires_at", "failed_count", "id",
-                    "started_at", "status", "total_count"})
+FIELDS = frozenset(
+    {
+        "completed_at",
+        "completed_count",
+        "created_at",
+        "expires_at",
+        "failed_count",
+        "id",
+        "started_at",
+        "status",
+        "total_count",
+    }
+)
 ERROR_FIELDS = frozenset({"code", "detail", "id", "original_payload", "source", "title"})
 
 WRITE_SPEC = QuerySpec(fields={KIND: FIELDS})
 GET_SPEC = QuerySpec(fields={KIND: FIELDS, "list": lists.FIELDS}, include=frozenset({"lists"}))
-LIST_SPEC = QuerySpec(filters={"status": rule("any equals")}, sorts=("created_at",), fields={KIND: FIELDS},
-                      page=(20, 100))
+LIST_SPEC = QuerySpec(
+    filters={"status": rule("any equals")}, sorts=("created_at",), fields={KIND: FIELDS}, page=(20, 100)
+)
 ERRORS_SPEC = QuerySpec(fields={"import-error": ERROR_FIELDS}, page=(20, 100))
 
 
@@ -51,8 +63,19 @@ def serialize(job: dict[str, Any], base: str) -> dict[str, Any]:
         >>> serialize({"id": "J", "status": "queued", "list_ids": []}, "http://h")["attributes"]["status"]
         'queued'
     """
-    attrs = {k: job.get(k) for k in ("status", "created_at", "total_count", "completed_count", "failed_count",
-                                     "completed_at", "expires_at", "started_at")}
+    attrs = {
+        k: job.get(k)
+        for k in (
+            "status",
+            "created_at",
+            "total_count",
+            "completed_count",
+            "failed_count",
+            "completed_at",
+            "expires_at",
+            "started_at",
+        )
+    }
     seg = "profile-bulk-import-jobs"
     rels = {
         "lists": relation(base, seg, job["id"], "lists", [{"type": "list", "id": i} for i in job["list_ids"]]),
@@ -99,10 +122,19 @@ def bulk_import_profiles(ctx: Ctx) -> Response:
         raise invalid(f"At most {MAX_PROFILES} profiles are allowed per job.", pointer=pointer)
     created = now()
     job: dict[str, Any] = {
-        "id": ulid(), "type": KIND, "status": "queued", "created_at": iso(created), "total_count": len(items),
-        "completed_count": 0, "failed_count": 0, "started_at": None, "completed_at": None,
-        "expires_at": iso(created + timedelta(days=7)), "list_ids": _list_ids(ctx, data),
-        "errors": [], "profile_ids": [],
+        "id": ulid(),
+        "type": KIND,
+        "status": "queued",
+        "created_at": iso(created),
+        "total_count": len(items),
+        "completed_count": 0,
+        "failed_count": 0,
+        "started_at": None,
+        "completed_at": None,
+        "expires_at": iso(created + timedelta(days=7)),
+        "list_ids": _list_ids(ctx, data),
+        "errors": [],
+        "profile_ids": [],
     }
     ctx.store.put(KIND, job["id"], job)
     ctx.store.put(PAYLOAD, job["id"], {"profiles": items})
@@ -123,16 +155,20 @@ def _import_one(store: Store, job: dict[str, Any], index: int, item: Any) -> Non
         attrs = profile_model.clean(raw, f"{pointer}/attributes")
         ident = item.get("id") if isinstance(item.get("id"), str) else None
         if not ident and not profile_model.has_identifier(attrs):
-            raise invalid("One of id, email, phone_number or external_id is required.",
-                          pointer=f"{pointer}/attributes")
+            raise invalid("One of id, email, phone_number or external_id is required.", pointer=f"{pointer}/attributes")
         doc, _ = profile_model.upsert(store, ident, attrs, item.get("meta"), f"{pointer}/attributes")
     except ApiError as err:
         job["failed_count"] += 1
-        job["errors"].append({
-            "id": ulid(), "code": err.code, "title": err.document()["errors"][0]["title"], "detail": err.detail,
-            "source": {"pointer": err.pointer or pointer},
-            "original_payload": (item.get("attributes") if isinstance(item, dict) else None) or {},
-        })
+        job["errors"].append(
+            {
+                "id": ulid(),
+                "code": err.code,
+                "title": err.document()["errors"][0]["title"],
+                "detail": err.detail,
+                "source": {"pointer": err.pointer or pointer},
+                "original_payload": (item.get("attributes") if isinstance(item, dict) else None) or {},
+            }
+        )
         return
     for list_id in job["list_ids"]:
         if store.exists("list", list_id):
@@ -211,6 +247,11 @@ ROUTES = [
     Route("POST", "/api/profile-bulk-import-jobs", "bulk_import_profiles", bulk_import_profiles, WRITE_SPEC),
     Route("GET", "/api/profile-bulk-import-jobs", "get_bulk_import_profiles_jobs", get_jobs, LIST_SPEC),
     Route("GET", "/api/profile-bulk-import-jobs/{job_id}", "get_bulk_import_profiles_job", get_job, GET_SPEC),
-    Route("GET", "/api/profile-bulk-import-jobs/{id}/import-errors", "get_errors_for_bulk_import_profiles_job",
-          get_import_errors, ERRORS_SPEC),
+    Route(
+        "GET",
+        "/api/profile-bulk-import-jobs/{id}/import-errors",
+        "get_errors_for_bulk_import_profiles_job",
+        get_import_errors,
+        ERRORS_SPEC,
+    ),
 ]

@@ -25,26 +25,37 @@ FIELDS = frozenset({"created", "id", "name", "opt_in_process", "updated"})
 FLOW_FIELDS = frozenset({"archived", "created", "id", "name", "status", "trigger_type", "updated"})
 OPT_IN = ("double_opt_in", "single_opt_in")
 MEMBER_FILTERS = {
-    "email": rule("any equals"), "phone_number": rule("any equals"), "push_token": rule("any equals"),
+    "email": rule("any equals"),
+    "phone_number": rule("any equals"),
+    "push_token": rule("any equals"),
     "_kx": rule("equals"),
     "joined_group_at": rule("greater-or-equal greater-than less-or-equal less-than", "datetime"),
 }
 ADDITIONAL_PROFILE = {"profile": frozenset({"subscriptions", "predictive_analytics"})}
 
 LIST_SPEC = QuerySpec(
-    filters={"name": rule("any equals"), "id": rule("any equals"), "created": rule("greater-than", "datetime"),
-             "updated": rule("greater-than", "datetime")},
+    filters={
+        "name": rule("any equals"),
+        "id": rule("any equals"),
+        "created": rule("greater-than", "datetime"),
+        "updated": rule("greater-than", "datetime"),
+    },
     sorts=("created", "id", "name", "updated"),
     fields={"list": FIELDS, "flow": FLOW_FIELDS, "tag": frozenset({"id", "name"})},
-    include=frozenset({"flow-triggers", "tags"}), page=(10, 10),
+    include=frozenset({"flow-triggers", "tags"}),
+    page=(10, 10),
 )
 GET_SPEC = QuerySpec(
     fields={"list": FIELDS | {"profile_count"}, "flow": FLOW_FIELDS, "tag": frozenset({"id", "name"})},
-    include=frozenset({"flow-triggers", "tags"}), additional={"list": frozenset({"profile_count"})},
+    include=frozenset({"flow-triggers", "tags"}),
+    additional={"list": frozenset({"profile_count"})},
 )
 WRITE_SPEC = QuerySpec(fields={"list": FIELDS})
 MEMBERS_SPEC = QuerySpec(
-    filters=MEMBER_FILTERS, sorts=("joined_group_at",), page=(20, 100), additional=ADDITIONAL_PROFILE,
+    filters=MEMBER_FILTERS,
+    sorts=("joined_group_at",),
+    page=(20, 100),
+    additional=ADDITIONAL_PROFILE,
     fields={"profile": profile_model.FIELDS | {"joined_group_at"}},
 )
 MEMBER_IDS_SPEC = QuerySpec(filters=MEMBER_FILTERS, sorts=("joined_group_at",), page=(20, 100))
@@ -65,8 +76,9 @@ def serialize(doc: dict[str, Any], base: str) -> dict[str, Any]:
 def _opt_in(attrs: dict[str, Any]) -> str | None:
     value = attrs.get("opt_in_process")
     if value is not None and value not in OPT_IN:
-        raise invalid("'opt_in_process' must be double_opt_in or single_opt_in.",
-                      pointer="/data/attributes/opt_in_process")
+        raise invalid(
+            "'opt_in_process' must be double_opt_in or single_opt_in.", pointer="/data/attributes/opt_in_process"
+        )
     return value if isinstance(value, str) else None
 
 
@@ -92,8 +104,13 @@ def create_list(ctx: Ctx) -> Response:
     if not name.strip():
         raise invalid("'name' must not be empty.", pointer="/data/attributes/name")
     stamp = now_iso()
-    doc = {"id": short_id(), "name": name, "created": stamp, "updated": stamp,
-           "opt_in_process": _opt_in(attrs) or "single_opt_in"}
+    doc = {
+        "id": short_id(),
+        "name": name,
+        "created": stamp,
+        "updated": stamp,
+        "opt_in_process": _opt_in(attrs) or "single_opt_in",
+    }
     ctx.store.put("list", doc["id"], doc)
     return single(ctx, serialize(doc, ctx.base), 201)
 
@@ -170,6 +187,7 @@ def get_list_profiles(ctx: Ctx) -> Response:
         >>> get_list_profiles.__name__
         'get_list_profiles'
     """
+
     def render(doc: dict[str, Any]) -> dict[str, Any]:
         res = profile_model.serialize(doc, ctx.base, ctx.query)
         res["attributes"]["joined_group_at"] = doc["joined_group_at"]
@@ -230,8 +248,13 @@ ROUTES = [
     Route("PATCH", "/api/lists/{id}", "update_list", update_list, WRITE_SPEC),
     Route("DELETE", "/api/lists/{id}", "delete_list", delete_list),
     Route("GET", "/api/lists/{id}/profiles", "get_profiles_for_list", get_list_profiles, MEMBERS_SPEC),
-    Route("GET", "/api/lists/{id}/relationships/profiles", "get_profile_ids_for_list", get_list_profile_ids,
-          MEMBER_IDS_SPEC),
+    Route(
+        "GET",
+        "/api/lists/{id}/relationships/profiles",
+        "get_profile_ids_for_list",
+        get_list_profile_ids,
+        MEMBER_IDS_SPEC,
+    ),
     Route("POST", "/api/lists/{id}/relationships/profiles", "add_profiles_to_list", add_profiles),
     Route("DELETE", "/api/lists/{id}/relationships/profiles", "remove_profiles_from_list", remove_profiles),
 ]

@@ -26,7 +26,9 @@ API_INTEGRATION = {"object": "integration", "id": "7FtS4J", "key": "api", "name"
 
 LIST_SPEC = QuerySpec(
     filters={"integration.name": rule("equals"), "integration.category": rule("equals")},
-    fields={"metric": FIELDS, "flow": FLOW_FIELDS}, include=frozenset({"flow-triggers"}), cursor_page=200,
+    fields={"metric": FIELDS, "flow": FLOW_FIELDS},
+    include=frozenset({"flow-triggers"}),
+    cursor_page=200,
 )
 GET_SPEC = QuerySpec(fields={"metric": FIELDS, "flow": FLOW_FIELDS}, include=frozenset({"flow-triggers"}))
 

@@ -24,13 +24,34 @@ from ..query import Query
 from ..store import Store
 
 IDENTS = ("email", "phone_number", "external_id", "anonymous_id")
-STRINGS = ("email", "phone_number", "external_id", "anonymous_id", "_kx", "first_name", "last_name",
-           "organization", "locale", "title", "image")
-PUBLIC = ("email", "phone_number", "external_id", "first_name", "last_name", "organization", "locale", "title",
-          "image")
+STRINGS = (
+    "email",
+    "phone_number",
+    "external_id",
+    "anonymous_id",
+    "_kx",
+    "first_name",
+    "last_name",
+    "organization",
+    "locale",
+    "title",
+    "image",
+)
+PUBLIC = ("email", "phone_number", "external_id", "first_name", "last_name", "organization", "locale", "title", "image")
 LOCATION = ("address1", "address2", "city", "country", "latitude", "longitude", "region", "zip", "timezone", "ip")
-FIELDS = frozenset((*PUBLIC, "id", "created", "updated", "last_event_date", "location", "properties",
-                    "subscriptions", "predictive_analytics"))
+FIELDS = frozenset(
+    (
+        *PUBLIC,
+        "id",
+        "created",
+        "updated",
+        "last_event_date",
+        "location",
+        "properties",
+        "subscriptions",
+        "predictive_analytics",
+    )
+)
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 PHONE_RE = re.compile(r"^\+[1-9]\d{6,14}$")
 
@@ -66,8 +87,9 @@ def clean(attrs: dict[str, Any], pointer: str) -> dict[str, Any]:
         raise invalid(f"Invalid email address '{email}'.", pointer=f"{pointer}/email")
     phone = out.get("phone_number")
     if phone and not PHONE_RE.match(phone):
-        raise invalid(f"Invalid phone number '{phone}': use E.164 format such as +15005550006.",
-                      pointer=f"{pointer}/phone_number")
+        raise invalid(
+            f"Invalid phone number '{phone}': use E.164 format such as +15005550006.", pointer=f"{pointer}/phone_number"
+        )
     if "location" in attrs:
         loc = attrs["location"]
         if loc is not None and not isinstance(loc, dict):
@@ -115,8 +137,13 @@ def duplicate(pid: str, pointer: str) -> ApiError:
         >>> duplicate("P", "/data/attributes").meta
         {'duplicate_profile_id': 'P'}
     """
-    return ApiError(409, "duplicate_profile", "A profile already exists with one of these identifiers.",
-                    pointer=pointer, meta={"duplicate_profile_id": pid})
+    return ApiError(
+        409,
+        "duplicate_profile",
+        "A profile already exists with one of these identifiers.",
+        pointer=pointer,
+        meta={"duplicate_profile_id": pid},
+    )
 
 
 def _save(store: Store, doc: dict[str, Any]) -> None:
@@ -248,16 +275,23 @@ def attributes(doc: dict[str, Any], query: Query | None = None) -> dict[str, Any
     attrs["last_event_date"] = doc.get("last_event_date")
     location = doc.get("location") or {}
     # The spec types latitude/longitude as string-or-number without null, so unset ones are left out.
-    attrs["location"] = {k: location.get(k) for k in LOCATION
-                         if k not in ("latitude", "longitude") or location.get(k) is not None}
+    attrs["location"] = {
+        k: location.get(k) for k in LOCATION if k not in ("latitude", "longitude") or location.get(k) is not None
+    }
     attrs["properties"] = doc.get("properties") or {}
     if query is not None and query.wants("profile", "subscriptions"):
         attrs["subscriptions"] = view(doc)
     if query is not None and query.wants("profile", "predictive_analytics"):
         attrs["predictive_analytics"] = {
-            "historic_clv": None, "predicted_clv": None, "total_clv": None, "historic_number_of_orders": None,
-            "predicted_number_of_orders": None, "average_days_between_orders": None,
-            "average_order_value": None, "churn_probability": None, "expected_date_of_next_order": None,
+            "historic_clv": None,
+            "predicted_clv": None,
+            "total_clv": None,
+            "historic_number_of_orders": None,
+            "predicted_number_of_orders": None,
+            "average_days_between_orders": None,
+            "average_order_value": None,
+            "churn_probability": None,
+            "expected_date_of_next_order": None,
             "ranked_channel_affinity": None,
         }
     return attrs

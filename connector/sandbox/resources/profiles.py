@@ -19,34 +19,46 @@ from . import lists, profile_model
 from .common import listing, single, value_of
 
 ADDITIONAL = {"profile": frozenset({"subscriptions", "predictive_analytics"})}
-PUSH_FIELDS = frozenset({"background", "created", "enablement_status", "id", "metadata", "platform",
-                         "recorded_date", "token", "vendor"})
-SEGMENT_FIELDS = frozenset({"created", "definition", "id", "is_active", "is_processing", "is_starred", "name",
-                            "updated"})
+PUSH_FIELDS = frozenset(
+    {"background", "created", "enablement_status", "id", "metadata", "platform", "recorded_date", "token", "vendor"}
+)
+SEGMENT_FIELDS = frozenset(
+    {"created", "definition", "id", "is_active", "is_processing", "is_starred", "name", "updated"}
+)
 _COMPARE = "greater-or-equal greater-than less-or-equal less-than"
 _SUPP = "subscriptions.email.marketing."
 
 LIST_SPEC = QuerySpec(
     filters={
-        "id": rule("any equals"), "email": rule("any equals"), "phone_number": rule("any equals"),
-        "external_id": rule("any equals"), "_kx": rule("equals"),
-        "created": rule("greater-than less-than", "datetime"), "updated": rule("greater-than less-than", "datetime"),
+        "id": rule("any equals"),
+        "email": rule("any equals"),
+        "phone_number": rule("any equals"),
+        "external_id": rule("any equals"),
+        "_kx": rule("equals"),
+        "created": rule("greater-than less-than", "datetime"),
+        "updated": rule("greater-than less-than", "datetime"),
         _SUPP + "list_suppressions.reason": rule("equals"),
         _SUPP + "list_suppressions.timestamp": rule(_COMPARE, "datetime"),
         _SUPP + "list_suppressions.list_id": rule("equals"),
         _SUPP + "suppression.reason": rule("equals"),
         _SUPP + "suppression.timestamp": rule(_COMPARE, "datetime"),
     },
-    sorts=("created", "email", "id", _SUPP + "list_suppressions.timestamp", _SUPP + "suppression.timestamp",
-           "updated"),
-    fields={"profile": profile_model.FIELDS, "conversation": frozenset({"channel", "id"}),
-            "push-token": PUSH_FIELDS},
-    include=frozenset({"conversations", "push-tokens"}), additional=ADDITIONAL, page=(20, 100),
+    sorts=("created", "email", "id", _SUPP + "list_suppressions.timestamp", _SUPP + "suppression.timestamp", "updated"),
+    fields={"profile": profile_model.FIELDS, "conversation": frozenset({"channel", "id"}), "push-token": PUSH_FIELDS},
+    include=frozenset({"conversations", "push-tokens"}),
+    additional=ADDITIONAL,
+    page=(20, 100),
 )
 GET_SPEC = QuerySpec(
-    fields={"profile": profile_model.FIELDS, "conversation": frozenset({"channel", "id"}),
-            "push-token": PUSH_FIELDS, "list": lists.FIELDS, "segment": SEGMENT_FIELDS},
-    include=frozenset({"conversations", "lists", "push-tokens", "segments"}), additional=ADDITIONAL,
+    fields={
+        "profile": profile_model.FIELDS,
+        "conversation": frozenset({"channel", "id"}),
+        "push-token": PUSH_FIELDS,
+        "list": lists.FIELDS,
+        "segment": SEGMENT_FIELDS,
+    },
+    include=frozenset({"conversations", "lists", "push-tokens", "segments"}),
+    additional=ADDITIONAL,
 )
 WRITE_SPEC = QuerySpec(fields={"profile": profile_model.FIELDS}, additional=ADDITIONAL)
 POINTER = "/data/attributes"
@@ -54,7 +66,7 @@ POINTER = "/data/attributes"
 
 def _value(doc: dict[str, Any], field: str) -> Any:
     if field.startswith(_SUPP):
-        group, _, key = field[len(_SUPP):].partition(".")
+        group, _, key = field[len(_SUPP) :].partition(".")
         entries = doc.get(group if group == "list_suppressions" else "suppression") or []
         return entries[0].get(key) if entries else None
     return value_of(doc, field)
@@ -67,8 +79,13 @@ def get_profiles(ctx: Ctx) -> Response:
         >>> get_profiles.__name__
         'get_profiles'
     """
-    return listing(ctx, ctx.store.all("profile"), lambda d: profile_model.serialize(d, ctx.base, ctx.query),
-                   _value, included=lambda page: [])
+    return listing(
+        ctx,
+        ctx.store.all("profile"),
+        lambda d: profile_model.serialize(d, ctx.base, ctx.query),
+        _value,
+        included=lambda page: [],
+    )
 
 
 def create_profile(ctx: Ctx) -> Response:

@@ -28,22 +28,35 @@ FLOW_FIELDS = frozenset({"archived", "created", "id", "name", "status", "trigger
 TAG_FIELDS = frozenset({"id", "name"})
 _INCLUDE = frozenset({"flow-triggers", "tags"})
 LIST_SPEC = QuerySpec(
-    filters={"name": rule("any equals"), "id": rule("any equals"), "created": rule("greater-than", "datetime"),
-             "updated": rule("greater-than", "datetime"), "is_active": rule("any equals", "boolean"),
-             "is_starred": rule("equals", "boolean")},
-    sorts=("created", "id", "name", "updated"), include=_INCLUDE, page=(10, 10),
+    filters={
+        "name": rule("any equals"),
+        "id": rule("any equals"),
+        "created": rule("greater-than", "datetime"),
+        "updated": rule("greater-than", "datetime"),
+        "is_active": rule("any equals", "boolean"),
+        "is_starred": rule("equals", "boolean"),
+    },
+    sorts=("created", "id", "name", "updated"),
+    include=_INCLUDE,
+    page=(10, 10),
     fields={"segment": FIELDS, "flow": FLOW_FIELDS, "tag": TAG_FIELDS},
 )
-GET_SPEC = QuerySpec(fields={"segment": FIELDS | {"profile_count"}, "flow": FLOW_FIELDS, "tag": TAG_FIELDS},
-                     include=_INCLUDE, additional={"segment": frozenset({"profile_count"})})
+GET_SPEC = QuerySpec(
+    fields={"segment": FIELDS | {"profile_count"}, "flow": FLOW_FIELDS, "tag": TAG_FIELDS},
+    include=_INCLUDE,
+    additional={"segment": frozenset({"profile_count"})},
+)
 WRITE_SPEC = QuerySpec(fields={"segment": FIELDS})
 POINTER = "/data/attributes"
 
 
 def _definition(value: Any) -> dict[str, Any]:
     ptr = f"{POINTER}/definition"
-    if not isinstance(value, dict) or not isinstance(value.get("condition_groups"), list) \
-            or not value["condition_groups"]:
+    if (
+        not isinstance(value, dict)
+        or not isinstance(value.get("condition_groups"), list)
+        or not value["condition_groups"]
+    ):
         raise invalid("'definition.condition_groups' must be a non-empty array.", pointer=f"{ptr}/condition_groups")
     for i, group in enumerate(value["condition_groups"]):
         gptr = f"{ptr}/condition_groups/{i}/conditions"
@@ -63,9 +76,15 @@ def serialize(doc: dict[str, Any], base: str) -> dict[str, Any]:
         >>> serialize({"id": "S", "name": "VIP"}, "http://h")["attributes"]["is_active"]
         True
     """
-    attrs = {"name": doc.get("name"), "definition": doc.get("definition"), "created": doc.get("created"),
-             "updated": doc.get("updated"), "is_active": doc.get("is_active", True), "is_processing": False,
-             "is_starred": doc.get("is_starred", False)}
+    attrs = {
+        "name": doc.get("name"),
+        "definition": doc.get("definition"),
+        "created": doc.get("created"),
+        "updated": doc.get("updated"),
+        "is_active": doc.get("is_active", True),
+        "is_processing": False,
+        "is_starred": doc.get("is_starred", False),
+    }
     rels = {name: relation(base, "segments", doc["id"], name) for name in ("profiles", "tags")}
     return resource("segment", doc["id"], attrs, base, "segments", rels)
 
@@ -116,8 +135,15 @@ def create_segment(ctx: Ctx) -> Response:
     definition = _definition(require(attrs, "definition", dict, POINTER))
     starred = optional(attrs, "is_starred", bool, POINTER) or False
     stamp = now_iso()
-    doc = {"id": short_id(), "name": name, "definition": definition, "is_starred": starred, "is_active": True,
-           "created": stamp, "updated": stamp}
+    doc = {
+        "id": short_id(),
+        "name": name,
+        "definition": definition,
+        "is_starred": starred,
+        "is_active": True,
+        "created": stamp,
+        "updated": stamp,
+    }
     ctx.store.put("segment", doc["id"], doc)
     return single(ctx, serialize(doc, ctx.base), 201)
 

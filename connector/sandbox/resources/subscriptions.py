@@ -25,10 +25,18 @@ from . import consent, profile_model
 SUB_KIND = "profile-subscription-bulk-create-job"
 UNSUB_KIND = "profile-subscription-bulk-delete-job"
 # body channel -> allowed kinds
-SUB_CHANNELS = {"email": ("marketing", "open_tracking"), "sms": ("marketing", "transactional"),
-                "whatsapp": ("marketing", "transactional"), "push": ("marketing",)}
-UNSUB_CHANNELS = {"email": ("marketing", "open_tracking"), "sms": ("marketing", "transactional"),
-                  "whatsapp": ("marketing", "transactional", "conversational"), "push": ("marketing",)}
+SUB_CHANNELS = {
+    "email": ("marketing", "open_tracking"),
+    "sms": ("marketing", "transactional"),
+    "whatsapp": ("marketing", "transactional"),
+    "push": ("marketing",),
+}
+UNSUB_CHANNELS = {
+    "email": ("marketing", "open_tracking"),
+    "sms": ("marketing", "transactional"),
+    "whatsapp": ("marketing", "transactional", "conversational"),
+    "push": ("marketing",),
+}
 PHONE_CHANNELS = ("sms", "whatsapp")
 
 
@@ -40,8 +48,7 @@ def _list_id(ctx: Ctx, data: dict[str, Any]) -> str | None:
     if not isinstance(linkage, dict) or linkage.get("type") != "list" or not isinstance(linkage.get("id"), str):
         raise invalid("'relationships.list.data' must be {type: list, id}.", pointer="/data/relationships/list/data")
     if not ctx.store.exists("list", linkage["id"]):
-        raise invalid(f"A list with id {linkage['id']} does not exist.",
-                      pointer="/data/relationships/list/data/id")
+        raise invalid(f"A list with id {linkage['id']} does not exist.", pointer="/data/relationships/list/data/id")
     return str(linkage["id"])
 
 
@@ -51,8 +58,7 @@ def _profiles(attrs: dict[str, Any], maximum: int) -> list[Any]:
     if not isinstance(items, list) or not items:
         raise invalid("'profiles.data' must be a non-empty array.", pointer="/data/attributes/profiles/data")
     if len(items) > maximum:
-        raise invalid(f"At most {maximum} profiles are allowed per request.",
-                      pointer="/data/attributes/profiles/data")
+        raise invalid(f"At most {maximum} profiles are allowed per request.", pointer="/data/attributes/profiles/data")
     return items
 
 
@@ -117,9 +123,19 @@ def _profile(ctx: Ctx, ident: str | None, attrs: dict[str, Any], pointer: str) -
 
 def _job(ctx: Ctx, kind: str, list_id: str | None, profile_ids: list[str], source: str | None) -> None:
     stamp = now_iso()
-    job: dict[str, Any] = {"id": ulid(), "type": kind, "status": "complete", "created_at": stamp, "completed_at": stamp,
-           "total_count": len(profile_ids), "completed_count": len(profile_ids), "failed_count": 0,
-           "list_id": list_id, "profile_ids": profile_ids, "custom_source": source}
+    job: dict[str, Any] = {
+        "id": ulid(),
+        "type": kind,
+        "status": "complete",
+        "created_at": stamp,
+        "completed_at": stamp,
+        "total_count": len(profile_ids),
+        "completed_count": len(profile_ids),
+        "failed_count": 0,
+        "list_id": list_id,
+        "profile_ids": profile_ids,
+        "custom_source": source,
+    }
     ctx.store.put(kind, job["id"], job)
 
 

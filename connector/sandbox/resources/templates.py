@@ -28,9 +28,15 @@ FIELDS = frozenset({"amp", "created", "definition", "editor_type", "html", "id",
 _ADDITIONAL = {"template": frozenset({"definition"})}
 _COMPARE = "equals greater-or-equal greater-than less-or-equal less-than"
 LIST_SPEC = QuerySpec(
-    filters={"id": rule("any equals"), "name": rule("any contains equals"),
-             "created": rule(_COMPARE, "datetime"), "updated": rule(_COMPARE, "datetime")},
-    sorts=("created", "id", "name", "updated"), fields={"template": FIELDS}, additional=_ADDITIONAL,
+    filters={
+        "id": rule("any equals"),
+        "name": rule("any contains equals"),
+        "created": rule(_COMPARE, "datetime"),
+        "updated": rule(_COMPARE, "datetime"),
+    },
+    sorts=("created", "id", "name", "updated"),
+    fields={"template": FIELDS},
+    additional=_ADDITIONAL,
     page=(10, 10),
 )
 ONE_SPEC = QuerySpec(fields={"template": FIELDS}, additional=_ADDITIONAL)
@@ -46,8 +52,9 @@ def _strings(attrs: dict[str, Any], doc: dict[str, Any]) -> None:
 def _definition(attrs: dict[str, Any]) -> dict[str, Any]:
     value = attrs.get("definition")
     if not isinstance(value, dict) or "body" not in value or "styles" not in value:
-        raise invalid("SYSTEM_DRAGGABLE templates need a 'definition' with 'body' and 'styles'.",
-                      pointer=f"{POINTER}/definition")
+        raise invalid(
+            "SYSTEM_DRAGGABLE templates need a 'definition' with 'body' and 'styles'.", pointer=f"{POINTER}/definition"
+        )
     return value
 
 
@@ -94,8 +101,17 @@ def create_template(ctx: Ctx) -> Response:
     if ctx.store.count("template") >= MAX_TEMPLATES:
         raise invalid("The account already has 1000 templates created through the API.", pointer=POINTER)
     stamp = now_iso()
-    doc: dict[str, Any] = {"id": short_id(), "name": name, "editor_type": editor, "created": stamp,
-                           "updated": stamp, "html": None, "definition": None, "text": None, "amp": None}
+    doc: dict[str, Any] = {
+        "id": short_id(),
+        "name": name,
+        "editor_type": editor,
+        "created": stamp,
+        "updated": stamp,
+        "html": None,
+        "definition": None,
+        "text": None,
+        "amp": None,
+    }
     if editor == "SYSTEM_DRAGGABLE":
         if attrs.get("html") is not None:
             raise invalid("SYSTEM_DRAGGABLE templates must not send 'html'.", pointer=f"{POINTER}/html")

@@ -20,7 +20,6 @@ Example:
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import hashlib
 import json
@@ -86,6 +85,7 @@ class SyncSummary:
     invalid: int = 0
     deleted: int = 0
     deleted_ignored: int = 0
+    deletions_held: int = 0
     delivered: int = 0
     rejected: int = 0
     pending: int = 0
@@ -211,6 +211,8 @@ def sync(
         handle, reader = open_rows(source_path, format)
         stack.enter_context(handle)
         show = _progress(progress, stat.st_size, kind)
+        if show is not None:
+            stack.callback(show.close)  # the bar's line ends even when the run does not (Ctrl-C, an error)
         run = _Run(
             st=st,
             scope=scope,
@@ -222,6 +224,7 @@ def sync(
             retry_delay=retry_delay / rate_scale,
             progress=show,
             reader_position=lambda: reader.position,
+            historical_import=historical_import,
         )
         executor = stack.enter_context(ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="sync"))
         run.executor = executor
@@ -254,6 +257,7 @@ def sync(
             invalid=counts["invalid"],
             deleted=counts["deleted"] + run.pending_by_change.get(Change.DELETED, 0),
             deleted_ignored=counts["deleted:skipped"],
+            deletions_held=run.deletions_held,
             delivered=counts["delivered"],
             rejected=rejected,
             pending=pending,
@@ -282,6 +286,7 @@ class _Run:
         retry_delay: float,
         progress: Progress | None,
         reader_position: Callable[[], int],
+        historical_import: bool = False,
     ) -> None:
         self.st = st
         self.scope = scope
@@ -307,6 +312,9 @@ class _Run:
         self.pending = 0
         self.pending_rows = 0
         self.pending_by_change: dict[Change, int] = {}
+        self.deletions_held = 0
+        self._added = 0
+        self.historical_import = historical_import
         self.last_flush = time.monotonic()
 
     # -- input ---------------------------------------------------------------------------------
@@ -317,9 +325,11 @@ class _Run:
                 self._final(Done(row.number, None, None, "invalid", "rejected", row.error))
                 continue
             try:
-                record = to_record(self.kind, row.values, key_column=key)
+                record = to_record(self.kind, row.values, key_column=key, historical_import=self.historical_import)
             except RowRejected as exc:
-                self._final(Done(row.number, None, None, "invalid", "rejected", exc.reason, row.values))
+                # With its key kept, a row synced before and rejected now is "seen": its baseline stays and
+                # it is not undone as a deletion.
+                self._final(Done(row.number, exc.key, None, "invalid", "rejected", exc.reason, row.values))
                 continue
             change = classify(self.st.baseline(self.scope, record.key), record.digest) if reverse_etl else Change.ADDED
             if change is Change.UNCHANGED:
@@ -334,6 +344,17 @@ class _Run:
         if self.pending:
             # A row still pending is not in the checkpoints: it would look deleted. Undo nothing this run.
             log.warning("deletions are not undone while rows are pending; run the sync again")
+            return
+        unkeyed = self.st.unkeyed_rejections(self.scope)
+        if unkeyed:
+            # An unreadable row's key is unknown: it may be a row synced before. Undoing "deletions" now
+            # could remove a record that is still in the source, so none are undone until the input is fixed.
+            self.deletions_held = self.st.count_deleted(self.scope)
+            log.warning(
+                "%d unreadable row(s) without a key: %d deletion(s) not undone this run (fix the rows and run again)",
+                unkeyed,
+                self.deletions_held,
+            )
             return
         after = ""
         seq = self.st.next_deletion_seq(self.scope)
@@ -360,12 +381,17 @@ class _Run:
         size = json_size(item.record.resource) + 1
         if self.buffer and (len(self.buffer) >= packing or self.buffer_bytes + size > MAX_BYTES):
             self._submit(send)
+        if self.holding >= self.max_in_flight:
+            # Full: send what is buffered (else nothing could free a place) and wait for outcomes.
+            self._submit(send)
+            while self.holding >= self.max_in_flight:
+                self._collect(block=True)
         self.buffer.append(item)
         self.buffer_bytes += size
         self.holding += 1
-        while self.holding > self.max_in_flight:
-            self._collect(block=True)
-        self._collect(block=False)
+        self._added += 1
+        if self._added % 256 == 0:  # collecting after every row cost more than mapping it
+            self._collect(block=False)
 
     def _submit(self, send: Sender) -> None:
         if not self.buffer:
@@ -466,10 +492,21 @@ class _Run:
 
 
 def _skip_done(rows: Iterator[Row] | Any, done: Iterator[int]) -> Iterator[Row]:
-    """Rows whose number is not among ``done`` (loaded into a compact sorted array: 8 bytes a row)."""
+    """Rows whose number is not among ``done`` (ascending; loaded into a compact array: 8 bytes a row).
+
+    Example:
+        >>> [r.number for r in _skip_done(iter([Row(1, {}), Row(2, {}), Row(3, {})]), iter([2, 5]))]
+        [1, 3]
+    """
     finished = array("q", done)
+    if not finished:
+        yield from rows
+        return
+    index = 0
     for row in rows:
-        index = bisect.bisect_left(finished, row.number)
+        # Both ascend: a merge, not a search per row.
+        while index < len(finished) and finished[index] < row.number:
+            index += 1
         if index < len(finished) and finished[index] == row.number:
             continue
         yield row

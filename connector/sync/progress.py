@@ -1,5 +1,8 @@
 """Progress of a sync: a one-line bar redrawn with ``\\r`` on a terminal, plain periodic lines otherwise.
 
+The bar is cut to the terminal's width (a wrapped line cannot be redrawn in place) and ends with a
+newline when the run ends, however it ends.
+
 Shows records done, the rate, the ETA (from the bytes of input read, since the row count of a
 streamed file is unknown until its end) and the errors so far (rejected records, retried requests).
 
@@ -14,6 +17,9 @@ Example:
 
 from __future__ import annotations
 
+import io
+import os
+import shutil
 import time
 from collections.abc import Callable
 from typing import IO
@@ -39,6 +45,7 @@ class Progress:
         every: float | None = None,
         now: Callable[[], float] = time.monotonic,
         label: str = "sync",
+        width: int | None = None,
     ) -> None:
         self.stream = stream
         self.total = total_bytes
@@ -47,6 +54,7 @@ class Progress:
         self.every = every if every is not None else (0.2 if self.tty else 10.0)
         self.now = now
         self.label = label
+        self.width = width
         self.started = now()
         self._last = float("-inf")
         self._drawn = False
@@ -68,18 +76,16 @@ class Progress:
         rate = done / elapsed
         fraction = min(1.0, position / self.total) if self.total else 0.0
         eta = elapsed * (1 - fraction) / fraction if fraction > 0 else None
-        text = f"{done:,} records  {rate:,.0f}/s  ETA {_clock(eta)}  rejected {rejected:,}  retries {retries:,}"
+        text = f"{done:,} records {rate:,.0f}/s ETA {_clock(eta)} rejected {rejected:,} retries {retries:,}"
         if self.tty:
-            filled = int(BAR * fraction)
-            bar = "#" * filled + "-" * (BAR - filled)
-            self.stream.write(f"\r{self.label} [{bar}] {fraction:4.0%} {text}\x1b[K")
+            self.stream.write("\r" + _fit(self.label, fraction, text, self.columns()) + "\x1b[K")
             self._drawn = True
         else:
             self.stream.write(f"{self.label}: {text} ({fraction:.0%} of input read)\n")
         self.stream.flush()
 
     def close(self) -> None:
-        """End the bar's line (a terminal prompt must not overwrite it).
+        """End the bar's line (a terminal prompt must not overwrite it); safe to call twice.
 
         Example:
             >>> import io
@@ -88,6 +94,48 @@ class Progress:
         if self._drawn:
             self.stream.write("\n")
             self.stream.flush()
+            self._drawn = False
+
+    def columns(self) -> int:
+        """The terminal's width now (it can be resized during a run), else ``COLUMNS`` or 80.
+
+        Example:
+            >>> import io
+            >>> Progress(io.StringIO(), total_bytes=0, tty=True, width=60).columns()
+            60
+        """
+        if self.width is not None:
+            return self.width
+        try:
+            return os.get_terminal_size(self.stream.fileno()).columns or 80
+        except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+            return shutil.get_terminal_size().columns
+
+
+def _fit(label: str, fraction: float, text: str, columns: int) -> str:
+    """The bar's line in at most ``columns - 1`` characters: a line that wraps cannot be redrawn with ``\\r``.
+
+    The bar shrinks first (to 8), then goes; then the text is cut.
+
+    Example:
+        >>> _fit("sync", 0.5, "10 records", 80)
+        'sync [############------------]  50% 10 records'
+        >>> _fit("sync", 0.5, "10 records", 34)
+        'sync [#####-----]  50% 10 records'
+        >>> _fit("sync", 0.5, "10 records", 28)
+        'sync  50% 10 records'
+        >>> _fit("sync", 0.5, "10 records 5/s", 23)
+        'sync  50% 10 records 5'
+    """
+    room = max(1, columns - 1)
+    tail = f" {fraction:4.0%} {text}"
+    width = min(BAR, room - len(label) - len(tail) - 3)
+    if width >= 8:
+        filled = int(width * fraction)
+        line = f"{label} [{'#' * filled}{'-' * (width - filled)}]{tail}"
+    else:
+        line = label + tail
+    return line[:room]
 
 
 def _clock(seconds: float | None) -> str:

@@ -10,7 +10,8 @@ Per kind:
   key: the ``unique_id`` column (or ``event_id``/``messageId``), else a hash of the row's content, which is
   also sent as the event's ``unique_id`` so a re-sent event is deduplicated by Klaviyo, never doubled.
 - ``subscriptions``: ``email`` and/or ``phone_number`` (``channels`` = ``email,sms`` optional, ``consented_at``);
-  key: the email, else the phone number.
+  key: the email, else the phone number. ``consented_at`` is sent only with ``historical_import`` (Klaviyo
+  forbids it otherwise, and requires it then: a row without it is rejected); without, the column is ignored.
 
 Example:
     >>> rec = to_record("profiles", {"email": "Ada@Example.com", "plan": "pro"})
@@ -88,25 +89,66 @@ def digest(values: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def to_record(kind: str, values: Mapping[str, Any], *, key_column: str | None = None) -> SyncRecord:
+def to_record(
+    kind: str, values: Mapping[str, Any], *, key_column: str | None = None, historical_import: bool = False
+) -> SyncRecord:
     """Map one row of ``kind``; raise :class:`RowRejected` (naming the field) when it cannot be sent.
+
+    The exception's ``key`` is the row's key when its identifying column can still be read (see
+    :func:`raw_key`): a row synced before that is now rejected keeps its baseline instead of looking deleted.
+
+    ``historical_import`` (subscriptions): Klaviyo then requires ``consented_at`` on every profile, so a row
+    without it is rejected; without it Klaviyo forbids ``consented_at``, so the column is left out.
 
     Example:
         >>> to_record("subscriptions", {"phone_number": "+15005550006"}).key
         'phone_number:+15005550006'
         >>> to_record("events", {"metric": "Viewed", "email": "a@b.co", "unique_id": "v1"}).key
         'v1'
+        >>> try:
+        ...     to_record("profiles", {"external_id": "u1", "email": "not-an-email"})
+        ... except RowRejected as exc:
+        ...     exc.key
+        'external_id:u1'
     """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
     try:
         if kind == "profiles":
             return _profile(values, key_column)
         if kind == "events":
             return _event(values)
-        if kind == "subscriptions":
-            return _subscription(values)
+        return _subscription(values, historical_import)
     except KlaviyoError as exc:
-        raise RowRejected(exc.message) from None
-    raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        raise RowRejected(exc.message, raw_key(kind, values, key_column)) from None
+    except RowRejected as exc:
+        if exc.key is None:
+            exc.key = raw_key(kind, values, key_column)
+        raise
+
+
+def raw_key(kind: str, values: Mapping[str, Any], key_column: str | None = None) -> str | None:
+    """The key a row of ``kind`` would have, read without validating the row (None when it has none).
+
+    Example:
+        >>> raw_key("profiles", {"email": " Ada@Example.com ", "phone_number": "bad"})
+        'email:ada@example.com'
+        >>> raw_key("subscriptions", {"first_name": "Ada"}) is None
+        True
+    """
+    if kind == "events":
+        given = values.get("unique_id") or values.get("event_id") or values.get("messageId")
+        return str(given) if given not in (None, "") else digest(values)
+    if kind == "profiles" and key_column:
+        raw = values.get(key_column)
+        return None if raw in (None, "") else f"{key_column}:{raw}"
+    order = IDENTIFIERS if kind == "profiles" else ("email", "phone_number")
+    for name in order:
+        value = values.get(name)
+        text = value.strip() if isinstance(value, str) else None
+        if text:
+            return f"{name}:{text.lower() if name == 'email' else text}"
+    return None
 
 
 def _split(name: str) -> tuple[str, str]:
@@ -200,7 +242,7 @@ def _event(values: Mapping[str, Any]) -> SyncRecord:
     return SyncRecord(unique_id, digest(values), resource, profile, (ident_key, metric.strip(), unique_id))
 
 
-def _subscription(values: Mapping[str, Any]) -> SyncRecord:
+def _subscription(values: Mapping[str, Any], historical_import: bool = False) -> SyncRecord:
     checked = check_consent_identifiers(email=values.get("email"), phone_number=values.get("phone_number"))
     identity = checked.attributes(anonymous=False)
     channels_raw = values.get("channels")
@@ -213,12 +255,15 @@ def _subscription(values: Mapping[str, Any]) -> SyncRecord:
     if unknown:
         raise RowRejected(f"Channels: unknown channel(s) {', '.join(sorted(unknown))} (use email, sms)")
     consented = values.get("consented_at")
+    if historical_import and not consented:
+        raise RowRejected("Consented at: a historical import needs the consented_at column (when consent was given)")
     resource = consent_profile(
         subscribe=True,
         email=checked.email,
         phone_number=checked.phone_number,
         channels=channels,
-        consented_at=str(consented) if consented else None,
+        # Klaviyo refuses consented_at outside a historical import: new consent is dated when it arrives.
+        consented_at=str(consented) if consented and historical_import else None,
     )
     if not resource["attributes"]["subscriptions"]:
         raise RowRejected("Channels: no identifier for the requested channels (email needs email, sms a phone)")

@@ -181,6 +181,31 @@ class SyncState:
         ).fetchall()
         return [(str(key), json.loads(identity) if identity else {}) for key, identity in rows]
 
+    def unkeyed_rejections(self, scope: str) -> int:
+        """Rows of this run rejected without a readable key (unparsable lines, rows with no identifier).
+
+        Example:
+            >>> st = SyncState(":memory:")
+            >>> st.mark("s", [Done(4, None, None, "invalid", "rejected", "not valid JSON")])
+            >>> st.unkeyed_rejections("s")
+            1
+        """
+        query = "SELECT COUNT(*) FROM done WHERE scope = ? AND seq > 0 AND key IS NULL AND status = 'rejected'"
+        return int(self.db.execute(query, (scope,)).fetchone()[0])
+
+    def count_deleted(self, scope: str) -> int:
+        """How many keys of the baseline were not seen in this run (see :meth:`deleted`).
+
+        Example:
+            >>> SyncState(":memory:").count_deleted("s")
+            0
+        """
+        query = (
+            "SELECT COUNT(*) FROM synced s WHERE scope = ? AND NOT EXISTS "
+            "(SELECT 1 FROM done d WHERE d.scope = s.scope AND d.key = s.key)"
+        )
+        return int(self.db.execute(query, (scope,)).fetchone()[0])
+
     def counts(self, scope: str) -> Counter[str]:
         """Counts of this run by status and by change (``delivered``, ``rejected``, ``added``, ...).
 

@@ -8,7 +8,9 @@ stderr, ``{"error": {"type", "message", "status", "errors"}}``, and exits with:
 2 input error, 3 connection/auth error, 4 API error, 5 rate-limit or transient error, 1 anything else.
 
 Example:
-    >>> main(["version"])  # doctest: +SKIP
+    >>> main(["version"])
+    klaviyo-connector 0.1.0 (Klaviyo API revision 2026-07-15)
+    0
 """
 
 from __future__ import annotations

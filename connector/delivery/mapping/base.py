@@ -336,7 +336,16 @@ def _currency(properties: Mapping[str, Any]) -> str | None:
 
 
 def _channels(value: Any) -> list[str]:
-    items = value if isinstance(value, list) else [value]
+    """The Klaviyo channels among an event's ``consent`` values (a list, one value, or ``"email,sms"``).
+
+    RudderStack also allows ``web``, ``directmail`` and ``mobile`` (seed 003), which today's subscription API has
+    no channel for; they are left out here, and a line with none left is rejected with that reason.
+
+    Example:
+        >>> _channels("email, sms"), _channels(["SMS", "web"])
+        (['email', 'sms'], ['sms'])
+    """
+    items = value if isinstance(value, list) else str(value).split(",")
     out = []
     for item in items:
         text = str(item).strip().lower()

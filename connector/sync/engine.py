@@ -39,7 +39,7 @@ import attrs
 from connector.client import KlaviyoClient
 from connector.delivery import batching
 from connector.delivery.batching import BatchRecord
-from connector.delivery.chunking import ENVELOPE_BYTES, json_size
+from connector.delivery.chunking import ENVELOPE_BYTES, json_bytes
 from connector.delivery.outcomes import RecordOutcome, Status
 from connector.sync.adaptive import SyncThrottle
 from connector.sync.deadletter import write_dead_letters
@@ -125,6 +125,8 @@ class _Item:
     values: dict[str, Any] | None
     attempts: int = 0
     not_before: float = 0.0
+    #: What is sent, with the resource encoded once: its bytes size the batch and become the request body.
+    batch: BatchRecord | None = None
 
 
 Sender = Callable[[list[BatchRecord]], list[RecordOutcome]]
@@ -378,7 +380,10 @@ class _Run:
     # -- batching and sending ------------------------------------------------------------------
 
     def _add(self, send: Sender, item: _Item, packing: int) -> None:
-        size = json_size(item.record.resource) + 1
+        rec = item.record
+        encoded = json_bytes(rec.resource)
+        item.batch = BatchRecord(item.seq, rec.resource, rec.dedupe_key, encoded)
+        size = len(encoded) + 1
         if self.buffer and (len(self.buffer) >= packing or self.buffer_bytes + size > MAX_BYTES):
             self._submit(send)
         if self.holding >= self.max_in_flight:
@@ -401,7 +406,7 @@ class _Run:
         while len(self.inflight) >= self.concurrency * 2:
             self._collect(block=True)
         assert self.executor is not None
-        records = [BatchRecord(i.seq, i.record.resource, i.record.dedupe_key) for i in items]
+        records = [_batch(i) for i in items]
         self.inflight[self.executor.submit(send, records)] = (send, items)
 
     def _collect(self, *, block: bool) -> None:
@@ -453,7 +458,7 @@ class _Run:
             for chunk_start in range(0, len(items), self.batch):
                 chunk = items[chunk_start : chunk_start + self.batch]
                 assert self.executor is not None
-                records = [BatchRecord(i.seq, i.record.resource, i.record.dedupe_key) for i in chunk]
+                records = [_batch(i) for i in chunk]
                 self.inflight[self.executor.submit(send, records)] = (send, chunk)
 
     def _final(self, done: Done) -> None:
@@ -489,6 +494,11 @@ class _Run:
 
 
 # -- helpers -------------------------------------------------------------------------------------
+
+
+def _batch(item: _Item) -> BatchRecord:
+    assert item.batch is not None  # set by _add
+    return item.batch
 
 
 def _skip_done(rows: Iterator[Row] | Any, done: Iterator[int]) -> Iterator[Row]:

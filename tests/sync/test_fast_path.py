@@ -1,0 +1,82 @@
+"""The sync's fast paths send and record exactly what the plain paths did.
+
+- request bodies spliced from pre-encoded records are byte for byte ``json.dumps`` of the whole body;
+- the row mapping gives the same records (resource, key, digest, identity) and the same rejections.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, cast
+
+import pytest
+
+from connector.client import JSON_API, KlaviyoClient
+from connector.delivery import batching
+from connector.delivery.batching import BatchRecord
+from connector.delivery.chunking import json_bytes
+
+
+class _Capture:
+    """Enough of a client for the batching layer: keeps each request's body, answers with nothing."""
+
+    def __init__(self) -> None:
+        self.bodies: list[bytes] = []
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        assert kwargs.get("json") is None and kwargs["headers"]["Content-Type"] == JSON_API
+        self.bodies.append(kwargs["data"])
+        return self
+
+    def json(self) -> dict[str, Any]:
+        return {}
+
+
+def _compact(doc: Any) -> bytes:
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+RESOURCES = [
+    {"type": "profile", "attributes": {"email": f"u{i}@example.com", "properties": {"name": "Zoë 😀", "n": i}}}
+    for i in range(5)
+]
+
+
+@pytest.mark.parametrize("pre_encoded", [False, True])
+@pytest.mark.parametrize("list_id", [None, "Y6nRLr"])
+def test_bodies_are_the_json_of_the_whole_request(pre_encoded: bool, list_id: str | None) -> None:
+    records = [BatchRecord(i, r, None, json_bytes(r) if pre_encoded else None) for i, r in enumerate(RESOURCES)]
+    fake = _Capture()
+    client = cast(KlaviyoClient, fake)
+    batching.import_profiles(client, records, list_id=list_id)
+    batching.create_events(client, records)
+    batching.subscribe_profiles(client, records, list_id=list_id, custom_source="Checkout", historical_import=True)
+    batching.unsubscribe_profiles(client, records, list_id=list_id)
+    relationships_list = {"list": {"data": {"type": "list", "id": list_id}}}
+    expected: list[dict[str, Any]] = [
+        {
+            "type": "profile-bulk-import-job",
+            "attributes": {"profiles": {"data": RESOURCES}},
+            **({"relationships": {"lists": {"data": [{"type": "list", "id": list_id}]}}} if list_id else {}),
+        },
+        {"type": "event-bulk-create-job", "attributes": {"events-bulk-create": {"data": RESOURCES}}},
+        {
+            "type": "profile-subscription-bulk-create-job",
+            "attributes": {"profiles": {"data": RESOURCES}, "historical_import": True, "custom_source": "Checkout"},
+            **({"relationships": relationships_list} if list_id else {}),
+        },
+        {
+            "type": "profile-subscription-bulk-delete-job",
+            "attributes": {"profiles": {"data": RESOURCES}},
+            **({"relationships": relationships_list} if list_id else {}),
+        },
+    ]
+    assert fake.bodies == [_compact({"data": doc}) for doc in expected]
+
+
+def test_the_size_limit_uses_the_encoded_bytes() -> None:
+    big = {"type": "profile", "attributes": {"email": "a@b.co", "properties": {"blob": "é" * 60_000}}}
+    fake = _Capture()
+    out = batching.import_profiles(cast(KlaviyoClient, fake), [BatchRecord(1, big, None, json_bytes(big))])
+    assert out[0].status.value == "rejected" and f"{len(_compact(big))} bytes" in (out[0].reason or "")
+    assert fake.bodies == []

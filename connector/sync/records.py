@@ -21,6 +21,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Hashable, Mapping
@@ -31,6 +32,7 @@ import attrs
 from connector.delivery.bodies import consent_profile, event_bulk_item
 from connector.delivery.identifiers import check_consent_identifiers, check_identifiers
 from connector.errors import KlaviyoError
+from connector.validators import clean_email, clean_external_id, clean_phone
 
 KINDS = ("profiles", "events", "subscriptions")
 
@@ -85,8 +87,11 @@ def digest(values: Mapping[str, Any]) -> str:
         >>> digest({"a": 1, "b": 2}) == digest({"b": 2, "a": 1})
         True
     """
-    text = json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    return hashlib.sha256(_DIGEST_JSON(values).encode()).hexdigest()[:32]
+
+
+# json.dumps with options builds an encoder per call; this one is built once (encode() is stateless).
+_DIGEST_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode
 
 
 def to_record(
@@ -164,27 +169,80 @@ def _identity_key(identity: Mapping[str, str], order: tuple[str, ...] = IDENTIFI
     raise RowRejected("the row has no identifier to key it by")
 
 
-def _profile(values: Mapping[str, Any], key_column: str | None) -> SyncRecord:
+_SKIP, _LOCATION, _ATTRIBUTE, _PROPERTY = range(4)
+
+
+@functools.lru_cache(maxsize=4096)
+def _profile_route(name: str) -> tuple[int, str]:
+    """Where a profile column goes (skipped, ``location``, a standard attribute, a property) and its name there.
+
+    Columns repeat on every row: routed once per name, not once per cell.
+
+    Example:
+        >>> _profile_route("location.city"), _profile_route("zip"), _profile_route("properties.plan")
+        ((1, 'city'), (1, 'zip'), (3, 'plan'))
+    """
+    if name in IDENTIFIERS or name in ("location", "properties"):
+        return _SKIP, name
+    group, field = _split(name)
+    if group == "location" or (not group and field in LOCATION_FIELDS):
+        return _LOCATION, field
+    if not group and field in PROFILE_FIELDS:
+        return _ATTRIBUTE, field
+    return _PROPERTY, field if group == "properties" else name
+
+
+def _phone(value: Any) -> str:
+    return clean_phone(value)
+
+
+_PROFILE_IDENTIFIERS = (("email", clean_email), ("phone_number", _phone), ("external_id", clean_external_id))
+
+
+def _profile_identity(values: Mapping[str, Any]) -> dict[str, str]:
+    """The row's checked identifiers, as :func:`check_identifiers` (profiles) returns them.
+
+    The common case (identifiers that pass) is checked here without building an ``Identifiers`` and
+    turning it back into a dict twice; anything else (a bad or no identifier) goes through
+    ``check_identifiers`` itself, so the error and its message are the shared one.
+    """
+    identity: dict[str, str] = {}
+    for name, clean in _PROFILE_IDENTIFIERS:
+        value = values.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        try:
+            identity[name] = str(clean(value))
+        except (KlaviyoError, TypeError, ValueError):
+            identity = {}
+            break
+    if identity:
+        return identity
     checked = check_identifiers(
         email=values.get("email"),
         phone_number=values.get("phone_number"),
         external_id=values.get("external_id"),
         allow_anonymous=False,
     )
-    identity = checked.attributes(anonymous=False)
+    return checked.attributes(anonymous=False)  # pragma: no cover - check_identifiers raised
+
+
+def _profile(values: Mapping[str, Any], key_column: str | None) -> SyncRecord:
+    identity = _profile_identity(values)
     attributes: dict[str, Any] = dict(identity)
     location: dict[str, Any] = dict(values["location"]) if isinstance(values.get("location"), dict) else {}
     properties: dict[str, Any] = dict(values["properties"]) if isinstance(values.get("properties"), dict) else {}
+    route = _profile_route
     for name, value in values.items():
-        if name in IDENTIFIERS or name in ("location", "properties") or value is None:
+        if value is None:
             continue
-        group, field = _split(name)
-        if group == "location" or (not group and field in LOCATION_FIELDS):
-            location[field] = value
-        elif not group and field in PROFILE_FIELDS:
+        where, field = route(name)
+        if where == _PROPERTY:
+            properties[field] = value
+        elif where == _ATTRIBUTE:
             attributes[field] = value
-        else:
-            properties[field if group == "properties" else name] = value
+        elif where == _LOCATION:
+            location[field] = value
     if location:
         attributes["location"] = location
     if properties:

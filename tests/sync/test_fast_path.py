@@ -80,3 +80,65 @@ def test_the_size_limit_uses_the_encoded_bytes() -> None:
     out = batching.import_profiles(cast(KlaviyoClient, fake), [BatchRecord(1, big, None, json_bytes(big))])
     assert out[0].status.value == "rejected" and f"{len(_compact(big))} bytes" in (out[0].reason or "")
     assert fake.bodies == []
+
+
+ROWS: list[dict[str, Any]] = [
+    {"email": " Ada@Example.com ", "plan": "pro"},
+    {"phone_number": "+15005550006", "external_id": "u1", "city": "Paris", "location.zip": "75001"},
+    {"external_id": "u2", "email": "", "phone_number": "  ", "properties.tier": "gold", "properties": {"a": 1}},
+    {"email": "not-an-email", "external_id": "u3"},
+    {"external_id": "u4", "phone_number": "555"},
+    {"external_id": "x" * 256},
+    {"email": 42, "first_name": "Ada"},
+    {"first_name": "Ada"},
+    {"email": None, "external_id": None, "phone_number": ""},
+    {"email": ["a@b.co"]},
+    {"email": "a@b.co", "location": {"city": "Lyon"}, "country": "FR", "image": "i.png", "x.y": 1, "n": None},
+]
+
+
+@pytest.mark.parametrize("row", ROWS)
+def test_profile_identity_matches_check_identifiers(row: dict[str, Any]) -> None:
+    from connector.delivery.identifiers import check_identifiers
+    from connector.sync.records import _profile_identity
+
+    def reference() -> Any:
+        return check_identifiers(
+            email=row.get("email"),
+            phone_number=row.get("phone_number"),
+            external_id=row.get("external_id"),
+            allow_anonymous=False,
+        ).attributes(anonymous=False)
+
+    try:
+        expected = reference()
+    except Exception as exc:  # the same exception, same message
+        with pytest.raises(type(exc)) as raised:
+            _profile_identity(row)
+        assert str(raised.value) == str(exc)
+        return
+    got = _profile_identity(row)
+    assert got == expected and list(got) == list(expected)
+
+
+@pytest.mark.parametrize("row", ROWS)
+def test_profile_records_are_unchanged(row: dict[str, Any]) -> None:
+    from connector.sync.records import RowRejected, to_record
+
+    try:
+        record = to_record("profiles", row)
+    except RowRejected as exc:
+        assert exc.reason and (exc.key is None or ":" in exc.key)
+        return
+    attributes = record.resource["attributes"]
+    assert list(attributes)[: len(record.identity)] == list(record.identity)
+    for name, value in row.items():
+        if value is None or name in ("email", "phone_number", "external_id", "location", "properties"):
+            continue
+        group, _, field = name.partition(".")
+        if group == "location" or name in ("city", "country"):
+            assert attributes["location"][field or name] == value
+        elif name in ("first_name", "image"):
+            assert attributes[name] == value
+        else:
+            assert attributes["properties"][field if group == "properties" else name] == value

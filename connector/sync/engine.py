@@ -21,11 +21,13 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import json
 import logging
 import os
 import sys
+import threading
 import time
 from array import array
 from collections import deque
@@ -64,6 +66,8 @@ UNDO_PACKING = {Undo.UNSUBSCRIBE: batching.UNSUBSCRIBE_MAX, Undo.REMOVE_FROM_LIS
 MAX_BYTES = batching.PAYLOAD_MAX_BYTES - ENVELOPE_BYTES
 #: Records held in memory at once (in flight or waiting to be retried): bounds memory on any input size.
 MAX_IN_FLIGHT = 60_000
+#: The garbage collector's thresholds during a run (each at least this; see :func:`_fewer_collections`).
+GC_THRESHOLDS = (50_000, 20, 20)
 
 
 @attrs.frozen
@@ -193,6 +197,7 @@ def sync(
         os.fspath(state) if state is not None else os.fspath(checkpoint or source_path + ".sync-checkpoint.sqlite")
     )
     with ExitStack() as stack:
+        stack.enter_context(_fewer_collections())
         if client is None:
             client = stack.enter_context(_client_from_env(concurrency))
         throttle = throttle or SyncThrottle(
@@ -565,6 +570,43 @@ def _client_from_env(concurrency: int) -> KlaviyoClient:
         revision=(env.get("KLAVIYO_REVISION") or "").strip() or None,
         pool_size=concurrency * 2 + 4,
     )
+
+
+_gc_lock = threading.Lock()
+_gc_runs = 0
+_gc_before: tuple[int, int, int] = (700, 10, 10)
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Raise the garbage collector's thresholds while a run is going, and restore them after.
+
+    A run keeps up to ``MAX_IN_FLIGHT`` records alive, a dozen containers each: with the default
+    thresholds the collector traversed them all over and over (13 us a row, a fifth of the sync's CPU,
+    measured on 100,000 profiles). The engine makes no reference cycles; cycles made elsewhere are still
+    collected, only less often. Concurrent runs restore the thresholds once the last one ends.
+
+    Example:
+        >>> before = gc.get_threshold()
+        >>> with _fewer_collections():
+        ...     gc.get_threshold()[0] >= GC_THRESHOLDS[0]
+        True
+        >>> gc.get_threshold() == before
+        True
+    """
+    global _gc_runs, _gc_before
+    with _gc_lock:
+        if _gc_runs == 0:
+            _gc_before = gc.get_threshold()
+            gc.set_threshold(*(max(now, ours) for now, ours in zip(_gc_before, GC_THRESHOLDS, strict=True)))
+        _gc_runs += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_runs -= 1
+            if _gc_runs == 0:
+                gc.set_threshold(*_gc_before)
 
 
 def _remove_checkpoint(path: str) -> None:

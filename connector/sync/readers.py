@@ -72,7 +72,7 @@ class RowReader:
             line = self.stream.readline()
             if not line:
                 return
-            self.position += len(line.encode("utf-8", "replace"))
+            self.position += len(line) if line.isascii() else len(line.encode("utf-8", "replace"))
             yield line
 
     def _jsonl(self) -> Iterator[Row]:

@@ -65,9 +65,9 @@ PACKING = {
 UNDO_PACKING = {Undo.UNSUBSCRIBE: batching.UNSUBSCRIBE_MAX, Undo.REMOVE_FROM_LIST: REMOVE_MAX}
 MAX_BYTES = batching.PAYLOAD_MAX_BYTES - ENVELOPE_BYTES
 #: Records held in memory at once (in flight or waiting to be retried): bounds memory on any input size.
-MAX_IN_FLIGHT = 60_000
+MAX_IN_FLIGHT = 40_000
 #: The garbage collector's thresholds during a run (each at least this; see :func:`_fewer_collections`).
-GC_THRESHOLDS = (50_000, 20, 20)
+GC_THRESHOLDS = (10_000, 20, 20)
 
 
 @attrs.frozen

@@ -157,11 +157,6 @@ def list_resources(
     return client.paginate(path, params=params, page_size=size, limit=limit)
 
 
-def delete(client: KlaviyoClient, path: str) -> None:
-    """DELETE a resource (204, no body)."""
-    client.request("DELETE", path)
-
-
 @attrs.frozen
 class NoInputs:
     """Inputs of a data source that needs nothing besides the connection."""

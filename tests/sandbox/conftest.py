@@ -8,14 +8,12 @@ from typing import Any
 import pytest
 import requests
 
-from connector.sandbox import Sandbox, pytest_plugin
+from connector.sandbox import Sandbox
 
 from .spec import check
 
-# pytest refuses ``pytest_plugins`` outside the top-level conftest, so the plugin's fixtures are bound here
-# instead (same effect for this package, and ``pytest tests`` keeps working).
-sandbox = pytest_plugin.sandbox
-sandbox_factory = pytest_plugin.sandbox_factory
+# The ``sandbox`` / ``sandbox_factory`` fixtures come from connector.sandbox.pytest_plugin, registered in
+# tests/conftest.py for the whole suite.
 
 
 class Api:

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from connector.component import COMPONENT
 from connector.manifest import build_manifest
-
-CATALOG = Path(__file__).resolve().parents[1].parent / "shared" / "catalog" / "prismatic-klaviyo.json"
 
 
 @pytest.fixture(scope="module")
@@ -22,10 +19,9 @@ def manifest() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def catalog() -> dict[str, Any]:
-    if not CATALOG.exists():
-        pytest.skip(f"catalog not found at {CATALOG} (needs ../shared beside the project)")
-    data: dict[str, Any] = json.loads(CATALOG.read_text())
-    return data
+    from spec_support import catalog as vendored_catalog
+
+    return vendored_catalog()
 
 
 def test_top_level_shape(manifest: dict[str, Any]) -> None:

@@ -1,7 +1,6 @@
 """Validate sandbox traffic against Klaviyo's published OpenAPI spec with openapi-core.
 
-The spec is read from ``../shared/klaviyo-openapi/stable.json`` relative to the repository root; tests that
-validate are skipped with a clear reason when it is absent. It is loaded with
+The spec is the repository's vendored copy (``connector/spec/stable.json``). It is loaded with
 ``Config(spec_validator_cls=None)`` because the published file fails openapi-core's own spec validation.
 
 One relaxation, made on the in-memory copy only: every ``oneOf`` becomes ``anyOf``. The spec uses ``oneOf`` over
@@ -26,12 +25,12 @@ SERVER = "https://a.klaviyo.com"
 
 
 def spec_dict() -> dict[str, Any]:
-    """The raw spec, or skip the calling test when ``../shared`` is absent."""
+    """The vendored spec."""
     return raw_spec()
 
 
 def openapi() -> Any:
-    """The openapi-core ``OpenAPI`` object on the relaxed spec (skips when the spec is absent)."""
+    """The openapi-core ``OpenAPI`` object on the relaxed spec."""
     return relaxed_openapi()
 
 
@@ -62,10 +61,10 @@ def check(resp: requests.Response, *, request: bool = True) -> requests.Response
     problems: list[str] = []
     if request:
         problems += [f"request: {_describe(e)}" for e in api.iter_request_errors(oreq)]
-    problems += [f"response: {_describe(e)}"
-                 for e in api.iter_response_errors(oreq, RequestsOpenAPIResponse(resp))]
+    problems += [f"response: {_describe(e)}" for e in api.iter_response_errors(oreq, RequestsOpenAPIResponse(resp))]
     assert not problems, (
-        f"{resp.request.method} {resp.request.url} -> {resp.status_code}\n" + "\n".join(problems)
+        f"{resp.request.method} {resp.request.url} -> {resp.status_code}\n"
+        + "\n".join(problems)
         + f"\nbody: {resp.text[:2000]}"
     )
     return resp

@@ -9,13 +9,3 @@ Example:
     >>> CREATE_LIST.key, CREATE_LIST.label
     ('createList', 'Create List')
 """
-
-from typing import Any
-
-
-def __getattr__(name: str) -> Any:
-    if name == "Klaviyo":
-        from actions._facade import Klaviyo
-
-        return Klaviyo
-    raise AttributeError(name)

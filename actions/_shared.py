@@ -13,10 +13,10 @@ from typing import Any
 
 import attrs
 
-from connector.client import KlaviyoClient
-from connector.definitions import ActionDefinition, DataSourceDefinition
-from connector.errors import InputError
-from connector.inputs import Collection, InputType, input_field, to_int, to_stripped
+from connector.client.errors import InputError
+from connector.client.pipeline import KlaviyoClient
+from connector.framework.definitions import ActionDefinition, DataSourceDefinition
+from connector.framework.inputs import Collection, InputType, input_field, to_int, to_stripped
 
 DOCS = "https://developers.klaviyo.com/en/reference/"
 

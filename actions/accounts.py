@@ -14,11 +14,11 @@ from typing import Any
 
 import attrs
 
-from actions._group import ResourceGroup
 from actions._shared import DOCS, fields_input, get_document, id_input, list_resources, max_records_input, sparse_fields
-from connector.client import KlaviyoClient
-from connector.definitions import ActionDefinition, DataSourceDefinition
-from connector.jsonapi import Resource
+from connector.client.jsonapi import Resource
+from connector.client.pipeline import KlaviyoClient
+from connector.framework.definitions import ActionDefinition, DataSourceDefinition
+from connector.framework.facade import ResourceGroup
 
 #: ``fields[account]`` values the spec's enum allows (dotted sub-fields included).
 ACCOUNT_FIELDS = (

@@ -22,7 +22,6 @@ from typing import Any
 
 import attrs
 
-from actions._group import ResourceGroup
 from actions._shared import (
     DOCS,
     clean_id,
@@ -38,12 +37,13 @@ from actions._shared import (
     sort_input,
     sparse_fields,
 )
-from connector.client import KlaviyoClient
-from connector.definitions import ActionDefinition, DataSourceDefinition
-from connector.errors import InputError
-from connector.inputs import Collection, InputType, input_field, to_date, to_json, to_stripped, to_timestamp
-from connector.jsonapi import Resource, resource_body
-from connector.validators import clean_email
+from connector.client.errors import InputError
+from connector.client.jsonapi import Resource, resource_body
+from connector.client.pipeline import KlaviyoClient
+from connector.framework.definitions import ActionDefinition, DataSourceDefinition
+from connector.framework.facade import ResourceGroup
+from connector.framework.inputs import Collection, InputType, input_field, to_date, to_json, to_stripped, to_timestamp
+from connector.klaviyo.validators import clean_email
 
 #: ``fields[campaign]`` as the 2026-07-15 spec enumerates it (dotted sub-fields included).
 CAMPAIGN_FIELDS = (

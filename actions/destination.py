@@ -21,15 +21,18 @@ from typing import Any
 
 import attrs
 
-from actions._group import ResourceGroup
 from actions._shared import DOCS, clean_id
 from actions.profiles import ProfileAttributes
-from connector.client import KlaviyoClient
-from connector.definitions import ActionDefinition
-from connector.delivery.bodies import consent_profile, event_body
-from connector.delivery.identifiers import Identifiers, check_consent_identifiers, check_identifiers
-from connector.delivery.intents import EventIntent
-from connector.delivery.lookups import (
+from connector.client.errors import InputError
+from connector.client.jsonapi import Resource, parse_document, relationship
+from connector.client.pipeline import KlaviyoClient
+from connector.framework.definitions import ActionDefinition
+from connector.framework.facade import ResourceGroup
+from connector.framework.inputs import InputType, input_field, to_bool, to_json_array, to_json_object, to_stripped
+from connector.klaviyo.bodies import consent_profile, event_body
+from connector.klaviyo.identifiers import Identifiers, check_consent_identifiers, check_identifiers
+from connector.klaviyo.intents import EventIntent
+from connector.klaviyo.lookups import (
     add_to_list,
     create_or_find_profile,
     derived_unique_id,
@@ -38,11 +41,8 @@ from connector.delivery.lookups import (
     lookup_profile_ids,
     now_iso,
 )
-from connector.delivery.mapping.common import currency, iso_time, number
-from connector.delivery.orders import order_id, product_events
-from connector.errors import InputError
-from connector.inputs import InputType, input_field, to_bool, to_json_array, to_json_object, to_stripped
-from connector.jsonapi import Resource, parse_document, relationship
+from connector.klaviyo.orders import order_id, product_events
+from connector.klaviyo.values import currency, iso_time, number
 
 COUNTRY_COMMENTS = "ISO 3166 region (e.g. US) to convert phone numbers written without + to E.164."
 

@@ -16,7 +16,6 @@ from typing import Any
 
 import attrs
 
-from actions._group import ResourceGroup
 from actions._shared import (
     DOCS,
     clean_non_blank,
@@ -33,12 +32,22 @@ from actions._shared import (
     sparse_fields,
 )
 from actions.profiles import clean_profile_attributes, note_progress
-from connector.client import KlaviyoClient
-from connector.definitions import ActionDefinition
-from connector.errors import InputError, KlaviyoError
-from connector.inputs import InputType, input_field, to_bool, to_json, to_json_object, to_number, to_str, to_timestamp
-from connector.jsonapi import Resource, resource_body
-from connector.validators import clean_currency
+from connector.client.errors import InputError, KlaviyoError
+from connector.client.jsonapi import Resource, resource_body
+from connector.client.pipeline import KlaviyoClient
+from connector.framework.definitions import ActionDefinition
+from connector.framework.facade import ResourceGroup
+from connector.framework.inputs import (
+    InputType,
+    input_field,
+    to_bool,
+    to_json,
+    to_json_object,
+    to_number,
+    to_str,
+    to_timestamp,
+)
+from connector.klaviyo.validators import clean_currency
 
 EVENT_FIELDS = ("datetime", "event_properties", "id", "timestamp", "uuid")
 METRIC_FIELDS = ("created", "id", "integration", "name", "updated")

@@ -20,7 +20,6 @@ from typing import Any
 
 import attrs
 
-from actions._group import ResourceGroup
 from actions._shared import (
     DOCS,
     fields_input,
@@ -34,12 +33,13 @@ from actions._shared import (
     sort_input,
     sparse_fields,
 )
-from connector.client import KlaviyoClient
-from connector.definitions import ActionDefinition
-from connector.errors import InputError
-from connector.inputs import InputType, input_field, to_str, to_stripped
-from connector.jsonapi import Resource, resource_body
-from connector.validators import clean_url
+from connector.client.errors import InputError
+from connector.client.jsonapi import Resource, resource_body
+from connector.client.pipeline import KlaviyoClient
+from connector.framework.definitions import ActionDefinition
+from connector.framework.facade import ResourceGroup
+from connector.framework.inputs import InputType, input_field, to_str, to_stripped
+from connector.klaviyo.validators import clean_url
 
 IMAGE_FIELDS = ("format", "hidden", "id", "image_url", "name", "size", "updated_at")
 IMAGE_PAGE_MAX = 100
@@ -124,7 +124,7 @@ def detect_image_format(data: bytes) -> str:
         >>> detect_image_format(b"%PDF-1.7")
         Traceback (most recent call last):
         ...
-        connector.errors.InputError: is not a JPEG, PNG or GIF image (the only formats Klaviyo accepts); \
+        connector.client.errors.InputError: is not a JPEG, PNG or GIF image (the only formats Klaviyo accepts); \
 it starts with 25 50 44 46 2d 31 2e 37
     """
     for magic, name in _MAGIC:

@@ -15,7 +15,6 @@ from typing import Any
 
 import attrs
 
-from actions._group import ResourceGroup
 from actions._shared import (
     DOCS,
     clean_non_blank,
@@ -32,10 +31,11 @@ from actions._shared import (
     sort_input,
     sparse_fields,
 )
-from connector.client import KlaviyoClient
-from connector.definitions import ActionDefinition
-from connector.inputs import InputType, input_field
-from connector.jsonapi import Resource, resource_body
+from connector.client.jsonapi import Resource, resource_body
+from connector.client.pipeline import KlaviyoClient
+from connector.framework.definitions import ActionDefinition
+from connector.framework.facade import ResourceGroup
+from connector.framework.inputs import InputType, input_field
 
 LIST_FIELDS = ("created", "id", "name", "opt_in_process", "profile_count", "updated")
 LIST_PAGE_MAX = 10

@@ -15,7 +15,6 @@ from typing import Any
 
 import attrs
 
-from actions._group import ResourceGroup
 from actions._shared import (
     DOCS,
     clean_id,
@@ -31,12 +30,13 @@ from actions._shared import (
     sort_input,
     sparse_fields,
 )
-from connector.client import KlaviyoClient
-from connector.definitions import ActionDefinition
-from connector.errors import InputError, KlaviyoError
-from connector.inputs import InputType, input_field, to_json, to_json_object, to_stripped, to_timestamp
-from connector.jsonapi import Resource, relationship, resource_body
-from connector.validators import clean_email, clean_external_id, clean_phone, clean_url
+from connector.client.errors import InputError, KlaviyoError
+from connector.client.jsonapi import Resource, relationship, resource_body
+from connector.client.pipeline import KlaviyoClient
+from connector.framework.definitions import ActionDefinition
+from connector.framework.facade import ResourceGroup
+from connector.framework.inputs import InputType, input_field, to_json, to_json_object, to_stripped, to_timestamp
+from connector.klaviyo.validators import clean_email, clean_external_id, clean_phone, clean_url
 
 PROFILE_FIELDS = (
     "created",
@@ -331,7 +331,7 @@ def _profile_attributes(inputs: CreateProfileInputs | UpdateProfileInputs) -> di
 def create_profile(client: KlaviyoClient, inputs: CreateProfileInputs) -> Any:
     """``POST /api/profiles`` (``create_profile``): create a profile and return its document.
 
-    Raises :class:`~connector.errors.ConflictError` (``duplicate_profile_id``) when the email, phone number
+    Raises :class:`~connector.client.errors.ConflictError` (``duplicate_profile_id``) when the email, phone number
     or external ID already belongs to a profile.
 
     Example:

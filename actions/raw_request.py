@@ -22,14 +22,14 @@ from typing import Any
 
 import attrs
 
-from actions._group import ResourceGroup
 from actions._shared import DOCS
-from connector.client import JSON_API, KlaviyoClient
-from connector.definitions import ActionDefinition
-from connector.errors import InputError
-from connector.inputs import Collection, InputType, input_field, to_data, to_number, to_str
-from connector.response import KlaviyoResponse
-from connector.retry import DEFAULT_BASE_DELAY, RetryPolicy
+from connector.client.errors import InputError
+from connector.client.pipeline import JSON_API, KlaviyoClient
+from connector.client.response import KlaviyoResponse
+from connector.client.retry import DEFAULT_BASE_DELAY, RetryPolicy
+from connector.framework.definitions import ActionDefinition
+from connector.framework.facade import ResourceGroup
+from connector.framework.inputs import Collection, InputType, input_field, to_data, to_number, to_str
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 RESPONSE_TYPES = ("json", "text", "binary")

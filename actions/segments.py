@@ -16,7 +16,6 @@ from typing import Any
 
 import attrs
 
-from actions._group import ResourceGroup
 from actions._shared import (
     DOCS,
     clean_non_blank,
@@ -33,11 +32,12 @@ from actions._shared import (
     sort_input,
     sparse_fields,
 )
-from connector.client import KlaviyoClient
-from connector.definitions import ActionDefinition
-from connector.errors import InputError
-from connector.inputs import InputType, input_field, to_json
-from connector.jsonapi import Resource, resource_body
+from connector.client.errors import InputError
+from connector.client.jsonapi import Resource, resource_body
+from connector.client.pipeline import KlaviyoClient
+from connector.framework.definitions import ActionDefinition
+from connector.framework.facade import ResourceGroup
+from connector.framework.inputs import InputType, input_field, to_json
 
 #: ``fields[segment]`` of create/list/update (the spec's enum); Get Segment adds ``profile_count``.
 SEGMENT_FIELDS = (
@@ -113,7 +113,7 @@ def clean_condition_groups(value: Any) -> list[dict[str, Any]]:
         >>> clean_condition_groups([{"conditions": []}])
         Traceback (most recent call last):
         ...
-        connector.errors.InputError: condition group 1 needs a non-empty "conditions" array
+        connector.client.errors.InputError: condition group 1 needs a non-empty "conditions" array
     """
     parsed = to_json(value)
     if isinstance(parsed, Mapping):

@@ -15,7 +15,6 @@ from typing import Any
 
 import attrs
 
-from actions._group import ResourceGroup
 from actions._shared import (
     DOCS,
     clean_non_blank,
@@ -32,11 +31,12 @@ from actions._shared import (
     sort_input,
     sparse_fields,
 )
-from connector.client import KlaviyoClient
-from connector.definitions import ActionDefinition
-from connector.errors import InputError
-from connector.inputs import InputType, input_field, to_stripped
-from connector.jsonapi import Resource, resource_body
+from connector.client.errors import InputError
+from connector.client.jsonapi import Resource, resource_body
+from connector.client.pipeline import KlaviyoClient
+from connector.framework.definitions import ActionDefinition
+from connector.framework.facade import ResourceGroup
+from connector.framework.inputs import InputType, input_field, to_stripped
 
 #: ``fields[template]`` values the spec's enum allows (dotted sub-fields of ``definition`` included).
 TEMPLATE_FIELDS = (
@@ -105,7 +105,7 @@ def clean_editor_type(value: Any) -> str:
         >>> clean_editor_type("SYSTEM_DRAGGABLE")
         Traceback (most recent call last):
         ...
-        connector.errors.InputError: must be CODE: this action is restricted to CODE (custom HTML) templates, \
+        connector.client.errors.InputError: must be CODE: this action is restricted to CODE (custom HTML) templates, \
 so SYSTEM_DRAGGABLE is not supported; leave it empty or give CODE
     """
     text = to_stripped(value)

@@ -1,4 +1,4 @@
-"""Peak resident memory of ``python -m connector.sync profiles FILE`` on a 1,000,000-row file.
+"""Peak resident memory of ``python -m connector.apps.sync profiles FILE`` on a 1,000,000-row file.
 
 Usage::
 
@@ -6,7 +6,7 @@ Usage::
 
 For each format it writes a file of ``--rows`` profiles (streamed: the generator holds one row at a
 time) in a temporary directory, starts the server in a process of its own (its storage does not count),
-runs the sync as a child process (``python -m connector.sync profiles FILE --no-progress``) and prints
+runs the sync as a child process (``python -m connector.apps.sync profiles FILE --no-progress``) and prints
 the child's peak RSS (``os.wait4``'s ``ru_maxrss`` for that one child, cross-checked by polling
 ``/proc/PID/status`` ``VmHWM``), records/s and the input size. The issue's bound: under 200 MB.
 
@@ -176,7 +176,7 @@ def _hwm_kb(pid: int) -> int:
 def run_sync(path: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
     """Run the sync in a child process; return its summary, wall time and peak RSS (KiB, two ways)."""
     env = {**os.environ, "PYTHONPATH": ROOT, "KLAVIYO_API_KEY": API_KEY, "KLAVIYO_BASE_URL": url}
-    cmd = [sys.executable, "-m", "connector.sync", "profiles", path, "--no-progress"]
+    cmd = [sys.executable, "-m", "connector", "sync", "profiles", path, "--no-progress"]
     cmd += ["--rate-scale", f"{args.rate_scale:g}", "--concurrency", str(args.concurrency)]
     cmd += ["--checkpoint", path + ".ckpt.sqlite"]
     started = time.monotonic()

@@ -80,10 +80,10 @@ def start_sandbox(scale: float) -> tuple[subprocess.Popen[str], str]:
 def worker(args: argparse.Namespace) -> None:
     """Run one measurement in this process and print its figures as JSON."""
     from connections.api_key import ApiKeyConnection
-    from connector.client import KlaviyoClient
-    from connector.sync import sync
-    from connector.sync.adaptive import SyncThrottle
-    from connector.sync.limiter import RateLimiter
+    from connector.apps.sync import sync
+    from connector.client.pipeline import KlaviyoClient
+    from connector.klaviyo.pacing.adaptive import SyncThrottle
+    from connector.klaviyo.pacing.limiter import RateLimiter
 
     client = KlaviyoClient(ApiKeyConnection(API_KEY), base_url=args.url, pool_size=64)
     started = time.monotonic()
@@ -118,8 +118,8 @@ def worker(args: argparse.Namespace) -> None:
 
 def naive(client: Any, kind: str, path: str) -> int:
     """One request per record, in order, as a simple integration would."""
-    from connector.delivery.bodies import consent_profile, event_body
-    from connector.sync.readers import open_rows
+    from connector.apps.sync.readers import open_rows
+    from connector.klaviyo.bodies import consent_profile, event_body
 
     handle, reader = open_rows(path)
     done = 0

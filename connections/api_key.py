@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from connector.errors import ConnectionConfigError
-from connector.secrets import MASK, Secret
+from connector.client.errors import ConnectionConfigError
+from connector.client.secrets import MASK, Secret
 
 API_KEYS_PAGE = "https://www.klaviyo.com/settings/account/api-keys"
 _PRIVATE_KEY = re.compile(r"pk_[A-Za-z0-9_-]{20,}")
@@ -31,7 +31,7 @@ class ApiKeyConnection:
         >>> ApiKeyConnection("AbC123")
         Traceback (most recent call last):
         ...
-        connector.errors.ConnectionConfigError: API Key: 'AbC123' looks like a public API key (site ID)...
+        connector.client.errors.ConnectionConfigError: API Key: 'AbC123' looks like a public API key (site ID)...
     """
 
     key = "apiKey"

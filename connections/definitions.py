@@ -12,9 +12,9 @@ from typing import Any
 
 from connections.api_key import ApiKeyConnection
 from connections.oauth2 import OAuth2Connection
-from connector.auth import Credential
-from connector.definitions import ConnectionDefinition
-from connector.inputs import InputSpec, InputType
+from connector.client.auth import Credential
+from connector.framework.definitions import ConnectionDefinition
+from connector.framework.inputs import InputSpec, InputType
 
 API_KEY_INPUTS = (
     InputSpec(

@@ -5,7 +5,7 @@ Klaviyo's rules (see ``docs/klaviyo-api-notes.md`` §2): authorize at
 client authentication is HTTP Basic; PKCE S256 is mandatory; access tokens live about an hour;
 a refresh may rotate the refresh token (persist what comes back: ``on_token_updated``); an unused
 refresh token dies after 90 days and the token endpoint answers ``invalid_grant``, which becomes
-:class:`~connector.errors.ReauthorizationRequired`.
+:class:`~connector.client.errors.ReauthorizationRequired`.
 
 Example:
     >>> conn = OAuth2Connection(client_id="cid", client_secret="shh", scopes="lists:read")
@@ -23,8 +23,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from connector.errors import ConnectionConfigError, ReauthorizationRequired
-from connector.secrets import MASK, Secret, redact
+from connector.client.errors import ConnectionConfigError, ReauthorizationRequired
+from connector.client.secrets import MASK, Secret, redact
 
 AUTHORIZE_URL = "https://www.klaviyo.com/oauth/authorize"
 API_BASE_URL = "https://a.klaviyo.com"

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from connections.oauth2 import OAuth2Connection
-from connector.errors import ConnectionConfigError
+from connector.client.errors import ConnectionConfigError
 
 CALLBACK_PATH = "/callback"
 _PAGE = (

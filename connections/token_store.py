@@ -20,14 +20,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from connector.errors import ConnectionConfigError
+from connector.client.errors import ConnectionConfigError
 
 
 def default_token_path() -> Path:
-    """``$KLAVIYO_TOKEN_FILE``, else ``$XDG_CONFIG_HOME/klaviyo-connector/token.json`` (``~/.config``)."""
-    explicit = os.environ.get("KLAVIYO_TOKEN_FILE")
-    if explicit:
-        return Path(explicit).expanduser()
+    """``$XDG_CONFIG_HOME/klaviyo-connector/token.json`` (``~/.config`` when unset).
+
+    The shell passes ``KLAVIYO_TOKEN_FILE`` as an explicit path when it is set.
+    """
     base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
     return base / "klaviyo-connector" / "token.json"
 
@@ -41,7 +41,7 @@ class TokenFile:
     """
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
-        self.path = Path(path) if path is not None else default_token_path()
+        self.path = Path(path).expanduser() if path is not None else default_token_path()
 
     def __repr__(self) -> str:
         return f"TokenFile({str(self.path)!r})"

@@ -11,9 +11,9 @@ import pytest
 import responses
 
 from connections.api_key import ApiKeyConnection
-from connector.client import KlaviyoClient
-from connector.clock import FakeClock
-from connector.retry import RetryPolicy
+from connector.client.clock import FakeClock
+from connector.client.pipeline import KlaviyoClient
+from connector.client.retry import RetryPolicy
 
 # The sandbox's ``sandbox`` / ``sandbox_factory`` fixtures, for end-to-end tests over real HTTP.
 pytest_plugins = ["connector.sandbox.pytest_plugin"]

@@ -9,8 +9,8 @@ import responses
 from conftest import BASE, assert_request, spec_reply
 
 from actions.accounts import GET_ACCOUNT, LIST_ACCOUNTS, SELECT_ACCOUNT, Accounts
-from connector.client import KlaviyoClient
-from connector.errors import InputError
+from connector.client.errors import InputError
+from connector.client.pipeline import KlaviyoClient
 
 
 def test_get_account_sends_fields_and_parses_nested_contact_information(

@@ -19,9 +19,9 @@ from actions.campaigns import (
     UPDATE_CAMPAIGN,
     Campaigns,
 )
-from connector.client import KlaviyoClient
-from connector.clock import FakeClock
-from connector.errors import InputError, ServerError
+from connector.client.clock import FakeClock
+from connector.client.errors import InputError, ServerError
+from connector.client.pipeline import KlaviyoClient
 
 CAMPAIGNS = f"{BASE}/api/campaigns"
 EMAIL_DEFINITION = {
@@ -628,7 +628,7 @@ def test_spec_samples_used_here_are_themselves_valid_responses() -> None:
 
 
 def test_reachable_from_the_klaviyo_facade(client: KlaviyoClient, mocked: responses.RequestsMock) -> None:
-    from actions._facade import Klaviyo
+    from connector.shell.facade import Klaviyo
 
     mocked.get(CAMPAIGNS, json=_page(["a"], None))
     assert [c.id for c in Klaviyo(client=client).campaigns.list(channel="sms")] == ["a"]

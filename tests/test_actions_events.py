@@ -21,9 +21,9 @@ from actions.events import (
     EventSubmission,
     MetricAttributes,
 )
-from connector.client import KlaviyoClient
-from connector.errors import BadRequestError, InputError, ServerError
-from connector.jsonapi import parse_resource
+from connector.client.errors import BadRequestError, InputError, ServerError
+from connector.client.jsonapi import parse_resource
+from connector.client.pipeline import KlaviyoClient
 
 BULK_PATH = "/api/event-bulk-create-jobs"
 ADA = {"email": "ada@example.com"}

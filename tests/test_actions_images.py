@@ -22,8 +22,8 @@ from actions.images import (
     Images,
     clean_image_file,
 )
-from connector.client import KlaviyoClient
-from connector.errors import InputError, ServerError
+from connector.client.errors import InputError, ServerError
+from connector.client.pipeline import KlaviyoClient
 
 # Real headers (with CR LF bytes inside the PNG one, which a careless multipart encoder would mangle).
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"

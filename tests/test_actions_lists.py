@@ -10,8 +10,8 @@ import responses
 from conftest import BASE, assert_request, spec_reply
 
 from actions.lists import CREATE_LIST, DELETE_LIST, GET_LIST, LIST_LISTS, SELECT_LIST, UPDATE_LIST, Lists
-from connector.client import KlaviyoClient
-from connector.errors import InputError
+from connector.client.errors import InputError
+from connector.client.pipeline import KlaviyoClient
 
 
 def test_create_list_sends_spec_valid_body_and_parses_the_reply(

@@ -21,8 +21,8 @@ from actions.profiles import (
     Profiles,
     SubscriptionSubmission,
 )
-from connector.client import KlaviyoClient
-from connector.errors import ConflictError, InputError, ServerError
+from connector.client.errors import ConflictError, InputError, ServerError
+from connector.client.pipeline import KlaviyoClient
 
 PROFILE_ID = "01GDDKASAP8TKDDA2GRZDSVP4H"
 SUBSCRIBE_PATH = "/api/profile-subscription-bulk-create-jobs"

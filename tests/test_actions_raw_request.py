@@ -15,10 +15,10 @@ from conftest import API_KEY, BASE, assert_request, spec_reply
 
 from actions.raw_request import RAW_REQUEST, Raw, RawResponse
 from connections.api_key import ApiKeyConnection
-from connector.client import KlaviyoClient
-from connector.clock import FakeClock
-from connector.errors import BadRequestError, InputError, RateLimitError, ServerError, TransportError
-from connector.retry import DEFAULT_BASE_DELAY, RetryPolicy
+from connector.client.clock import FakeClock
+from connector.client.errors import BadRequestError, InputError, RateLimitError, ServerError, TransportError
+from connector.client.pipeline import KlaviyoClient
+from connector.client.retry import DEFAULT_BASE_DELAY, RetryPolicy
 
 LISTS = f"{BASE}/api/lists"
 
@@ -508,7 +508,7 @@ def test_manifest_entry_matches_the_catalog_shape() -> None:
 
 
 def test_reachable_from_the_klaviyo_facade(client: KlaviyoClient, mocked: responses.RequestsMock) -> None:
-    from actions._facade import Klaviyo
+    from connector.shell.facade import Klaviyo
 
     mocked.get(LISTS, json={"data": []})
     got = Klaviyo(client=client).raw_request.request("GET", "/api/lists", max_retries=1, timeout_ms=5000)

@@ -18,8 +18,8 @@ from actions.segments import (
     UPDATE_SEGMENT,
     Segments,
 )
-from connector.client import KlaviyoClient
-from connector.errors import InputError, ServerError
+from connector.client.errors import InputError, ServerError
+from connector.client.pipeline import KlaviyoClient
 
 MEMBERS = {"type": "profile-group-membership", "is_member": True, "group_ids": ["Y6nRLr"]}
 REGION = {"type": "profile-region", "in_region": True, "region": "european_union"}

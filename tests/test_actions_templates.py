@@ -17,8 +17,8 @@ from actions.templates import (
     UPDATE_TEMPLATE,
     Templates,
 )
-from connector.client import KlaviyoClient
-from connector.errors import InputError, ServerError
+from connector.client.errors import InputError, ServerError
+from connector.client.pipeline import KlaviyoClient
 
 HTML = "<html><body>Hello</body></html>"
 

@@ -12,7 +12,7 @@ import pytest
 import responses
 from conftest import API_KEY, BASE
 
-from connector.cli import main
+from connector.shell.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -121,7 +121,7 @@ def test_api_error_exit_code_4_with_klaviyo_errors(
 def test_rate_limit_exit_code_5(
     capsys: pytest.CaptureFixture[str], api_env: None, monkeypatch: pytest.MonkeyPatch, mocked: responses.RequestsMock
 ) -> None:
-    monkeypatch.setattr("connector.clock.SystemClock.sleep", lambda self, s: None)
+    monkeypatch.setattr("connector.client.clock.SystemClock.sleep", lambda self, s: None)
     for _ in range(4):
         mocked.get(f"{BASE}/api/lists", status=429, headers={"Retry-After": "1"}, json={"errors": []})
     code, _, err = run_cli(capsys, "run", "listLists")
@@ -143,8 +143,8 @@ def test_python_dash_m_connector_and_version() -> None:
 
 
 def test_manifest_command_prints_the_derived_manifest(capsys: pytest.CaptureFixture[str]) -> None:
-    from connector.component import COMPONENT
-    from connector.manifest import build_manifest
+    from connector.framework.manifest import build_manifest
+    from connector.shell.component import COMPONENT
 
     code, out, _ = run_cli(capsys, "manifest")
     assert code == 0 and out == json.loads(json.dumps(build_manifest(COMPONENT)))

@@ -11,9 +11,8 @@ import responses
 from conftest import API_KEY, BASE
 
 from connections.api_key import ApiKeyConnection
-from connector.client import KlaviyoClient
-from connector.clock import FakeClock
-from connector.errors import (
+from connector.client.clock import FakeClock
+from connector.client.errors import (
     ApiError,
     AuthenticationError,
     BadRequestError,
@@ -26,8 +25,9 @@ from connector.errors import (
     ServerError,
     TransportError,
 )
-from connector.pagination import PaginationLoopError
-from connector.retry import RetryPolicy
+from connector.client.pagination import PaginationLoopError
+from connector.client.pipeline import KlaviyoClient
+from connector.client.retry import RetryPolicy
 
 
 def test_every_request_carries_revision_content_type_user_agent_and_key(
@@ -53,12 +53,19 @@ def test_revision_overridable_per_client_and_per_call(mocked: responses.Requests
 
 
 def test_base_url_from_argument_then_environment_then_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    from connector.shell.env import client_from_env
+    from connector.shell.facade import Klaviyo
+
     key = ApiKeyConnection(API_KEY)
     assert KlaviyoClient(key).base_url == "https://a.klaviyo.com"
     monkeypatch.setenv("KLAVIYO_BASE_URL", "http://127.0.0.1:8080/")
-    assert KlaviyoClient(key).base_url == "http://127.0.0.1:8080"
+    # Only the shell reads the environment: the client takes its host as an argument.
+    assert KlaviyoClient(key).base_url == "https://a.klaviyo.com"
+    assert client_from_env().base_url == "http://127.0.0.1:8080"
+    assert Klaviyo(api_key=API_KEY).client.base_url == "http://127.0.0.1:8080"
+    assert Klaviyo(api_key=API_KEY, base_url="https://b.example").client.base_url == "https://b.example"
     assert KlaviyoClient(key, base_url="https://b.example").base_url == "https://b.example"
-    with pytest.raises(ConnectionConfigError, match="KLAVIYO_BASE_URL"):
+    with pytest.raises(ConnectionConfigError, match="must be an http"):
         KlaviyoClient(key, base_url="ftp://x")
 
 

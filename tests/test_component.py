@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from connector.component import COMPONENT
+from connector.shell.component import COMPONENT
 
 INDEX = Path(__file__).resolve().parents[1] / "actions" / "_index.py"
 
 
 def test_index_matches_the_declarations() -> None:
     assert INDEX.read_text(encoding="utf-8") == COMPONENT.build_index(), (
-        "actions/_index.py is stale: run `python -m connector.component` to regenerate it"
+        "actions/_index.py is stale: run `python -m connector.shell.component` to regenerate it"
     )
 
 

@@ -16,8 +16,8 @@ from conftest import API_KEY, BASE
 from connections.api_key import ApiKeyConnection
 from connections.oauth2 import OAuth2Connection
 from connections.token_store import TokenFile
-from connector.client import KlaviyoClient
-from connector.errors import ConnectionConfigError, ReauthorizationRequired
+from connector.client.errors import ConnectionConfigError, ReauthorizationRequired
+from connector.client.pipeline import KlaviyoClient
 
 
 def test_api_key_header() -> None:

@@ -8,18 +8,18 @@ from typing import Any
 import responses
 from conftest import BASE, assert_request
 
-from connector.client import KlaviyoClient
-from connector.clock import FakeClock
-from connector.delivery.batching import (
+from connector.client.clock import FakeClock
+from connector.client.pipeline import KlaviyoClient
+from connector.klaviyo.bodies import consent_profile, event_bulk_item
+from connector.klaviyo.bulk.jobs import JobPoller
+from connector.klaviyo.bulk.outcomes import Status
+from connector.klaviyo.bulk.senders import (
     BatchRecord,
     create_events,
     import_profiles,
     subscribe_profiles,
     unsubscribe_profiles,
 )
-from connector.delivery.bodies import consent_profile, event_bulk_item
-from connector.delivery.jobs import JobPoller
-from connector.delivery.outcomes import Status
 
 JOB = "01JOB0000000000000000000AA"
 

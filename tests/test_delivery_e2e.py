@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from connections.api_key import ApiKeyConnection
-from connector.client import KlaviyoClient
-from connector.delivery import DeliverySettings, deliver
-from connector.delivery import cli as delivery_cli
-from connector.delivery.jobs import JobPoller
+from connector.apps.delivery import DeliverySettings, deliver
+from connector.client.pipeline import KlaviyoClient
+from connector.klaviyo.bulk.jobs import JobPoller
 from connector.sandbox import Sandbox
+from connector.shell import deliver_cli as delivery_cli
 
 POLL = JobPoller(schedule=(0.02, 0.05, 0.1), timeout=30)
 
@@ -218,7 +218,7 @@ def test_klaviyo_rejections_are_reported_per_record_and_the_rest_delivered(
 
 
 def test_unreachable_klaviyo_marks_every_line_retryable(tmp_path: Path) -> None:
-    from connector.retry import RetryPolicy
+    from connector.client.retry import RetryPolicy
 
     client = KlaviyoClient(
         ApiKeyConnection("pk_" + "a" * 34), base_url="http://127.0.0.1:9", retry=RetryPolicy(max_retries=0)

@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-from connector.delivery.intents import ConsentIntent, EventIntent, MembershipIntent, ProfileIntent, plan_consents
-from connector.delivery.mapping import mapper_for
-from connector.delivery.mapping.rudderstack import RudderStackMapper, RudderStackV2Mapper
-from connector.delivery.mapping.segment import SegmentMapper
-from connector.delivery.settings import DeliverySettings
-from connector.errors import InputError
+from connector.apps.delivery.mapping import mapper_for
+from connector.apps.delivery.mapping.rudderstack import RudderStackMapper, RudderStackV2Mapper
+from connector.apps.delivery.mapping.segment import SegmentMapper
+from connector.apps.delivery.settings import DeliverySettings
+from connector.client.errors import InputError
+from connector.klaviyo.intents import ConsentIntent, EventIntent, MembershipIntent, ProfileIntent, plan_consents
 
 
 def seg(message: dict[str, Any], **settings: Any) -> list[Any]:
@@ -733,7 +733,7 @@ def test_superseded_lines_share_the_winners_failure(client: Any, mocked: Any) ->
 
     from conftest import BASE
 
-    from connector.delivery import deliver
+    from connector.apps.delivery import deliver
 
     mocked.post(
         f"{BASE}/api/profile-subscription-bulk-create-jobs",
@@ -767,7 +767,7 @@ def test_list_removal_resolves_ids_first_and_never_deletes_without_one(client: A
 
     from conftest import BASE
 
-    from connector.delivery import deliver
+    from connector.apps.delivery import deliver
 
     mocked.get(f"{BASE}/api/profiles", json={"data": [], "links": {"next": None}})  # email: nobody
     mocked.get(

@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from connector import demo
-from connector.cli import main
 from connector.sandbox import Sandbox
+from connector.shell import demo
+from connector.shell.cli import main
 
 
 def test_demo_runs_on_the_embedded_sandbox_without_an_account() -> None:

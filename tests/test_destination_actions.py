@@ -21,8 +21,8 @@ from actions.destination import (
     UPSERT_PROFILE,
     Destination,
 )
-from connector.client import KlaviyoClient
-from connector.errors import ConflictError, InputError, KlaviyoError
+from connector.client.errors import ConflictError, InputError, KlaviyoError
+from connector.client.pipeline import KlaviyoClient
 
 PID = "01GDDKASAP8TKDDA2GRZDSVP4H"
 
@@ -386,6 +386,6 @@ def test_unsubscribe_sms_marketing_and_transactional(client: KlaviyoClient, mock
 
 
 def test_facade_is_reachable_from_klaviyo(client: KlaviyoClient) -> None:
-    from actions._facade import Klaviyo
+    from connector.shell.facade import Klaviyo
 
     assert isinstance(Klaviyo(client=client).destination, Destination)

@@ -7,8 +7,8 @@ from typing import Any
 import attrs
 import pytest
 
-from connector.errors import InputError
-from connector.inputs import (
+from connector.client.errors import InputError
+from connector.framework.inputs import (
     Collection,
     InputType,
     clean_inputs,

@@ -9,8 +9,8 @@ import responses
 from conftest import BASE
 
 from actions.lists import ListAttributes
-from connector.client import KlaviyoClient
-from connector.jsonapi import parse_document, parse_resource, relationship, resource_body
+from connector.client.jsonapi import parse_document, parse_resource, relationship, resource_body
+from connector.client.pipeline import KlaviyoClient
 
 
 def test_unknown_keys_nulls_and_missing_attributes() -> None:

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from connector.component import COMPONENT
-from connector.manifest import build_manifest
+from connector.framework.manifest import build_manifest
+from connector.shell.component import COMPONENT
 
 
 @pytest.fixture(scope="module")

@@ -13,10 +13,10 @@ import requests
 
 from connections.oauth2 import OAuth2Connection
 from connections.oauth_login import login
-from connector.cli import main
-from connector.client import KlaviyoClient
-from connector.errors import ConnectionConfigError, ReauthorizationRequired
+from connector.client.errors import ConnectionConfigError, ReauthorizationRequired
+from connector.client.pipeline import KlaviyoClient
 from connector.sandbox import Sandbox
+from connector.shell.cli import main
 
 
 def _approve(url: str) -> None:

@@ -13,11 +13,11 @@ from conftest import API_KEY, BASE
 
 from connections.api_key import ApiKeyConnection
 from connections.oauth2 import OAuth2Connection
-from connector.cli import main
-from connector.client import KlaviyoClient
-from connector.errors import KlaviyoError
-from connector.retry import RetryPolicy
-from connector.secrets import Secret, redact
+from connector.client.errors import KlaviyoError
+from connector.client.pipeline import KlaviyoClient
+from connector.client.retry import RetryPolicy
+from connector.client.secrets import Secret, redact
+from connector.shell.cli import main
 
 ACCESS = "oauth-access-token-value-123456"
 REFRESH = "oauth-refresh-token-value-654321"

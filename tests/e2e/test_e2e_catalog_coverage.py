@@ -46,7 +46,7 @@ CATALOG_LABELS = tuple(entry["label"] for entry in json.loads(CATALOG.read_text(
 
 def _catalog_keys() -> dict[str, str]:
     """Catalog label -> action key (through the component's declarations)."""
-    from connector.component import COMPONENT
+    from connector.shell.component import COMPONENT
 
     labels = CATALOG_LABELS
     by_label = {action.label: action.key for action in COMPONENT.actions()}

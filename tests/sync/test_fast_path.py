@@ -11,10 +11,10 @@ from typing import Any, cast
 
 import pytest
 
-from connector.client import JSON_API, KlaviyoClient
-from connector.delivery import batching
-from connector.delivery.batching import BatchRecord
-from connector.delivery.chunking import json_bytes
+from connector.client.pipeline import JSON_API, KlaviyoClient
+from connector.klaviyo.bulk import senders as batching
+from connector.klaviyo.bulk.chunking import json_bytes
+from connector.klaviyo.bulk.senders import BatchRecord
 
 
 class _Capture:
@@ -99,8 +99,8 @@ ROWS: list[dict[str, Any]] = [
 
 @pytest.mark.parametrize("row", ROWS)
 def test_profile_identity_matches_check_identifiers(row: dict[str, Any]) -> None:
-    from connector.delivery.identifiers import check_identifiers
-    from connector.sync.records import _profile_identity
+    from connector.apps.sync.records import _profile_identity
+    from connector.klaviyo.identifiers import check_identifiers
 
     def reference() -> Any:
         return check_identifiers(
@@ -123,7 +123,7 @@ def test_profile_identity_matches_check_identifiers(row: dict[str, Any]) -> None
 
 @pytest.mark.parametrize("row", ROWS)
 def test_profile_records_are_unchanged(row: dict[str, Any]) -> None:
-    from connector.sync.records import RowRejected, to_record
+    from connector.apps.sync.records import RowRejected, to_record
 
     try:
         record = to_record("profiles", row)

@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from connector.client import KlaviyoClient
-from connector.delivery.batching import BatchRecord
-from connector.delivery.outcomes import RecordOutcome, Status
-from connector.sync import engine
-from connector.sync.readers import Row
+from connector.apps.sync import engine
+from connector.apps.sync.readers import Row
+from connector.client.pipeline import KlaviyoClient
+from connector.klaviyo.bulk.outcomes import RecordOutcome, Status
+from connector.klaviyo.bulk.senders import BatchRecord
 
 ROWS = 20_000
 BATCH = 50

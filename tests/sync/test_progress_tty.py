@@ -14,11 +14,11 @@ from typing import IO
 
 import pytest
 
-from connector.client import KlaviyoClient
-from connector.delivery.batching import BatchRecord
-from connector.delivery.outcomes import RecordOutcome, Status
-from connector.sync import engine
-from connector.sync.progress import Progress
+from connector.apps.sync import engine
+from connector.apps.sync.progress import Progress
+from connector.client.pipeline import KlaviyoClient
+from connector.klaviyo.bulk.outcomes import RecordOutcome, Status
+from connector.klaviyo.bulk.senders import BatchRecord
 
 
 @pytest.fixture

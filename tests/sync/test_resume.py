@@ -1,6 +1,6 @@
 """Kill-and-resume for profiles, subscriptions and the reverse-ETL deletion step (events: test_sandbox.py).
 
-Each test starts ``python -m connector.sync`` against a sandbox, SIGKILLs it mid-run, runs the same
+Each test starts ``python -m connector.apps.sync`` against a sandbox, SIGKILLs it mid-run, runs the same
 command again and checks the sandbox: every record once, nothing missing, the dead letter listing each
 rejected row once, and the final summary counting the rows finished before the kill as well
 (``delivered + rejected == rows``).
@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from connections.api_key import ApiKeyConnection
-from connector.client import KlaviyoClient
-from connector.retry import RetryPolicy
+from connector.apps.sync import sync
+from connector.client.pipeline import KlaviyoClient
+from connector.client.retry import RetryPolicy
 from connector.sandbox import Sandbox
-from connector.sync import sync
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,7 +45,7 @@ def _env(sb: Sandbox) -> dict[str, str]:
 
 def _start(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "connector.sync", *args],
+        [sys.executable, "-m", "connector", "sync", *args],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

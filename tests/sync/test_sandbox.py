@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from connections.api_key import ApiKeyConnection
-from connector.client import KlaviyoClient
-from connector.retry import RetryPolicy
+from connector.apps.sync import sync
+from connector.client.pipeline import KlaviyoClient
+from connector.client.retry import RetryPolicy
 from connector.sandbox import Sandbox
-from connector.sync import sync
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -108,7 +108,7 @@ def test_reverse_etl_sends_changes_and_undoes_deletions(
 
 def _run_cli(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "connector.sync", *args],
+        [sys.executable, "-m", "connector", "sync", *args],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from connector.client import KlaviyoClient
-from connector.delivery.batching import BatchRecord
-from connector.delivery.outcomes import RecordOutcome, Status
-from connector.sync import engine
-from connector.sync.records import RowRejected, to_record
+from connector.apps.sync import engine
+from connector.apps.sync.records import RowRejected, to_record
+from connector.client.pipeline import KlaviyoClient
+from connector.klaviyo.bulk.outcomes import RecordOutcome, Status
+from connector.klaviyo.bulk.senders import BatchRecord
 
 
 def test_consented_at_is_sent_only_in_a_historical_import() -> None:

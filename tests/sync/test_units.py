@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
-from connector.clock import FakeClock
-from connector.sync.adaptive import Aimd, SyncThrottle
-from connector.sync.diff import Change, Undo, classify, deletion_action
-from connector.sync.limiter import TIERS, RateLimiter, tier_for
-from connector.sync.progress import Progress
-from connector.sync.readers import RowReader
-from connector.sync.records import RowRejected, to_record
-from connector.sync.state import Done, SyncState
+from connector.apps.sync.diff import Change, Undo, classify, deletion_action
+from connector.apps.sync.progress import Progress
+from connector.apps.sync.readers import RowReader
+from connector.apps.sync.records import RowRejected, to_record
+from connector.apps.sync.state import Done, SyncState
+from connector.client.clock import FakeClock
+from connector.klaviyo.pacing.adaptive import Aimd, SyncThrottle
+from connector.klaviyo.pacing.limiter import TIERS, RateLimiter, tier_for
 from tests.spec_support import raw_spec
 
 _RATE = re.compile(r"(\d+)/([sm])")

@@ -1,0 +1,88 @@
+"""Small helpers the spec-event mappers share: flattening, message times, unique ids.
+
+Reading values (paths, times, numbers, currencies) is :mod:`connector.klaviyo.values`.
+
+Example:
+    >>> mapping("x"), message_id({"messageId": "m-1"})
+    ({}, 'm-1')
+    >>> flatten({"a": {"b": 1, "c": {"d": 2}}, "e": [1]})
+    {'a.b': 1, 'a.c.d': 2, 'e': [1]}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from connector.klaviyo.values import first, iso_time
+
+
+def mapping(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty dict (spec events are often sloppy).
+
+    Example:
+        >>> mapping("x"), mapping({"a": 1})
+        ({}, {'a': 1})
+    """
+    return dict(value) if isinstance(value, Mapping) else {}
+
+
+def flatten(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested objects as dotted keys (arrays stay arrays), as RudderStack's ``flattenProperties`` does.
+
+    Example:
+        >>> flatten({"x": {}})
+        {}
+    """
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out.update(flatten(value, name + "."))
+        else:
+            out[name] = value
+    return out
+
+
+def message_time(message: Mapping[str, Any]) -> str | None:
+    """The event's time: ``timestamp``, else ``originalTimestamp``, else ``sentAt``.
+
+    Example:
+        >>> message_time({"originalTimestamp": "2026-01-02T03:04:05Z"})
+        '2026-01-02T03:04:05+00:00'
+    """
+    return iso_time(first(message, "timestamp", "originalTimestamp", "sentAt"))
+
+
+def content_id(message: Mapping[str, Any]) -> str:
+    """A deterministic id for a message without ``messageId``: the same line always gets the same id.
+
+    Example:
+        >>> content_id({"a": 1}) == content_id({"a": 1})
+        True
+    """
+    canonical = json.dumps(message, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return "sha256-" + hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+def message_id(message: Mapping[str, Any]) -> str:
+    """``messageId`` (Segment / RudderStack's dedupe key), else :func:`content_id`.
+
+    Example:
+        >>> message_id({"messageId": "m-1"})
+        'm-1'
+    """
+    value = message.get("messageId")
+    return str(value) if value not in (None, "") else content_id(message)
+
+
+def join_words(*parts: Any) -> str:
+    """Join the non-empty parts with spaces.
+
+    Example:
+        >>> join_words("Docs", None, "Intro")
+        'Docs Intro'
+    """
+    return " ".join(str(p).strip() for p in parts if p not in (None, "") and str(p).strip())

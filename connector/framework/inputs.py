@@ -1,0 +1,467 @@
+"""Input declarations in Prismatic's model, and the clean step that types low-code values.
+
+An action's inputs are an attrs class; each field carries an :class:`InputSpec` in its metadata
+(declared with :func:`input_field`). The spec gives the wire key (camelCase), label, type,
+comments, default, example, whether it is required, a collection kind and picklist choices.
+:func:`clean_inputs` turns the raw values a low-code platform sends (mostly strings) into the
+typed instance, raising :class:`~connector.client.errors.InputError` naming the input's label.
+
+Example:
+    >>> import attrs
+    >>> @attrs.frozen
+    ... class Inputs:
+    ...     list_name: str = input_field("List Name", comments="A name.", default="Newsletter", required=True)
+    ...     page_size: int | None = input_field("Page Size", type=InputType.STRING, clean=to_int)
+    >>> clean_inputs(Inputs, {"pageSize": "5"})
+    Inputs(list_name='Newsletter', page_size=5)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+import attrs
+
+from connector.client.errors import InputError
+
+T = TypeVar("T")
+_META = "klaviyo_input"
+
+
+class InputType(str, enum.Enum):
+    """Prismatic's input types (``json`` is a ``code`` input holding JSON)."""
+
+    STRING = "string"
+    TEXT = "text"
+    PASSWORD = "password"
+    BOOLEAN = "boolean"
+    CODE = "code"
+    DATA = "data"
+    CONNECTION = "connection"
+    DATE = "date"
+    TIMESTAMP = "timestamp"
+    PICKLIST = "picklist"
+    JSON = "json"
+
+
+class Collection(str, enum.Enum):
+    """Prismatic's collection kinds: a list of values, or a list of key/value pairs."""
+
+    VALUE_LIST = "valuelist"
+    KEY_VALUE_LIST = "keyvaluelist"
+
+
+Cleaner = Callable[[Any], Any]
+
+
+@attrs.frozen
+class InputSpec:
+    """Everything a builder UI and the clean step need to know about one input.
+
+    Example:
+        >>> InputSpec(key="listName", label="List Name").required
+        False
+    """
+
+    key: str
+    label: str
+    type: InputType = InputType.STRING
+    comments: str = ""
+    default: Any = None
+    example: Any = None
+    required: bool = False
+    collection: Collection | None = None
+    choices: Sequence[str] | None = None
+    clean: Cleaner | None = None
+    #: Secrets are never echoed (manifest shows no default, errors show no value).
+    secret: bool = False
+    #: Extra JSON Schema keywords for this input (e.g. ``{"minimum": 1}``).
+    schema: Mapping[str, Any] = attrs.field(factory=dict)
+
+    def clean_value(self, raw: Any) -> Any:
+        """Type one raw value, or raise :class:`InputError` naming this input."""
+        if _is_empty(raw):
+            if self.default is not None and not _is_empty(self.default):
+                raw = self.default
+            elif self.required:
+                raise InputError("is required", label=self.label, key=self.key)
+            else:
+                return [] if self.collection else None
+        try:
+            if self.collection is Collection.VALUE_LIST:
+                return [self._clean_one(v) for v in to_value_list(raw)]
+            if self.collection is Collection.KEY_VALUE_LIST:
+                return [(k, self._clean_one(v)) for k, v in to_key_value_list(raw)]
+            return self._clean_one(raw)
+        except InputError as exc:
+            if exc.label:
+                raise
+            raise InputError(exc.problem, label=self.label, key=self.key) from None
+        except (ValueError, TypeError) as exc:
+            raise InputError(str(exc), label=self.label, key=self.key) from None
+
+    def _clean_one(self, raw: Any) -> Any:
+        if self.choices is not None and self.clean is None:
+            value = to_str(raw)
+            if value not in self.choices:
+                raise InputError(f"must be one of {', '.join(self.choices)} (got {value!r})")
+            return value
+        cleaner = self.clean or _DEFAULT_CLEANERS.get(self.type, to_str)
+        return cleaner(raw)
+
+
+def input_field(
+    label: str,
+    *,
+    type: InputType = InputType.STRING,
+    comments: str = "",
+    default: Any = None,
+    example: Any = None,
+    required: bool = False,
+    collection: Collection | None = None,
+    choices: Sequence[str] | None = None,
+    clean: Cleaner | None = None,
+    key: str | None = None,
+    secret: bool = False,
+    schema: Mapping[str, Any] | None = None,
+) -> Any:
+    """Declare one input as an attrs field; the wire key defaults to the camelCase field name.
+
+    Optional inputs default to None in Python (the catalog ``default`` applies on the wire); a
+    required input with a catalog default gets that default in Python too.
+
+    Example:
+        >>> import attrs
+        >>> @attrs.frozen
+        ... class I:
+        ...     list_id: str = input_field("List ID", required=True)
+        >>> input_specs(I)[0].key
+        'listId'
+    """
+    spec_kwargs = dict(
+        label=label,
+        type=type,
+        comments=comments,
+        default=default,
+        example=example,
+        required=required,
+        collection=collection,
+        choices=tuple(choices) if choices is not None else None,
+        clean=clean,
+        secret=secret,
+        schema=dict(schema or {}),
+    )
+    metadata = {_META: (key, spec_kwargs)}
+    if required and default is None:
+        return attrs.field(metadata=metadata, kw_only=True)
+    python_default: Any = None
+    if required:
+        python_default = default
+    if collection is not None and python_default is None:
+        return attrs.field(metadata=metadata, kw_only=True, factory=list)
+    return attrs.field(metadata=metadata, kw_only=True, default=python_default)
+
+
+def camel_case(name: str) -> str:
+    """``list_name`` -> ``listName``.
+
+    Example:
+        >>> camel_case("retry_delay_ms")
+        'retryDelayMs'
+    """
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def input_specs(cls: type[Any]) -> list[InputSpec]:
+    """The :class:`InputSpec` of each declared field of an input class, in declaration order."""
+    cached = cls.__dict__.get("__klaviyo_input_specs__")
+    if cached is not None:
+        return list(cached)
+    specs: list[InputSpec] = []
+    for field in attrs.fields(cls):
+        declared = field.metadata.get(_META)
+        if declared is None:
+            continue
+        key, kwargs = declared
+        specs.append(InputSpec(key=key or camel_case(field.name), **kwargs))
+    setattr(cls, "__klaviyo_input_specs__", tuple(specs))  # noqa: B010 - cached on the class itself
+    return specs
+
+
+def clean_inputs(cls: type[T], raw: Mapping[str, Any]) -> T:
+    """Build the typed input object from raw wire values (keys camelCase, or Python names).
+
+    Unknown keys are an error: a typo must not silently drop a value the user gave.
+
+    Example:
+        >>> import attrs
+        >>> @attrs.frozen
+        ... class I:
+        ...     flag: bool | None = input_field("Flag", type=InputType.BOOLEAN)
+        >>> clean_inputs(I, {"flag": "true"}).flag
+        True
+    """
+    by_key: dict[str, tuple[str, InputSpec]] = {}
+    fields = [f for f in attrs.fields(cls) if f.metadata.get(_META) is not None]  # type: ignore[arg-type]
+    for field, spec in zip(fields, input_specs(cls), strict=True):
+        by_key[spec.key] = (field.name, spec)
+        by_key[field.name] = (field.name, spec)
+    unknown = sorted(k for k in raw if k not in by_key and k != "connection")
+    if unknown:
+        known = ", ".join(spec.key for spec in input_specs(cls))
+        raise InputError(f"unknown input(s) {', '.join(unknown)}; this action takes: {known}")
+    values: dict[str, Any] = {}
+    for field, spec in zip(fields, input_specs(cls), strict=True):
+        if spec.key in raw:
+            supplied = raw[spec.key]
+        elif field.name in raw:
+            supplied = raw[field.name]
+        else:
+            supplied = None
+        values[field.name] = spec.clean_value(supplied)
+    return cls(**values)
+
+
+# -- cleaners: each takes what a low-code platform sends (usually a string) --------------------
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "")
+
+
+def to_str(value: Any) -> str:
+    """Any scalar as a string (JSON values are not silently stringified)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    raise InputError(f"must be text, got {type(value).__name__}")
+
+
+def to_stripped(value: Any) -> str:
+    """A string with surrounding whitespace removed (ids, names pasted from elsewhere)."""
+    return to_str(value).strip()
+
+
+_TRUE = {"true", "yes", "y", "1", "on"}
+_FALSE = {"false", "no", "n", "0", "off"}
+
+
+def to_bool(value: Any) -> bool:
+    """``true/false/yes/no/1/0/on/off`` (any case) or a real boolean.
+
+    Example:
+        >>> to_bool("Yes"), to_bool(False)
+        (True, False)
+    """
+    if isinstance(value, bool):
+        return value
+    text = to_str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise InputError(f"must be true or false (got {value!r})")
+
+
+def to_int(value: Any) -> int:
+    """An integer from an int or a string of digits.
+
+    Example:
+        >>> to_int(" 42 ")
+        42
+    """
+    if isinstance(value, bool):
+        raise InputError("must be a whole number, got a boolean")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    text = to_str(value).strip()
+    if re.fullmatch(r"[+-]?\d+", text):
+        return int(text)
+    raise InputError(f"must be a whole number (got {value!r})")
+
+
+def to_number(value: Any) -> float | int:
+    """A finite number from a number or a numeric string.
+
+    Example:
+        >>> to_number("9.99")
+        9.99
+    """
+    if isinstance(value, bool):
+        raise InputError("must be a number, got a boolean")
+    if isinstance(value, (int, float)):
+        number: float | int = value
+    else:
+        text = to_str(value).strip()
+        try:
+            number = int(text) if re.fullmatch(r"[+-]?\d+", text) else float(text)
+        except ValueError:
+            raise InputError(f"must be a number (got {value!r})") from None
+    if isinstance(number, float) and (number != number or number in (float("inf"), float("-inf"))):
+        raise InputError("must be a finite number")
+    return number
+
+
+def to_json(value: Any) -> Any:
+    """Parse a JSON string; already-parsed values (dict, list, number) pass through.
+
+    Example:
+        >>> to_json('{"a": 1}')
+        {'a': 1}
+    """
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+    return value
+
+
+def to_json_object(value: Any) -> dict[str, Any]:
+    """A JSON object (dict), from a dict or a JSON string."""
+    parsed = to_json(value)
+    if not isinstance(parsed, dict):
+        raise InputError(f"must be a JSON object, got {_json_kind(parsed)}")
+    return parsed
+
+
+def to_json_array(value: Any) -> list[Any]:
+    """A JSON array, from a list or a JSON string."""
+    parsed = to_json(value)
+    if not isinstance(parsed, list):
+        raise InputError(f"must be a JSON array, got {_json_kind(parsed)}")
+    return parsed
+
+
+def _json_kind(value: Any) -> str:
+    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}.get(
+        type(value), "null" if value is None else "a number"
+    )
+
+
+def to_value_list(value: Any) -> list[Any]:
+    """A value list from a list, a JSON array string, or a comma/newline-separated string.
+
+    Example:
+        >>> to_value_list("name, created"), to_value_list('["a","b"]')
+        (['name', 'created'], ['a', 'b'])
+    """
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    text = to_str(value).strip()
+    if text.startswith("["):
+        return to_json_array(text)
+    return [part.strip() for part in re.split(r"[,\n]", text) if part.strip()]
+
+
+def to_key_value_list(value: Any) -> list[tuple[str, Any]]:
+    """Key/value pairs from ``[{"key","value"}]``, a JSON object, or ``k=v`` lines.
+
+    Example:
+        >>> to_key_value_list([{"key": "a", "value": "1"}]), to_key_value_list('{"b": 2}')
+        ([('a', '1')], [('b', 2)])
+    """
+    parsed = value
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith(("{", "[")):
+            parsed = to_json(text)
+        else:
+            pairs = []
+            for line in text.splitlines():
+                if not line.strip():
+                    continue
+                if "=" not in line:
+                    raise InputError(f"each line must be key=value (got {line.strip()!r})")
+                k, _, v = line.partition("=")
+                pairs.append((k.strip(), v.strip()))
+            return pairs
+    if isinstance(parsed, Mapping):
+        return [(str(k), v) for k, v in parsed.items()]
+    if isinstance(parsed, list):
+        out = []
+        for item in parsed:
+            if isinstance(item, Mapping) and "key" in item:
+                out.append((str(item["key"]), item.get("value")))
+            elif isinstance(item, (list, tuple)) and len(item) == 2:
+                out.append((str(item[0]), item[1]))
+            else:
+                raise InputError('each entry must be {"key": ..., "value": ...}')
+        return out
+    raise InputError("must be a list of key/value pairs or a JSON object")
+
+
+def to_timestamp(value: Any) -> str:
+    """An ISO 8601 date-time (with offset; naive times are taken as UTC), normalised.
+
+    Example:
+        >>> to_timestamp("2026-08-01T10:00:00Z")
+        '2026-08-01T10:00:00+00:00'
+    """
+    if isinstance(value, dt.datetime):
+        moment = value
+    else:
+        text = to_str(value).strip()
+        try:
+            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            raise InputError(f"must be an ISO 8601 date-time such as 2026-08-01T10:00:00Z (got {text!r})") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.isoformat()
+
+
+def to_date(value: Any) -> str:
+    """An ISO 8601 calendar date ``YYYY-MM-DD``.
+
+    Example:
+        >>> to_date("2026-08-01")
+        '2026-08-01'
+    """
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.isoformat()
+    text = to_str(value).strip()
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise InputError(f"must be a date YYYY-MM-DD (got {text!r})") from None
+
+
+def to_data(value: Any) -> bytes:
+    """Binary data: bytes as they are, text as UTF-8, or a ``{"data": base64}`` object from a prior step."""
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value)
+    if isinstance(value, Mapping) and "data" in value:
+        import base64
+
+        try:
+            return base64.b64decode(str(value["data"]), validate=True)
+        except ValueError:
+            raise InputError("data must be base64-encoded") from None
+    return to_str(value).encode()
+
+
+_DEFAULT_CLEANERS: dict[InputType, Cleaner] = {
+    InputType.STRING: to_str,
+    InputType.TEXT: to_str,
+    InputType.PASSWORD: to_str,
+    InputType.CODE: to_str,
+    InputType.BOOLEAN: to_bool,
+    InputType.JSON: to_json,
+    InputType.DATE: to_date,
+    InputType.TIMESTAMP: to_timestamp,
+    InputType.DATA: to_data,
+    InputType.PICKLIST: to_str,
+    InputType.CONNECTION: lambda v: v,
+}

@@ -1,0 +1,1 @@
+"""Bulk sending: one sender per bulk operation, chunked at Klaviyo's limits, one outcome per record."""

@@ -1,0 +1,99 @@
+"""Wait for a Bulk Profile Import job to finish, then read its per-record import errors.
+
+Polling waits on an injectable :class:`~connector.client.clock.Clock` (the client's by default), so
+tests run on a :class:`~connector.client.clock.FakeClock` and never sleep.
+
+Example:
+    >>> JobPoller().schedule[:3]
+    (0.25, 0.5, 1.0)
+
+Reference: https://developers.klaviyo.com/en/reference/get_bulk_import_profiles_job
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+
+from connector.client.clock import Clock
+from connector.client.errors import ErrorObject
+from connector.client.pipeline import KlaviyoClient
+
+IMPORT_JOBS = "/api/profile-bulk-import-jobs"
+FINISHED = frozenset({"complete", "cancelled"})
+
+
+@attrs.frozen
+class JobResult:
+    """How a job ended: its final ``status`` (or ``"timeout"``), counts, and the import errors.
+
+    Example:
+        >>> JobResult("J", "complete").finished
+        True
+    """
+
+    job_id: str
+    status: str
+    errors: tuple[ErrorObject, ...] = ()
+    payloads: tuple[dict[str, Any], ...] = ()
+    failed_count: int = 0
+
+    @property
+    def finished(self) -> bool:
+        """True when Klaviyo finished the job (complete or cancelled), not when we stopped waiting."""
+        return self.status in FINISHED
+
+
+@attrs.frozen
+class JobPoller:
+    """How to wait for a job: a growing interval (``schedule``, last value repeats) within ``timeout`` seconds.
+
+    Example:
+        >>> from connector.client.clock import FakeClock
+        >>> JobPoller(clock=FakeClock(), timeout=60).timeout
+        60
+    """
+
+    schedule: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0, 5.0)
+    timeout: float = 1800.0
+    clock: Clock | None = None
+
+    def wait(self, client: KlaviyoClient, job_id: str) -> JobResult:
+        """Poll ``GET /api/profile-bulk-import-jobs/{id}`` until complete or cancelled, then read the errors.
+
+        Example:
+            >>> # JobPoller().wait(client, "01J...").status
+        """
+        clock = self.clock or client.clock
+        started = clock.monotonic()
+        attempt = 0
+        while True:
+            doc = client.request("GET", f"{IMPORT_JOBS}/{job_id}").json()
+            attributes = (doc.get("data") or {}).get("attributes") or {}
+            status = str(attributes.get("status") or "")
+            if status in FINISHED:
+                failed = int(attributes.get("failed_count") or 0)
+                errors, payloads = self._errors(client, job_id) if failed or status == "complete" else ((), ())
+                return JobResult(job_id, status, errors, payloads, failed)
+            wait = self.schedule[min(attempt, len(self.schedule) - 1)]
+            if clock.monotonic() - started + wait > self.timeout:
+                return JobResult(job_id, "timeout")
+            clock.sleep(wait)
+            attempt += 1
+
+    @staticmethod
+    def _errors(client: KlaviyoClient, job_id: str) -> tuple[tuple[ErrorObject, ...], tuple[dict[str, Any], ...]]:
+        errors: list[ErrorObject] = []
+        payloads: list[dict[str, Any]] = []
+        for item in _import_errors(client, job_id):
+            attributes = item.get("attributes") or {}
+            errors.append(ErrorObject.from_json(attributes))
+            payload = attributes.get("original_payload")
+            payloads.append(dict(payload) if isinstance(payload, dict) else {})
+        return tuple(errors), tuple(payloads)
+
+
+def _import_errors(client: KlaviyoClient, job_id: str) -> Iterator[dict[str, Any]]:
+    return client.paginate(f"{IMPORT_JOBS}/{job_id}/import-errors", page_size=100)

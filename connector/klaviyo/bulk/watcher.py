@@ -1,0 +1,148 @@
+"""Follow many profile import jobs with one listing call instead of one status call per job.
+
+Klaviyo allows 150 import jobs a minute and also 150 status reads a minute: polling each job by id
+would need at least one read per job, so the status reads, not the imports, would cap throughput.
+:class:`JobWatcher` reads the newest 100 jobs in one ``GET /api/profile-bulk-import-jobs`` per interval
+and hands each waiting thread its job's result; import errors are read only for jobs with failures.
+
+:class:`WatchingPoller` plugs it into :func:`connector.klaviyo.bulk.senders.import_profiles`.
+
+Example:
+    >>> from connector.client.clock import FakeClock
+    >>> JobWatcher(interval=0.5, clock=FakeClock()).interval
+    0.5
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import attrs
+
+from connector.client.clock import Clock
+from connector.client.errors import ErrorObject, KlaviyoError
+from connector.client.pipeline import KlaviyoClient
+from connector.klaviyo.bulk.jobs import FINISHED, IMPORT_JOBS, JobPoller, JobResult
+
+log = logging.getLogger("connector.apps.sync")
+
+
+class JobWatcher:
+    """Shared by all threads of a sync: one thread at a time lists jobs; the others wait for its answer.
+
+    Example:
+        >>> w = JobWatcher(interval=1.0)
+        >>> w.timeout
+        1800.0
+    """
+
+    def __init__(self, interval: float = 1.0, timeout: float = 1800.0, clock: Clock | None = None) -> None:
+        self.interval = interval
+        self.timeout = timeout
+        self.clock = clock
+        self._cond = threading.Condition()
+        self._waiting: dict[str, float] = {}
+        self._results: dict[str, JobResult] = {}
+        self._polling = False
+        self._next_poll = 0.0
+
+    def wait(self, client: KlaviyoClient, job_id: str) -> JobResult:
+        """Block until ``job_id`` is complete or cancelled (or ``timeout``) and return its result."""
+        clock = self.clock or client.clock
+        with self._cond:
+            self._waiting[job_id] = clock.monotonic()
+        while True:
+            with self._cond:
+                if job_id in self._results:
+                    return self._results.pop(job_id)
+                if self._polling:
+                    self._cond.wait(timeout=0.5)
+                    continue
+                self._polling = True
+            try:
+                pause = self._next_poll - clock.monotonic()
+                if pause > 0:
+                    clock.sleep(pause)
+                self._poll(client, clock)
+            finally:
+                with self._cond:
+                    self._next_poll = clock.monotonic() + self.interval
+                    self._polling = False
+                    self._cond.notify_all()
+
+    def _poll(self, client: KlaviyoClient, clock: Clock) -> None:
+        with self._cond:
+            waiting = dict(self._waiting)
+        if not waiting:
+            return
+        try:
+            doc = client.request(
+                "GET",
+                IMPORT_JOBS,
+                params={
+                    "sort": "-created_at",
+                    "page[size]": 100,
+                    "fields[profile-bulk-import-job]": "status,failed_count",
+                },
+            ).json()
+        except KlaviyoError as exc:  # try again next interval; the jobs are still running at Klaviyo
+            log.warning("listing import jobs failed: %s", exc)
+            return
+        seen: dict[str, dict[str, Any]] = {
+            str(item.get("id")): item.get("attributes") or {} for item in doc.get("data") or []
+        }
+        for job_id, started in waiting.items():
+            attributes = seen.get(job_id)
+            if attributes is None:
+                # Older than the newest 100 (many concurrent jobs): ask for it by id.
+                try:
+                    got = client.request("GET", f"{IMPORT_JOBS}/{job_id}").json()
+                except KlaviyoError as exc:
+                    log.warning("reading import job %s failed: %s", job_id, exc)
+                    continue
+                attributes = (got.get("data") or {}).get("attributes") or {}
+            status = str(attributes.get("status") or "")
+            result: JobResult | None = None
+            if status in FINISHED:
+                failed = int(attributes.get("failed_count") or 0)
+                try:
+                    errors, payloads = _errors(client, job_id) if failed else ((), ())
+                except KlaviyoError as exc:
+                    log.warning("reading import errors of %s failed: %s", job_id, exc)
+                    continue
+                result = JobResult(job_id, status, errors, payloads, failed)
+            elif clock.monotonic() - started > self.timeout:
+                result = JobResult(job_id, "timeout")
+            if result is not None:
+                with self._cond:
+                    self._waiting.pop(job_id, None)
+                    self._results[job_id] = result
+
+
+def _errors(client: KlaviyoClient, job_id: str) -> tuple[tuple[ErrorObject, ...], tuple[dict[str, Any], ...]]:
+    errors: list[ErrorObject] = []
+    payloads: list[dict[str, Any]] = []
+    for item in client.paginate(f"{IMPORT_JOBS}/{job_id}/import-errors", page_size=100):
+        attributes = item.get("attributes") or {}
+        errors.append(ErrorObject.from_json(attributes))
+        payload = attributes.get("original_payload")
+        payloads.append(dict(payload) if isinstance(payload, dict) else {})
+    return tuple(errors), tuple(payloads)
+
+
+@attrs.frozen
+class WatchingPoller(JobPoller):
+    """A :class:`~connector.klaviyo.bulk.jobs.JobPoller` that waits through a shared :class:`JobWatcher`.
+
+    Example:
+        >>> WatchingPoller(watcher=JobWatcher()).watcher.interval
+        1.0
+    """
+
+    watcher: JobWatcher = attrs.field(kw_only=True, factory=JobWatcher)
+
+    def wait(self, client: KlaviyoClient, job_id: str) -> JobResult:
+        """Wait for ``job_id`` through the shared watcher."""
+        return self.watcher.wait(client, job_id)

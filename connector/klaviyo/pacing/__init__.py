@@ -1,0 +1,1 @@
+"""Pacing: proactive rate limiting to Klaviyo's tiers and adaptive concurrency (AIMD)."""

@@ -1,0 +1,40 @@
+"""The Klaviyo component: the connector's actions, data sources and connections, composed from their packages.
+
+The shell is the one composition root: this is where the ``actions`` and ``connections`` packages are named.
+``python -m connector.shell.component`` regenerates ``actions/_index.py``, the action-to-module index that
+lets a low-code step import one action group instead of all of them.
+
+Example:
+    >>> COMPONENT.key, COMPONENT.action_package
+    ('klaviyo', 'actions')
+"""
+
+from __future__ import annotations
+
+import importlib
+import pathlib
+
+from connector.framework.component import Component
+
+COMPONENT = Component(
+    key="klaviyo",
+    label="Klaviyo",
+    description=(
+        "Klaviyo is a cloud based email marketing solution that enables e-commerce businesses to create, "
+        "send, and analyze email and SMS campaigns."
+    ),
+    action_package="actions",
+    connection_module="connections.definitions",
+)
+
+
+def write_index() -> pathlib.Path:
+    """Regenerate ``actions/_index.py`` from the declarations; returns the file written."""
+    package = importlib.import_module(COMPONENT.action_package)
+    target = pathlib.Path(package.__path__[0]) / "_index.py"
+    target.write_text(COMPONENT.build_index(), encoding="utf-8")
+    return target
+
+
+if __name__ == "__main__":  # pragma: no cover - developer tool
+    print(f"wrote {write_index()}")

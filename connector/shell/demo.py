@@ -1,0 +1,179 @@
+"""``klaviyo-connector demo``: a realistic workflow through the public actions, printed step by step.
+
+With no ``KLAVIYO_API_KEY`` set it starts the built-in local sandbox in-process, so it runs on a fresh
+machine with no account. With a key set it refuses to write to that (real) account unless
+``--write-to-my-account`` is given, because it creates a list, profiles, consent and events.
+
+Example:
+    >>> # klaviyo-connector demo            (local sandbox)
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any, TextIO
+
+from connector.client.errors import ConflictError, ConnectionConfigError
+from connector.client.pipeline import KlaviyoClient
+from connector.shell.component import COMPONENT
+
+
+class _Printer:
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.step = 0
+
+    def __call__(self, text: str) -> None:
+        self.step += 1
+        print(f"{self.step:>2}. {text}", file=self.stream, flush=True)
+
+    def detail(self, text: str) -> None:
+        print(f"      {text}", file=self.stream, flush=True)
+
+
+@contextlib.contextmanager
+def _target(args: argparse.Namespace, say: Callable[[str], None]) -> Iterator[KlaviyoClient]:
+    from connector.shell.env import client_from_env, credential_from_env
+
+    if credential_from_env() is not None:
+        if not args.write_to_my_account:
+            raise ConnectionConfigError(
+                "A Klaviyo connection is configured (KLAVIYO_API_KEY or an OAuth token): the demo would create "
+                "a list, profiles, consent and events in that real account. Re-run with --write-to-my-account "
+                "to do that, or unset KLAVIYO_API_KEY to use the local sandbox."
+            )
+        with client_from_env() as client:
+            say(f"Using the configured Klaviyo account at {client.base_url}")
+            yield client
+        return
+    from connections.api_key import ApiKeyConnection
+    from connector.sandbox import Sandbox
+
+    with Sandbox() as sandbox, KlaviyoClient(ApiKeyConnection(sandbox.api_key), base_url=sandbox.url) as client:
+        say(f"No KLAVIYO_API_KEY set: started the local Klaviyo sandbox at {sandbox.url}")
+        yield client
+
+
+def _run(client: KlaviyoClient, key: str, **inputs: Any) -> Any:
+    return COMPONENT.action(key).run(client, inputs)
+
+
+def run(args: argparse.Namespace, stream: TextIO | None = None) -> int:
+    """Run the demo workflow; returns the exit code."""
+    out = _Printer(stream or sys.stdout)
+    suffix = uuid.uuid4().hex[:6]
+    email = f"ada.{suffix}@example.com"
+    with _target(args, out) as client:
+        created = _run(client, "createList", listName=f"Demo newsletter {suffix}")
+        list_id = created["data"]["id"]
+        out(f"Create List: '{created['data']['attributes']['name']}' -> id {list_id}")
+
+        profile = _run(
+            client,
+            "createProfile",
+            email=email,
+            phoneNumber="+15005550006",
+            firstName="Ada",
+            lastName="Lovelace",
+            location={"city": "London", "country": "United Kingdom"},
+            properties={"plan": "pro", "source": "demo"},
+        )
+        profile_id = profile["data"]["id"]
+        out(f"Create Profile: {email} -> id {profile_id}")
+
+        try:
+            _run(client, "createProfile", email=email, firstName="Augusta")
+        except ConflictError as exc:
+            out("Create Profile again with the same email: Klaviyo answers 409 duplicate_profile")
+            out.detail(f"the existing profile is {exc.duplicate_profile_id}; updating it instead (upsert)")
+            updated = _run(
+                client, "updateProfile", profileId=exc.duplicate_profile_id, firstName="Augusta", title="Countess"
+            )
+            attrs = updated["data"]["attributes"]
+            out.detail(f"Update Profile: first_name={attrs.get('first_name')!r}, title={attrs.get('title')!r}")
+        else:
+            out("Create Profile again: no 409 (unexpected for the same email)")
+
+        subscribed = _run(
+            client,
+            "subscribeProfiles",
+            profiles=[{"email": email, "phone_number": "+15005550006"}],
+            listId=list_id,
+            customSource="Connector demo",
+        )
+        out(
+            f"Subscribe Profiles: email + SMS marketing consent, added to the list "
+            f"({subscribed.get('requests', 1)} request)"
+        )
+
+        _run(
+            client,
+            "createEvent",
+            eventName="Viewed Product",
+            eventProfile={"email": email},
+            eventProperties={"ProductName": "Analytical Engine", "ProductID": "AE-1"},
+        )
+        out("Create Event: 'Viewed Product'")
+
+        order_id = f"ORDER-{suffix}"
+        _run(
+            client,
+            "createEvent",
+            eventName="Placed Order",
+            eventProfile={"email": email},
+            eventProperties={"OrderId": order_id, "Items": ["AE-1", "NOTE-G"]},
+            eventValue="1843.50",
+            eventValueCurrency="GBP",
+            eventUniqueId=order_id,
+        )
+        bulk = _run(
+            client,
+            "bulkCreateEvents",
+            eventsArray=[
+                {
+                    "metric": "Ordered Product",
+                    "profile": {"email": email},
+                    "value": 1800,
+                    "unique_id": f"{order_id}_AE-1",
+                    "properties": {"OrderId": order_id, "ProductID": "AE-1"},
+                },
+                {
+                    "metric": "Ordered Product",
+                    "profile": {"email": email},
+                    "value": 43.5,
+                    "unique_id": f"{order_id}_NOTE-G",
+                    "properties": {"OrderId": order_id, "ProductID": "NOTE-G"},
+                },
+            ],
+        )
+        out(
+            f"Order: 'Placed Order' {order_id} (GBP 1843.50) and {bulk.get('events', 2)} 'Ordered Product' "
+            f"events in {bulk.get('requests', 1)} bulk request"
+        )
+
+        members = _wait_for_members(client, list_id)
+        out(
+            f"List List Profiles: {len(members)} member(s) of the list: "
+            + ", ".join(str((m.get("attributes") or {}).get("email")) for m in members)
+        )
+        lists = _run(client, "listLists", maxRecords="10")
+        out(f"List Lists: {len(lists['data'])} list(s) in the account")
+        events = _run(client, "listEvents", maxRecords="10")
+        out(f"List Events: {len(events['data'])} event(s) so far (events are processed asynchronously)")
+    out("Done. Every step above went through the same actions a workflow step or script uses.")
+    return 0
+
+
+def _wait_for_members(client: KlaviyoClient, list_id: str, timeout: float = 5.0) -> list[dict[str, Any]]:
+    """Subscription jobs are asynchronous (202): poll briefly until the list shows its member."""
+    deadline = time.monotonic() + timeout
+    while True:
+        members: list[dict[str, Any]] = _run(client, "listListProfiles", listId=list_id)["data"]
+        if members or time.monotonic() > deadline:
+            return members
+        time.sleep(0.1)

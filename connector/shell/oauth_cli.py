@@ -1,0 +1,104 @@
+"""``klaviyo-connector oauth login|status|logout``.
+
+``login`` reads the client from ``--client-id``/``KLAVIYO_CLIENT_ID`` and ``KLAVIYO_CLIENT_SECRET``
+(never a command-line flag: it would land in shell history and ``ps``), prints the authorize URL,
+waits for the redirect on ``http://127.0.0.1:<port>/callback``, and stores the token in the token
+file with mode 0600.
+
+Example:
+    >>> # klaviyo-connector oauth login --scopes "lists:read lists:write"
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+from connections.oauth2 import AUTHORIZE_URL, OAuth2Connection
+from connections.token_store import TokenFile
+from connector.client.errors import ConnectionConfigError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``oauth`` subcommands."""
+    sub = parser.add_subparsers(dest="oauth_command", metavar="SUBCOMMAND")
+    sub.required = True
+    login = sub.add_parser("login", help="authorize the app in a browser and store the token")
+    login.add_argument("--client-id", default=os.environ.get("KLAVIYO_CLIENT_ID", ""), help="app client ID")
+    login.add_argument("--scopes", default=os.environ.get("KLAVIYO_SCOPES", ""), help="space-separated scopes")
+    login.add_argument("--port", type=int, default=8765, help="local redirect port (0 = any free port)")
+    login.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the redirect")
+    login.add_argument("--token-file", default=None, help="where to store the token")
+    login.add_argument("--open", action="store_true", help="open the authorize URL in a browser")
+    for name, text in (("status", "show whether a token is stored"), ("logout", "revoke and delete the token")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--token-file", default=None, help="the token file")
+
+
+def _authorize_url(base_url: str | None) -> str:
+    # Against a sandbox (KLAVIYO_BASE_URL), the authorize page lives on the same local server.
+    return f"{base_url.rstrip('/')}/oauth/authorize" if base_url else AUTHORIZE_URL
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the chosen ``oauth`` subcommand."""
+    from connections.oauth_login import login
+
+    store = TokenFile(args.token_file or os.environ.get("KLAVIYO_TOKEN_FILE") or None)
+    base_url = (os.environ.get("KLAVIYO_BASE_URL") or "").strip() or None
+    if args.oauth_command == "login":
+        secret = os.environ.get("KLAVIYO_CLIENT_SECRET", "")
+        if not args.client_id or not secret:
+            raise ConnectionConfigError(
+                "oauth login needs the app's Client ID (--client-id or KLAVIYO_CLIENT_ID) and "
+                "Client secret (KLAVIYO_CLIENT_SECRET)"
+            )
+        connection = OAuth2Connection(
+            client_id=args.client_id,
+            client_secret=secret,
+            scopes=args.scopes,
+            base_url=base_url or "https://a.klaviyo.com",
+            authorize_url=_authorize_url(base_url),
+        )
+
+        def announce(url: str) -> None:
+            print("Open this URL to authorize the app:", file=sys.stderr)
+            print(url, flush=True)
+
+        fresh = login(connection, port=args.port, timeout=args.timeout, announce=announce, open_browser=args.open)
+        store.save({**fresh, "client_id": args.client_id, "base_url": base_url})
+        print(json.dumps({"saved": str(store.path), "scope": fresh.get("scope")}))
+        return 0
+    token = store.load()
+    if args.oauth_command == "status":
+        if not token:
+            print(json.dumps({"loggedIn": False, "tokenFile": str(store.path)}))
+            return 3
+        expires_at = token.get("expires_at")
+        print(
+            json.dumps(
+                {
+                    "loggedIn": True,
+                    "tokenFile": str(store.path),
+                    "scope": token.get("scope"),
+                    "expiresIn": int(float(expires_at) - time.time()) if expires_at else None,
+                    "refreshable": bool(token.get("refresh_token")),
+                }
+            )
+        )
+        return 0
+    # logout
+    if token:
+        connection = OAuth2Connection(
+            client_id=os.environ.get("KLAVIYO_CLIENT_ID") or str(token.get("client_id") or ""),
+            client_secret=os.environ.get("KLAVIYO_CLIENT_SECRET", ""),
+            token=token,
+            base_url=base_url or str(token.get("base_url") or "https://a.klaviyo.com"),
+        )
+        connection.revoke()
+        store.path.unlink(missing_ok=True)
+    print(json.dumps({"loggedIn": False}))
+    return 0

@@ -1,0 +1,118 @@
+"""``klaviyo-connector sync profiles|events|subscriptions FILE``: the command line of :func:`connector.apps.sync.sync`.
+
+Prints the summary as JSON on stdout (and writes it to ``--report``). Exit codes: 0 every record
+delivered, 4 some rejected (see the dead letter file), 5 some still pending after retries (run the
+same command again: it resumes), 2 bad arguments.
+
+Example:
+    >>> parser = argparse.ArgumentParser()
+    >>> add_arguments(parser)
+    >>> args = parser.parse_args(["profiles", "export.csv", "--list-id", "Y6nRLr", "--state", "sync.db"])
+    >>> args.kind, args.list_id, args.state
+    ('profiles', 'Y6nRLr', 'sync.db')
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from connector.apps.sync.records import KINDS
+from connector.client.errors import EXIT_API, EXIT_TRANSIENT, InputError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``sync``'s arguments to its (sub)command parser.
+
+    Example:
+        >>> p = argparse.ArgumentParser(); add_arguments(p); p.parse_args(["events", "e.jsonl"]).concurrency
+        8
+    """
+    parser.add_argument("kind", choices=KINDS, help="what the file holds")
+    parser.add_argument("file", help="CSV (header line first) or JSONL file")
+    parser.add_argument(
+        "--list-id",
+        help="profiles: add to (and in reverse-ETL mode remove from) this list; subscriptions: subscribe to it",
+    )
+    parser.add_argument(
+        "--state",
+        metavar="FILE",
+        help="SQLite state file: reverse-ETL mode (send only changes, undo deletions since the last successful sync)",
+    )
+    parser.add_argument("--report", metavar="FILE", help="also write the JSON summary to FILE")
+    parser.add_argument("--dead-letter", metavar="FILE", help="rejected records as JSONL (default FILE.rejected.jsonl)")
+    parser.add_argument(
+        "--checkpoint",
+        metavar="FILE",
+        help="checkpoint file without --state (default FILE.sync-checkpoint.sqlite, removed when the run completes)",
+    )
+    parser.add_argument("--format", choices=("csv", "jsonl"), help="input format (default from the file name)")
+    parser.add_argument("--key", help="profiles: the column that identifies a row (default external_id/email/phone)")
+    parser.add_argument("--concurrency", type=int, default=8, help="most requests in flight per endpoint (8)")
+    parser.add_argument(
+        "--rate-scale",
+        type=float,
+        default=1.0,
+        help="limits' windows are F times shorter (for the sandbox's --rate-limits scale=F)",
+    )
+    parser.add_argument("--batch-size", type=int, help="fewer records per request than Klaviyo allows")
+    parser.add_argument(
+        "--max-attempts",
+        type=int,
+        default=8,
+        help="sends of a failing record before it is left pending for the next run (8)",
+    )
+    parser.add_argument(
+        "--historical-import",
+        action="store_true",
+        help="subscriptions: import past consent (uses consented_at; no opt-in email)",
+    )
+    parser.add_argument("--custom-source", help="subscriptions: the consent's custom source")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar or progress lines")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the sync described by parsed ``args``; print the summary; return the exit code.
+
+    Example:
+        >>> # run(parser.parse_args(["events", "events.jsonl"]))
+    """
+    from connector.apps.sync.engine import sync
+    from connector.shell.env import client_from_env
+
+    if args.concurrency < 1 or args.rate_scale <= 0 or (args.batch_size is not None and args.batch_size < 1):
+        print("sync: --concurrency and --batch-size must be at least 1, --rate-scale positive", file=sys.stderr)
+        return 2
+    try:
+        # Enough pooled connections for every concurrent request, plus job polls.
+        with client_from_env(pool_size=args.concurrency * 2 + 4) as client:
+            summary = sync(
+                args.kind,
+                args.file,
+                client=client,
+                list_id=args.list_id,
+                state=args.state,
+                checkpoint=args.checkpoint,
+                dead_letter=args.dead_letter,
+                key=args.key,
+                format=args.format,
+                concurrency=args.concurrency,
+                rate_scale=args.rate_scale,
+                batch_size=args.batch_size,
+                max_attempts=args.max_attempts,
+                historical_import=args.historical_import,
+                custom_source=args.custom_source,
+                progress=False if args.no_progress else None,
+            )
+    except (OSError, ValueError, InputError) as exc:
+        print(f"sync: {exc}", file=sys.stderr)
+        return 2
+    text = json.dumps(summary.to_json(), indent=2)
+    print(text)
+    if args.report:
+        with open(args.report, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+    if summary.pending:
+        return EXIT_TRANSIENT
+    return EXIT_API if summary.rejected else 0

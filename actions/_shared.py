@@ -186,7 +186,7 @@ def delete_action(
 
     perform.__doc__ = f"``DELETE {path}`` (``{operation}``): 204, nothing returned."
     return ActionDefinition(
-        key=key, label=label, description=description, inputs=inputs, perform=perform, docs_url=DOCS + operation
+        key=key, label=label, description=description, inputs=inputs, perform=perform, operation_ids=(operation,)
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from actions._shared import DOCS, fields_input, get_document, id_input, list_resources, max_records_input, sparse_fields
+from actions._shared import fields_input, get_document, id_input, list_resources, max_records_input, sparse_fields
 from connector.client.jsonapi import Resource
 from connector.client.pipeline import KlaviyoClient
 from connector.framework.definitions import ActionDefinition, DataSourceDefinition
@@ -124,7 +124,7 @@ GET_ACCOUNT = ActionDefinition(
     description="Retrieve a single account object by its account ID.",
     inputs=GetAccountInputs,
     perform=get_account,
-    docs_url=DOCS + "get_account",
+    operation_ids=("get_account",),
 )
 
 
@@ -163,7 +163,7 @@ LIST_ACCOUNTS = ActionDefinition(
     description="Retrieve the account(s) associated with a given private API key.",
     inputs=ListAccountsInputs,
     perform=list_accounts,
-    docs_url=DOCS + "get_accounts",
+    operation_ids=("get_accounts",),
 )
 
 

@@ -23,7 +23,6 @@ from typing import Any
 import attrs
 
 from actions._shared import (
-    DOCS,
     clean_id,
     clean_non_blank,
     delete_action,
@@ -535,7 +534,7 @@ CREATE_CAMPAIGN = ActionDefinition(
     description="Creates a campaign given a set of parameters, then returns it.",
     inputs=CreateCampaignInputs,
     perform=create_campaign,
-    docs_url=DOCS + "create_campaign",
+    operation_ids=("create_campaign",),
 )
 
 
@@ -568,7 +567,7 @@ GET_CAMPAIGN = ActionDefinition(
     description="Returns a specific campaign based on a required id.",
     inputs=GetCampaignInputs,
     perform=get_campaign,
-    docs_url=DOCS + "get_campaign",
+    operation_ids=("get_campaign",),
 )
 
 
@@ -625,7 +624,7 @@ LIST_CAMPAIGNS = ActionDefinition(
     description="Returns some or all campaigns based on filters.",
     inputs=ListCampaignsInputs,
     perform=list_campaigns,
-    docs_url=DOCS + "get_campaigns",
+    operation_ids=("get_campaigns",),
 )
 
 
@@ -684,7 +683,7 @@ UPDATE_CAMPAIGN = ActionDefinition(
     description="Update a campaign with the given campaign ID.",
     inputs=UpdateCampaignInputs,
     perform=update_campaign,
-    docs_url=DOCS + "update_campaign",
+    operation_ids=("update_campaign",),
 )
 
 

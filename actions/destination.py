@@ -21,7 +21,7 @@ from typing import Any
 
 import attrs
 
-from actions._shared import DOCS, clean_id
+from actions._shared import clean_id
 from actions.profiles import ProfileAttributes
 from connector.client.errors import InputError
 from connector.client.jsonapi import Resource, parse_document, relationship
@@ -124,7 +124,7 @@ UPSERT_PROFILE = ActionDefinition(
     description="Create or update a profile (409 duplicate → update), optionally adding it to a list.",
     inputs=UpsertProfileInputs,
     perform=upsert_profile,
-    docs_url=DOCS + "create_profile",
+    operation_ids=("create_profile",),
 )
 
 
@@ -195,7 +195,7 @@ TRACK_EVENT = ActionDefinition(
     description="Record an event on a profile (email, phone, external ID or anonymous ID).",
     inputs=TrackEventInputs,
     perform=track_event,
-    docs_url=DOCS + "create_event",
+    operation_ids=("create_event",),
 )
 
 
@@ -237,7 +237,7 @@ ORDER_COMPLETED = ActionDefinition(
     description="Record an order and one product event per product; retries never duplicate events.",
     inputs=OrderCompletedInputs,
     perform=order_completed,
-    docs_url=DOCS + "create_event",
+    operation_ids=("create_event",),
 )
 
 
@@ -298,7 +298,7 @@ ADD_PROFILE_TO_LIST = ActionDefinition(
     description="Add a profile to a list, or to the list named after an audience (created on first sync).",
     inputs=ListMembershipInputs,
     perform=add_profile_to_list,
-    docs_url=DOCS + "add_profiles_to_list",
+    operation_ids=("add_profiles_to_list",),
 )
 REMOVE_PROFILE_FROM_LIST = ActionDefinition(
     key="removeProfileFromList",
@@ -306,7 +306,7 @@ REMOVE_PROFILE_FROM_LIST = ActionDefinition(
     description="Remove a profile from a list, or from the list named after an audience.",
     inputs=ListMembershipInputs,
     perform=remove_profile_from_list,
-    docs_url=DOCS + "remove_profiles_from_list",
+    operation_ids=("remove_profiles_from_list",),
 )
 
 
@@ -329,7 +329,7 @@ REMOVE_PROFILE = ActionDefinition(
     description="Remove a profile from a list.",
     inputs=RemoveProfileInputs,
     perform=remove_profile,
-    docs_url=DOCS + "remove_profiles_from_list",
+    operation_ids=("remove_profiles_from_list",),
 )
 
 
@@ -404,7 +404,7 @@ SUBSCRIBE_PROFILE = ActionDefinition(
     description="Subscribe an email and/or phone number to marketing, optionally to a list.",
     inputs=SubscribeProfileInputs,
     perform=subscribe_profile,
-    docs_url=DOCS + "bulk_subscribe_profiles",
+    operation_ids=("bulk_subscribe_profiles",),
 )
 UNSUBSCRIBE_PROFILE = ActionDefinition(
     key="unsubscribeProfile",
@@ -412,7 +412,7 @@ UNSUBSCRIBE_PROFILE = ActionDefinition(
     description="Unsubscribe an email and/or phone number, from a list or from all marketing.",
     inputs=UnsubscribeProfileInputs,
     perform=unsubscribe_profile,
-    docs_url=DOCS + "bulk_unsubscribe_profiles",
+    operation_ids=("bulk_unsubscribe_profiles",),
 )
 
 ACTIONS = (

@@ -17,7 +17,6 @@ from typing import Any
 import attrs
 
 from actions._shared import (
-    DOCS,
     clean_non_blank,
     fields_input,
     filter_input,
@@ -378,7 +377,7 @@ CREATE_EVENT = ActionDefinition(
     description="Create a new event to track a profiles activity.",
     inputs=CreateEventInputs,
     perform=create_event,
-    docs_url=DOCS + "create_event",
+    operation_ids=("create_event",),
 )
 
 
@@ -623,7 +622,7 @@ BULK_CREATE_EVENTS = ActionDefinition(
     description="Create a batch of events for one or more profiles.",
     inputs=BulkCreateEventsInputs,
     perform=bulk_create_events,
-    docs_url=DOCS + "bulk_create_events",
+    operation_ids=("bulk_create_events",),
 )
 
 
@@ -681,7 +680,7 @@ GET_EVENT = ActionDefinition(
     description="Get an event with the given event ID.",
     inputs=GetEventInputs,
     perform=get_event,
-    docs_url=DOCS + "get_event",
+    operation_ids=("get_event",),
 )
 
 
@@ -727,7 +726,7 @@ LIST_EVENTS = ActionDefinition(
     description="Get all events in an account.",
     inputs=ListEventsInputs,
     perform=list_events,
-    docs_url=DOCS + "get_events",
+    operation_ids=("get_events",),
 )
 
 

@@ -21,7 +21,6 @@ from typing import Any
 import attrs
 
 from actions._shared import (
-    DOCS,
     fields_input,
     filter_input,
     get_document,
@@ -324,7 +323,7 @@ UPLOAD_IMAGE = ActionDefinition(
     description="Import an image from a url or file.",
     inputs=UploadImageInputs,
     perform=upload_image,
-    docs_url=DOCS + "upload_image_from_url",
+    operation_ids=("upload_image_from_url",),
 )
 
 
@@ -354,7 +353,7 @@ GET_IMAGE = ActionDefinition(
     description="Get the image with the given image ID.",
     inputs=GetImageInputs,
     perform=get_image,
-    docs_url=DOCS + "get_image",
+    operation_ids=("get_image",),
 )
 
 
@@ -399,7 +398,7 @@ LIST_IMAGES = ActionDefinition(
     description="Get all images in an account.",
     inputs=ListImagesInputs,
     perform=list_images,
-    docs_url=DOCS + "get_images",
+    operation_ids=("get_images",),
 )
 
 
@@ -445,7 +444,7 @@ UPDATE_IMAGE = ActionDefinition(
     description="Update the image with the given image ID.",
     inputs=UpdateImageInputs,
     perform=update_image,
-    docs_url=DOCS + "update_image",
+    operation_ids=("update_image",),
 )
 
 ACTIONS = (UPLOAD_IMAGE, GET_IMAGE, LIST_IMAGES, UPDATE_IMAGE)

@@ -1,8 +1,11 @@
-"""Lists: create, read, update, delete, list them, and list their profiles.
+"""Lists: create, read, update, delete and list them, and a picklist.
+
+Each action is declared once: its inputs say where their values go, the operation registry checks the call.
 
 Example:
-    >>> # from connector import Klaviyo
-    >>> # vip = Klaviyo(api_key="pk_...").lists.create(name="VIP")
+    >>> from connector.klaviyo.operation_actions import request_for
+    >>> request_for("update_list", UPDATE_LIST.clean({"listId": "Y6nRLr", "optInProcess": "double_opt_in"})).body
+    {'data': {'type': 'list', 'id': 'Y6nRLr', 'attributes': {'opt_in_process': 'double_opt_in'}}}
 
 Reference: https://developers.klaviyo.com/en/reference/lists_api_overview
 """
@@ -15,31 +18,26 @@ from typing import Any
 
 import attrs
 
-from actions._shared import (
-    DOCS,
-    clean_non_blank,
-    delete_action,
-    fields_input,
-    filter_input,
-    get_document,
-    id_input,
-    list_resources,
-    max_records_input,
-    page_size_input,
-    picklist,
-    query,
-    sort_input,
-    sparse_fields,
-)
-from connector.client.jsonapi import Resource, resource_body
+from connector.client.jsonapi import Resource
 from connector.client.pipeline import KlaviyoClient
-from connector.framework.definitions import ActionDefinition
 from connector.framework.facade import ResourceGroup
 from connector.framework.inputs import InputType, input_field
+from connector.klaviyo.operation_actions import (
+    delete_action,
+    enum_choices,
+    fields_input,
+    filter_input,
+    id_input,
+    max_records_input,
+    operation_action,
+    page_size_input,
+    perform_operation,
+    picklist,
+    sort_input,
+)
+from connector.klaviyo.validators import clean_non_blank
 
-LIST_FIELDS = ("created", "id", "name", "opt_in_process", "profile_count", "updated")
-LIST_PAGE_MAX = 10
-OPT_IN_CHOICES = ("double_opt_in", "single_opt_in")
+OPT_IN_CHOICES = enum_choices("create_list", "opt_in_process")
 LIST_NAME_COMMENTS = "A helpful name to label the list."
 LIST_ID_COMMENTS = "The unique identifier of the list."
 
@@ -71,33 +69,24 @@ class CreateListInputs:
     """Inputs of Create List."""
 
     list_name: str = input_field(
-        "List Name", comments=LIST_NAME_COMMENTS, default="Newsletter", required=True, clean=clean_non_blank
+        "List Name",
+        comments=LIST_NAME_COMMENTS,
+        default="Newsletter",
+        required=True,
+        clean=clean_non_blank,
+        to="attributes:name",
     )
     opt_in_process: str | None = input_field(
         "Opt-in Process",
         comments="single_opt_in or double_opt_in; leave empty for the account default.",
         type=InputType.PICKLIST,
         choices=OPT_IN_CHOICES,
+        to="attributes:opt_in_process",
     )
 
 
-def create_list(client: KlaviyoClient, inputs: CreateListInputs) -> Any:
-    """``POST /api/lists`` (``create_list``): create a list and return its document.
-
-    Example:
-        >>> # create_list(client, CreateListInputs(list_name="VIP"))
-    """
-    body = resource_body("list", {"name": inputs.list_name, "opt_in_process": inputs.opt_in_process})
-    return client.request("POST", "/api/lists", json=body).json()
-
-
-CREATE_LIST = ActionDefinition(
-    key="createList",
-    label="Create List",
-    description="Create a new list.",
-    inputs=CreateListInputs,
-    perform=create_list,
-    docs_url=DOCS + "create_list",
+CREATE_LIST = operation_action(
+    "create_list", key="createList", label="Create List", description="Create a new list.", inputs=CreateListInputs
 )
 
 
@@ -109,7 +98,7 @@ class GetListInputs:
     """Inputs of Get List."""
 
     list_id: str = id_input("List ID", LIST_ID_COMMENTS)
-    fields: list[str] = fields_input(LIST_FIELDS)
+    fields: list[str] = fields_input("get_list")
     include_profile_count: bool | None = input_field(
         "Include Profile Count",
         type=InputType.BOOLEAN,
@@ -119,21 +108,18 @@ class GetListInputs:
 
 
 def get_list(client: KlaviyoClient, inputs: GetListInputs) -> Any:
-    """``GET /api/lists/{id}`` (``get_list``)."""
-    params = {
-        **sparse_fields("list", inputs.fields),
-        **query(**{"additional-fields[list]": ["profile_count"] if inputs.include_profile_count else None}),
-    }
-    return get_document(client, f"/api/lists/{inputs.list_id}", params)
+    """``GET /api/lists/{id}`` (``get_list``); Include Profile Count asks for ``additional-fields[list]``."""
+    extra = {"additional-fields[list]": ["profile_count"] if inputs.include_profile_count else None}
+    return perform_operation(client, "get_list", inputs, **extra)
 
 
-GET_LIST = ActionDefinition(
+GET_LIST = operation_action(
+    "get_list",
     key="getList",
     label="Get List",
     description="Get a list with the given list ID.",
     inputs=GetListInputs,
     perform=get_list,
-    docs_url=DOCS + "get_list",
 )
 
 
@@ -144,39 +130,15 @@ GET_LIST = ActionDefinition(
 class ListListsInputs:
     """Inputs of List Lists."""
 
-    fields: list[str] = fields_input(tuple(f for f in LIST_FIELDS if f != "profile_count"))
-    filter: str | None = filter_input(
-        'Klaviyo filter, e.g. equals(name,"VIP"); fields: name, id (any/equals), created, updated (greater-than).'
-    )
-    sort: str | None = sort_input(("created", "id", "name", "updated"))
+    fields: list[str] = fields_input("get_lists")
+    filter: str | None = filter_input("get_lists")
+    sort: str | None = sort_input("get_lists")
     max_records: int | None = max_records_input()
-    page_size: int | None = page_size_input(LIST_PAGE_MAX)
+    page_size: int | None = page_size_input("get_lists")
 
 
-def list_lists(client: KlaviyoClient, inputs: ListListsInputs) -> Iterator[dict[str, Any]]:
-    """``GET /api/lists`` (``get_lists``), following every page; streams resources.
-
-    Example:
-        >>> # for lst in list_lists(client, ListListsInputs()): print(lst["id"])
-    """
-    params = {**sparse_fields("list", inputs.fields), **query(filter=inputs.filter, sort=inputs.sort)}
-    return list_resources(
-        client,
-        "/api/lists",
-        params,
-        page_size=inputs.page_size,
-        default_page_size=LIST_PAGE_MAX,
-        limit=inputs.max_records,
-    )
-
-
-LIST_LISTS = ActionDefinition(
-    key="listLists",
-    label="List Lists",
-    description="Get all lists in an account.",
-    inputs=ListListsInputs,
-    perform=list_lists,
-    docs_url=DOCS + "get_lists",
+LIST_LISTS = operation_action(
+    "get_lists", key="listLists", label="List Lists", description="Get all lists in an account.", inputs=ListListsInputs
 )
 
 
@@ -185,49 +147,39 @@ LIST_LISTS = ActionDefinition(
 
 @attrs.frozen
 class UpdateListInputs:
-    """Inputs of Update List."""
+    """Inputs of Update List: only what is given changes (the catalog's default name is a builder's pre-fill)."""
 
     list_id: str = id_input("List ID", LIST_ID_COMMENTS)
-    list_name: str = input_field(
-        "List Name", comments=LIST_NAME_COMMENTS, default="Newsletter", required=True, clean=clean_non_blank
+    list_name: str | None = input_field(
+        "List Name", comments=LIST_NAME_COMMENTS, default="Newsletter", clean=clean_non_blank, to="attributes:name"
     )
     opt_in_process: str | None = input_field(
         "Opt-in Process",
         comments="single_opt_in or double_opt_in; leave empty to keep the current setting.",
         type=InputType.PICKLIST,
         choices=OPT_IN_CHOICES,
+        to="attributes:opt_in_process",
     )
 
 
-def update_list(client: KlaviyoClient, inputs: UpdateListInputs) -> Any:
-    """``PATCH /api/lists/{id}`` (``update_list``); the body repeats the id as Klaviyo requires."""
-    body = resource_body(
-        "list", {"name": inputs.list_name, "opt_in_process": inputs.opt_in_process}, resource_id=inputs.list_id
-    )
-    # Setting the same name twice changes nothing, so a repeat after a dropped connection is safe.
-    return client.request("PATCH", f"/api/lists/{inputs.list_id}", json=body, retry_safe=True).json()
-
-
-UPDATE_LIST = ActionDefinition(
+UPDATE_LIST = operation_action(
+    "update_list",
     key="updateList",
     label="Update List",
     description="Update the name of a list with the given list ID.",
     inputs=UpdateListInputs,
-    perform=update_list,
-    docs_url=DOCS + "update_list",
 )
 
 
 # -- Delete List --------------------------------------------------------------------------
 
 DELETE_LIST = delete_action(
+    op_id="delete_list",
     key="deleteList",
     label="Delete List",
     description="Delete a list with the given list ID.",
     id_label="List ID",
     id_comments=LIST_ID_COMMENTS,
-    path="/api/lists/{id}",
-    operation="delete_list",
 )
 
 
@@ -235,12 +187,7 @@ DELETE_LIST = delete_action(
 
 
 SELECT_LIST = picklist(
-    key="selectList",
-    label="Select List",
-    description="A picklist of the account's lists.",
-    path="/api/lists",
-    resource_type="list",
-    page_size=LIST_PAGE_MAX,
+    op_id="get_lists", key="selectList", label="Select List", description="A picklist of the account's lists."
 )
 
 ACTIONS = (CREATE_LIST, GET_LIST, LIST_LISTS, UPDATE_LIST, DELETE_LIST)
@@ -274,8 +221,8 @@ class Lists(ResourceGroup):
         """Stream every list (one page in memory at a time)."""
         return self._many(ListAttributes, LIST_LISTS, fields=fields, filter=filter, sort=sort, max_records=limit)
 
-    def update(self, list_id: str, *, name: str, opt_in_process: str | None = None) -> KlaviyoList:
-        """Rename a list or change its opt-in process."""
+    def update(self, list_id: str, *, name: str | None = None, opt_in_process: str | None = None) -> KlaviyoList:
+        """Rename a list or change its opt-in process (what is not given stays as it is)."""
         return self._one(ListAttributes, UPDATE_LIST, list_id=list_id, list_name=name, opt_in_process=opt_in_process)
 
     def delete(self, list_id: str) -> None:

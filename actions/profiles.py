@@ -16,7 +16,6 @@ from typing import Any
 import attrs
 
 from actions._shared import (
-    DOCS,
     clean_id,
     fields_input,
     filter_input,
@@ -347,7 +346,7 @@ CREATE_PROFILE = ActionDefinition(
     description="Create a new profile.",
     inputs=CreateProfileInputs,
     perform=create_profile,
-    docs_url=DOCS + "create_profile",
+    operation_ids=("create_profile",),
 )
 
 
@@ -385,7 +384,7 @@ UPDATE_PROFILE = ActionDefinition(
     description="Update the profile with the given profile ID.",
     inputs=UpdateProfileInputs,
     perform=update_profile,
-    docs_url=DOCS + "update_profile",
+    operation_ids=("update_profile",),
 )
 
 
@@ -425,7 +424,7 @@ GET_PROFILE = ActionDefinition(
     description="Get the profile with the given profile ID.",
     inputs=GetProfileInputs,
     perform=get_profile,
-    docs_url=DOCS + "get_profile",
+    operation_ids=("get_profile",),
 )
 
 
@@ -481,7 +480,7 @@ LIST_PROFILE = ActionDefinition(
     description="Get all profiles in an account.",
     inputs=ListProfileInputs,
     perform=list_profiles,
-    docs_url=DOCS + "get_profiles",
+    operation_ids=("get_profiles",),
 )
 
 
@@ -527,7 +526,7 @@ LIST_LIST_PROFILES = ActionDefinition(
     description="Get all profiles within a list with the given list ID.",
     inputs=ListListProfilesInputs,
     perform=list_list_profiles,
-    docs_url=DOCS + "get_profiles_for_list",
+    operation_ids=("get_profiles_for_list",),
 )
 
 
@@ -770,7 +769,7 @@ SUBSCRIBE_PROFILES = ActionDefinition(
     description="Subscribe one or more profiles to email marketing, SMS marketing, or both.",
     inputs=SubscribeProfilesInputs,
     perform=subscribe_profiles,
-    docs_url=DOCS + "bulk_subscribe_profiles",
+    operation_ids=("bulk_subscribe_profiles",),
 )
 
 
@@ -797,7 +796,7 @@ UNSUBSCRIBE_PROFILES = ActionDefinition(
     description="Unsubscribe one or more profiles to email marketing, SMS marketing, or both.",
     inputs=UnsubscribeProfilesInputs,
     perform=unsubscribe_profiles,
-    docs_url=DOCS + "bulk_unsubscribe_profiles",
+    operation_ids=("bulk_unsubscribe_profiles",),
 )
 
 

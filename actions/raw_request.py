@@ -22,7 +22,6 @@ from typing import Any
 
 import attrs
 
-from actions._shared import DOCS
 from connector.client.errors import InputError
 from connector.client.pipeline import JSON_API, KlaviyoClient
 from connector.client.response import KlaviyoResponse
@@ -468,7 +467,7 @@ RAW_REQUEST = ActionDefinition(
     description="Send raw HTTP request to Klaviyo.",
     inputs=RawRequestInputs,
     perform=raw_request,
-    docs_url=DOCS + "api_overview",
+    operation_ids=(),
 )
 
 ACTIONS = (RAW_REQUEST,)

@@ -17,7 +17,6 @@ from typing import Any
 import attrs
 
 from actions._shared import (
-    DOCS,
     clean_non_blank,
     delete_action,
     fields_input,
@@ -205,7 +204,7 @@ CREATE_SEGMENT = ActionDefinition(
     description="Create a segment.",
     inputs=CreateSegmentInputs,
     perform=create_segment,
-    docs_url=DOCS + "create_segment",
+    operation_ids=("create_segment",),
 )
 
 
@@ -245,7 +244,7 @@ GET_SEGMENT = ActionDefinition(
     description="Get a segment with the given segment ID.",
     inputs=GetSegmentInputs,
     perform=get_segment,
-    docs_url=DOCS + "get_segment",
+    operation_ids=("get_segment",),
 )
 
 
@@ -289,7 +288,7 @@ LIST_SEGMENTS = ActionDefinition(
     description="Get all segments in an account.",
     inputs=ListSegmentsInputs,
     perform=list_segments,
-    docs_url=DOCS + "get_segments",
+    operation_ids=("get_segments",),
 )
 
 
@@ -372,7 +371,7 @@ UPDATE_SEGMENT = ActionDefinition(
     description="Update a segment with the given segment ID.",
     inputs=UpdateSegmentInputs,
     perform=update_segment,
-    docs_url=DOCS + "update_segment",
+    operation_ids=("update_segment",),
 )
 
 

@@ -16,7 +16,6 @@ from typing import Any
 import attrs
 
 from actions._shared import (
-    DOCS,
     clean_non_blank,
     delete_action,
     fields_input,
@@ -197,7 +196,7 @@ CREATE_TEMPLATE = ActionDefinition(
     description="Create a new custom HTML template.",
     inputs=CreateTemplateInputs,
     perform=create_template,
-    docs_url=DOCS + "create_template",
+    operation_ids=("create_template",),
 )
 
 
@@ -229,7 +228,7 @@ GET_TEMPLATE = ActionDefinition(
     description="Get a template with the given template ID.",
     inputs=GetTemplateInputs,
     perform=get_template,
-    docs_url=DOCS + "get_template",
+    operation_ids=("get_template",),
 )
 
 
@@ -278,7 +277,7 @@ LIST_TEMPLATES = ActionDefinition(
     description="Get all templates in an account.",
     inputs=ListTemplatesInputs,
     perform=list_templates,
-    docs_url=DOCS + "get_templates",
+    operation_ids=("get_templates",),
 )
 
 
@@ -327,7 +326,7 @@ UPDATE_TEMPLATE = ActionDefinition(
     description="Update a template with the given template ID.",
     inputs=UpdateTemplateInputs,
     perform=update_template,
-    docs_url=DOCS + "update_template",
+    operation_ids=("update_template",),
 )
 
 

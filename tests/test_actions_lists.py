@@ -33,21 +33,36 @@ def test_create_list_sends_spec_valid_body_and_parses_the_reply(
     assert created.raw == reply["data"]
 
 
-def test_create_list_low_code_uses_catalog_default_name(client: KlaviyoClient, mocked: responses.RequestsMock) -> None:
-    status, reply = spec_reply("/api/lists", "post")
-    mocked.post(f"{BASE}/api/lists", json=reply, status=status)
+def test_create_list_never_writes_the_catalog_default_name(client: KlaviyoClient) -> None:
+    """The catalog's "Newsletter" is what a builder pre-fills; at run time a missing name is an input error."""
+    with responses.RequestsMock() as nothing_sent, pytest.raises(InputError, match="List Name: is required"):
+        CREATE_LIST.run(client, {"listName": ""})
+    with responses.RequestsMock() as nothing_sent_either, pytest.raises(InputError, match="List Name: is required"):
+        CREATE_LIST.run(client, {})
+    assert len(nothing_sent.calls) == len(nothing_sent_either.calls) == 0
+    name = next(s for s in CREATE_LIST.input_specs() if s.key == "listName")
+    assert name.default == "Newsletter"  # still in the manifest, for builder UIs to pre-fill
 
-    out = CREATE_LIST.run(client, {"listName": ""})
 
-    assert json.loads(mocked.calls[0].request.body)["data"]["attributes"] == {"name": "Newsletter"}
-    assert out == reply
+def test_update_list_changes_only_what_was_given(client: KlaviyoClient, mocked: responses.RequestsMock) -> None:
+    status, reply = spec_reply("/api/lists/{id}", "patch", id="Y6nRLr")
+    mocked.patch(f"{BASE}/api/lists/Y6nRLr", json=reply, status=status)
+
+    UPDATE_LIST.run(client, {"listId": "Y6nRLr", "optInProcess": "double_opt_in", "listName": ""})
+
+    assert_request(
+        mocked.calls[0],
+        "PATCH",
+        "/api/lists/Y6nRLr",
+        body={"data": {"type": "list", "id": "Y6nRLr", "attributes": {"opt_in_process": "double_opt_in"}}},
+    )
 
 
 @pytest.mark.parametrize(
     ("raw", "label", "problem"),
     [
         ({"listName": {"a": 1}}, "List Name", "must be text"),
-        ({"optInProcess": "triple"}, "Opt-in Process", "must be one of"),
+        ({"listName": "x", "optInProcess": "triple"}, "Opt-in Process", "must be one of"),
         ({"listNme": "x"}, None, "unknown input(s) listNme"),
     ],
 )

@@ -53,8 +53,13 @@ class ActionDefinition(Generic[I]):
     description: str
     inputs: type[I]
     perform: Callable[[KlaviyoClient, I], Any]
-    #: Link to Klaviyo's reference page of the endpoint the action calls.
-    docs_url: str = ""
+    #: The Klaviyo operations (``operationId`` of the spec) the action may call, the main one first.
+    operation_ids: tuple[str, ...] = ()
+
+    @property
+    def docs_url(self) -> str | None:
+        """Klaviyo's reference page of the action's main operation."""
+        return reference_url(self.operation_ids)
 
     def input_specs(self) -> list[InputSpec]:
         """The action's inputs as a builder shows them: Connection first, then the declared inputs."""
@@ -101,6 +106,8 @@ class DataSourceDefinition(Generic[I]):
     description: str
     inputs: type[I]
     perform: Callable[[KlaviyoClient, I], Iterable[Mapping[str, str]]]
+    #: The Klaviyo operations the data source calls.
+    operation_ids: tuple[str, ...] = ()
 
     def input_specs(self) -> list[InputSpec]:
         """Connection first, then the declared inputs."""
@@ -110,6 +117,16 @@ class DataSourceDefinition(Generic[I]):
         """Run for a builder: ``{"result": [{"label", "key"}, ...]}``."""
         cleaned = clean_inputs(self.inputs, raw)
         return {"result": [dict(item) for item in self.perform(client, cleaned)]}
+
+
+def reference_url(operation_ids: Sequence[str]) -> str | None:
+    """Klaviyo's API reference page of the first operation, or None.
+
+    Example:
+        >>> reference_url(("create_list",))
+        'https://developers.klaviyo.com/en/reference/create_list'
+    """
+    return f"https://developers.klaviyo.com/en/reference/{operation_ids[0]}" if operation_ids else None
 
 
 def to_output(result: Any) -> Any:

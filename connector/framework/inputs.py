@@ -58,6 +58,37 @@ class Collection(str, enum.Enum):
 
 Cleaner = Callable[[Any], Any]
 
+#: Where a value goes in a request (see :mod:`connector.klaviyo.operation_actions`): ``path:<name>``,
+#: ``query:<name>``, ``page:size``/``page:limit``, or a body part: ``attributes:<dotted path>``,
+#: ``relationships:<name>``, ``meta:<dotted path>``, ``data`` (relationship endpoints) or ``body``.
+BODY_TARGETS = ("attributes:", "relationships:", "meta:", "data", "body")
+
+
+class Null:
+    """The value of an input the caller cleared with JSON ``null``: sent as ``null``, which Klaviyo reads as
+    "remove this value" (an input left out, or empty, is not sent at all and keeps what Klaviyo holds).
+
+    Example:
+        >>> NULL, bool(NULL)
+        (NULL, False)
+    """
+
+    _instance: Null | None = None
+
+    def __new__(cls) -> Null:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "NULL"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+NULL: Any = Null()
+
 
 @attrs.frozen
 class InputSpec:
@@ -82,11 +113,28 @@ class InputSpec:
     secret: bool = False
     #: Extra JSON Schema keywords for this input (e.g. ``{"minimum": 1}``).
     schema: Mapping[str, Any] = attrs.field(factory=dict)
+    #: Where the value goes in the request (see ``BODY_TARGETS``); None for inputs that steer the action.
+    target: str | None = None
+    #: JSON ``null`` clears the value in Klaviyo (a nullable attribute an update may remove).
+    nullable: bool = False
 
-    def clean_value(self, raw: Any) -> Any:
-        """Type one raw value, or raise :class:`InputError` naming this input."""
+    @property
+    def writes(self) -> bool:
+        """True when the value is written to Klaviyo (a body part): such an input never takes a default at run
+        time, so a default cannot cause a write the caller did not ask for (the manifest still shows it, as
+        what a builder UI pre-fills)."""
+        return self.target is not None and self.target.startswith(BODY_TARGETS)
+
+    def clean_value(self, raw: Any, *, explicit_null: bool = False) -> Any:
+        """Type one raw value, or raise :class:`InputError` naming this input.
+
+        ``explicit_null`` says the caller sent JSON ``null`` (not an empty or missing value): a nullable
+        input then becomes :data:`NULL`, which clears the value in Klaviyo.
+        """
+        if explicit_null and self.nullable:
+            return NULL
         if _is_empty(raw):
-            if self.default is not None and not _is_empty(self.default):
+            if self.default is not None and not _is_empty(self.default) and not self.writes:
                 raw = self.default
             elif self.required:
                 raise InputError("is required", label=self.label, key=self.key)
@@ -129,11 +177,15 @@ def input_field(
     key: str | None = None,
     secret: bool = False,
     schema: Mapping[str, Any] | None = None,
+    to: str | None = None,
+    nullable: bool = False,
 ) -> Any:
     """Declare one input as an attrs field; the wire key defaults to the camelCase field name.
 
     Optional inputs default to None in Python (the catalog ``default`` applies on the wire); a
-    required input with a catalog default gets that default in Python too.
+    required input with a catalog default gets that default in Python too, unless its value is written to
+    Klaviyo (``to`` names a body part): then the caller must give it. ``to`` says where the value goes in the
+    request (``BODY_TARGETS``); ``nullable`` lets JSON ``null`` clear it.
 
     Example:
         >>> import attrs
@@ -155,9 +207,12 @@ def input_field(
         clean=clean,
         secret=secret,
         schema=dict(schema or {}),
+        target=to,
+        nullable=nullable,
     )
     metadata = {_META: (key, spec_kwargs)}
-    if required and default is None:
+    writes = to is not None and to.startswith(BODY_TARGETS)
+    if required and (default is None or writes):
         return attrs.field(metadata=metadata, kw_only=True)
     python_default: Any = None
     if required:
@@ -218,13 +273,9 @@ def clean_inputs(cls: type[T], raw: Mapping[str, Any]) -> T:
         raise InputError(f"unknown input(s) {', '.join(unknown)}; this action takes: {known}")
     values: dict[str, Any] = {}
     for field, spec in zip(fields, input_specs(cls), strict=True):
-        if spec.key in raw:
-            supplied = raw[spec.key]
-        elif field.name in raw:
-            supplied = raw[field.name]
-        else:
-            supplied = None
-        values[field.name] = spec.clean_value(supplied)
+        given = spec.key if spec.key in raw else field.name if field.name in raw else None
+        supplied = raw[given] if given is not None else None
+        values[field.name] = spec.clean_value(supplied, explicit_null=given is not None and supplied is None)
     return cls(**values)
 
 

@@ -122,6 +122,8 @@ def build_manifest(component: Component) -> dict[str, Any]:
                 "key": a.key,
                 "label": a.label,
                 "description": a.description,
+                "operationIds": list(a.operation_ids),
+                "docsUrl": a.docs_url,
                 "inputs": [input_json(s) for s in a.input_specs()],
                 "inputSchema": inputs_json_schema(a.input_specs()),
             }
@@ -132,6 +134,7 @@ def build_manifest(component: Component) -> dict[str, Any]:
                 "key": d.key,
                 "label": d.label,
                 "description": d.description,
+                "operationIds": list(d.operation_ids),
                 "inputs": [input_json(s) for s in d.input_specs()],
                 "inputSchema": inputs_json_schema(d.input_specs()),
             }

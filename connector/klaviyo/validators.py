@@ -117,3 +117,16 @@ def clean_url(value: Any) -> str:
     if not re.match(r"https?://[^\s/]+", text):
         raise InputError(f"must be an http(s) URL (got {text!r})")
     return text
+
+
+def clean_non_blank(value: Any) -> str:
+    """Text that is not only whitespace, trimmed.
+
+    Example:
+        >>> clean_non_blank("  VIP ")
+        'VIP'
+    """
+    text = to_stripped(value)
+    if not text:
+        raise InputError("must not be blank")
+    return text

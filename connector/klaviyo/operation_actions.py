@@ -1,0 +1,502 @@
+"""Actions declared from the operation registry: each input says where its value goes, one perform builds the call.
+
+An action for a Klaviyo operation is its input class and one line: ``operation_action("update_list", ...)``.
+Each input names its place in the request with ``to=`` (``path:id``, ``query:sort``, ``page:size``,
+``page:limit``, ``attributes:name``, ``relationships:list``, ``meta:patch_properties``, ``data``, ``body``);
+the generic perform builds the call from the cleaned values, the operation layer checks it against the registry
+(so a value the spec refuses is an input error naming the input), and list operations stream every page unless
+Max Records caps them. The input factories below take their allowed values from the registry: field names,
+include values, sort fields, filter fields and page-size maxima are never copied by hand.
+
+Example:
+    >>> import attrs
+    >>> from connector.framework.inputs import input_field
+    >>> @attrs.frozen
+    ... class RenameInputs:
+    ...     list_id: str = id_input("List ID", "The list.")
+    ...     name: str | None = input_field("Name", to="attributes:name")
+    >>> rename = operation_action("update_list", key="rename", label="Rename", description="", inputs=RenameInputs)
+    >>> call = request_for(rename.operation_ids[0], rename.clean({"listId": "Y6nRLr", "name": "VIP"}))
+    >>> call.method, call.path, call.body
+    ('PATCH', '/api/lists/Y6nRLr', {'data': {'type': 'list', 'id': 'Y6nRLr', 'attributes': {'name': 'VIP'}}})
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from connector.client.errors import InputError
+from connector.client.pipeline import KlaviyoClient
+from connector.framework.definitions import ActionDefinition, DataSourceDefinition
+from connector.framework.inputs import (
+    NULL,
+    Collection,
+    InputSpec,
+    InputType,
+    input_field,
+    input_specs,
+    to_int,
+    to_stripped,
+)
+from connector.klaviyo.operations.calls import Call, build, paginate, send
+from connector.klaviyo.operations.registry import Operation, operation
+
+_ID_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+# -- declaring an action -------------------------------------------------------------------------
+
+
+def operation_action(
+    op_id: str,
+    *,
+    key: str,
+    label: str,
+    description: str,
+    inputs: type[Any],
+    perform: Callable[[KlaviyoClient, Any], Any] | None = None,
+    also_calls: Sequence[str] = (),
+) -> ActionDefinition[Any]:
+    """An action for ``op_id``: the generic perform (unless ``perform`` is given) and the registry's rules.
+
+    Inputs written to an update's nullable attributes are made clearable with JSON ``null``.
+    """
+    _bind_nullability(operation(op_id), inputs)
+    return ActionDefinition(
+        key=key,
+        label=label,
+        description=description,
+        inputs=inputs,
+        perform=perform or performer(op_id),
+        operation_ids=(op_id, *also_calls),
+    )
+
+
+def performer(op_id: str) -> Callable[[KlaviyoClient, Any], Any]:
+    """The generic perform of ``op_id``: a list operation streams its resources, others return the document."""
+
+    def perform(client: KlaviyoClient, inputs: Any) -> Any:
+        return perform_operation(client, op_id, inputs)
+
+    perform.__doc__ = f"``{operation(op_id).method} {operation(op_id).path}`` (``{op_id}``)."
+    return perform
+
+
+def perform_operation(client: KlaviyoClient, op_id: str, inputs: Any, **extra_params: Any) -> Any:
+    """Build the call of ``op_id`` from bound ``inputs``, send it, and return what an action returns."""
+    op = operation(op_id)
+    if op.query.paged and op.method == "GET":
+        return stream_for(client, op_id, inputs, **extra_params)
+    response = send(client, request_for(op_id, inputs, **extra_params))
+    return response.json() if response.content.strip() else None
+
+
+def request_for(op_id: str, inputs: Any, **extra_params: Any) -> Call:
+    """The checked call of ``op_id`` built from the bound inputs (errors name the input that holds the value)."""
+    op = operation(op_id)
+    parts = _Parts.from_inputs(op, inputs)
+    parts.params.update({k: v for k, v in extra_params.items() if v is not None})
+    with relabelled(input_specs(type(inputs))):
+        return build(op_id, ids=parts.ids, params=parts.params, body=parts.body(op))
+
+
+def stream_for(client: KlaviyoClient, op_id: str, inputs: Any, **extra_params: Any) -> Iterator[dict[str, Any]]:
+    """Every resource of a list operation, page by page, up to the ``page:limit`` input."""
+    parts = _Parts.from_inputs(operation(op_id), inputs)
+    parts.params.update({k: v for k, v in extra_params.items() if v is not None})
+    with relabelled(input_specs(type(inputs))):
+        return paginate(client, op_id, ids=parts.ids, params=parts.params, page_size=parts.page_size, limit=parts.limit)
+
+
+@attrs.define
+class _Parts:
+    """The request parts the inputs fill, before the body is assembled."""
+
+    ids: dict[str, str] = attrs.field(factory=dict)
+    params: dict[str, Any] = attrs.field(factory=dict)
+    attributes: dict[str, Any] = attrs.field(factory=dict)
+    relationships: dict[str, Any] = attrs.field(factory=dict)
+    meta: dict[str, Any] = attrs.field(factory=dict)
+    data: Any = None
+    whole: Any = None
+    page_size: int | None = None
+    limit: int | None = None
+
+    @classmethod
+    def from_inputs(cls, op: Operation, inputs: Any) -> _Parts:
+        parts = cls()
+        for field, spec in zip(_declared_fields(type(inputs)), input_specs(type(inputs)), strict=True):
+            value = getattr(inputs, field)
+            if spec.target is None or value is None or (value == [] and spec.collection):
+                continue
+            parts.put(op, spec.target, value)
+        return parts
+
+    def put(self, op: Operation, target: str, value: Any) -> None:
+        kind, _, name = target.partition(":")
+        if kind == "path":
+            self.ids[name] = value
+        elif kind == "query":
+            self.params[name] = value
+        elif target == "page:size":
+            self.page_size = value
+        elif target == "page:limit":
+            self.limit = value
+        elif kind == "attributes":
+            _put_dotted(self.attributes, name, None if value is NULL else value)
+        elif kind == "meta":
+            _put_dotted(self.meta, name, value)
+        elif kind == "relationships":
+            self.relationships[name] = relationship_value(op, name, value)
+        elif kind == "data":
+            self.data = [identifier(op.body.type if op.body else None, v) for v in _as_list(value)]
+        elif kind == "body":
+            self.whole = value
+        else:  # pragma: no cover - a declaration mistake, caught by the tests of every action
+            raise ValueError(f"unknown input target {target!r}")
+
+    def body(self, op: Operation) -> Any:
+        """The JSON:API body for ``op``: the whole-body input as given, else assembled from the parts."""
+        spec = op.body
+        if self.whole is not None or spec is None or spec.shape == "form":
+            return self.whole
+        if spec.shape == "array":
+            return {"data": self.data} if self.data is not None else None
+        data: dict[str, Any] = {"type": spec.type}
+        if spec.id != "none" and "id" in self.ids:
+            data["id"] = self.ids["id"]
+        if spec.attributes is not None and (self.attributes or spec.attributes_required):
+            data["attributes"] = self.attributes
+        if self.relationships:
+            data["relationships"] = self.relationships
+        if self.meta:
+            data["meta"] = self.meta
+        return {"data": data}
+
+
+def _declared_fields(cls: type[Any]) -> list[str]:
+    return [f.name for f in attrs.fields(cls) if f.metadata.get("klaviyo_input") is not None]
+
+
+def _put_dotted(target: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, last = dotted.split(".")
+    for name in parents:
+        target = target.setdefault(name, {})
+    target[last] = value
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def identifier(resource_type: str | None, resource_id: Any) -> dict[str, Any]:
+    """A JSON:API resource identifier ``{"type", "id"}``.
+
+    Example:
+        >>> identifier("list", "Y6nRLr")
+        {'type': 'list', 'id': 'Y6nRLr'}
+    """
+    return {"type": resource_type, "id": str(resource_id)}
+
+
+def relationship_value(op: Operation, name: str, value: Any) -> dict[str, Any]:
+    """``{"data": identifier}`` (or a list of them) for relationship ``name``, its type taken from the registry.
+
+    Example:
+        >>> relationship_value(operation("bulk_subscribe_profiles"), "list", "Y6nRLr")
+        {'data': {'type': 'list', 'id': 'Y6nRLr'}}
+    """
+    schema = _resolve(op, ((op.body.relationships if op.body else None) or {}).get("properties", {}).get(name) or {})
+    data = _resolve(op, (schema.get("properties") or {}).get("data") or {})
+    if data.get("type") == "array":
+        item = _resolve(op, data.get("items") or {})
+        kind = _enum_one(op, item)
+        return {"data": [identifier(kind, v) for v in _as_list(value)]}
+    return {"data": identifier(_enum_one(op, data), value)}
+
+
+def _resolve(op: Operation, schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    while "$ref" in schema:
+        schema = op.schemas[schema["$ref"]]
+    return schema
+
+
+def _enum_one(op: Operation, resource: Mapping[str, Any]) -> str | None:
+    enum = _resolve(op, (resource.get("properties") or {}).get("type") or {}).get("enum") or []
+    return str(enum[0]) if len(enum) == 1 else None
+
+
+def _bind_nullability(op: Operation, inputs: type[Any]) -> None:
+    """Mark inputs written to nullable attributes of an update as clearable (JSON ``null`` removes the value)."""
+    if op.method != "PATCH" or op.body is None or op.body.attributes is None:
+        return
+    properties = _resolve(op, op.body.attributes).get("properties") or {}
+    specs = [
+        attrs.evolve(spec, nullable=True)
+        if spec.target
+        and spec.target.startswith("attributes:")
+        and (properties.get(spec.target.split(":", 1)[1].split(".")[0]) or {}).get("nullable")
+        else spec
+        for spec in input_specs(inputs)
+    ]
+    setattr(inputs, "__klaviyo_input_specs__", tuple(specs))  # noqa: B010 - the cache input_specs reads
+
+
+class relabelled:
+    """Turn the operation layer's errors about a request part into errors naming the input that filled it."""
+
+    def __init__(self, specs: Sequence[InputSpec]) -> None:
+        self.specs = specs
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, error: BaseException | None, tb: object) -> None:
+        if not isinstance(error, InputError) or error.label or not error.key:
+            return
+        spec, rest = _input_for(self.specs, error.key)
+        if spec is not None:
+            problem = error.problem
+            head = error.key
+            if problem.startswith(head + ":"):
+                problem = problem[len(head) + 1 :].strip()
+            raise InputError(f"{rest}: {problem}" if rest else problem, label=spec.label, key=spec.key) from None
+
+
+def _input_for(specs: Sequence[InputSpec], key: str) -> tuple[InputSpec | None, str]:
+    """The input whose target holds request location ``key`` (``data.attributes.location.city``), and the rest."""
+    best: tuple[InputSpec | None, str] = (None, "")
+    best_length = -1
+    for spec in specs:
+        location = _location(spec.target)
+        if location is None:
+            continue
+        inside = key == location or key.startswith((location + ".", location + "["))
+        if inside and len(location) > best_length:
+            best, best_length = (spec, key[len(location) :].lstrip(".")), len(location)
+    return best
+
+
+def _location(target: str | None) -> str | None:
+    if target is None:
+        return None
+    kind, _, name = target.partition(":")
+    if kind in ("attributes", "relationships", "meta"):
+        return f"data.{kind}.{name}"
+    if kind in ("query", "path"):
+        return name
+    if kind == "data":
+        return "data"
+    return None
+
+
+# -- inputs whose rules come from the registry --------------------------------------------------
+
+
+def clean_id(value: Any) -> str:
+    """A Klaviyo resource id: trimmed, non-empty, letters, digits, ``-`` or ``_`` (safe in a URL path).
+
+    Example:
+        >>> clean_id(" Y6nRLr ")
+        'Y6nRLr'
+    """
+    text = to_stripped(value)
+    if not text or len(text) > 128 or not set(text) <= _ID_CHARACTERS:
+        raise InputError(f"must be a Klaviyo ID (letters, digits, '-' or '_'), got {text!r}")
+    return text
+
+
+def clean_positive_int(value: Any) -> int:
+    """A whole number of at least 1."""
+    number = to_int(value)
+    if number < 1:
+        raise InputError(f"must be 1 or more (got {number})")
+    return number
+
+
+def id_input(label: str, comments: str, *, to: str = "path:id", required: bool = True) -> Any:
+    """A resource-id input (a path id by default)."""
+    return input_field(label, comments=comments, required=required, clean=clean_id, example="Y6nRLr", to=to)
+
+
+def fields_input(
+    op_id: str,
+    resource_type: str | None = None,
+    *,
+    label: str = "Fields",
+    comments: str = "The fields to include in the response.",
+    exclude: Sequence[str] = (),
+) -> Any:
+    """Sparse fieldset ``fields[type]`` (the operation's own resource type by default), names from the registry.
+
+    A JSON array or ``name,created``; the spec lists every name, dotted sub-fields (``location.city``) included.
+    """
+    op = operation(op_id)
+    kind = resource_type or op.response_type or ""
+    allowed = tuple(f for f in op.query.fields.get(kind, ()) if f not in exclude)
+    return _names_input(label, comments, allowed, f"query:fields[{kind}]")
+
+
+def additional_fields_input(op_id: str, resource_type: str, *, label: str, comments: str) -> Any:
+    """``additional-fields[type]``: fields Klaviyo leaves out unless asked (values from the registry)."""
+    allowed = operation(op_id).query.additional_fields.get(resource_type, ())
+    return _names_input(label, comments, allowed, f"query:additional-fields[{resource_type}]")
+
+
+def include_input(op_id: str, *, label: str = "Include", comments: str = "Related resources to include.") -> Any:
+    """``include``: related resources returned in ``included`` (values from the registry)."""
+    return _names_input(label, comments, operation(op_id).query.include or (), "query:include")
+
+
+def _names_input(label: str, comments: str, allowed: Sequence[str], target: str) -> Any:
+    def clean_name(value: Any) -> str:
+        name = to_stripped(value)
+        if name not in allowed:
+            raise InputError(f"unknown field {name!r}; allowed: {', '.join(allowed)}")
+        return name
+
+    return input_field(
+        label,
+        comments=comments,
+        collection=Collection.VALUE_LIST,
+        clean=clean_name,
+        example=list(allowed[:2]),
+        schema={"enum": list(allowed)},
+        to=target,
+    )
+
+
+def filter_input(op_id: str, comments: str | None = None, default: str | None = None) -> Any:
+    """Klaviyo's ``filter`` expression; the comment lists the fields and operators the registry allows."""
+    op = operation(op_id)
+    return input_field(
+        "Filter",
+        comments=comments or filter_comments(op),
+        default=default,
+        required=op.query.filter_required and default is None,
+        clean=to_stripped,
+        to="query:filter",
+    )
+
+
+def filter_comments(op: Operation) -> str:
+    """``Klaviyo filter, e.g. equals(name,"VIP"); fields: name (any/equals), ...`` from the registry."""
+    fields = op.query.filters or {}
+    listed = "; ".join(f"{name} ({'/'.join(sorted(f.operators))})" for name, f in fields.items())
+    example = next(
+        (f'{sorted(f.operators)[0]}({name},"value")' for name, f in fields.items() if "equals" in f.operators), None
+    )
+    return f"Klaviyo filter{', e.g. ' + example if example else ''}; fields: {listed or 'none'}."
+
+
+def sort_input(op_id: str) -> Any:
+    """A sort field from the registry, ``-`` prefixed for descending."""
+    choices = [c for name in operation(op_id).query.sort or () for c in (name, f"-{name}")]
+    return input_field(
+        "Sort",
+        comments="Sort by this field; prefix with - for descending.",
+        type=InputType.PICKLIST,
+        choices=choices,
+        to="query:sort",
+    )
+
+
+def max_records_input() -> Any:
+    """How many records a list action returns at most (every page is followed by default)."""
+    return input_field(
+        "Max Records",
+        comments="The most records to return; leave empty to follow every page.",
+        clean=clean_positive_int,
+        example=100,
+        to="page:limit",
+        schema={"minimum": 1},
+    )
+
+
+def page_size_input(op_id: str) -> Any:
+    """``page[size]``, checked against the operation's maximum from the registry."""
+    maximum = operation(op_id).query.page_size_max or 1
+
+    def clean_page_size(value: Any) -> int:
+        number = clean_positive_int(value)
+        if number > maximum:
+            raise InputError(f"must be at most {maximum} for this endpoint (got {number})")
+        return number
+
+    return input_field(
+        "Page Size",
+        comments=f"Records per request (1-{maximum}); leave empty for the maximum.",
+        clean=clean_page_size,
+        schema={"minimum": 1, "maximum": maximum},
+        to="page:size",
+    )
+
+
+def enum_choices(op_id: str, attribute: str) -> tuple[str, ...]:
+    """The enum of a request attribute (``opt_in_process``), from the registry.
+
+    Example:
+        >>> enum_choices("create_list", "opt_in_process")
+        ('double_opt_in', 'single_opt_in')
+    """
+    op = operation(op_id)
+    node: Mapping[str, Any] = _resolve(op, (op.body.attributes if op.body else None) or {})
+    for name in attribute.split("."):
+        node = _resolve(op, (node.get("properties") or {}).get(name) or {})
+    return tuple(str(v) for v in node.get("enum") or ())
+
+
+# -- common action shapes ---------------------------------------------------------------------------
+
+
+@attrs.frozen
+class NoInputs:
+    """Inputs of a data source that needs nothing besides the connection."""
+
+
+def delete_action(*, op_id: str, key: str, label: str, description: str, id_label: str, id_comments: str) -> Any:
+    """A Delete X action: one id input and the operation's ``DELETE`` (204, nothing returned).
+
+    The id input's Python name is the snake case of ``id_label``.
+
+    Example:
+        >>> d = delete_action(op_id="delete_list", key="deleteList", label="Delete List",
+        ...                   description="Delete a list.", id_label="List ID", id_comments="The list.")
+        >>> d.clean({"listId": "Y6nRLr"}), d.operation_ids
+        (DeleteListInputs(list_id='Y6nRLr'), ('delete_list',))
+    """
+    field_name = "_".join(id_label.lower().split())
+    inputs = attrs.make_class(
+        label.replace(" ", "") + "Inputs", {field_name: id_input(id_label, id_comments)}, frozen=True
+    )
+    return operation_action(op_id, key=key, label=label, description=description, inputs=inputs)
+
+
+def picklist(
+    *, op_id: str, key: str, label: str, description: str, label_fields: Sequence[str] = ("name",)
+) -> DataSourceDefinition[Any]:
+    """A Select X data source: every resource of a list operation as ``{"label", "key"}``, across every page.
+
+    The label is the first non-empty of ``label_fields`` (the id when none is set); only those fields are
+    asked for, to keep the pages small.
+
+    Example:
+        >>> picklist(op_id="get_lists", key="selectList", label="Select List", description="Lists.").operation_ids
+        ('get_lists',)
+    """
+    op = operation(op_id)
+
+    def perform(client: KlaviyoClient, _: Any) -> Iterator[dict[str, str]]:
+        params = {f"fields[{op.response_type}]": list(label_fields)}
+        for resource in paginate(client, op_id, params=params):
+            attributes = resource.get("attributes") or {}
+            text = next((attributes[f] for f in label_fields if attributes.get(f)), None) or resource.get("id")
+            yield {"label": str(text), "key": str(resource.get("id"))}
+
+    perform.__doc__ = f"Every {op.response_type} of ``GET {op.path}`` as ``{{'label', 'key'}}``."
+    return DataSourceDefinition(
+        key=key, label=label, description=description, inputs=NoInputs, perform=perform, operation_ids=(op_id,)
+    )

@@ -6,9 +6,8 @@ length, so it stays under the fixed windows wherever they are aligned, and it re
 rate (``steady`` per minute). Each ``reserve`` books a send slot under a lock and returns how long to
 wait for it, so concurrent threads get consecutive slots instead of racing for the same one.
 
-``TIERS`` is our own copy of the limits of the endpoints sync uses (``tests/sync/test_limiter.py``
-checks it against ``x-klaviyo-ratelimit`` in the OpenAPI spec). ``scale`` shortens every window, to
-match the sandbox's ``--rate-limits scale=F``.
+The tiers are the operation registry's (``x-klaviyo-ratelimit`` of each operation in the spec), found from the
+request's method and path. ``scale`` shortens every window, to match the sandbox's ``--rate-limits scale=F``.
 
 Example:
     >>> from connector.client.clock import FakeClock
@@ -19,12 +18,12 @@ Example:
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import deque
 from typing import NamedTuple
 
 from connector.client.clock import Clock, SystemClock
+from connector.klaviyo.operations.registry import find_id, tier_of
 
 BURST_WINDOW = 1.0
 STEADY_WINDOW = 60.0
@@ -51,43 +50,20 @@ class Tier(NamedTuple):
         return self.steady / STEADY_WINDOW
 
 
-_ID = "[^/]+"
-
-#: (method, path pattern) -> tier, for every endpoint a sync calls. Paths are regexes on the request path.
-TIERS: dict[tuple[str, str], Tier] = {
-    ("POST", "/api/profile-bulk-import-jobs"): Tier("bulk_import_profiles", 10, 150),
-    ("GET", "/api/profile-bulk-import-jobs"): Tier("get_bulk_import_profiles_jobs", 10, 150),
-    ("GET", f"/api/profile-bulk-import-jobs/{_ID}"): Tier("get_bulk_import_profiles_job", 10, 150),
-    ("GET", f"/api/profile-bulk-import-jobs/{_ID}/import-errors"): Tier(
-        "get_errors_for_bulk_import_profiles_job", 10, 150
-    ),
-    ("POST", "/api/event-bulk-create-jobs"): Tier("bulk_create_events", 10, 150),
-    ("POST", "/api/profile-subscription-bulk-create-jobs"): Tier("bulk_subscribe_profiles", 75, 750),
-    ("POST", "/api/profile-subscription-bulk-delete-jobs"): Tier("bulk_unsubscribe_profiles", 75, 750),
-    ("POST", f"/api/lists/{_ID}/relationships/profiles"): Tier("add_profiles_to_list", 10, 150),
-    ("DELETE", f"/api/lists/{_ID}/relationships/profiles"): Tier("remove_profiles_from_list", 10, 150),
-    ("GET", "/api/profiles"): Tier("get_profiles", 75, 750),
-    ("POST", "/api/profile-import"): Tier("create_or_update_profile", 75, 750),
-    ("POST", "/api/events"): Tier("create_event", 350, 3500),
-}
-
-_COMPILED = [(method, re.compile(pattern.rstrip("/") + "/?$"), tier) for (method, pattern), tier in TIERS.items()]
-
-
 def tier_for(method: str, path: str) -> Tier | None:
-    """The tier of a request, or None for endpoints sync does not call (they are not limited here).
+    """The tier of a request, from the operation registry; None for a path that is no Klaviyo operation.
 
     Example:
-        >>> tier_for("GET", "/api/profile-bulk-import-jobs/01J/import-errors").operation
-        'get_errors_for_bulk_import_profiles_job'
-        >>> tier_for("GET", "/api/accounts") is None
-        True
+        >>> tier_for("GET", "/api/profile-bulk-import-jobs/01J/import-errors")
+        Tier(operation='get_errors_for_bulk_import_profiles_job', burst=10, steady=150)
+        >>> tier_for("GET", "/api/accounts").steady, tier_for("GET", "/nowhere") is None
+        (15, True)
     """
-    method = method.upper()
-    for wanted, pattern, tier in _COMPILED:
-        if wanted == method and pattern.match(path):
-            return tier
-    return None
+    op_id = find_id(method, path)
+    if op_id is None:
+        return None
+    limits = tier_of(op_id)
+    return Tier(op_id, limits.burst, limits.steady)
 
 
 class _Window:
@@ -112,7 +88,7 @@ class _Bucket:
 
 
 class RateLimiter:
-    """Books send slots per operation so that no tier of ``TIERS`` is exceeded.
+    """Books send slots per operation so that no tier of the operation registry is exceeded.
 
     Args:
         clock: the clock slots are measured on (the client's; a FakeClock in tests).

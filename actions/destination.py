@@ -125,6 +125,7 @@ UPSERT_PROFILE = ActionDefinition(
     inputs=UpsertProfileInputs,
     perform=upsert_profile,
     operation_ids=("create_profile",),
+    covers_operations=False,
 )
 
 
@@ -196,6 +197,7 @@ TRACK_EVENT = ActionDefinition(
     inputs=TrackEventInputs,
     perform=track_event,
     operation_ids=("create_event",),
+    covers_operations=False,
 )
 
 
@@ -238,6 +240,7 @@ ORDER_COMPLETED = ActionDefinition(
     inputs=OrderCompletedInputs,
     perform=order_completed,
     operation_ids=("create_event",),
+    covers_operations=False,
 )
 
 
@@ -299,6 +302,7 @@ ADD_PROFILE_TO_LIST = ActionDefinition(
     inputs=ListMembershipInputs,
     perform=add_profile_to_list,
     operation_ids=("add_profiles_to_list",),
+    covers_operations=False,
 )
 REMOVE_PROFILE_FROM_LIST = ActionDefinition(
     key="removeProfileFromList",
@@ -307,6 +311,7 @@ REMOVE_PROFILE_FROM_LIST = ActionDefinition(
     inputs=ListMembershipInputs,
     perform=remove_profile_from_list,
     operation_ids=("remove_profiles_from_list",),
+    covers_operations=False,
 )
 
 
@@ -330,6 +335,7 @@ REMOVE_PROFILE = ActionDefinition(
     inputs=RemoveProfileInputs,
     perform=remove_profile,
     operation_ids=("remove_profiles_from_list",),
+    covers_operations=False,
 )
 
 
@@ -405,6 +411,7 @@ SUBSCRIBE_PROFILE = ActionDefinition(
     inputs=SubscribeProfileInputs,
     perform=subscribe_profile,
     operation_ids=("bulk_subscribe_profiles",),
+    covers_operations=False,
 )
 UNSUBSCRIBE_PROFILE = ActionDefinition(
     key="unsubscribeProfile",
@@ -413,6 +420,7 @@ UNSUBSCRIBE_PROFILE = ActionDefinition(
     inputs=UnsubscribeProfileInputs,
     perform=unsubscribe_profile,
     operation_ids=("bulk_unsubscribe_profiles",),
+    covers_operations=False,
 )
 
 ACTIONS = (

@@ -55,6 +55,10 @@ class ActionDefinition(Generic[I]):
     perform: Callable[[KlaviyoClient, I], Any]
     #: The Klaviyo operations (``operationId`` of the spec) the action may call, the main one first.
     operation_ids: tuple[str, ...] = ()
+    #: Whether the action takes its operations away from the derived actions (one plain action per operation).
+    #: False for composite actions (the destination actions), whose operations keep plain actions too, and for
+    #: the derived actions themselves.
+    covers_operations: bool = True
 
     @property
     def docs_url(self) -> str | None:

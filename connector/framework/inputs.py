@@ -59,9 +59,10 @@ class Collection(str, enum.Enum):
 Cleaner = Callable[[Any], Any]
 
 #: Where a value goes in a request (see :mod:`connector.klaviyo.operation_actions`): ``path:<name>``,
-#: ``query:<name>``, ``page:size``/``page:limit``, or a body part: ``attributes:<dotted path>``,
-#: ``relationships:<name>``, ``meta:<dotted path>``, ``data`` (relationship endpoints) or ``body``.
-BODY_TARGETS = ("attributes:", "relationships:", "meta:", "data", "body")
+#: ``query:<name>``, ``header:<name>``, ``page:size``/``page:limit``, or a body part: ``attributes:<dotted
+#: path>``, ``timeframe:<attribute>[.start|.end]``, ``relationships:<name>``, ``meta[:<dotted path>]``,
+#: ``resource:id`` (the body's ``data.id``), ``data`` (relationship endpoints) or ``body``.
+BODY_TARGETS = ("attributes:", "timeframe:", "relationships:", "meta", "resource:", "data", "body")
 
 
 class Null:

@@ -59,6 +59,7 @@ def operation_action(
     inputs: type[Any],
     perform: Callable[[KlaviyoClient, Any], Any] | None = None,
     also_calls: Sequence[str] = (),
+    covers_operations: bool = True,
 ) -> ActionDefinition[Any]:
     """An action for ``op_id``: the generic perform (unless ``perform`` is given) and the registry's rules.
 
@@ -72,6 +73,7 @@ def operation_action(
         inputs=inputs,
         perform=perform or performer(op_id),
         operation_ids=(op_id, *also_calls),
+        covers_operations=covers_operations,
     )
 
 
@@ -100,7 +102,7 @@ def request_for(op_id: str, inputs: Any, **extra_params: Any) -> Call:
     parts = _Parts.from_inputs(op, inputs)
     parts.params.update({k: v for k, v in extra_params.items() if v is not None})
     with relabelled(input_specs(type(inputs))):
-        return build(op_id, ids=parts.ids, params=parts.params, body=parts.body(op))
+        return build(op_id, ids=parts.ids, params=parts.params, body=parts.body(op), headers=parts.headers)
 
 
 def stream_for(client: KlaviyoClient, op_id: str, inputs: Any, **extra_params: Any) -> Iterator[dict[str, Any]]:
@@ -122,17 +124,22 @@ class _Parts:
     meta: dict[str, Any] = attrs.field(factory=dict)
     data: Any = None
     whole: Any = None
+    resource_id: str | None = None
+    headers: dict[str, str] = attrs.field(factory=dict)
+    timeframes: dict[str, dict[str, Any]] = attrs.field(factory=dict)
     page_size: int | None = None
     limit: int | None = None
 
     @classmethod
     def from_inputs(cls, op: Operation, inputs: Any) -> _Parts:
         parts = cls()
-        for field, spec in zip(_declared_fields(type(inputs)), input_specs(type(inputs)), strict=True):
+        specs = input_specs(type(inputs))
+        for field, spec in zip(_declared_fields(type(inputs)), specs, strict=True):
             value = getattr(inputs, field)
             if spec.target is None or value is None or (value == [] and spec.collection):
                 continue
             parts.put(op, spec.target, value)
+        parts.close_timeframes(specs)
         return parts
 
     def put(self, op: Operation, target: str, value: Any) -> None:
@@ -147,8 +154,17 @@ class _Parts:
             self.limit = value
         elif kind == "attributes":
             _put_dotted(self.attributes, name, None if value is NULL else value)
+        elif target == "meta":
+            self.meta = dict(value)
         elif kind == "meta":
             _put_dotted(self.meta, name, value)
+        elif kind == "resource":
+            self.resource_id = str(value)
+        elif kind == "header":
+            self.headers[name] = str(value)
+        elif kind == "timeframe":
+            attribute, _, bound = name.partition(".")
+            self.timeframes.setdefault(attribute, {})[bound or "key"] = value
         elif kind == "relationships":
             self.relationships[name] = relationship_value(op, name, value)
         elif kind == "data":
@@ -158,6 +174,20 @@ class _Parts:
         else:  # pragma: no cover - a declaration mistake, caught by the tests of every action
             raise ValueError(f"unknown input target {target!r}")
 
+    def close_timeframes(self, specs: Sequence[InputSpec]) -> None:
+        """A report's time frame: a preset ``{"key"}``, or ``custom`` with both a start and an end."""
+        for attribute, given in self.timeframes.items():
+            label = next((s.label for s in specs if s.target == f"timeframe:{attribute}"), attribute)
+            key = given.get("key")
+            if key == "custom" or (key is None and ("start" in given or "end" in given)):
+                if "start" not in given or "end" not in given:
+                    raise InputError("a custom time frame needs both a start and an end", label=label)
+                self.attributes[attribute] = {"start": given["start"], "end": given["end"]}
+            elif key is not None:
+                if "start" in given or "end" in given:
+                    raise InputError(f"choose 'custom' to give a start and an end (got {key!r})", label=label)
+                self.attributes[attribute] = {"key": key}
+
     def body(self, op: Operation) -> Any:
         """The JSON:API body for ``op``: the whole-body input as given, else assembled from the parts."""
         spec = op.body
@@ -166,8 +196,8 @@ class _Parts:
         if spec.shape == "array":
             return {"data": self.data} if self.data is not None else None
         data: dict[str, Any] = {"type": spec.type}
-        if spec.id != "none" and "id" in self.ids:
-            data["id"] = self.ids["id"]
+        if spec.id != "none" and (self.resource_id or "id" in self.ids):
+            data["id"] = self.resource_id or self.ids["id"]
         if spec.attributes is not None and (self.attributes or spec.attributes_required):
             data["attributes"] = self.attributes
         if self.relationships:
@@ -286,10 +316,16 @@ def _location(target: str | None) -> str | None:
     kind, _, name = target.partition(":")
     if kind in ("attributes", "relationships", "meta"):
         return f"data.{kind}.{name}"
-    if kind in ("query", "path"):
+    if kind in ("query", "path", "header"):
         return name
+    if kind == "timeframe":
+        return f"data.attributes.{name.split('.')[0]}"
+    if kind == "resource":
+        return "data.id"
     if kind == "data":
         return "data"
+    if target == "meta":
+        return "data.meta"
     return None
 
 

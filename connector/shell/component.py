@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import pathlib
+import sys
 
 from connector.framework.component import Component
 
@@ -29,10 +30,21 @@ COMPONENT = Component(
 
 
 def write_index() -> pathlib.Path:
-    """Regenerate ``actions/_index.py`` from the declarations; returns the file written."""
+    """Regenerate ``actions/_index.py`` from the declarations; returns the file written.
+
+    The derived actions (``actions/operations.py``) are those of the operations the index does not list as
+    covered, so the index is written until it no longer changes (twice at most).
+    """
     package = importlib.import_module(COMPONENT.action_package)
     target = pathlib.Path(package.__path__[0]) / "_index.py"
-    target.write_text(COMPONENT.build_index(), encoding="utf-8")
+    for _ in range(3):
+        text = COMPONENT.build_index()
+        if target.exists() and target.read_text(encoding="utf-8") == text:
+            break
+        target.write_text(text, encoding="utf-8")
+        for name in (f"{COMPONENT.action_package}._index", f"{COMPONENT.action_package}.operations"):
+            if name in sys.modules:
+                importlib.reload(sys.modules[name])
     return target
 
 

@@ -46,6 +46,7 @@ class Call:
     params: Mapping[str, Any]
     body: Any = None
     retry_safe: bool = False
+    headers: Mapping[str, str] = attrs.field(factory=dict)
 
     @property
     def method(self) -> str:
@@ -59,8 +60,11 @@ def build(
     ids: Mapping[str, str] | None = None,
     params: Mapping[str, Any] | None = None,
     body: Any = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Call:
     """Check a request for ``op_id`` and return it ready to send; raises :class:`InputError` before any request.
+
+    ``headers`` are the operation's own declared headers (``X-Klaviyo-API-Filters``), nothing else.
 
     Example:
         >>> build("get_lists", params={"sort": "-nmae"})
@@ -72,7 +76,10 @@ def build(
     path = fill_path(op, ids or {})
     query = check_query(op, params or {})
     check_body(op, body)
-    return Call(op, path, query, body, is_retry_safe(op, body))
+    undeclared = sorted(set(headers or {}) - set(op.headers))
+    if undeclared:
+        raise InputError(f"{undeclared[0]}: not a header of {op.id}", key=undeclared[0])
+    return Call(op, path, query, body, is_retry_safe(op, body), dict(headers or {}))
 
 
 def fill_path(op: Operation, ids: Mapping[str, str]) -> str:
@@ -277,6 +284,8 @@ def _has_unique_id(event: Any) -> bool:
 
 def send(client: KlaviyoClient, call: Call, **options: Any) -> KlaviyoResponse:
     """Send a checked call through the client's pipeline (``options``: ``files``, ``headers``, ``timeout``...)."""
+    if call.headers:
+        options["headers"] = {**call.headers, **(options.get("headers") or {})}
     return client.request(
         call.method,
         call.path,

@@ -14,11 +14,11 @@ from typing import Any
 
 import attrs
 
+from actions._facade.accounts import AccountsOperations
 from actions._shared import fields_input, get_document, id_input, list_resources, max_records_input, sparse_fields
 from connector.client.jsonapi import Resource
 from connector.client.pipeline import KlaviyoClient
 from connector.framework.definitions import ActionDefinition, DataSourceDefinition
-from connector.framework.facade import ResourceGroup
 
 #: ``fields[account]`` values the spec's enum allows (dotted sub-fields included).
 ACCOUNT_FIELDS = (
@@ -218,7 +218,7 @@ ACTIONS = (GET_ACCOUNT, LIST_ACCOUNTS)
 DATA_SOURCES = (SELECT_ACCOUNT,)
 
 
-class Accounts(ResourceGroup):
+class Accounts(AccountsOperations):
     """``Klaviyo(...).accounts``: typed access to the key's account(s).
 
     Example:

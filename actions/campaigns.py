@@ -22,6 +22,7 @@ from typing import Any
 
 import attrs
 
+from actions._facade.campaigns import CampaignsOperations
 from actions._shared import (
     clean_id,
     clean_non_blank,
@@ -40,7 +41,6 @@ from connector.client.errors import InputError
 from connector.client.jsonapi import Resource, resource_body
 from connector.client.pipeline import KlaviyoClient
 from connector.framework.definitions import ActionDefinition, DataSourceDefinition
-from connector.framework.facade import ResourceGroup
 from connector.framework.inputs import Collection, InputType, input_field, to_date, to_json, to_stripped, to_timestamp
 from connector.klaviyo.validators import clean_email
 
@@ -735,7 +735,7 @@ ACTIONS = (CREATE_CAMPAIGN, GET_CAMPAIGN, LIST_CAMPAIGNS, UPDATE_CAMPAIGN, DELET
 DATA_SOURCES = (SELECT_CAMPAIGN,)
 
 
-class Campaigns(ResourceGroup):
+class Campaigns(CampaignsOperations):
     """``Klaviyo(...).campaigns``: typed access to campaigns.
 
     Example:

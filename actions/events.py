@@ -16,6 +16,7 @@ from typing import Any
 
 import attrs
 
+from actions._facade.events import EventsOperations
 from actions._shared import (
     clean_non_blank,
     fields_input,
@@ -35,7 +36,6 @@ from connector.client.errors import InputError, KlaviyoError
 from connector.client.jsonapi import Resource, resource_body
 from connector.client.pipeline import KlaviyoClient
 from connector.framework.definitions import ActionDefinition
-from connector.framework.facade import ResourceGroup
 from connector.framework.inputs import (
     InputType,
     input_field,
@@ -745,7 +745,7 @@ ACTIONS = (CREATE_EVENT, BULK_CREATE_EVENTS, GET_EVENT, LIST_EVENTS)
 DATA_SOURCES = (SELECT_METRIC,)
 
 
-class Events(ResourceGroup):
+class Events(EventsOperations):
     """``Klaviyo(...).events``: track events and read them back.
 
     Example:

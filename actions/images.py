@@ -20,6 +20,7 @@ from typing import Any
 
 import attrs
 
+from actions._facade.images import ImagesOperations
 from actions._shared import (
     fields_input,
     filter_input,
@@ -36,7 +37,6 @@ from connector.client.errors import InputError
 from connector.client.jsonapi import Resource, resource_body
 from connector.client.pipeline import KlaviyoClient
 from connector.framework.definitions import ActionDefinition
-from connector.framework.facade import ResourceGroup
 from connector.framework.inputs import InputType, input_field, to_str, to_stripped
 from connector.klaviyo.validators import clean_url
 
@@ -451,7 +451,7 @@ ACTIONS = (UPLOAD_IMAGE, GET_IMAGE, LIST_IMAGES, UPDATE_IMAGE)
 DATA_SOURCES = ()
 
 
-class Images(ResourceGroup):
+class Images(ImagesOperations):
     """``Klaviyo(...).images``: typed access to images (Klaviyo has no delete; hide instead).
 
     Example:

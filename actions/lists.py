@@ -12,15 +12,15 @@ Reference: https://developers.klaviyo.com/en/reference/lists_api_overview
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
 import attrs
 
+from actions._facade.lists import ListsOperations
+from actions._facade.models.lists import ListAttributes
 from connector.client.jsonapi import Resource
 from connector.client.pipeline import KlaviyoClient
-from connector.framework.facade import ResourceGroup
 from connector.framework.inputs import InputType, input_field
 from connector.klaviyo.operation_actions import (
     delete_action,
@@ -40,22 +40,6 @@ from connector.klaviyo.validators import clean_non_blank
 OPT_IN_CHOICES = enum_choices("create_list", "opt_in_process")
 LIST_NAME_COMMENTS = "A helpful name to label the list."
 LIST_ID_COMMENTS = "The unique identifier of the list."
-
-
-@attrs.frozen
-class ListAttributes:
-    """A list's attributes as Klaviyo returns them (every field may be absent).
-
-    Example:
-        >>> ListAttributes(name="VIP").name
-        'VIP'
-    """
-
-    name: str | None = None
-    opt_in_process: str | None = None
-    created: dt.datetime | None = None
-    updated: dt.datetime | None = None
-    profile_count: int | None = None
 
 
 KlaviyoList = Resource[ListAttributes]
@@ -194,8 +178,9 @@ ACTIONS = (CREATE_LIST, GET_LIST, LIST_LISTS, UPDATE_LIST, DELETE_LIST)
 DATA_SOURCES = (SELECT_LIST,)
 
 
-class Lists(ResourceGroup):
-    """``Klaviyo(...).lists``: typed access to lists.
+class Lists(ListsOperations):
+    """``Klaviyo(...).lists``: typed access to lists (the catalog's actions here, every other list operation
+    inherited from the generated :class:`~actions._facade.lists.ListsOperations`).
 
     Example:
         >>> # k = Klaviyo(api_key="pk_...")

@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from actions._facade.profiles import ProfilesOperations
 from actions._shared import (
     clean_id,
     fields_input,
@@ -33,7 +34,6 @@ from connector.client.errors import InputError, KlaviyoError
 from connector.client.jsonapi import Resource, relationship, resource_body
 from connector.client.pipeline import KlaviyoClient
 from connector.framework.definitions import ActionDefinition
-from connector.framework.facade import ResourceGroup
 from connector.framework.inputs import InputType, input_field, to_json, to_json_object, to_stripped, to_timestamp
 from connector.klaviyo.validators import clean_email, clean_external_id, clean_phone, clean_url
 
@@ -825,7 +825,7 @@ ACTIONS = (
 DATA_SOURCES = (SELECT_PROFILE,)
 
 
-class Profiles(ResourceGroup):
+class Profiles(ProfilesOperations):
     """``Klaviyo(...).profiles``: typed access to profiles and their consent.
 
     Example:

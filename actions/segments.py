@@ -16,6 +16,7 @@ from typing import Any
 
 import attrs
 
+from actions._facade.segments import SegmentsOperations
 from actions._shared import (
     clean_non_blank,
     delete_action,
@@ -35,7 +36,6 @@ from connector.client.errors import InputError
 from connector.client.jsonapi import Resource, resource_body
 from connector.client.pipeline import KlaviyoClient
 from connector.framework.definitions import ActionDefinition
-from connector.framework.facade import ResourceGroup
 from connector.framework.inputs import InputType, input_field, to_json
 
 #: ``fields[segment]`` of create/list/update (the spec's enum); Get Segment adds ``profile_count``.
@@ -406,7 +406,7 @@ DATA_SOURCES = (SELECT_SEGMENT,)
 ConditionGroups = Sequence[Mapping[str, Any]] | Mapping[str, Any] | str
 
 
-class Segments(ResourceGroup):
+class Segments(SegmentsOperations):
     """``Klaviyo(...).segments``: typed access to segments.
 
     Example:

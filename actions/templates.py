@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from actions._facade.templates import TemplatesOperations
 from actions._shared import (
     clean_non_blank,
     delete_action,
@@ -34,7 +35,6 @@ from connector.client.errors import InputError
 from connector.client.jsonapi import Resource, resource_body
 from connector.client.pipeline import KlaviyoClient
 from connector.framework.definitions import ActionDefinition
-from connector.framework.facade import ResourceGroup
 from connector.framework.inputs import InputType, input_field, to_stripped
 
 #: ``fields[template]`` values the spec's enum allows (dotted sub-fields of ``definition`` included).
@@ -359,7 +359,7 @@ ACTIONS = (CREATE_TEMPLATE, GET_TEMPLATE, LIST_TEMPLATES, UPDATE_TEMPLATE, DELET
 DATA_SOURCES = (SELECT_TEMPLATE,)
 
 
-class Templates(ResourceGroup):
+class Templates(TemplatesOperations):
     """``Klaviyo(...).templates``: typed access to templates.
 
     Example:

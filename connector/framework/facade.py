@@ -33,13 +33,13 @@ class ResourceGroup:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._client!r})"
 
-    def _perform(self, action: ActionDefinition[Any], **values: Any) -> Any:
+    def _perform(self, action: ActionDefinition[Any], /, **values: Any) -> Any:
         """Clean Python keyword values like low-code inputs (same errors), then perform the action."""
         inputs = action.clean({k: v for k, v in values.items() if v is not None})
         return action.perform(self._client, inputs)
 
-    def _one(self, model: type[A], action: ActionDefinition[Any], **values: Any) -> Resource[A]:
+    def _one(self, model: type[A], action: ActionDefinition[Any], /, **values: Any) -> Resource[A]:
         return parse_document(model, self._perform(action, **values))
 
-    def _many(self, model: type[A], action: ActionDefinition[Any], **values: Any) -> Iterator[Resource[A]]:
+    def _many(self, model: type[A], action: ActionDefinition[Any], /, **values: Any) -> Iterator[Resource[A]]:
         return (parse_resource(model, raw) for raw in self._perform(action, **values))

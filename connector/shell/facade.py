@@ -1,35 +1,30 @@
-"""``Klaviyo``: the typed facade for Python scripts, one attribute per resource group.
+"""``Klaviyo``: the typed facade for Python scripts, one property per resource group.
+
+Every group of Klaviyo's API is a typed property (``k.lists``, ``k.flows``, ``k.metrics``, ``k.coupons``...,
+generated in ``actions/_facade/groups.py``), its module imported on first use, so a script that only touches
+lists never imports campaigns, while editors and ``mypy --strict`` see every group, method and argument.
 
 Example:
     >>> k = Klaviyo(api_key="pk_" + "a" * 34, base_url="http://127.0.0.1:9")
     >>> k
     Klaviyo(base_url='http://127.0.0.1:9')
+    >>> type(k.flows).__name__, "metrics" in dir(k)
+    ('Flows', True)
 """
 
 from __future__ import annotations
 
 import importlib
 import os
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from actions._facade.groups import Groups
 from connector.client.auth import Credential
 from connector.client.pipeline import KlaviyoClient
 from connector.client.retry import RetryPolicy
 
-if TYPE_CHECKING:
-    from actions.accounts import Accounts
-    from actions.campaigns import Campaigns
-    from actions.destination import Destination
-    from actions.events import Events
-    from actions.images import Images
-    from actions.lists import Lists
-    from actions.profiles import Profiles
-    from actions.raw_request import Raw
-    from actions.segments import Segments
-    from actions.templates import Templates
 
-
-class Klaviyo:
+class Klaviyo(Groups):
     """One object for scripts: ``Klaviyo(api_key=...).lists.create(name="VIP")``.
 
     Pass ``api_key`` (a private key), or any ``credential`` (e.g. an ``OAuth2Connection``), or an
@@ -40,18 +35,6 @@ class Klaviyo:
         >>> Klaviyo(api_key="pk_" + "a" * 34).client.revision
         '2026-07-15'
     """
-
-    # Resource groups, imported on first use (see __getattr__); declared here for type checkers.
-    accounts: Accounts
-    campaigns: Campaigns
-    destination: Destination
-    events: Events
-    images: Images
-    lists: Lists
-    profiles: Profiles
-    raw_request: Raw
-    segments: Segments
-    templates: Templates
 
     def __init__(
         self,
@@ -72,22 +55,17 @@ class Klaviyo:
             base_url = base_url or os.environ.get("KLAVIYO_BASE_URL", "").strip() or None
             client = KlaviyoClient(credential, base_url=base_url, revision=revision, retry=retry, **client_options)
         self.client = client
+        self._groups: dict[str, Any] = {}
 
-    def __getattr__(self, name: str) -> Any:
-        # Groups are found by convention (module actions.<name> declares FACADE) and imported on
-        # first use, so a script that only touches lists never imports campaigns.
-        if name.startswith("_"):
-            raise AttributeError(name)
-        try:
-            module = importlib.import_module(f"actions.{name}")
-        except ModuleNotFoundError:
-            raise AttributeError(f"Klaviyo has no resource group {name!r}") from None
-        facade = getattr(module, "FACADE", None)
-        if facade is None:
-            raise AttributeError(f"Klaviyo has no resource group {name!r}")
-        group = facade(self.client)
-        setattr(self, name, group)
+    def _group(self, name: str, module: str) -> Any:
+        """The group object, created on first use (its module imported then)."""
+        group = self._groups.get(name)
+        if group is None:
+            group = self._groups[name] = importlib.import_module(module).FACADE(self.client)
         return group
+
+    def __dir__(self) -> list[str]:
+        return sorted({*super().__dir__(), *self.GROUPS})
 
     def __repr__(self) -> str:
         return f"Klaviyo(base_url={self.client.base_url!r})"

@@ -1,0 +1,1 @@
+"""Generated models of Klaviyo's resources, one module per group."""

@@ -1,0 +1,405 @@
+"""Generate the typed Python facade of every resource group (a development-time tool; its output is committed).
+
+``python -m actions._generate_facade`` writes, from the operation registry and the spec's response schemas:
+
+- ``actions/_facade/<group>.py``: the attrs models of the resources the group's operations return
+  (``FlowAttributes``...; every field optional, since Klaviyo leaves fields out), and one typed method per
+  operation that no declared action performs (``Klaviyo(...).flows.list(...)``, ``.metrics.query_aggregates``,
+  ``.coupons.create_code``...), whose keyword arguments are the derived action's inputs;
+- ``actions/_facade/groups.py``: ``Groups``, the typed properties of ``Klaviyo`` (one per group, each imported
+  on first use), so editors and ``mypy --strict`` see every group and method.
+
+A group that has a declared module (``actions/lists.py``...) gets ``ListsOperations`` here, which its
+hand-written class extends with the catalog's methods. ``tests/test_facade_generated.py`` fails when the output
+is stale. The output is excluded from ruff (generated text); mypy checks it like the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import keyword
+import re
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+PACKAGE = Path(__file__).resolve().parent / "_facade"
+SPEC = PACKAGE.parents[1] / "connector" / "spec" / "stable.json"
+#: Groups with a declared module in ``actions/`` whose class extends the generated operations.
+DECLARED_GROUPS = ("accounts", "campaigns", "events", "images", "lists", "profiles", "segments", "templates")
+#: The group's attribute on ``Klaviyo`` where the slug would clash (``Klaviyo.client`` is the HTTP client).
+ATTRIBUTE = {"client": "client_api"}
+#: Method names chosen by hand where the rule below reads badly.
+METHOD_NAMES = {
+    "get_flows_triggered_by_list": "list_flow_triggers",
+    "get_ids_for_flows_triggered_by_list": "list_flow_trigger_ids",
+    "get_flows_triggered_by_segment": "list_flow_triggers",
+    "get_ids_for_flows_triggered_by_segment": "list_flow_trigger_ids",
+    "get_flows_triggered_by_metric": "list_flow_triggers",
+    "get_ids_for_flows_triggered_by_metric": "list_flow_trigger_ids",
+    "get_profiles_for_bulk_import_profiles_job": "list_profiles_for_bulk_import_job",
+    "get_all_universal_content": "list_universal_content",
+}
+
+
+def _reports() -> frozenset[str]:
+    from connector.klaviyo import action_results
+
+    return action_results.VALUES_REPORTS | action_results.SERIES_REPORTS | {"query_metric_aggregates"}
+
+
+REPORTS = _reports()
+
+
+def camel(name: str) -> str:
+    """``catalog-item`` -> ``CatalogItem``."""
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[-_\s]+", name) if part)
+
+
+def singular(word: str) -> str:
+    """``categories`` -> ``category``."""
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+
+
+def method_names(ops: list[Any]) -> dict[str, str]:
+    """Operation id -> method name, unique within the group (a clash keeps the longer, plainer name)."""
+    names = {op.id: method_name(op) for op in ops}
+    for op in ops:
+        if list(names.values()).count(names[op.id]) > 1:
+            names[op.id] = method_name(op, keep_target=True)
+    for op in ops:
+        if list(names.values()).count(names[op.id]) > 1:
+            names[op.id] = op.id
+    return names
+
+
+def method_name(op: Any, *, keep_target: bool = False) -> str:
+    """The facade method of an operation within its group: the operation id without the group's noun.
+
+    ``get_flows`` -> ``list``, ``create_coupon_code`` -> ``create_code``, ``get_tags_for_campaign`` ->
+    ``list_tags``, ``query_metric_aggregates`` -> ``query_aggregates``; a list comes back as ``list_*``.
+    """
+    if op.id in METHOD_NAMES:
+        return METHOD_NAMES[op.id]
+    group = op.group_slug.split("_")
+    one = [singular(w) for w in group]
+    verb, *rest = op.id.split("_")
+    for noun in (group, one):
+        if rest[: len(noun)] == noun and rest[len(noun) : len(noun) + 1] != ["for"]:
+            rest = rest[len(noun) :]
+            break
+    text = "_".join(rest)
+    for noun in ("_".join(group), "_".join(one)):
+        if not keep_target:
+            text = re.sub(rf"(^|_)(for|to|from|of|by)_{noun}$", "", text)
+        text = re.sub(rf"_for_{noun}_", "_for_", text)
+    if verb == "get" and op.returns_many:
+        verb = "list"
+    return "_".join(part for part in (verb, text) if part)
+
+
+# -- models ----------------------------------------------------------------------------------------
+
+
+def _raw(spec: Mapping[str, Any], schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    while "$ref" in schema:
+        schema = spec["components"]["schemas"][str(schema["$ref"]).rsplit("/", 1)[-1]]
+    return schema
+
+
+def _properties(spec: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
+    schema = _raw(spec, schema)
+    out: dict[str, Any] = {}
+    for part in schema.get("allOf", ()):
+        out.update(_properties(spec, part))
+    out.update(schema.get("properties") or {})
+    return out
+
+
+def resource_attributes(spec: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Resource type -> its attributes' schemas, merged over every operation that returns it."""
+    found: dict[str, dict[str, Any]] = {}
+    for item in spec["paths"].values():
+        for method, op in item.items():
+            if method not in ("get", "post", "patch", "put", "delete"):
+                continue
+            for code, response in op["responses"].items():
+                content = (response.get("content") or {}).get("application/vnd.api+json")
+                if not code.startswith("2") or not content:
+                    continue
+                data = _properties(spec, content["schema"]).get("data")
+                if data is None:
+                    continue
+                data = _raw(spec, data)
+                if data.get("type") == "array":
+                    data = _raw(spec, data.get("items") or {})
+                props = _properties(spec, data)
+                kind = (_raw(spec, props.get("type") or {}).get("enum") or [None])[0]
+                if kind is None:
+                    continue
+                merged = found.setdefault(str(kind), {})
+                for part in _attribute_parts(spec, data):
+                    for name, schema in _properties(spec, part).items():
+                        merged.setdefault(name, schema)
+    return found
+
+
+def _attribute_parts(spec: Mapping[str, Any], resource: Mapping[str, Any]) -> list[Any]:
+    """Every ``attributes`` schema of a resource object, one per ``allOf`` part (``get_list`` adds profile_count)."""
+    resource = _raw(spec, resource)
+    parts = [p for part in resource.get("allOf", ()) for p in _attribute_parts(spec, part)]
+    own = (resource.get("properties") or {}).get("attributes")
+    return [*parts, own] if own is not None else parts
+
+
+def python_type(spec: Mapping[str, Any], schema: Mapping[str, Any]) -> str:
+    """The annotation of a response attribute (every one optional)."""
+    schema = _raw(spec, schema)
+    kind = schema.get("type")
+    if kind == "string":
+        return "dt.datetime" if schema.get("format") == "date-time" else "str"
+    return {"integer": "int", "number": "float", "boolean": "bool", "array": "list[Any]"}.get(
+        str(kind), "dict[str, Any]" if kind == "object" or "properties" in schema else "Any"
+    )
+
+
+def model_source(spec: Mapping[str, Any], kind: str, attributes: Mapping[str, Any]) -> str:
+    name = camel(kind) + "Attributes"
+    lines = [
+        "@attrs.frozen",
+        f"class {name}:",
+        f'    """The attributes of a ``{kind}`` resource as Klaviyo returns them (every field may be absent)."""',
+        "",
+    ]
+    for attribute in sorted(attributes):
+        field = attribute.replace("-", "_")
+        if not field.isidentifier() or keyword.iskeyword(field):
+            continue  # kept in Resource.raw
+        annotation = python_type(spec, attributes[attribute])
+        lines.append(f"    {field}: {annotation} | None = None")
+    if len(lines) == 4:
+        lines.append("    pass")
+    return "\n".join(lines) + "\n"
+
+
+# -- methods ---------------------------------------------------------------------------------------
+
+
+def method_source(op: Any, model: str | None, name: str) -> str:
+    from connector.klaviyo import action_results
+    from connector.klaviyo.derived_actions import derived_inputs
+
+    inputs = derived_inputs(op)
+    positional = [i for i in inputs if (i.field.metadata["klaviyo_input"][1]["target"] or "").startswith("path:")]
+    keywords = [i for i in inputs if i not in positional]
+    required = [i for i in keywords if i.required]
+    optional = [i for i in keywords if not i.required]
+    params = ["self", *(f"{i.name}: {i.annotation}" for i in positional)]
+    if keywords:
+        params.append("*")
+        params += [f"{i.name}: {i.annotation}" for i in required]
+        params += [f"{i.name}: {i.annotation} = None" for i in optional]
+    arguments = ", ".join(f"{i.name}={i.name}" for i in inputs)
+    action = f'derived_action("{op.id}")'
+    call = f"{action}, {arguments}" if arguments else action
+    if op.id in REPORTS:
+        rows = f"rows: Rows = self._perform({call})['data']"
+        returns, body = "Rows", f"{rows}\n        return rows"
+    elif action_results.job_status_operation(op) is not None:
+        returns, body = "dict[str, Any]", f"job: dict[str, Any] = self._perform({call})\n        return job"
+    elif model and (op.returns_many or (op.query.paged and op.method == "GET")):
+        returns, body = f"Iterator[Resource[{model}]]", f"return self._many({model}, {call})"
+    elif model and any(status in (200, 201) for status in op.statuses):
+        returns, body = f"Resource[{model}]", f"return self._one({model}, {call})"
+    else:
+        returns, body = "None", f"self._perform({call})"
+    summary = (op.summary or op.id).replace('"', "'")
+    signature = f"    def {name}({', '.join(params)}) -> {returns}:"
+    if len(signature) > 120:
+        inner = ",\n        ".join(params)
+        signature = f"    def {name}(\n        {inner},\n    ) -> {returns}:"
+    doc = f'        """{summary} (``{op.method} {op.path}``, ``{op.id}``)."""'
+    if len(doc) > 120:
+        doc = f'        """{summary}.\n\n        ``{op.method} {op.path}`` (``{op.id}``).\n        """'
+    return f"{signature}\n{doc}\n        {body}\n"
+
+
+def group_source(
+    slug: str, ops: list[Any], models: Mapping[str, Any], spec: Mapping[str, Any], home: Mapping[str, str]
+) -> str:
+    """The module of one group: its own models, then the class with one method per operation."""
+    title = ops[0].group if ops else camel(slug)
+    declared = slug in DECLARED_GROUPS
+    cls = camel(slug) + ("Operations" if declared else "")
+    used = sorted({op.response_type for op in ops if op.response_type in home})
+    body = []
+    if any(op.id in REPORTS for op in ops):
+        body.append("#: A report's rows (a method named ``list`` would shadow the builtin inside the class).")
+        body.append("Rows = list[dict[str, Any]]\n\n")
+    body.append(f"class {cls}(ResourceGroup):")
+    body.append(f'    """``Klaviyo(...).{ATTRIBUTE.get(slug, slug)}``: {title}, typed."""')
+    names = method_names(ops)
+    for op in ops:
+        model = f"{camel(op.response_type)}Attributes" if op.response_type in models else None
+        body += ["", method_source(op, model, names[op.id]).rstrip("\n")]
+    if not declared:
+        body += ["", "", f"FACADE = {cls}"]
+    body += ["", "", f"__all__ = [{cls!r}]", ""]
+    text = "\n".join(body)
+    note = " that no declared action performs (its declared class extends this one)" if declared else ""
+    header = [
+        f'"""Generated by ``python -m actions._generate_facade``: the typed facade of {title} (do not edit).',
+        "",
+        f"``Klaviyo(...).{ATTRIBUTE.get(slug, slug)}``: one method per operation of the group{note}.",
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        *_imports(text),
+        *(f"from actions._facade.models.{home[kind]} import {camel(kind)}Attributes" for kind in used),
+        "from connector.framework.facade import ResourceGroup",
+        "from connector.klaviyo.derived_actions import derived_action",
+        "",
+        "",
+    ]
+    return "\n".join(header) + text
+
+
+def models_source(slug: str, kinds: list[str], models: Mapping[str, Any], spec: Mapping[str, Any]) -> str:
+    """The models of the resources whose home is ``slug`` (models import nothing from each other: no cycles)."""
+    body = "\n\n".join(model_source(spec, kind, models[kind]) for kind in kinds)
+    exported = sorted(camel(k) + "Attributes" for k in kinds)
+    header = [
+        f'"""Generated by ``python -m actions._generate_facade``: models of the {slug} resources (do not edit).',
+        "",
+        "Every field is optional: Klaviyo leaves fields out (sparse fieldsets, additional fields), and the",
+        "resource's own JSON stays in ``Resource.raw``.",
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        *_imports(body),
+        "",
+    ]
+    return "\n".join(header) + body + f"\n\n__all__ = [{', '.join(repr(n) for n in exported)}]\n"
+
+
+def _imports(text: str) -> list[str]:
+    """The standard and third-party imports the generated text uses (ruff refuses unused ones)."""
+    out = []
+    if "dt." in text:
+        out.append("import datetime as dt")
+    abc = [n for n in ("Iterator", "Mapping", "Sequence") if f"{n}[" in text]
+    if abc:
+        out.append(f"from collections.abc import {', '.join(abc)}")
+    if "Any" in re.sub(r"\bAttributes\b", "", text):
+        out.append("from typing import Any")
+    out.append("")
+    if "@attrs." in text:
+        out += ["import attrs", ""]
+    if "Resource[" in text:
+        out.append("from connector.client.jsonapi import Resource")
+    return out
+
+
+def groups_source(slugs: list[str]) -> str:
+    lines = [
+        '"""Generated by ``python -m actions._generate_facade``: the typed groups of ``Klaviyo`` (do not edit).',
+        "",
+        "Each group is a property, imported on first use, so ``import connector`` stays fast while editors and",
+        "``mypy --strict`` see every group and method.",
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from typing import TYPE_CHECKING, Any",
+        "",
+        "if TYPE_CHECKING:",
+    ]
+    entries = []
+    for slug in slugs:
+        cls = camel(slug)
+        module = f"actions.{slug}" if slug in DECLARED_GROUPS else f"actions._facade.{slug}"
+        entries.append((ATTRIBUTE.get(slug, slug), cls, module))
+    entries += [("destination", "Destination", "actions.destination"), ("raw_request", "Raw", "actions.raw_request")]
+    entries.sort()
+    for _, cls, module in entries:
+        lines.append(f"    from {module} import {cls}")
+    lines += [
+        "",
+        "",
+        "class Groups:",
+        '    """The resource groups of ``Klaviyo(...)``: one typed property each, its module imported on first use."""',
+        "",
+        "    def _group(self, name: str, module: str) -> Any:",
+        "        raise NotImplementedError  # Klaviyo implements it",
+        "",
+        f"    GROUPS = ({', '.join(repr(a) for a, _, _ in entries)})",
+    ]
+    for attribute, cls, module in entries:
+        lines += [
+            "",
+            "    @property",
+            f"    def {attribute}(self) -> {cls}:",
+            f'        """``{module}.{cls}``."""',
+            f"        group: {cls} = self._group({attribute!r}, {module!r})",
+            "        return group",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def build() -> dict[str, str]:
+    """The generated files, by name relative to ``actions/_facade``."""
+    from actions import _index
+    from connector.klaviyo.operations.registry import groups, operation
+
+    with SPEC.open(encoding="utf-8") as handle:
+        spec = json.load(handle)
+    models = resource_attributes(spec)
+    covered = set(_index.COVERED_OPERATIONS)
+    # A model lives with the group named after its type (``tag`` in tags), else the first group returning it.
+    home: dict[str, str] = {}
+    for slug, ids in groups().items():
+        for op_id in ids:
+            kind = operation(op_id).response_type
+            if kind in models:
+                home.setdefault(kind, slug)
+    for kind in home:
+        plural = kind.replace("-", "_") + "s"
+        if plural in groups():
+            home[kind] = plural
+    files = {}
+    for slug, ids in groups().items():
+        ops = [operation(i) for i in ids if i not in covered]
+        files[f"{slug}.py"] = group_source(slug, ops, models, spec, home)
+    for slug in sorted(set(home.values())):
+        files[f"models/{slug}.py"] = models_source(slug, sorted(k for k, h in home.items() if h == slug), models, spec)
+    files["models/__init__.py"] = '"""Generated models of Klaviyo\'s resources, one module per group."""\n'
+    files["groups.py"] = groups_source(sorted(groups()))
+    return files
+
+
+def _written(files: Mapping[str, str]) -> Iterator[tuple[Path, str]]:
+    (PACKAGE / "models").mkdir(exist_ok=True)
+    for name, text in files.items():
+        yield PACKAGE / name, text
+
+
+def stale() -> list[str]:
+    """Generated files whose committed text differs from what the registry gives now."""
+    files = _written(build())
+    return sorted(str(p.name) for p, text in files if not p.exists() or p.read_text(encoding="utf-8") != text)
+
+
+def main() -> int:
+    for path, text in _written(build()):
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path.relative_to(PACKAGE.parents[1])}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover - developer tool
+    sys.exit(main())

@@ -1,25 +1,56 @@
 """Klaviyo connector SDK: workflow actions, a typed Python client, and raw API calls with retry.
 
-Everything is imported lazily so ``import connector`` stays fast (a low-code step is one process).
+Everything is imported lazily so ``import connector`` stays fast (a low-code step is one process); type
+checkers see every export through the ``TYPE_CHECKING`` imports below, so ``from connector import Klaviyo``
+is the real, typed class to mypy and pyright.
 
 Example:
     >>> import connector
     >>> connector.__version__
     '0.1.0'
-    >>> # k = connector.Klaviyo(api_key="pk_..."); k.lists.create(name="VIP")
+    >>> "Klaviyo" in dir(connector), "json" in dir(connector)
+    (True, False)
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from connector.version import API_REVISION, __version__
+
+if TYPE_CHECKING:
+    from connections.api_key import ApiKeyConnection
+    from connections.oauth2 import OAuth2Connection
+    from connector.apps.delivery import DeliverySettings, DeliverySummary, deliver
+    from connector.apps.sync import SyncSummary, sync
+    from connector.client.errors import (
+        ApiError,
+        AuthenticationError,
+        BadRequestError,
+        ConflictError,
+        ConnectionConfigError,
+        InputError,
+        KlaviyoError,
+        NotFoundError,
+        PermissionDeniedError,
+        RateLimitError,
+        ReauthorizationRequired,
+        ServerError,
+        TransportError,
+    )
+    from connector.client.jsonapi import Resource
+    from connector.client.pipeline import KlaviyoClient
+    from connector.client.retry import RetryPolicy
+    from connector.framework.inputs import NULL
+    from connector.shell.facade import Klaviyo
 
 _EXPORTS = {
     "Klaviyo": "connector.shell.facade",
     "KlaviyoClient": "connector.client.pipeline",
     "RetryPolicy": "connector.client.retry",
+    "Resource": "connector.client.jsonapi",
+    "NULL": "connector.framework.inputs",
     "KlaviyoError": "connector.client.errors",
     "InputError": "connector.client.errors",
     "ConnectionConfigError": "connector.client.errors",
@@ -35,9 +66,42 @@ _EXPORTS = {
     "TransportError": "connector.client.errors",
     "ApiKeyConnection": "connections.api_key",
     "OAuth2Connection": "connections.oauth2",
+    "deliver": "connector.apps.delivery",
+    "DeliverySettings": "connector.apps.delivery",
+    "DeliverySummary": "connector.apps.delivery",
+    "sync": "connector.apps.sync",
+    "SyncSummary": "connector.apps.sync",
 }
 
-__all__ = ["API_REVISION", "__version__", *_EXPORTS]
+__all__ = [
+    "API_REVISION",
+    "NULL",
+    "ApiError",
+    "ApiKeyConnection",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "ConnectionConfigError",
+    "DeliverySettings",
+    "DeliverySummary",
+    "InputError",
+    "Klaviyo",
+    "KlaviyoClient",
+    "KlaviyoError",
+    "NotFoundError",
+    "OAuth2Connection",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ReauthorizationRequired",
+    "Resource",
+    "RetryPolicy",
+    "ServerError",
+    "SyncSummary",
+    "TransportError",
+    "__version__",
+    "deliver",
+    "sync",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -259,7 +259,9 @@ def test_update_template_changes_only_what_was_given_and_null_clears(
     status, reply = spec_reply("/api/templates/{id}", "patch", id="RipRmi")
     mocked.patch(f"{BASE}/api/templates/RipRmi", json=reply, status=status)
 
-    UPDATE_TEMPLATE.run(client, {"templateId": "RipRmi", "templateHtml": HTML, "templateName": "", "templateText": None})
+    UPDATE_TEMPLATE.run(
+        client, {"templateId": "RipRmi", "templateHtml": HTML, "templateName": "", "templateText": None}
+    )
 
     assert_request(
         mocked.calls[0],

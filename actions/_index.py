@@ -358,7 +358,6 @@ ACTION_MODULES = {
     "updateWebFeed": "actions.operations",
     "updateWebhook": "actions.operations",
     "uploadImage": "actions.images",
-    "uploadImageFromFile": "actions.operations",
     "upsertProfile": "actions.destination",
 }
 
@@ -410,5 +409,6 @@ COVERED_OPERATIONS = (
     "update_profile",
     "update_segment",
     "update_template",
+    "upload_image_from_file",
     "upload_image_from_url",
 )

@@ -1,10 +1,18 @@
 """Images: upload (from a URL, a data URI or file bytes), read, list and update images.
 
-Klaviyo has no endpoint to delete an image; hide it instead (``hidden=True``).
+Klaviyo has no endpoint to delete an image; hide it instead (``hidden=True``). Each action is declared once on
+its operation; Upload Image calls ``upload_image_from_url`` (JSON) or ``upload_image_from_file`` (multipart).
+The image's format and size are checked from its bytes before anything is sent (the spec says "jpeg, png, gif,
+5MB" only in prose).
 
 Example:
-    >>> # from connector import Klaviyo
-    >>> # img = Klaviyo(api_key="pk_...").images.upload(url="https://example.com/hero.png", name="Hero")
+    >>> from connector.klaviyo.operation_actions import request_for
+    >>> inputs = UPLOAD_IMAGE.clean({"imageUrl": "https://example.com/hero.png", "imageName": "Hero"})
+    >>> call = request_for("upload_image_from_url", inputs)
+    >>> call.method, call.path, call.body["data"]["attributes"]
+    ('POST', '/api/images', {'import_from_url': 'https://example.com/hero.png', 'name': 'Hero'})
+    >>> UPLOAD_IMAGE.clean({"fileData": {"data": "R0lGODlhAQABAAAAACw=", "filename": "dot.gif"}}).file_data
+    ImageFile(data=<14 bytes>, format='gif', filename='dot.gif')
 
 Reference: https://developers.klaviyo.com/en/reference/images_api_overview
 """
@@ -13,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import datetime as dt
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -21,30 +28,28 @@ from typing import Any
 import attrs
 
 from actions._facade.images import ImagesOperations
-from actions._shared import (
+from actions._facade.models.images import ImageAttributes
+from connector.client.errors import InputError
+from connector.client.jsonapi import Resource
+from connector.client.pipeline import KlaviyoClient
+from connector.framework.inputs import InputType, input_field, to_str, to_stripped
+from connector.klaviyo.operation_actions import (
     fields_input,
     filter_input,
-    get_document,
     id_input,
-    list_resources,
     max_records_input,
+    operation_action,
     page_size_input,
-    query,
+    perform_operation,
     sort_input,
-    sparse_fields,
 )
-from connector.client.errors import InputError
-from connector.client.jsonapi import Resource, resource_body
-from connector.client.pipeline import KlaviyoClient
-from connector.framework.definitions import ActionDefinition
-from connector.framework.inputs import InputType, input_field, to_str, to_stripped
+from connector.klaviyo.operations.calls import build, send
 from connector.klaviyo.validators import clean_url
 
-IMAGE_FIELDS = ("format", "hidden", "id", "image_url", "name", "size", "updated_at")
-IMAGE_PAGE_MAX = 100
 #: Klaviyo's documented upper bound for an uploaded or imported image.
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
-#: Formats Klaviyo accepts, with their media type and file extension.
+#: Formats Klaviyo accepts for an upload, with their media type and file extension (the spec says "jpeg, png,
+#: gif" in prose, with no enum to read them from).
 IMAGE_FORMATS: dict[str, tuple[str, str]] = {
     "jpeg": ("image/jpeg", ".jpg"),
     "png": ("image/png", ".png"),
@@ -62,23 +67,6 @@ IMAGE_NAME_COMMENTS = (
     "A name for the image. Defaults to the filename if not provided. "
     "If the name matches an existing image, a suffix will be added."
 )
-
-
-@attrs.frozen
-class ImageAttributes:
-    """An image's attributes as Klaviyo returns them (every field may be absent).
-
-    Example:
-        >>> ImageAttributes(format="png", size=1024).size
-        1024
-    """
-
-    name: str | None = None
-    image_url: str | None = None
-    format: str | None = None
-    size: int | None = None
-    hidden: bool | None = None
-    updated_at: dt.datetime | None = None
 
 
 Image = Resource[ImageAttributes]
@@ -252,6 +240,9 @@ def clean_image_file(value: Any) -> ImageFile:
 class UploadImageInputs:
     """Inputs of Upload Image: exactly one of Image URL or File Data.
 
+    Image URL, Image Name and Image Hidden fill ``upload_image_from_url``'s body; with File Data, the name and
+    hidden flag go in ``upload_image_from_file``'s multipart form instead.
+
     Example:
         >>> UploadImageInputs(image_url="https://example.com/a.png").image_url
         'https://example.com/a.png'
@@ -264,9 +255,10 @@ class UploadImageInputs:
         "Use this field or File Data.",
         clean=clean_image_url,
         example="https://www.example.com/example.jpg",
+        to="attributes:import_from_url",
     )
     image_name: str | None = input_field(
-        "Image Name", comments=IMAGE_NAME_COMMENTS, clean=to_stripped, example="Hero banner"
+        "Image Name", comments=IMAGE_NAME_COMMENTS, clean=to_stripped, example="Hero banner", to="attributes:name"
     )
     file_data: ImageFile | None = input_field(
         "File Data",
@@ -278,6 +270,7 @@ class UploadImageInputs:
         "Image Hidden",
         type=InputType.BOOLEAN,
         comments="If true, this image is not shown in the asset library. Leave empty for Klaviyo's default (shown).",
+        to="attributes:hidden",
     )
 
     def __attrs_post_init__(self) -> None:
@@ -294,36 +287,31 @@ class UploadImageInputs:
 
 
 def upload_image(client: KlaviyoClient, inputs: UploadImageInputs) -> Any:
-    """Import from a URL (``POST /api/images``) or upload bytes (``POST /api/image-upload``, multipart).
+    """Import from a URL (``upload_image_from_url``) or upload bytes (``upload_image_from_file``, multipart).
 
-    Neither is retried on a server error: a repeat could add the image twice (with a suffixed name).
-
-    Example:
-        >>> # upload_image(client, UploadImageInputs(image_url="https://example.com/hero.png"))
+    Neither is retried on a server error (the registry marks both unsafe): a repeat could add the image twice.
     """
     if inputs.file_data is None:
-        body = resource_body(
-            "image",
-            {"import_from_url": inputs.image_url, "name": inputs.image_name, "hidden": inputs.image_hidden},
-        )
-        return client.request("POST", "/api/images", json=body).json()
+        return perform_operation(client, "upload_image_from_url", inputs)
     image = inputs.file_data
     # ImageUploadQuery: file* (binary), name, hidden; form values are text, so the boolean goes as true/false.
-    fields = query(
-        name=inputs.image_name,
-        hidden=None if inputs.image_hidden is None else ("true" if inputs.image_hidden else "false"),
-    )
+    form = {
+        "name": inputs.image_name,
+        "hidden": None if inputs.image_hidden is None else ("true" if inputs.image_hidden else "false"),
+    }
     files = {"file": (image.filename_for(inputs.image_name), image.data, image.content_type)}
-    return client.request("POST", "/api/image-upload", data=fields, files=files).json()
+    call = build("upload_image_from_file")
+    return send(client, call, data={k: v for k, v in form.items() if v is not None}, files=files).json()
 
 
-UPLOAD_IMAGE = ActionDefinition(
+UPLOAD_IMAGE = operation_action(
+    "upload_image_from_url",
     key="uploadImage",
     label="Upload Image",
     description="Import an image from a url or file.",
     inputs=UploadImageInputs,
     perform=upload_image,
-    operation_ids=("upload_image_from_url",),
+    also_calls=("upload_image_from_file",),
 )
 
 
@@ -335,25 +323,15 @@ class GetImageInputs:
     """Inputs of Get Image."""
 
     image_id: str = id_input("Image ID", IMAGE_ID_COMMENTS)
-    fields: list[str] = fields_input(IMAGE_FIELDS)
+    fields: list[str] = fields_input("get_image")
 
 
-def get_image(client: KlaviyoClient, inputs: GetImageInputs) -> Any:
-    """``GET /api/images/{id}`` (``get_image``).
-
-    Example:
-        >>> # get_image(client, GetImageInputs(image_id="7"))
-    """
-    return get_document(client, f"/api/images/{inputs.image_id}", sparse_fields("image", inputs.fields))
-
-
-GET_IMAGE = ActionDefinition(
+GET_IMAGE = operation_action(
+    "get_image",
     key="getImage",
     label="Get Image",
     description="Get the image with the given image ID.",
     inputs=GetImageInputs,
-    perform=get_image,
-    operation_ids=("get_image",),
 )
 
 
@@ -364,41 +342,19 @@ GET_IMAGE = ActionDefinition(
 class ListImagesInputs:
     """Inputs of List Images."""
 
-    fields: list[str] = fields_input(IMAGE_FIELDS)
-    filter: str | None = filter_input(
-        "Klaviyo filter, e.g. equals(hidden,false); fields: id, format, hidden (any/equals), "
-        "name (any/contains/ends-with/equals/starts-with), updated_at, size (greater-or-equal/greater-than/"
-        "less-or-equal/less-than)."
-    )
-    sort: str | None = sort_input(("format", "id", "name", "size", "updated_at"))
+    fields: list[str] = fields_input("get_images")
+    filter: str | None = filter_input("get_images")
+    sort: str | None = sort_input("get_images")
     max_records: int | None = max_records_input()
-    page_size: int | None = page_size_input(IMAGE_PAGE_MAX)
+    page_size: int | None = page_size_input("get_images")
 
 
-def list_images(client: KlaviyoClient, inputs: ListImagesInputs) -> Iterator[dict[str, Any]]:
-    """``GET /api/images`` (``get_images``), following every page; streams resources.
-
-    Example:
-        >>> # for img in list_images(client, ListImagesInputs()): print(img["id"])
-    """
-    params = {**sparse_fields("image", inputs.fields), **query(filter=inputs.filter, sort=inputs.sort)}
-    return list_resources(
-        client,
-        "/api/images",
-        params,
-        page_size=inputs.page_size,
-        default_page_size=IMAGE_PAGE_MAX,
-        limit=inputs.max_records,
-    )
-
-
-LIST_IMAGES = ActionDefinition(
+LIST_IMAGES = operation_action(
+    "get_images",
     key="listImages",
     label="List Images",
     description="Get all images in an account.",
     inputs=ListImagesInputs,
-    perform=list_images,
-    operation_ids=("get_images",),
 )
 
 
@@ -407,7 +363,7 @@ LIST_IMAGES = ActionDefinition(
 
 @attrs.frozen
 class UpdateImageInputs:
-    """Inputs of Update Image (rename it, or hide/show it in the asset library).
+    """Inputs of Update Image (rename it, or hide/show it in the asset library): only what is given changes.
 
     Example:
         >>> UpdateImageInputs(image_id="7", image_hidden=True).image_hidden
@@ -416,35 +372,21 @@ class UpdateImageInputs:
 
     image_id: str = id_input("Image ID", IMAGE_ID_COMMENTS)
     image_name: str | None = input_field(
-        "Image Name", comments=IMAGE_NAME_COMMENTS, clean=to_stripped, example="Hero banner"
+        "Image Name", comments=IMAGE_NAME_COMMENTS, clean=to_stripped, example="Hero banner", to="attributes:name"
     )
-    image_hidden: bool | None = input_field("Image Hidden", type=InputType.BOOLEAN)
+    image_hidden: bool | None = input_field("Image Hidden", type=InputType.BOOLEAN, to="attributes:hidden")
 
     def __attrs_post_init__(self) -> None:
         if self.image_name is None and self.image_hidden is None:
             raise InputError("nothing to update: give Image Name, Image Hidden or both")
 
 
-def update_image(client: KlaviyoClient, inputs: UpdateImageInputs) -> Any:
-    """``PATCH /api/images/{id}`` (``update_image``); the body repeats the id as Klaviyo requires.
-
-    Example:
-        >>> # update_image(client, UpdateImageInputs(image_id="7", image_hidden=True))
-    """
-    body = resource_body(
-        "image", {"name": inputs.image_name, "hidden": inputs.image_hidden}, resource_id=inputs.image_id
-    )
-    # Setting a name or the hidden flag twice gives the same image, so a repeat is harmless.
-    return client.request("PATCH", f"/api/images/{inputs.image_id}", json=body, retry_safe=True).json()
-
-
-UPDATE_IMAGE = ActionDefinition(
+UPDATE_IMAGE = operation_action(
+    "update_image",
     key="updateImage",
     label="Update Image",
     description="Update the image with the given image ID.",
     inputs=UpdateImageInputs,
-    perform=update_image,
-    operation_ids=("update_image",),
 )
 
 ACTIONS = (UPLOAD_IMAGE, GET_IMAGE, LIST_IMAGES, UPDATE_IMAGE)
@@ -454,10 +396,14 @@ DATA_SOURCES = ()
 class Images(ImagesOperations):
     """``Klaviyo(...).images``: typed access to images (Klaviyo has no delete; hide instead).
 
+    Python values are checked like low-code ones, before anything is sent (so no client is needed here):
+
     Example:
-        >>> # k = Klaviyo(api_key="pk_...")
-        >>> # img = k.images.upload(data=open("hero.png", "rb").read(), name="Hero")
-        >>> # k.images.update(img.id, hidden=True)
+        >>> Images(client=None).upload(data=b"%PDF-1.7", name="Hero")
+        Traceback (most recent call last):
+        ...
+        connector.client.errors.InputError: File Data: is not a JPEG, PNG or GIF image (the only formats Klaviyo \
+accepts); it starts with 25 50 44 46 2d 31 2e 37
     """
 
     def upload(

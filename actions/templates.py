@@ -1,95 +1,54 @@
-"""Templates: create, read, update, delete and list custom HTML (CODE) email templates.
+"""Templates: create, read, update, delete and list custom HTML (CODE) email templates, and a picklist.
+
+Each action is declared once on its operation: inputs say where their value goes, the operation registry checks
+the request (field names, sort fields, page sizes and the body's attributes come from it).
 
 Example:
-    >>> # from connector import Klaviyo
-    >>> # t = Klaviyo(api_key="pk_...").templates.create("Monthly", html="<html><body>Hi</body></html>")
+    >>> from connector.klaviyo.operation_actions import request_for
+    >>> inputs = UPDATE_TEMPLATE.clean({"templateId": "RipRmi", "templateHtml": "<p>New</p>", "templateText": None})
+    >>> request_for("update_template", inputs).body
+    {'data': {'type': 'template', 'id': 'RipRmi', 'attributes': {'html': '<p>New</p>', 'text': None}}}
 
 Reference: https://developers.klaviyo.com/en/reference/templates_api_overview
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
 import attrs
 
+from actions._facade.models.templates import TemplateAttributes
 from actions._facade.templates import TemplatesOperations
-from actions._shared import (
-    clean_non_blank,
+from connector.client.errors import InputError
+from connector.client.jsonapi import Resource
+from connector.client.pipeline import KlaviyoClient
+from connector.framework.inputs import InputType, input_field, to_stripped
+from connector.klaviyo.operation_actions import (
     delete_action,
     fields_input,
     filter_input,
-    get_document,
     id_input,
-    list_resources,
     max_records_input,
+    operation_action,
     page_size_input,
+    perform_operation,
     picklist,
-    query,
     sort_input,
-    sparse_fields,
+    stream_for,
 )
-from connector.client.errors import InputError
-from connector.client.jsonapi import Resource, resource_body
-from connector.client.pipeline import KlaviyoClient
-from connector.framework.definitions import ActionDefinition
-from connector.framework.inputs import InputType, input_field, to_stripped
+from connector.klaviyo.validators import clean_non_blank
 
-#: ``fields[template]`` values the spec's enum allows (dotted sub-fields of ``definition`` included).
-TEMPLATE_FIELDS = (
-    "amp",
-    "created",
-    "definition",
-    "definition.body",
-    "definition.body.id",
-    "definition.body.properties",
-    "definition.body.properties.css_class",
-    "definition.body.properties.id",
-    "definition.body.sections",
-    "definition.body.styles",
-    "definition.body.styles.background_color",
-    "definition.body.styles.width",
-    "definition.id",
-    "definition.styles",
-    "definition.template_id",
-    "editor_type",
-    "html",
-    "id",
-    "name",
-    "text",
-    "updated",
-)
-TEMPLATE_PAGE_MAX = 10
-#: The one editor type the catalog's Create Template allows (Klaviyo also has drag-and-drop types).
+#: The one editor type the catalog's Create Template allows. The spec gives the others only in prose
+#: ("Restricted to CODE, USER_DRAGGABLE, or SYSTEM_DRAGGABLE"), not as an enum, so they are named here to
+#: explain why they are refused.
 CODE = "CODE"
 DRAG_AND_DROP_TYPES = ("USER_DRAGGABLE", "SYSTEM_DRAGGABLE")
 TEMPLATE_ID_COMMENTS = "The ID of the template."
 TEMPLATE_NAME_COMMENTS = "The name of the template."
 TEMPLATE_HTML_COMMENTS = "The HTML content of the template."
 TEMPLATE_TEXT_COMMENTS = "The text content of the template."
-
-
-@attrs.frozen
-class TemplateAttributes:
-    """A template's attributes as Klaviyo returns them (every field may be absent).
-
-    ``definition`` (drag-and-drop templates only) stays plain JSON.
-
-    Example:
-        >>> TemplateAttributes(name="Monthly", editor_type="CODE").editor_type
-        'CODE'
-    """
-
-    name: str | None = None
-    editor_type: str | None = None
-    html: str | None = None
-    text: str | None = None
-    amp: str | None = None
-    created: dt.datetime | None = None
-    updated: dt.datetime | None = None
-    definition: dict[str, Any] | None = None
 
 
 Template = Resource[TemplateAttributes]
@@ -118,7 +77,19 @@ so SYSTEM_DRAGGABLE is not supported; leave it empty or give CODE
     raise InputError(f"must be CODE (the catalog restricts this action to custom HTML templates), got {text!r}")
 
 
-def html_input(required: bool) -> Any:
+def name_input(*, required: bool) -> Any:
+    """The "Template Name" input (required on create, optional on update)."""
+    return input_field(
+        "Template Name",
+        comments=TEMPLATE_NAME_COMMENTS,
+        required=required,
+        clean=clean_non_blank,
+        example="Monthly",
+        to="attributes:name",
+    )
+
+
+def html_input(*, required: bool) -> Any:
     """The "Template HTML" input (required on create, optional on update)."""
     return input_field(
         "Template HTML",
@@ -127,16 +98,19 @@ def html_input(required: bool) -> Any:
         required=required,
         clean=clean_non_blank,
         example="<html><body>Hello {{ first_name|default:'there' }}</body></html>",
+        to="attributes:html",
     )
 
 
 def text_input() -> Any:
     """The optional "Template Text" input (the plain-text version)."""
-    return input_field("Template Text", type=InputType.TEXT, comments=TEMPLATE_TEXT_COMMENTS, example="Hello")
+    return input_field(
+        "Template Text", type=InputType.TEXT, comments=TEMPLATE_TEXT_COMMENTS, example="Hello", to="attributes:text"
+    )
 
 
 def include_definition_input() -> Any:
-    """``additional-fields[template]=definition`` (the drag-and-drop definition is not returned by default)."""
+    """Asks for ``additional-fields[template]=definition`` (drag-and-drop definitions are not returned by default)."""
     return input_field(
         "Include Definition",
         type=InputType.BOOLEAN,
@@ -145,8 +119,8 @@ def include_definition_input() -> Any:
     )
 
 
-def _additional_fields(include_definition: bool | None) -> dict[str, Any]:
-    return query(**{"additional-fields[template]": ["definition"] if include_definition else None})
+def _definition(include_definition: bool | None) -> dict[str, Any]:
+    return {"additional-fields[template]": ["definition"] if include_definition else None}
 
 
 # -- Create Template ---------------------------------------------------------------------------
@@ -156,47 +130,34 @@ def _additional_fields(include_definition: bool | None) -> dict[str, Any]:
 class CreateTemplateInputs:
     """Inputs of Create Template."""
 
-    template_name: str = input_field(
-        "Template Name", comments=TEMPLATE_NAME_COMMENTS, required=True, clean=clean_non_blank, example="Monthly"
-    )
+    template_name: str = name_input(required=True)
     editor_type: str | None = input_field(
         "Editor Type",
         type=InputType.PICKLIST,
         comments="Restricted to CODE.",
         choices=(CODE,),
         clean=clean_editor_type,
+        to="attributes:editor_type",
     )
     template_html: str = html_input(required=True)
     template_text: str | None = text_input()
 
 
 def create_template(client: KlaviyoClient, inputs: CreateTemplateInputs) -> Any:
-    """``POST /api/templates`` (``create_template``): create a CODE template and return its document.
+    """``POST /api/templates`` (``create_template``): a CODE template (Klaviyo requires an editor type; empty is CODE).
 
-    Not retried on a server error: a repeat could create a duplicate template.
-
-    Example:
-        >>> # create_template(client, CreateTemplateInputs(template_name="Monthly", template_html="<p>Hi</p>"))
+    Not retried on a server error (the registry marks it unsafe): a repeat could create a duplicate template.
     """
-    body = resource_body(
-        "template",
-        {
-            "name": inputs.template_name,
-            "editor_type": inputs.editor_type or CODE,
-            "html": inputs.template_html,
-            "text": inputs.template_text,
-        },
-    )
-    return client.request("POST", "/api/templates", json=body).json()
+    return perform_operation(client, "create_template", attrs.evolve(inputs, editor_type=inputs.editor_type or CODE))
 
 
-CREATE_TEMPLATE = ActionDefinition(
+CREATE_TEMPLATE = operation_action(
+    "create_template",
     key="createTemplate",
     label="Create Template",
     description="Create a new custom HTML template.",
     inputs=CreateTemplateInputs,
     perform=create_template,
-    operation_ids=("create_template",),
 )
 
 
@@ -208,27 +169,22 @@ class GetTemplateInputs:
     """Inputs of Get Template."""
 
     template_id: str = id_input("Template ID", TEMPLATE_ID_COMMENTS)
-    fields: list[str] = fields_input(TEMPLATE_FIELDS)
+    fields: list[str] = fields_input("get_template")
     include_definition: bool | None = include_definition_input()
 
 
 def get_template(client: KlaviyoClient, inputs: GetTemplateInputs) -> Any:
-    """``GET /api/templates/{id}`` (``get_template``).
-
-    Example:
-        >>> # get_template(client, GetTemplateInputs(template_id="RipRmi"))
-    """
-    params = {**sparse_fields("template", inputs.fields), **_additional_fields(inputs.include_definition)}
-    return get_document(client, f"/api/templates/{inputs.template_id}", params)
+    """``GET /api/templates/{id}`` (``get_template``); Include Definition asks for ``additional-fields[template]``."""
+    return perform_operation(client, "get_template", inputs, **_definition(inputs.include_definition))
 
 
-GET_TEMPLATE = ActionDefinition(
+GET_TEMPLATE = operation_action(
+    "get_template",
     key="getTemplate",
     label="Get Template",
     description="Get a template with the given template ID.",
     inputs=GetTemplateInputs,
     perform=get_template,
-    operation_ids=("get_template",),
 )
 
 
@@ -239,45 +195,26 @@ GET_TEMPLATE = ActionDefinition(
 class ListTemplatesInputs:
     """Inputs of List Templates."""
 
-    fields: list[str] = fields_input(TEMPLATE_FIELDS)
-    filter: str | None = filter_input(
-        'Klaviyo filter, e.g. contains(name,"Monthly"); fields: id (any/equals), name (any/contains/equals), '
-        "created, updated (equals/greater-or-equal/greater-than/less-or-equal/less-than)."
-    )
-    sort: str | None = sort_input(("created", "id", "name", "updated"))
+    fields: list[str] = fields_input("get_templates")
+    filter: str | None = filter_input("get_templates")
+    sort: str | None = sort_input("get_templates")
     include_definition: bool | None = include_definition_input()
     max_records: int | None = max_records_input()
-    page_size: int | None = page_size_input(TEMPLATE_PAGE_MAX)
+    page_size: int | None = page_size_input("get_templates")
 
 
 def list_templates(client: KlaviyoClient, inputs: ListTemplatesInputs) -> Iterator[dict[str, Any]]:
-    """``GET /api/templates`` (``get_templates``), following every page; streams resources.
-
-    Example:
-        >>> # for t in list_templates(client, ListTemplatesInputs()): print(t["id"])
-    """
-    params = {
-        **sparse_fields("template", inputs.fields),
-        **_additional_fields(inputs.include_definition),
-        **query(filter=inputs.filter, sort=inputs.sort),
-    }
-    return list_resources(
-        client,
-        "/api/templates",
-        params,
-        page_size=inputs.page_size,
-        default_page_size=TEMPLATE_PAGE_MAX,
-        limit=inputs.max_records,
-    )
+    """``GET /api/templates`` (``get_templates``), following every page; streams resources."""
+    return stream_for(client, "get_templates", inputs, **_definition(inputs.include_definition))
 
 
-LIST_TEMPLATES = ActionDefinition(
+LIST_TEMPLATES = operation_action(
+    "get_templates",
     key="listTemplates",
     label="List Templates",
     description="Get all templates in an account.",
     inputs=ListTemplatesInputs,
     perform=list_templates,
-    operation_ids=("get_templates",),
 )
 
 
@@ -286,7 +223,9 @@ LIST_TEMPLATES = ActionDefinition(
 
 @attrs.frozen
 class UpdateTemplateInputs:
-    """Inputs of Update Template (Klaviyo does not let the editor type change).
+    """Inputs of Update Template: only what is given changes (Klaviyo does not let the editor type change).
+
+    JSON ``null`` clears Template Text or Template HTML.
 
     Example:
         >>> UpdateTemplateInputs(template_id="RipRmi", template_name="Renamed").template_name
@@ -294,9 +233,7 @@ class UpdateTemplateInputs:
     """
 
     template_id: str = id_input("Template ID", TEMPLATE_ID_COMMENTS)
-    template_name: str | None = input_field(
-        "Template Name", comments=TEMPLATE_NAME_COMMENTS, clean=clean_non_blank, example="Monthly"
-    )
+    template_name: str | None = name_input(required=False)
     template_html: str | None = html_input(required=False)
     template_text: str | None = text_input()
 
@@ -305,41 +242,24 @@ class UpdateTemplateInputs:
             raise InputError("nothing to update: give at least one of Template Name, Template HTML or Template Text")
 
 
-def update_template(client: KlaviyoClient, inputs: UpdateTemplateInputs) -> Any:
-    """``PATCH /api/templates/{id}`` (``update_template``); the body repeats the id as Klaviyo requires.
-
-    Example:
-        >>> # update_template(client, UpdateTemplateInputs(template_id="RipRmi", template_html="<p>New</p>"))
-    """
-    body = resource_body(
-        "template",
-        {"name": inputs.template_name, "html": inputs.template_html, "text": inputs.template_text},
-        resource_id=inputs.template_id,
-    )
-    # The given values replace the old ones, so a repeat after a dropped connection leaves the same template.
-    return client.request("PATCH", f"/api/templates/{inputs.template_id}", json=body, retry_safe=True).json()
-
-
-UPDATE_TEMPLATE = ActionDefinition(
+UPDATE_TEMPLATE = operation_action(
+    "update_template",
     key="updateTemplate",
     label="Update Template",
     description="Update a template with the given template ID.",
     inputs=UpdateTemplateInputs,
-    perform=update_template,
-    operation_ids=("update_template",),
 )
 
 
 # -- Delete Template ----------------------------------------------------------------------
 
 DELETE_TEMPLATE = delete_action(
+    op_id="delete_template",
     key="deleteTemplate",
     label="Delete Template",
     description="Delete a template with the given template ID.",
     id_label="Template ID",
     id_comments=TEMPLATE_ID_COMMENTS,
-    path="/api/templates/{id}",
-    operation="delete_template",
 )
 
 
@@ -347,12 +267,10 @@ DELETE_TEMPLATE = delete_action(
 
 
 SELECT_TEMPLATE = picklist(
+    op_id="get_templates",
     key="selectTemplate",
     label="Select Template",
     description="A picklist of the account's templates.",
-    path="/api/templates",
-    resource_type="template",
-    page_size=TEMPLATE_PAGE_MAX,
 )
 
 ACTIONS = (CREATE_TEMPLATE, GET_TEMPLATE, LIST_TEMPLATES, UPDATE_TEMPLATE, DELETE_TEMPLATE)
@@ -362,10 +280,14 @@ DATA_SOURCES = (SELECT_TEMPLATE,)
 class Templates(TemplatesOperations):
     """``Klaviyo(...).templates``: typed access to templates.
 
+    Python values are checked like low-code ones, before anything is sent (so no client is needed here):
+
     Example:
-        >>> # k = Klaviyo(api_key="pk_...")
-        >>> # t = k.templates.create("Monthly", html="<html><body>Hi</body></html>", text="Hi")
-        >>> # k.templates.update(t.id, name="Monthly v2")
+        >>> Templates(client=None).create("Monthly", html="<p>Hi</p>", editor_type="USER_DRAGGABLE")
+        Traceback (most recent call last):
+        ...
+        connector.client.errors.InputError: Editor Type: must be CODE: this action is restricted to CODE (custom \
+HTML) templates, so USER_DRAGGABLE is not supported; leave it empty or give CODE
     """
 
     def create(self, name: str, *, html: str, text: str | None = None, editor_type: str | None = None) -> Template:

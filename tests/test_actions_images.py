@@ -202,6 +202,11 @@ def test_upload_image_exactly_five_megabytes_is_accepted(client: KlaviyoClient, 
     assert assert_upload_request(mocked.calls[0])["file"] == ("big.png", "image/png", big)
 
 
+def test_upload_image_lists_both_operations_it_may_call() -> None:
+    assert UPLOAD_IMAGE.operation_ids == ("upload_image_from_url", "upload_image_from_file")
+    assert UPLOAD_IMAGE.docs_url == "https://developers.klaviyo.com/en/reference/upload_image_from_url"
+
+
 def test_upload_image_is_not_retried_after_a_server_error(
     client: KlaviyoClient, mocked: responses.RequestsMock
 ) -> None:
@@ -373,6 +378,23 @@ def test_update_image_low_code_hidden_false_only(client: KlaviyoClient, mocked: 
         "PATCH",
         "/api/images/7",
         body={"data": {"type": "image", "id": "7", "attributes": {"hidden": False}}},
+    )
+
+
+def test_update_image_null_clears_the_name_and_only_given_attributes_are_sent(
+    client: KlaviyoClient, mocked: responses.RequestsMock
+) -> None:
+    """JSON null is sent as null (the spec marks update_image's name nullable); an empty input is left out."""
+    status, reply = spec_reply("/api/images/{id}", "patch", id="7")
+    mocked.patch(f"{BASE}/api/images/7", json=reply, status=status)
+
+    UPDATE_IMAGE.run(client, {"imageId": "7", "imageName": None, "imageHidden": ""})
+
+    assert_request(
+        mocked.calls[0],
+        "PATCH",
+        "/api/images/7",
+        body={"data": {"type": "image", "id": "7", "attributes": {"name": None}}},
     )
 
 

@@ -64,9 +64,11 @@ def test_create_segment_sends_spec_valid_body_and_parses_the_reply(
         {"condition_groups": GROUPS},
     ],
 )
-def test_create_segment_low_code_accepts_array_or_definition_and_defaults_unstarred(
+def test_create_segment_low_code_accepts_array_or_definition_and_leaves_starred_to_klaviyo(
     client: KlaviyoClient, mocked: responses.RequestsMock, groups: Any
 ) -> None:
+    """Is Starred Segment left empty is not sent: its catalog default "false" is a builder's pre-fill (Klaviyo's
+    own default is unstarred too), as no catalog default is written to Klaviyo at run time."""
     status, reply = spec_reply("/api/segments", "post")
     mocked.post(f"{BASE}/api/segments", json=reply, status=status)
 
@@ -80,10 +82,12 @@ def test_create_segment_low_code_accepts_array_or_definition_and_defaults_unstar
         body={
             "data": {
                 "type": "segment",
-                "attributes": {"name": "VIPs", "definition": {"condition_groups": GROUPS}, "is_starred": False},
+                "attributes": {"name": "VIPs", "definition": {"condition_groups": GROUPS}},
             }
         },
     )
+    starred = next(s for s in CREATE_SEGMENT.input_specs() if s.key == "isStarredSegment")
+    assert starred.default == "false"  # still in the manifest, for builder UIs to pre-fill
 
 
 def test_create_segment_accepts_a_single_group_shorthand(client: KlaviyoClient, mocked: responses.RequestsMock) -> None:
@@ -104,8 +108,16 @@ def test_create_segment_accepts_a_single_group_shorthand(client: KlaviyoClient, 
         ({"segmentName": "VIPs"}, "Segment Condition Groups", "is required"),
         ({"segmentName": "VIPs", "segmentConditionGroups": "[{"}, "Segment Condition Groups", "is not valid JSON"),
         ({"segmentName": "VIPs", "segmentConditionGroups": "[]"}, "Segment Condition Groups", "at least one"),
-        ({"segmentName": "VIPs", "segmentConditionGroups": '"x"'}, "Segment Condition Groups", "must be a JSON array"),
-        ({"segmentName": "VIPs", "segmentConditionGroups": "[1]"}, "Segment Condition Groups", "group 1 must be"),
+        (
+            {"segmentName": "VIPs", "segmentConditionGroups": '"x"'},
+            "Segment Condition Groups",
+            "condition_groups: must be an array",
+        ),
+        (
+            {"segmentName": "VIPs", "segmentConditionGroups": "[1]"},
+            "Segment Condition Groups",
+            "condition_groups[0]: must be an object",
+        ),
         (
             {"segmentName": "VIPs", "segmentConditionGroups": [{"conditions": [MEMBERS]}, {"conditions": []}]},
             "Segment Condition Groups",
@@ -114,17 +126,17 @@ def test_create_segment_accepts_a_single_group_shorthand(client: KlaviyoClient, 
         (
             {"segmentName": "VIPs", "segmentConditionGroups": [{"condition": [MEMBERS]}]},
             "Segment Condition Groups",
-            'condition group 1 needs a non-empty "conditions" array',
+            "condition_groups[0].condition: unknown attribute; allowed: conditions",
         ),
         (
             {"segmentName": "VIPs", "segmentConditionGroups": [{"conditions": ["x"]}]},
             "Segment Condition Groups",
-            "condition 1 of group 1 must be an object",
+            "condition_groups[0].conditions[0]: must be an object",
         ),
         (
             {"segmentName": "VIPs", "segmentConditionGroups": [{"conditions": [{**REGION, "type": "profile_region"}]}]},
             "Segment Condition Groups",
-            "has type 'profile_region'",
+            "condition_groups[0].conditions[0].type: must be one of profile-group-membership, ",
         ),
         (
             {"segmentName": "VIPs", "segmentConditionGroups": {"groups": GROUPS}},
@@ -146,6 +158,35 @@ def test_create_segment_input_errors_name_the_input(
     assert caught.value.label == label
     assert problem in str(caught.value)
     assert str(caught.value).startswith(f"{label}: ")
+    assert len(nothing_sent.calls) == 0
+
+
+@pytest.mark.parametrize(
+    ("groups", "problem"),
+    [
+        (
+            [{"conditions": [{**REGION, "colour": "red"}]}],
+            "condition_groups[0].conditions[0].colour: unknown attribute; allowed: in_region, region, type",
+        ),
+        ({"condition_groups": GROUPS, "match": "all"}, "match: unknown attribute; allowed: condition_groups"),
+        ([{"conditions": [REGION], "operator": "or"}], "condition_groups[0].operator: unknown attribute"),
+        (
+            [{"conditions": [{**REGION, "region": "mars"}]}],
+            "condition_groups[0].conditions[0].region: must be one of european_union, united_states (got 'mars')",
+        ),
+        ([{"conditions": [{**MEMBERS, "group_ids": "Y6nRLr"}]}], "conditions[0].group_ids: must be an array"),
+    ],
+)
+def test_condition_groups_are_checked_against_the_spec_before_sending(
+    client: KlaviyoClient, groups: Any, problem: str
+) -> None:
+    """The registry's SegmentDefinition schema checks every group and condition; the error names the input."""
+    with responses.RequestsMock() as nothing_sent, pytest.raises(InputError) as caught:
+        CREATE_SEGMENT.run(client, {"segmentName": "VIPs", "segmentConditionGroups": groups})
+    assert caught.value.label == "Segment Condition Groups"
+    assert caught.value.key == "segmentConditionGroups"
+    assert str(caught.value) == f"Segment Condition Groups: {caught.value.problem}"
+    assert problem in caught.value.problem
     assert len(nothing_sent.calls) == 0
 
 
@@ -263,6 +304,50 @@ def test_update_segment_repeats_id_and_sends_only_given_attributes(
     )
     assert updated.id == "Sg1234"
     assert updated.attributes.name == reply["data"]["attributes"]["name"]
+
+
+def test_update_segment_low_code_changes_only_what_was_given(
+    client: KlaviyoClient, mocked: responses.RequestsMock
+) -> None:
+    status, reply = spec_reply("/api/segments/{id}", "patch", id="Sg1234")
+    mocked.patch(f"{BASE}/api/segments/Sg1234", json=reply, status=status)
+
+    UPDATE_SEGMENT.run(
+        client,
+        {"segmentId": "Sg1234", "segmentName": "", "segmentConditionGroups": "", "isStarredSegment": "true"},
+    )
+
+    assert_request(
+        mocked.calls[0],
+        "PATCH",
+        "/api/segments/Sg1234",
+        body={"data": {"type": "segment", "id": "Sg1234", "attributes": {"is_starred": True}}},
+    )
+
+
+def test_update_segment_null_clears_a_nullable_attribute(client: KlaviyoClient, mocked: responses.RequestsMock) -> None:
+    """JSON null (from --inputs) is sent as null, which the spec allows for update_segment's attributes."""
+    from connector.framework.inputs import NULL
+
+    status, reply = spec_reply("/api/segments/{id}", "patch", id="Sg1234")
+    mocked.patch(f"{BASE}/api/segments/Sg1234", json=reply, status=status)
+    mocked.patch(f"{BASE}/api/segments/Sg1234", json=reply, status=status)
+
+    UPDATE_SEGMENT.run(client, {"segmentId": "Sg1234", "isStarredSegment": None, "segmentName": "VIP+"})
+    Segments(client).update("Sg1234", starred=NULL)
+
+    assert_request(
+        mocked.calls[0],
+        "PATCH",
+        "/api/segments/Sg1234",
+        body={"data": {"type": "segment", "id": "Sg1234", "attributes": {"name": "VIP+", "is_starred": None}}},
+    )
+    assert_request(
+        mocked.calls[1],
+        "PATCH",
+        "/api/segments/Sg1234",
+        body={"data": {"type": "segment", "id": "Sg1234", "attributes": {"is_starred": None}}},
+    )
 
 
 def test_update_segment_deactivates_with_is_active_alone(client: KlaviyoClient, mocked: responses.RequestsMock) -> None:

@@ -252,6 +252,41 @@ def test_update_template_low_code_text_only(client: KlaviyoClient, mocked: respo
     )
 
 
+def test_update_template_changes_only_what_was_given_and_null_clears(
+    client: KlaviyoClient, mocked: responses.RequestsMock
+) -> None:
+    """An empty input is left out (Klaviyo keeps the value); JSON null clears it (the spec marks text nullable)."""
+    status, reply = spec_reply("/api/templates/{id}", "patch", id="RipRmi")
+    mocked.patch(f"{BASE}/api/templates/RipRmi", json=reply, status=status)
+
+    UPDATE_TEMPLATE.run(
+        client, {"templateId": "RipRmi", "templateHtml": HTML, "templateName": "", "templateText": None}
+    )
+
+    assert_request(
+        mocked.calls[0],
+        "PATCH",
+        "/api/templates/RipRmi",
+        body={"data": {"type": "template", "id": "RipRmi", "attributes": {"html": HTML, "text": None}}},
+    )
+
+
+def test_update_template_python_clears_text_with_null(client: KlaviyoClient, mocked: responses.RequestsMock) -> None:
+    from connector.framework.inputs import NULL
+
+    status, reply = spec_reply("/api/templates/{id}", "patch", id="RipRmi")
+    mocked.patch(f"{BASE}/api/templates/RipRmi", json=reply, status=status)
+
+    Templates(client).update("RipRmi", text=NULL)
+
+    assert_request(
+        mocked.calls[0],
+        "PATCH",
+        "/api/templates/RipRmi",
+        body={"data": {"type": "template", "id": "RipRmi", "attributes": {"text": None}}},
+    )
+
+
 @pytest.mark.parametrize(
     ("raw", "label", "problem"),
     [

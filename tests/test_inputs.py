@@ -124,3 +124,21 @@ def test_cleaners() -> None:
         to_number("nan")
     with pytest.raises(InputError, match="boolean"):
         to_number(True)
+
+
+@attrs.frozen
+class Clearable:
+    title: str | None = input_field("Title", to="attributes:title", nullable=True)
+    note: str | None = input_field("Note", to="attributes:note")
+
+
+def test_null_clears_a_nullable_input_whether_json_null_or_python_null() -> None:
+    """JSON null (low-code) and NULL (Python callers, passed through by the facade) both mean "clear"."""
+    from connector.framework.inputs import NULL
+
+    assert clean_inputs(Clearable, {"title": None}).title is NULL
+    assert clean_inputs(Clearable, {"title": NULL}).title is NULL
+    assert clean_inputs(Clearable, {}).title is None  # left out: not sent, Klaviyo keeps the value
+    # an input that cannot be cleared reads either null as empty
+    assert clean_inputs(Clearable, {"note": None}).note is None
+    assert clean_inputs(Clearable, {"note": NULL}).note is None

@@ -158,6 +158,36 @@ def test_enums_required_attributes_and_nesting_are_checked() -> None:
         build("create_profile", body=_profile(email="a@b.co", properties=deep))
 
 
+def _segment(*conditions: Any) -> dict[str, Any]:
+    definition = {"condition_groups": [{"conditions": list(conditions)}]}
+    return {"data": {"type": "segment", "attributes": {"name": "S", "definition": definition}}}
+
+
+@pytest.mark.parametrize(
+    ("condition", "message"),
+    [
+        (
+            {"type": "profile_region", "in_region": True, "region": "european_union"},
+            "conditions[0].type: must be one of profile-group-membership, profile-metric, ",
+        ),
+        (
+            {"type": "profile-region", "in_region": True, "region": "mars"},
+            "conditions[0].region: must be one of european_union, united_states (got 'mars')",
+        ),
+        (
+            {"type": "profile-group-membership", "is_member": True, "group_ids": ["L1"], "colour": "red"},
+            "conditions[0].colour: unknown attribute; allowed: group_ids, is_member, timeframe_filter, type",
+        ),
+    ],
+)
+def test_one_of_branches_of_the_given_kind_explain_the_problem(condition: dict[str, Any], message: str) -> None:
+    """A segment condition is oneOf 15 schemas told apart by ``type``: the error is about the value's own kind."""
+    with pytest.raises(InputError) as caught:
+        build("create_segment", body=_segment(condition))
+    assert message in str(caught.value)
+    build("create_segment", body=_segment({"type": "profile-region", "in_region": True, "region": "united_states"}))
+
+
 def test_a_good_body_passes_and_keeps_its_retry_safety() -> None:
     call = build("create_profile", body=_profile(email="a@b.co", properties={"vip": True}, location=None))
     assert (call.method, call.path, call.retry_safe) == ("POST", "/api/profiles", False)

@@ -5,19 +5,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 
-from connector.client.jsonapi import Resource
-from actions._facade.models.images import ImageAttributes
 from connector.framework.facade import ResourceGroup
 from connector.klaviyo.derived_actions import derived_action
 
 class ImagesOperations(ResourceGroup):
     """``Klaviyo(...).images``: Images, typed."""
-
-    def upload_from_file(self, *, fields: Sequence[str] | None = None) -> Resource[ImageAttributes]:
-        """Upload Image From File (``POST /api/image-upload``, ``upload_image_from_file``)."""
-        return self._one(ImageAttributes, derived_action("upload_image_from_file"), fields=fields)
 
 
 __all__ = ['ImagesOperations']

@@ -276,7 +276,9 @@ def clean_inputs(cls: type[T], raw: Mapping[str, Any]) -> T:
     for field, spec in zip(fields, input_specs(cls), strict=True):
         given = spec.key if spec.key in raw else field.name if field.name in raw else None
         supplied = raw[given] if given is not None else None
-        values[field.name] = spec.clean_value(supplied, explicit_null=given is not None and supplied is None)
+        # JSON null from a low-code step, or NULL from a Python caller (the facade drops None, keeps NULL).
+        explicit_null = given is not None and (supplied is None or supplied is NULL)
+        values[field.name] = spec.clean_value(None if supplied is NULL else supplied, explicit_null=explicit_null)
     return cls(**values)
 
 

@@ -516,8 +516,9 @@ def picklist(
 ) -> DataSourceDefinition[Any]:
     """A Select X data source: every resource of a list operation as ``{"label", "key"}``, across every page.
 
-    The label is the first non-empty of ``label_fields`` (the id when none is set); only those fields are
-    asked for, to keep the pages small.
+    The label is the first non-empty of ``label_fields`` (the id when none is set; dotted names such as
+    ``contact_information.organization_name`` reach into nested attributes); only those fields are asked for,
+    to keep the pages small.
 
     Example:
         >>> picklist(op_id="get_lists", key="selectList", label="Select List", description="Lists.").operation_ids
@@ -529,10 +530,25 @@ def picklist(
         params = {f"fields[{op.response_type}]": list(label_fields)}
         for resource in paginate(client, op_id, params=params):
             attributes = resource.get("attributes") or {}
-            text = next((attributes[f] for f in label_fields if attributes.get(f)), None) or resource.get("id")
+            text = next(filter(None, (attribute_at(attributes, f) for f in label_fields)), None) or resource.get("id")
             yield {"label": str(text), "key": str(resource.get("id"))}
 
     perform.__doc__ = f"Every {op.response_type} of ``GET {op.path}`` as ``{{'label', 'key'}}``."
     return DataSourceDefinition(
         key=key, label=label, description=description, inputs=NoInputs, perform=perform, operation_ids=(op_id,)
     )
+
+
+def attribute_at(attributes: Mapping[str, Any], dotted: str) -> Any:
+    """The value at a dotted attribute name (``contact_information.organization_name``), or None.
+
+    Example:
+        >>> attribute_at({"contact": {"organization_name": "Acme"}}, "contact.organization_name")
+        'Acme'
+        >>> attribute_at({"contact": None}, "contact.organization_name") is None
+        True
+    """
+    value: Any = attributes
+    for name in dotted.split("."):
+        value = value.get(name) if isinstance(value, Mapping) else None
+    return value

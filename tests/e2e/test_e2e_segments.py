@@ -134,13 +134,27 @@ def test_segment_input_errors_send_nothing(cli: Cli, sb: Sandbox, http_log: list
             {"segmentName": "Typo", "segmentConditionGroups": [{"conditions": [{"type": "profile_property"}]}]},
         ),
         ("createSegment", {"segmentConditionGroups": groups}),
+        (
+            "createSegment",
+            {
+                "segmentName": "Colour",
+                "segmentConditionGroups": [{"conditions": [{**groups[0]["conditions"][0], "colour": 1}]}],
+            },
+        ),
+        (
+            "updateSegment",
+            {"segmentId": "Abc123", "segmentConditionGroups": {"condition_groups": groups, "match": "any"}},
+        ),
         ("updateSegment", {"segmentId": "Abc123"}),  # nothing to update
         ("updateSegment", {"segmentId": "Abc123", "isActive": False, "segmentName": "Both"}),
         ("listSegments", {"pageSize": 11}),
     )
-    for case, result in zip(cases, cli.many(cases), strict=True):
+    results = cli.many(cases)
+    for case, result in zip(cases, results, strict=True):
         assert result.code == 2, (case, result)
         assert result.err["error"]["type"] == "InputError"
+    assert results[4].err["error"]["input"] == results[5].err["error"]["input"] == "segmentConditionGroups"
+    assert "colour: unknown attribute" in results[4].err["error"]["message"]
     assert len(http_log) == sent
     assert sb.state.segments() == before
 

@@ -56,6 +56,10 @@ def test_template_lifecycle(cli: Cli, sb: Sandbox) -> None:
     stored = _stored(sb, template_id)
     assert stored is not None
     assert (stored["name"], stored["text"]) == ("E2E Quarterly", "Plain again")
+    ok(cli("updateTemplate", {"templateId": template_id, "templateText": None}))  # JSON null clears the text
+    stored = _stored(sb, template_id)
+    assert stored is not None
+    assert (stored["name"], stored["html"], stored["text"]) == ("E2E Quarterly", new_html, None)
 
     assert ok(cli("deleteTemplate", {"templateId": template_id})) == {"data": None}
     assert _stored(sb, template_id) is None

@@ -6,15 +6,37 @@ resource's own JSON stays in ``Resource.raw``.
 
 from __future__ import annotations
 
-from typing import Any
 
 import attrs
+
+@attrs.frozen
+class AccountContactInformationStreetAddress:
+    """The attributes of ``street_address`` as Klaviyo returns them (every field may be absent)."""
+
+    address1: str | None = None
+    address2: str | None = None
+    city: str | None = None
+    country: str | None = None
+    region: str | None = None
+    zip: str | None = None
+
+
+@attrs.frozen
+class AccountContactInformation:
+    """The attributes of ``contact_information`` as Klaviyo returns them (every field may be absent)."""
+
+    default_sender_email: str | None = None
+    default_sender_name: str | None = None
+    organization_name: str | None = None
+    street_address: AccountContactInformationStreetAddress | None = None
+    website_url: str | None = None
+
 
 @attrs.frozen
 class AccountAttributes:
     """The attributes of a ``account`` resource as Klaviyo returns them (every field may be absent)."""
 
-    contact_information: dict[str, Any] | None = None
+    contact_information: AccountContactInformation | None = None
     industry: str | None = None
     locale: str | None = None
     preferred_currency: str | None = None
@@ -23,4 +45,4 @@ class AccountAttributes:
     timezone: str | None = None
 
 
-__all__ = ['AccountAttributes']
+__all__ = ['AccountAttributes', 'AccountContactInformation', 'AccountContactInformationStreetAddress']

@@ -12,11 +12,19 @@ from typing import Any
 import attrs
 
 @attrs.frozen
+class CampaignAudiences:
+    """The attributes of ``audiences`` as Klaviyo returns them (every field may be absent)."""
+
+    excluded: list[str] | None = None
+    included: list[str] | None = None
+
+
+@attrs.frozen
 class CampaignAttributes:
     """The attributes of a ``campaign`` resource as Klaviyo returns them (every field may be absent)."""
 
     archived: bool | None = None
-    audiences: dict[str, Any] | None = None
+    audiences: CampaignAudiences | None = None
     created_at: dt.datetime | None = None
     name: str | None = None
     scheduled_at: dt.datetime | None = None
@@ -29,6 +37,16 @@ class CampaignAttributes:
 
 
 @attrs.frozen
+class CampaignMessageRenderOptions:
+    """The attributes of ``render_options`` as Klaviyo returns them (every field may be absent)."""
+
+    add_info_link: bool | None = None
+    add_opt_out_language: bool | None = None
+    add_org_prefix: bool | None = None
+    shorten_links: bool | None = None
+
+
+@attrs.frozen
 class CampaignMessageAttributes:
     """The attributes of a ``campaign-message`` resource as Klaviyo returns them (every field may be absent)."""
 
@@ -37,7 +55,7 @@ class CampaignMessageAttributes:
     created_at: dt.datetime | None = None
     definition: Any | None = None
     label: str | None = None
-    render_options: dict[str, Any] | None = None
+    render_options: CampaignMessageRenderOptions | None = None
     send_times: list[Any] | None = None
     updated_at: dt.datetime | None = None
 
@@ -63,4 +81,4 @@ class CampaignSendJobAttributes:
     status: str | None = None
 
 
-__all__ = ['CampaignAttributes', 'CampaignMessageAttributes', 'CampaignRecipientEstimationAttributes', 'CampaignRecipientEstimationJobAttributes', 'CampaignSendJobAttributes']
+__all__ = ['CampaignAttributes', 'CampaignAudiences', 'CampaignMessageAttributes', 'CampaignMessageRenderOptions', 'CampaignRecipientEstimationAttributes', 'CampaignRecipientEstimationJobAttributes', 'CampaignSendJobAttributes']

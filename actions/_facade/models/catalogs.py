@@ -72,7 +72,7 @@ class CatalogItemAttributes:
     external_id: str | None = None
     image_full_url: str | None = None
     image_thumbnail_url: str | None = None
-    images: list[Any] | None = None
+    images: list[str] | None = None
     price: float | None = None
     published: bool | None = None
     title: str | None = None
@@ -132,7 +132,7 @@ class CatalogVariantAttributes:
     external_id: str | None = None
     image_full_url: str | None = None
     image_thumbnail_url: str | None = None
-    images: list[Any] | None = None
+    images: list[str] | None = None
     inventory_policy: int | None = None
     inventory_quantity: float | None = None
     price: float | None = None

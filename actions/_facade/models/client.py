@@ -25,7 +25,7 @@ class IpAllowlistAttributes:
     """The attributes of a ``ip-allowlist`` resource as Klaviyo returns them (every field may be absent)."""
 
     created: dt.datetime | None = None
-    prefixes: list[Any] | None = None
+    prefixes: list[str] | None = None
     sync_token: str | None = None
 
 

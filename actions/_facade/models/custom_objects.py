@@ -46,7 +46,7 @@ class ObjectSchemaAttributes:
     description: str | None = None
     properties: list[Any] | None = None
     published_at: dt.datetime | None = None
-    required: list[Any] | None = None
+    required: list[str] | None = None
     status: str | None = None
     title: str | None = None
     visibility: str | None = None

@@ -24,10 +24,17 @@ class FormAttributes:
 
 
 @attrs.frozen
+class FormVersionAbTest:
+    """The attributes of ``ab_test`` as Klaviyo returns them (every field may be absent)."""
+
+    variation_name: str | None = None
+
+
+@attrs.frozen
 class FormVersionAttributes:
     """The attributes of a ``form-version`` resource as Klaviyo returns them (every field may be absent)."""
 
-    ab_test: dict[str, Any] | None = None
+    ab_test: FormVersionAbTest | None = None
     created_at: dt.datetime | None = None
     form_type: str | None = None
     status: str | None = None
@@ -35,4 +42,4 @@ class FormVersionAttributes:
     variation_name: str | None = None
 
 
-__all__ = ['FormAttributes', 'FormVersionAttributes']
+__all__ = ['FormAttributes', 'FormVersionAbTest', 'FormVersionAttributes']

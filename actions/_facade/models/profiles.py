@@ -12,14 +12,37 @@ from typing import Any
 import attrs
 
 @attrs.frozen
+class ImportErrorSource:
+    """The attributes of ``source`` as Klaviyo returns them (every field may be absent)."""
+
+    pointer: str | None = None
+
+
+@attrs.frozen
 class ImportErrorAttributes:
     """The attributes of a ``import-error`` resource as Klaviyo returns them (every field may be absent)."""
 
     code: str | None = None
     detail: str | None = None
     original_payload: dict[str, Any] | None = None
-    source: dict[str, Any] | None = None
+    source: ImportErrorSource | None = None
     title: str | None = None
+
+
+@attrs.frozen
+class ProfilePredictiveAnalytics:
+    """The attributes of ``predictive_analytics`` as Klaviyo returns them (every field may be absent)."""
+
+    average_days_between_orders: float | None = None
+    average_order_value: float | None = None
+    churn_probability: float | None = None
+    expected_date_of_next_order: dt.datetime | None = None
+    historic_clv: float | None = None
+    historic_number_of_orders: float | None = None
+    predicted_clv: float | None = None
+    predicted_number_of_orders: float | None = None
+    ranked_channel_affinity: list[str] | None = None
+    total_clv: float | None = None
 
 
 @attrs.frozen
@@ -38,7 +61,7 @@ class ProfileAttributes:
     location: dict[str, Any] | None = None
     organization: str | None = None
     phone_number: str | None = None
-    predictive_analytics: dict[str, Any] | None = None
+    predictive_analytics: ProfilePredictiveAnalytics | None = None
     properties: dict[str, Any] | None = None
     subscriptions: dict[str, Any] | None = None
     title: str | None = None
@@ -84,17 +107,35 @@ class ProfileSuppressionBulkDeleteJobAttributes:
 
 
 @attrs.frozen
+class PushTokenMetadata:
+    """The attributes of ``metadata`` as Klaviyo returns them (every field may be absent)."""
+
+    app_build: str | None = None
+    app_id: str | None = None
+    app_name: str | None = None
+    app_version: str | None = None
+    device_id: str | None = None
+    device_model: str | None = None
+    environment: str | None = None
+    klaviyo_sdk: str | None = None
+    manufacturer: str | None = None
+    os_name: str | None = None
+    os_version: str | None = None
+    sdk_version: str | None = None
+
+
+@attrs.frozen
 class PushTokenAttributes:
     """The attributes of a ``push-token`` resource as Klaviyo returns them (every field may be absent)."""
 
     background: str | None = None
     created: dt.datetime | None = None
     enablement_status: str | None = None
-    metadata: dict[str, Any] | None = None
+    metadata: PushTokenMetadata | None = None
     platform: str | None = None
     recorded_date: str | None = None
     token: str | None = None
     vendor: str | None = None
 
 
-__all__ = ['ImportErrorAttributes', 'ProfileAttributes', 'ProfileBulkImportJobAttributes', 'ProfileSuppressionBulkCreateJobAttributes', 'ProfileSuppressionBulkDeleteJobAttributes', 'PushTokenAttributes']
+__all__ = ['ImportErrorAttributes', 'ImportErrorSource', 'ProfileAttributes', 'ProfileBulkImportJobAttributes', 'ProfilePredictiveAnalytics', 'ProfileSuppressionBulkCreateJobAttributes', 'ProfileSuppressionBulkDeleteJobAttributes', 'PushTokenAttributes', 'PushTokenMetadata']

@@ -12,6 +12,25 @@ from typing import Any
 import attrs
 
 @attrs.frozen
+class ReviewProduct:
+    """The attributes of ``product`` as Klaviyo returns them (every field may be absent)."""
+
+    external_id: str | None = None
+    image_url: str | None = None
+    name: str | None = None
+    url: str | None = None
+
+
+@attrs.frozen
+class ReviewPublicReply:
+    """The attributes of ``public_reply`` as Klaviyo returns them (every field may be absent)."""
+
+    author: str | None = None
+    content: str | None = None
+    updated: dt.datetime | None = None
+
+
+@attrs.frozen
 class ReviewAttributes:
     """The attributes of a ``review`` resource as Klaviyo returns them (every field may be absent)."""
 
@@ -19,9 +38,9 @@ class ReviewAttributes:
     content: str | None = None
     created: dt.datetime | None = None
     email: str | None = None
-    images: list[Any] | None = None
-    product: dict[str, Any] | None = None
-    public_reply: dict[str, Any] | None = None
+    images: list[str] | None = None
+    product: ReviewProduct | None = None
+    public_reply: ReviewPublicReply | None = None
     rating: int | None = None
     review_type: str | None = None
     smart_quote: str | None = None
@@ -31,4 +50,4 @@ class ReviewAttributes:
     verified: bool | None = None
 
 
-__all__ = ['ReviewAttributes']
+__all__ = ['ReviewAttributes', 'ReviewProduct', 'ReviewPublicReply']

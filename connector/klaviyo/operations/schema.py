@@ -174,12 +174,58 @@ def _free_form(value: Any, where: str, depth: int) -> tuple[str, str] | None:
 def _one_of(
     value: Any, schema: Mapping[str, Any], schemas: Mapping[str, Any], where: str, depth: int
 ) -> tuple[str, str] | None:
-    """Fits when any branch fits (the spec's oneOf branches overlap, e.g. identical send options)."""
+    """Fits when any branch fits (the spec's oneOf branches overlap, e.g. identical send options).
+
+    When every branch names its kind with a one-value enum (a segment condition's ``type``), only the branches
+    of the value's kind explain what is wrong, and a kind no branch has is reported as such.
+
+    Example:
+        >>> kinds = {"oneOf": [{"type": "object", "properties": {"type": {"enum": [k]}, "n": {"type": "integer"}}}
+        ...                    for k in ("a", "b")]}
+        >>> find_problem({"type": "c"}, kinds, {}, "x"), find_problem({"type": "b", "n": "1"}, kinds, {}, "x")
+        (('x.type', "must be one of a, b (got 'c')"), ('x.n', "must be a whole number, got '1'"))
+    """
+    branches = list(schema["oneOf"])
+    kind = _discriminator(value, branches, schemas)
+    if kind is not None:
+        name, kinds = kind
+        branches = [b for b, k in zip(branches, kinds, strict=True) if k == value[name]]
+        if not branches:
+            listed = ", ".join(dict.fromkeys(map(str, kinds)))
+            return f"{where}.{name}", f"must be one of {listed} (got {_short(value[name])})"
     problems = []
-    for branch in schema["oneOf"]:
+    for branch in branches:
         found = find_problem(value, branch, schemas, where, depth + 1)
         if found is None:
             return None
         problems.append(found)
     # The branch that got furthest into the value (the longest path) explains best what is wrong.
     return max(problems, key=lambda p: len(p[0]))
+
+
+def _discriminator(
+    value: Any, branches: list[Mapping[str, Any]], schemas: Mapping[str, Any]
+) -> tuple[str, list[Any]] | None:
+    """``(property, each branch's value)`` when the value has a property every branch fixes to one value."""
+    if not isinstance(value, dict):
+        return None
+    fixed: list[dict[str, Any]] = []
+    for branch in branches:
+        enums = {name: _resolved(prop, schemas).get("enum") for name, prop in _properties(branch, schemas).items()}
+        fixed.append({name: enum[0] for name, enum in enums.items() if isinstance(enum, list) and len(enum) == 1})
+    common = set.intersection(*(set(f) for f in fixed)) if fixed else set()
+    for name in sorted(common, key=lambda n: (n != "type", n)):
+        if name in value:
+            return name, [f[name] for f in fixed]
+    return None
+
+
+def _properties(schema: Mapping[str, Any], schemas: Mapping[str, Any]) -> Mapping[str, Any]:
+    properties: Mapping[str, Any] = _resolved(schema, schemas).get("properties") or {}
+    return properties
+
+
+def _resolved(schema: Mapping[str, Any], schemas: Mapping[str, Any]) -> Mapping[str, Any]:
+    while "$ref" in schema:
+        schema = {**schemas[schema["$ref"]], **{k: v for k, v in schema.items() if k != "$ref"}}
+    return schema

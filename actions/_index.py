@@ -364,11 +364,17 @@ ACTION_MODULES = {
 DATA_SOURCE_MODULES = {
     "selectAccount": "actions.accounts",
     "selectCampaign": "actions.campaigns",
+    "selectCatalogItem": "actions.picklists",
+    "selectCoupon": "actions.picklists",
+    "selectFlow": "actions.picklists",
+    "selectForm": "actions.picklists",
     "selectList": "actions.lists",
     "selectMetric": "actions.events",
     "selectProfile": "actions.profiles",
     "selectSegment": "actions.segments",
+    "selectTag": "actions.picklists",
     "selectTemplate": "actions.templates",
+    "selectWebFeed": "actions.picklists",
 }
 
 #: Operations a declared action performs as such; every other operation gets a derived action.

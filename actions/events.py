@@ -26,7 +26,6 @@ from actions._shared import (
     list_resources,
     max_records_input,
     page_size_input,
-    picklist,
     query,
     sort_input,
     sparse_fields,
@@ -46,6 +45,7 @@ from connector.framework.inputs import (
     to_str,
     to_timestamp,
 )
+from connector.klaviyo.operation_actions import picklist as registry_picklist
 from connector.klaviyo.validators import clean_currency
 
 EVENT_FIELDS = ("datetime", "event_properties", "id", "timestamp", "uuid")
@@ -733,12 +733,11 @@ LIST_EVENTS = ActionDefinition(
 # -- data source -------------------------------------------------------------------------------
 
 
-SELECT_METRIC = picklist(
+SELECT_METRIC = registry_picklist(
+    op_id="get_metrics",
     key="selectMetric",
     label="Select Metric",
     description="A picklist of the account's metrics (event names).",
-    path="/api/metrics",
-    resource_type="metric",
 )
 
 ACTIONS = (CREATE_EVENT, BULK_CREATE_EVENTS, GET_EVENT, LIST_EVENTS)

@@ -25,7 +25,6 @@ from actions._shared import (
     list_resources,
     max_records_input,
     page_size_input,
-    picklist,
     query,
     sort_input,
     sparse_fields,
@@ -35,6 +34,7 @@ from connector.client.jsonapi import Resource, relationship, resource_body
 from connector.client.pipeline import KlaviyoClient
 from connector.framework.definitions import ActionDefinition
 from connector.framework.inputs import InputType, input_field, to_json, to_json_object, to_stripped, to_timestamp
+from connector.klaviyo.operation_actions import picklist as registry_picklist
 from connector.klaviyo.validators import clean_email, clean_external_id, clean_phone, clean_url
 
 PROFILE_FIELDS = (
@@ -803,14 +803,12 @@ UNSUBSCRIBE_PROFILES = ActionDefinition(
 # -- data source -------------------------------------------------------------------------------
 
 
-SELECT_PROFILE = picklist(
+SELECT_PROFILE = registry_picklist(
+    op_id="get_profiles",
     key="selectProfile",
     label="Select Profile",
     description="A picklist of the account's profiles, labelled by email, phone number or id.",
-    path="/api/profiles",
-    resource_type="profile",
     label_fields=("email", "phone_number"),
-    page_size=PROFILE_PAGE_MAX,
 )
 
 ACTIONS = (

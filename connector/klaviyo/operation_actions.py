@@ -511,32 +511,108 @@ def delete_action(*, op_id: str, key: str, label: str, description: str, id_labe
     return operation_action(op_id, key=key, label=label, description=description, inputs=inputs)
 
 
+#: Options a data source returns unless its Max Options says otherwise, and the most it may ask for.
+PICKLIST_DEFAULT = 100
+PICKLIST_MAX = 1000
+#: Resources read at most when the search text can only be matched here (no server-side ``contains``).
+PICKLIST_SCAN = 1000
+
+
+@attrs.frozen
+class PicklistInputs:
+    """Inputs of every data source: a search text and a cap, so a builder UI never pages through an account."""
+
+    search: str | None = input_field(
+        "Search",
+        comments="Only options whose label contains this text (case-insensitive).",
+        clean=to_stripped,
+        example="VIP",
+    )
+    limit: int | None = input_field(
+        "Max Options",
+        comments=f"The most options to return (1-{PICKLIST_MAX}; default {PICKLIST_DEFAULT}).",
+        default=str(PICKLIST_DEFAULT),
+        clean=lambda v: _bounded(v, PICKLIST_MAX),
+        schema={"minimum": 1, "maximum": PICKLIST_MAX},
+    )
+
+
+def _bounded(value: Any, maximum: int) -> int:
+    number = clean_positive_int(value)
+    if number > maximum:
+        raise InputError(f"must be at most {maximum} (got {number})")
+    return number
+
+
 def picklist(
     *, op_id: str, key: str, label: str, description: str, label_fields: Sequence[str] = ("name",)
 ) -> DataSourceDefinition[Any]:
-    """A Select X data source: every resource of a list operation as ``{"label", "key"}``, across every page.
+    """A Select X data source: the resources of a list operation as ``{"label", "key"}``, searched and capped.
 
     The label is the first non-empty of ``label_fields`` (the id when none is set; dotted names such as
     ``contact_information.organization_name`` reach into nested attributes); only those fields are asked for,
-    to keep the pages small.
+    to keep the pages small. *Search* is sent to Klaviyo as a ``contains`` filter on the label field where the
+    operation allows one (``equals`` for an email address on profiles); otherwise the first
+    ``PICKLIST_SCAN`` resources are searched here. *Max Options* caps the answer (default 100).
 
     Example:
         >>> picklist(op_id="get_lists", key="selectList", label="Select List", description="Lists.").operation_ids
         ('get_lists',)
     """
     op = operation(op_id)
+    server_field = next((f for f in label_fields if "contains" in _operators(op, f)), None)
 
-    def perform(client: KlaviyoClient, _: Any) -> Iterator[dict[str, str]]:
-        params = {f"fields[{op.response_type}]": list(label_fields)}
-        for resource in paginate(client, op_id, params=params):
+    def perform(client: KlaviyoClient, inputs: PicklistInputs) -> Iterator[dict[str, str]]:
+        cap = inputs.limit or PICKLIST_DEFAULT
+        search = (inputs.search or "").strip()
+        params: dict[str, Any] = {f"fields[{op.response_type}]": list(label_fields)}
+        server = _server_filter(op, label_fields, server_field, search)
+        if server:
+            params["filter"] = server
+        # Klaviyo filters a server-side search; otherwise the search is matched here, within a bounded scan.
+        scan = cap if not search or server else PICKLIST_SCAN
+        found = 0
+        for resource in paginate(client, op_id, params=params, limit=max(scan, cap)):
             attributes = resource.get("attributes") or {}
             text = next(filter(None, (attribute_at(attributes, f) for f in label_fields)), None) or resource.get("id")
+            if search and search.lower() not in str(text).lower():
+                continue
             yield {"label": str(text), "key": str(resource.get("id"))}
+            found += 1
+            if found >= cap:
+                return
 
-    perform.__doc__ = f"Every {op.response_type} of ``GET {op.path}`` as ``{{'label', 'key'}}``."
-    return DataSourceDefinition(
-        key=key, label=label, description=description, inputs=NoInputs, perform=perform, operation_ids=(op_id,)
+    where = (
+        f"sent to Klaviyo as contains({server_field}, ...)" if server_field else f"matched in the first {PICKLIST_SCAN}"
     )
+    perform.__doc__ = (
+        f"The {op.response_type} resources of ``GET {op.path}`` as ``{{'label', 'key'}}`` (search {where})."
+    )
+    return DataSourceDefinition(
+        key=key,
+        label=label,
+        description=f"{description} Search {where}; at most Max Options (default {PICKLIST_DEFAULT}).",
+        inputs=PicklistInputs,
+        perform=perform,
+        operation_ids=(op_id,),
+    )
+
+
+def _operators(op: Operation, field: str) -> frozenset[str]:
+    spec = (op.query.filters or {}).get(field)
+    return spec.operators if spec is not None else frozenset()
+
+
+def _server_filter(op: Operation, label_fields: Sequence[str], field: str | None, search: str) -> str | None:
+    """The filter that narrows the search on Klaviyo's side, when the operation offers one."""
+    if not search:
+        return None
+    quoted = search.replace('"', "")
+    if field is not None:
+        return f'contains({field},"{quoted}")'
+    if "@" in search and "email" in label_fields and "equals" in _operators(op, "email"):
+        return f'equals(email,"{quoted.lower()}")'
+    return None
 
 
 def attribute_at(attributes: Mapping[str, Any], dotted: str) -> Any:

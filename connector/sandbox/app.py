@@ -3,8 +3,9 @@
 ``/oauth/*`` → OAuth server. ``/media/*`` → uploaded image bytes (no auth, like a CDN). ``/api/*`` and
 ``/client/*``: fault draw (dropped connection) → added latency → route (404 / 405; hand-made handlers first,
 then the spec-driven store) → auth (401; ``/client`` routes take ``company_id`` instead) → ``revision`` header
-(400) → rate limit (429) → injected 5xx → content type (415) → query parameters (400) → handler in one store
-transaction → ``RateLimit-*`` headers.
+(400) → rate limit (429) → injected 5xx → content type (415) → query parameters (400) → request body against
+the spec (400) → handler in one store transaction → ``RateLimit-*`` headers. A body over its size cap never
+gets here: the server answers 413 first.
 
 Example:
     >>> from .wire import Request
@@ -22,6 +23,7 @@ import time
 import traceback
 from collections.abc import Callable
 
+from . import limits
 from .errors import ApiError, invalid
 from .faults import Faults
 from .jobs import JobQueue
@@ -59,7 +61,7 @@ def _process_spec_job(store: Store, kind: str, job_id: str) -> None:
 
 
 class App:
-    """Routes requests to handlers and applies auth, revision, rate limits and faults.
+    """Routes requests to handlers and applies auth, revision, rate limits, body checks and faults.
 
     ``handle`` returns None when the fault injector decided to drop the connection. ``job_latency`` keeps
     every bulk job reported as not finished for that many seconds of ``job_clock`` (see :mod:`.jobs`).
@@ -130,6 +132,8 @@ class App:
             query = parse_query(req.query, route.query)
             if route.public and query.params.get("company_id", ACCOUNT_ID) != ACCOUNT_ID:
                 raise invalid("'company_id' must be the account's public API key.", parameter="company_id")
+            if route.body == "json":
+                self._check_body(req, route)
             ctx = Ctx(req, params, query, self.store, self.jobs)
             with self.store.transaction():
                 response = route.handler(ctx)
@@ -168,6 +172,27 @@ class App:
                     self._spec_router = built
                 router = self._spec_router
         return router
+
+    def body_limit(self, method: str, path: str) -> int:
+        """The largest body the operation at ``method path`` accepts (the default cap for unknown paths).
+
+        Example:
+            >>> App().body_limit("POST", "/api/profiles")
+            102400
+        """
+        try:
+            route, _ = self.match(method, path)
+        except ApiError:
+            return limits.MAX_BODY
+        return limits.body_limit(route.op)
+
+    def _check_body(self, req: Request, route: Route) -> None:
+        from . import body
+        from .openapi import SPEC
+
+        op = SPEC.operations().get(route.op) if req.body.strip() or req.method in ("POST", "PATCH") else None
+        if op is not None and op.request is not None:
+            body.accept(req, op.request, SPEC.resolve, required=op.body_required)
 
     def _authenticate(self, req: Request) -> None:
         auth = (req.header("Authorization") or "").strip()

@@ -33,6 +33,9 @@ from .ids import now_iso, parse_datetime
 
 Schema = dict[str, Any]
 Resolver = Callable[[Schema], Schema]
+# Flattened schemas by the identity of the schema object: the spec's schemas never change, and validating a
+# 10,000-profile import would otherwise re-merge the same ``allOf`` 10,000 times.
+_FLAT: dict[int, tuple[Schema, Schema]] = {}
 
 _TYPES: dict[str, tuple[type, ...]] = {
     "object": (dict,),
@@ -66,7 +69,17 @@ def flatten(schema: Schema, resolve: Resolver) -> Schema:
         >>> flatten({"allOf": [{"type": "string"}], "nullable": True}, lambda s: s)
         {'type': 'string'}
     """
-    schema = resolve(schema)
+    if "$ref" not in schema and "allOf" not in schema:
+        return schema
+    cached = _FLAT.get(id(schema))
+    if cached is not None and cached[0] is schema:
+        return cached[1]
+    flat = _flatten(resolve(schema), resolve)
+    _FLAT[id(schema)] = (schema, flat)  # the schema is kept alive with its entry, so its id stays unique
+    return flat
+
+
+def _flatten(schema: Schema, resolve: Resolver) -> Schema:
     if "allOf" not in schema:
         return schema
     merged: Schema = {}
@@ -105,7 +118,9 @@ def accepts_null(schema: Schema) -> bool:
 
 
 def _type_ok(value: Any, kind: str) -> bool:
-    if isinstance(value, bool) and kind not in ("boolean",):
+    if value.__class__ is str:  # the common case first
+        return kind == "string"
+    if isinstance(value, bool) and kind != "boolean":
         return False
     if kind == "integer" and isinstance(value, float):
         return value.is_integer()
@@ -127,12 +142,6 @@ def _branches(schema: Schema) -> list[Schema] | None:
     return schema.get("oneOf") or schema.get("anyOf")
 
 
-def _kind_of(value: Any, current: str) -> str:
-    if isinstance(value, dict) and isinstance(value.get("type"), str):
-        return str(value["type"])
-    return current
-
-
 def validate(
     value: Any, schema: Schema, resolve: Resolver, pointer: str = "", *, resource: str = "resource"
 ) -> Problem | None:
@@ -143,40 +152,59 @@ def validate(
         >>> validate({"kind": "b"}, s, lambda x: x, "/data").detail
         "'b' is not a valid choice for 'kind' (one of: a)."
     """
-    schema = flatten(schema, resolve)
-    branches = _branches(schema)
+    path = [pointer] if pointer else [""]
+    return _check(value, schema, resolve, path, resource)
+
+
+def _here(path: list[str]) -> str:
+    return "/".join(path)
+
+
+def _check(value: Any, schema: Schema, resolve: Resolver, path: list[str], resource: str) -> Problem | None:
+    if "$ref" in schema or "allOf" in schema:
+        schema = flatten(schema, resolve)
+    branches = schema.get("oneOf") or schema.get("anyOf")
     if branches is not None:
-        return _validate_any(value, schema, branches, resolve, pointer, resource)
+        return _check_any(value, schema, branches, resolve, path, resource)
     if value is None:
         if schema.get("nullable") or not schema:
             return None
-        return Problem(pointer, f"'{_last(pointer)}' must not be null.")
+        return Problem(_here(path), f"'{_name(path)}' must not be null.")
     kind = schema.get("type") or ("object" if "properties" in schema else None)
     if kind is not None and not _type_ok(value, kind):
-        return Problem(pointer, f"'{_last(pointer)}' must be {_NAMES.get(kind, kind)}.")
+        return Problem(_here(path), f"'{_name(path)}' must be {_NAMES.get(kind, kind)}.")
     if "enum" in schema and value not in schema["enum"]:
         choices = ", ".join(str(v) for v in schema["enum"] if v is not None)
-        return Problem(pointer, f"'{value}' is not a valid choice for '{_last(pointer)}' (one of: {choices}).")
-    if isinstance(value, str) and not _format_ok(value, schema.get("format")):
-        return Problem(pointer, f"'{_last(pointer)}' must be a valid {schema.get('format')}.")
+        return Problem(_here(path), f"'{value}' is not a valid choice for '{_name(path)}' (one of: {choices}).")
     if isinstance(value, dict):
-        return _validate_object(value, schema, resolve, pointer, _kind_of(value, resource))
-    if isinstance(value, list) and "items" in schema:
-        for index, item in enumerate(value):
-            problem = validate(item, schema["items"], resolve, f"{pointer}/{index}", resource=resource)
-            if problem is not None:
-                return problem
+        kind_name = value.get("type")
+        return _check_object(value, schema, resolve, path, kind_name if isinstance(kind_name, str) else resource)
+    if isinstance(value, list):
+        items = schema.get("items")
+        if items is not None:
+            for index, item in enumerate(value):
+                path.append(str(index))
+                problem = _check(item, items, resolve, path, resource)
+                path.pop()
+                if problem is not None:
+                    return problem
+    elif "format" in schema and isinstance(value, str) and not _format_ok(value, schema["format"]):
+        return Problem(_here(path), f"'{_name(path)}' must be a valid {schema['format']}.")
     return None
 
 
-def _validate_any(
-    value: Any, schema: Schema, branches: list[Schema], resolve: Resolver, pointer: str, resource: str
+def _name(path: list[str]) -> str:
+    return path[-1] if len(path) > 1 else "body"
+
+
+def _check_any(
+    value: Any, schema: Schema, branches: list[Schema], resolve: Resolver, path: list[str], resource: str
 ) -> Problem | None:
     if value is None and schema.get("nullable"):
         return None
     problems = []
     for branch in branches:
-        problem = validate(value, branch, resolve, pointer, resource=resource)
+        problem = _check(value, branch, resolve, list(path), resource)
         if problem is None:
             return None
         problems.append(problem)
@@ -184,23 +212,25 @@ def _validate_any(
     return max(problems, key=lambda p: p.pointer.count("/"))
 
 
-def _validate_object(
-    value: dict[str, Any], schema: Schema, resolve: Resolver, pointer: str, resource: str
+def _check_object(
+    value: dict[str, Any], schema: Schema, resolve: Resolver, path: list[str], resource: str
 ) -> Problem | None:
     properties: dict[str, Schema] = schema.get("properties", {})
-    for name in schema.get("required", []):
+    for name in schema.get("required", ()):
         if name not in value and not flatten(properties.get(name, {}), resolve).get("readOnly"):
-            return Problem(f"{pointer}/{name}", f"'{name}' is a required field for the resource '{resource}'.")
+            return Problem(f"{_here(path)}/{name}", f"'{name}' is a required field for the resource '{resource}'.")
     if not properties:
         limit = schema.get("maxProperties")
         if limit is not None and len(value) > limit:
-            return Problem(pointer, f"'{_last(pointer)}' may have at most {limit} keys.")
+            return Problem(_here(path), f"'{path[-1] or 'body'}' may have at most {limit} keys.")
         return None
     for name, item in value.items():
         sub = properties.get(name)
         if sub is None:
-            return Problem(f"{pointer}/{name}", f"'{name}' is not a valid field for the resource '{resource}'.")
-        problem = validate(item, sub, resolve, f"{pointer}/{name}", resource=resource)
+            return Problem(f"{_here(path)}/{name}", f"'{name}' is not a valid field for the resource '{resource}'.")
+        path.append(name)
+        problem = _check(item, sub, resolve, path, resource)
+        path.pop()
         if problem is not None:
             return problem
     return None

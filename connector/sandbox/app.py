@@ -3,9 +3,9 @@
 ``/oauth/*`` → OAuth server. ``/media/*`` → uploaded image bytes (no auth, like a CDN). ``/api/*`` and
 ``/client/*``: fault draw (dropped connection) → added latency → route (404 / 405; hand-made handlers first,
 then the spec-driven store) → auth (401; ``/client`` routes take ``company_id`` instead) → ``revision`` header
-(400) → rate limit (429) → injected 5xx → content type (415) → query parameters (400) → request body against
-the spec (400) → handler in one store transaction → ``RateLimit-*`` headers. A body over its size cap never
-gets here: the server answers 413 first.
+(400; another valid revision is served as 2026-07-15 and told so in headers) → rate limit (429) → injected 5xx
+→ content type (415) → query parameters (400) → request body against the spec (400) → handler in one store
+transaction → ``RateLimit-*`` headers. A body over its size cap never gets here: the server answers 413 first.
 
 Example:
     >>> from .wire import Request
@@ -23,7 +23,7 @@ import time
 import traceback
 from collections.abc import Callable
 
-from . import limits
+from . import limits, revision
 from .errors import ApiError, invalid
 from .faults import Faults
 from .jobs import JobQueue
@@ -37,7 +37,6 @@ from .store import Store
 from .wire import JSONAPI, Request, Response
 
 API_KEY_RE = re.compile(r"^pk_[A-Za-z0-9]{20,}$")
-REVISION_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(\.[A-Za-z0-9]+)?$")
 JSON_TYPES = (JSONAPI, "application/json")
 
 
@@ -112,16 +111,13 @@ class App:
             return None
         if self.faults.latency:
             time.sleep(self.faults.latency)
+        served: dict[str, str] = {}
         rate: dict[str, str] = {}
         try:
             route, params = self.match(req.method, req.path)
             if not route.public:
                 self._authenticate(req)
-            requested = req.header("revision")
-            if not requested or not REVISION_RE.match(requested.strip()):
-                raise ApiError(
-                    400, "invalid", "A valid 'revision' header (YYYY-MM-DD) is required.", parameter="revision"
-                )
+            served = revision.served_headers(revision.check(req.header("revision")))
             decision = self.limiter.check(route.op, req.query)
             if not decision.allowed:
                 raise ApiError(429, "throttled", "Request was throttled.", headers=decision.headers)
@@ -144,6 +140,7 @@ class App:
             response = Response(500, ApiError(500, "error", "A server error occurred.").document())
         if response.status != 429:
             response.headers.update(rate)
+        response.headers.update(served)
         return response
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:

@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from .. import filters
@@ -31,7 +32,7 @@ from ..ids import now_iso, short_id, ulid
 from ..jsonapi import read_json, sort_rows
 from ..openapi import SPEC, Operation
 from ..pagination import paginate, self_url
-from ..resource_types import TYPES, Relation
+from ..resource_types import TYPES, Relation, data_schema, resource_type
 from ..routing import Ctx
 from ..schema import accepts_null
 from ..wire import Response
@@ -245,6 +246,26 @@ def _nested_profile(ctx: Ctx, kind: str, attrs: Doc) -> list[tuple[str, str, str
     return [("profile", "profile", found["id"])]
 
 
+def request_defaults(op: Operation, kind: str) -> Doc:
+    """The defaults the operation's request schema declares for attributes of ``kind`` (Klaviyo applies them).
+
+    Example:
+        >>> request_defaults(SPEC.operation("create_catalog_item"), "catalog-item")["published"]
+        True
+    """
+    out: Doc = {}
+    schemas, _ = data_schema(SPEC, op.request)
+    for schema in schemas:
+        if resource_type(SPEC, schema) != kind:
+            continue
+        attributes = SPEC.flat(schema.get("properties", {}).get("attributes", {}))
+        for name, sub in attributes.get("properties", {}).items():
+            default = SPEC.flat(sub).get("default")
+            if default is not None:
+                out[name] = copy.deepcopy(default)
+    return out
+
+
 def create_resource(op: Operation, ctx: Ctx) -> Response:
     """``POST /api/x`` (201 with the resource, or the spec's 200/202/204).
 
@@ -259,7 +280,7 @@ def create_resource(op: Operation, ctx: Ctx) -> Response:
     if ctx.store.exists(kind, ident):
         raise ApiError(409, "duplicate", f"A {kind} with id {ident} already exists.", pointer="/data")
     links = targets(ctx, data.get("relationships")) + _nested_profile(ctx, kind, attrs)
-    doc: Doc = {"id": ident, **complete(TYPES.attributes_schema(kind), attrs)}
+    doc: Doc = {"id": ident, **complete(TYPES.attributes_schema(kind), {**request_defaults(op, kind), **attrs})}
     ctx.store.put(kind, ident, doc)
     for name, target_kind, target_id in links:
         ctx.store.link(kind, ident, name, target_kind, target_id)

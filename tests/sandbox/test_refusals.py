@@ -6,6 +6,7 @@ Every answer here is a JSON:API error document (``errors[0]`` with ``id``, ``sta
 
 from __future__ import annotations
 
+import copy
 import json
 import socket
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ from connector.sandbox import Sandbox
 
 from .conftest import Api
 from .spec import check
-from .spec_requests import body_schema, operations
+from .spec_requests import World, body_schema, operations
 
 JSONAPI = {"Content-Type": "application/vnd.api+json"}
 
@@ -182,3 +183,59 @@ def test_every_write_refuses_a_malformed_body_with_400(shared: Api, op_id: str) 
     for raw in (b"{}", b'{"data": []}', b'{"data": {"type": 7}}', b'{"data": {"type": "nope", "attributes": {}}}'):
         resp = shared.call(method, path, data=raw, headers=JSONAPI, params=params, validate=False)
         refused(resp)
+
+
+def test_merging_without_profiles_is_400(shared: Api) -> None:
+    body = {"data": {"type": "profile-merge", "id": "01NOPE", "relationships": {"profiles": {}}}}
+    refused(post(shared, "/api/profile-merge", body), 404)  # the destination is looked up first
+    pid = shared.post("/api/profiles", json={"data": {"type": "profile", "attributes": {
+        "email": "merge@example.com"}}}).json()["data"]["id"]
+    body["data"]["id"] = pid
+    error = refused(post(shared, "/api/profile-merge", body))
+    assert error["source"] == {"pointer": "/data/relationships/profiles/data"}
+
+
+@pytest.fixture(scope="module")
+def world() -> Iterator[World]:
+    with Sandbox() as sb:
+        yield World(sb)
+
+
+def mutations(doc: Any) -> Iterator[Any]:
+    """Copies of a valid body with one member dropped, nulled or given the wrong type (first 8 members)."""
+    paths: list[list[Any]] = []
+
+    def walk(value: Any, path: list[Any]) -> None:
+        members = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        for key, item in members:
+            paths.append([*path, key])
+            walk(item, [*path, key])
+
+    walk(doc, [])
+    for path in paths[:8]:
+        for new in (DROP, None, 7, "text", [], {}):
+            mutated = copy.deepcopy(doc)
+            parent = mutated
+            for key in path[:-1]:
+                parent = parent[key]
+            if new is DROP:
+                del parent[path[-1]]
+            else:
+                parent[path[-1]] = new
+            yield mutated
+
+
+DROP = object()
+WITH_BODIES = sorted(
+    op_id for op_id, (_, _, op) in operations().items() if body_schema(op) is not None and op_id != "upload_image_from_file"
+)
+
+
+@pytest.mark.parametrize("op_id", WITH_BODIES)
+def test_no_mangled_body_gets_a_500(world: World, op_id: str) -> None:
+    _, method, op = world.ops[op_id]
+    path = world.path_for(op_id)
+    params = world.required_params(op)
+    for body in mutations(world.body(op_id, path)):
+        resp = world.call(method, path, params=params, data=json.dumps(body), headers=JSONAPI, validate=False)
+        assert resp.status_code < 500, (op_id, body, resp.text[:300])

@@ -64,7 +64,7 @@ def _linkage(ctx: Ctx, data: Doc, name: str) -> list[tuple[str, str, str]]:
 def _load(ctx: Ctx, kind: str, ident: str) -> Doc:
     doc = ctx.store.get(kind, ident)
     if doc is None:
-        raise not_found(kind, ident)
+        raise not_found(kind, ident, pointer="/data/id")
     return doc
 
 
@@ -151,17 +151,14 @@ def merge_profiles(op: Operation, ctx: Ctx) -> Response:
         'merge_profiles'
     """
     data = _data(ctx)
-    target = profile_model.load(ctx.store, data["id"])
-    sources = data["relationships"]["profiles"]["data"]
-    for index, item in enumerate(sources):
-        source = ctx.store.get("profile", item["id"])
-        if source is None or source["id"] == target["id"]:
-            raise invalid(
-                f"A profile with id {item['id']} cannot be merged.",
-                pointer=f"/data/relationships/profiles/data/{index}/id",
-            )
-    for item in sources:
-        _merge_one(ctx, target, item["id"])
+    target = _load(ctx, "profile", data["id"])
+    sources = [ident for _, _, ident in _linkage(ctx, data, "profiles")]
+    for index, ident in enumerate(sources):
+        if ident == target["id"]:
+            pointer = f"/data/relationships/profiles/data/{index}/id"
+            raise invalid("A profile cannot be merged into itself.", pointer=pointer)
+    for ident in sources:
+        _merge_one(ctx, target, ident)
     return answer(ctx, op, "profile", ctx.store.get("profile", target["id"]))
 
 

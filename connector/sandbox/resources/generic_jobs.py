@@ -83,7 +83,7 @@ def create_job(op: Operation, ctx: Ctx) -> Response:
     ident = new_id(kind, data)
     subject = SUBJECT.get(kind)
     if subject is not None and not ctx.store.exists(subject, ident):
-        raise not_found(subject, ident)
+        raise not_found(subject, ident, pointer="/data/id")
     existing = ctx.store.get(kind, ident)
     if existing is not None and existing.get("status") not in FINAL:
         raise ApiError(409, "conflict", f"A {kind} with id {ident} is already in progress.", pointer="/data/id")

@@ -98,6 +98,7 @@ class ResourceTypes:
         self._schemas: dict[str, Schema] = {}
         self._creatable: set[str] = set()
         self._listable: set[str] = set()
+        self._additional: dict[str, set[str]] = {}
         self._seen: set[str] = set()
 
     def _ensure(self) -> None:
@@ -117,6 +118,8 @@ class ResourceTypes:
         for op in ops:
             self._learn_relations(op)
             self._learn_creation(op)
+            for kind, names in op.query.additional.items():
+                self._additional.setdefault(kind, set()).update(names)
         for kind in self._seen:
             self._schemas.setdefault(kind, {})
 
@@ -258,6 +261,16 @@ class ResourceTypes:
         """
         self._ensure()
         return kind in self._seen and kind not in self._creatable
+
+    def additional(self, kind: str) -> frozenset[str]:
+        """Attributes of a type returned only when ``additional-fields[type]`` asks for them.
+
+        Example:
+            >>> sorted(TYPES.additional("flow"))
+            ['definition']
+        """
+        self._ensure()
+        return frozenset(self._additional.get(kind, ()))
 
     def listable(self, kind: str) -> bool:
         """True if some ``GET`` lists resources of this type.

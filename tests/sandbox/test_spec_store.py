@@ -141,6 +141,14 @@ def test_system_made_resources_are_built_from_the_spec_when_first_read(api: Api)
     assert again == {"type": "flow", "id": flow}
 
 
+def test_additional_fields_are_returned_only_when_asked_for(api: Api) -> None:
+    definition = {"triggers": [], "actions": [], "entry_action_id": None}
+    flow = make(api, "/api/flows", "flow", name="Browse abandonment", definition=definition)
+    assert "definition" not in api.get(f"/api/flows/{flow}").json()["data"]["attributes"]
+    asked = api.get(f"/api/flows/{flow}", params={"additional-fields[flow]": "definition"}).json()
+    assert asked["data"]["attributes"]["definition"]["triggers"] == []
+
+
 def test_client_endpoints_take_company_id_and_no_key(sandbox: Sandbox) -> None:
     headers = {"revision": "2026-07-15", "Content-Type": "application/vnd.api+json"}
     body = {"data": {"type": "event", "attributes": {

@@ -78,7 +78,9 @@ def generic_object(ctx: Ctx, kind: str, doc: Doc) -> Doc:
         elif pairs:
             block["data"] = {"type": pairs[0][0], "id": pairs[0][1]}
         relationships[name] = block
-    attributes = {k: v for k, v in doc.items() if k != "id" and not k.startswith("_")}
+    # Attributes behind additional-fields[kind] (a flow's definition ...) only when asked for, as on Klaviyo.
+    hidden = {name for name in TYPES.additional(kind) if not ctx.query.wants(kind, name)}
+    attributes = {k: v for k, v in doc.items() if k != "id" and not k.startswith("_") and k not in hidden}
     return {
         "type": kind,
         "id": doc["id"],
@@ -100,7 +102,12 @@ def resource_object(ctx: Ctx, kind: str, doc: Doc, schema: Schema | None) -> Doc
     serializer = _SERIALIZERS.get(kind)
     res = serializer(doc, ctx) if serializer is not None else generic_object(ctx, kind, doc)
     if schema:
+        current = res.get("attributes") or {}
+        asked = {n: current[n] for n in TYPES.additional(kind) if ctx.query.wants(kind, n) and n in current}
         res = conform(res, schema, SPEC.resolve)
+        # Some schemas omit an attribute their additional-fields parameter offers (Get Flow's definition):
+        # what the client asked for is kept; extra keys still validate, the spec does not close its objects.
+        res.setdefault("attributes", {}).update({n: v for n, v in asked.items() if n not in res["attributes"]})
     return apply_fields(res, ctx.query)
 
 

@@ -84,8 +84,9 @@ def sample(schema: Any, depth: int = 0) -> Any:
         fmt = s.get("format")
         if fmt == "date-time":
             return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-        return {"date": datetime.now(timezone.utc).date().isoformat(), "uri": "https://example.com/x"}.get(fmt, "text")
-    return {"integer": 1, "number": 1.5, "boolean": True}.get(kind or "", None)
+        blanks = {"date": datetime.now(timezone.utc).date().isoformat(), "uri": "https://example.com/x"}
+        return blanks.get(str(fmt), "text")
+    return {"integer": 1, "number": 1.5, "boolean": True}.get(kind or "")
 
 
 def _object_items(schema: dict[str, Any]) -> bool:
@@ -144,7 +145,7 @@ class World:
         for op_id, (path, method, op) in self.ops.items():
             segs = path.strip("/").split("/")
             if method == "GET" and len(segs) == 2:
-                kinds, many = data_types(success_schema(op))
+                kinds, _ = data_types(success_schema(op))
                 if len(kinds) == 1:
                     self.listers.setdefault(kinds[0], op_id)
                     self.segment_kind[segs[1]] = kinds[0]
@@ -165,7 +166,9 @@ class World:
         # Action endpoints that take a type without creating one (clone, render, assign ...) are not creators.
         for kind in ("campaign", "template", "campaign-message", "profile"):
             self.creators.pop(kind, None)
-        self.creators.update({"campaign": "create_campaign", "template": "create_template", "profile": "create_profile"})
+        self.creators.update(
+            {"campaign": "create_campaign", "template": "create_template", "profile": "create_profile"}
+        )
 
     # plumbing ---------------------------------------------------------------------------------------
 
@@ -242,7 +245,7 @@ class World:
         return str(doc["data"][0]["id"])
 
     def _make_review(self) -> str:
-        path, method, op = self.ops["create_client_review"]
+        path, method, _ = self.ops["create_client_review"]
         self.call(method, path, params={"company_id": ACCOUNT_ID}, json=self.body("create_client_review"))
         return self._first("get_reviews")
 
@@ -299,7 +302,7 @@ class World:
         return path.replace("{id}", ident).replace("{job_id}", ident)
 
     def body(self, op_id: str, path: str | None = None) -> Any:
-        path_template, method, op = self.ops[op_id]
+        _, _, op = self.ops[op_id]
         schema = body_schema(op)
         if schema is None:
             return None
@@ -340,7 +343,7 @@ class World:
             if path is not None and "{" in path_template and method == "PATCH":
                 data["id"] = path.rstrip("/").split("/")[3]
             else:
-                kind = SUBJECT.get(data["type"], data["type"])
+                kind = str(SUBJECT.get(data["type"], data["type"]))
                 data["id"] = self.fresh(kind) if op_id == "merge_profiles" else self.id(kind)
         self._link(doc, op_id)
 
@@ -390,8 +393,9 @@ class World:
 
     def _body_bulk_subscribe_profiles(self, path: str | None = None) -> Any:
         return {"data": {"type": "profile-subscription-bulk-create-job", "attributes": {"profiles": {"data": [
-            {"type": "profile", "attributes": {"email": f"sub{self.n()}@example.com",
-                                               "subscriptions": {"email": {"marketing": {"consent": "SUBSCRIBED"}}}}}]}},
+            {"type": "profile", "attributes": {
+                "email": f"sub{self.n()}@example.com",
+                "subscriptions": {"email": {"marketing": {"consent": "SUBSCRIBED"}}}}}]}},
             "relationships": {"list": {"data": {"type": "list", "id": self.id("list")}}}}}
 
     def _body_bulk_unsubscribe_profiles(self, path: str | None = None) -> Any:
@@ -416,7 +420,7 @@ def success_schema(op: dict[str, Any]) -> Any:
 
 
 def _kind_of_item(world: World, op_id: str) -> str:
-    path, method, op = world.ops[op_id]
+    _, method, op = world.ops[op_id]
     kinds, _ = data_types(success_schema(op) if method == "GET" else body_schema(op))
     assert kinds, f"no type for {op_id}"
     return kinds[0]

@@ -35,7 +35,7 @@ def test_the_spec_has_345_operations() -> None:
 
 @pytest.mark.parametrize("op_id", OPERATIONS)
 def test_operation_answers_its_success_status_and_validates(world: World, op_id: str) -> None:
-    path_template, method, op = world.ops[op_id]
+    _, method, op = world.ops[op_id]
     path = world.path_for(op_id)
     params = world.required_params(op)
     if op_id == "upload_image_from_file":

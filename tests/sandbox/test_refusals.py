@@ -178,7 +178,7 @@ WRITES = sorted(
 
 @pytest.mark.parametrize("op_id", WRITES)
 def test_every_write_refuses_a_malformed_body_with_400(shared: Api, op_id: str) -> None:
-    path, method, op = operations()[op_id]
+    path, method, _ = operations()[op_id]
     params = {"company_id": "SbxAcc"} if path.startswith("/client/") else {}
     for raw in (b"{}", b'{"data": []}', b'{"data": {"type": 7}}', b'{"data": {"type": "nope", "attributes": {}}}'):
         resp = shared.call(method, path, data=raw, headers=JSONAPI, params=params, validate=False)
@@ -227,7 +227,9 @@ def mutations(doc: Any) -> Iterator[Any]:
 
 DROP = object()
 WITH_BODIES = sorted(
-    op_id for op_id, (_, _, op) in operations().items() if body_schema(op) is not None and op_id != "upload_image_from_file"
+    op_id
+    for op_id, (_, _, op) in operations().items()
+    if body_schema(op) is not None and op_id != "upload_image_from_file"
 )
 
 

@@ -52,9 +52,9 @@ def test_three_events_of_a_metric_aggregate_to_three(api: Api, sandbox: Sandbox)
 
 
 def test_aggregates_group_by_dimension_and_filter_on_it(api: Api, sandbox: Sandbox) -> None:
-    event(api, "a@example.com", "Placed Order", value=5, value_currency="USD", unique_id="1", properties={"$flow": "F1"})
-    event(api, "b@example.com", "Placed Order", value=7, value_currency="EUR", unique_id="2", properties={"$flow": "F2"})
-    event(api, "c@example.com", "Placed Order", value=9, value_currency="EUR", unique_id="3", properties={"$flow": "F2"})
+    for email, value, currency, flow in (("a", 5, "USD", "F1"), ("b", 7, "EUR", "F2"), ("c", 9, "EUR", "F2")):
+        event(api, f"{email}@example.com", "Placed Order", value=value, value_currency=currency, unique_id=email,
+              properties={"$flow": flow})
     metric = metric_id(sandbox, "Placed Order")
     by_currency = aggregate(api, metric, by=["$value_currency"], sort="-sum_value")["data"]
     assert [(r["dimensions"], sum(r["measurements"]["count"])) for r in by_currency] == [(["EUR"], 2), (["USD"], 1)]
@@ -65,7 +65,7 @@ def test_aggregates_group_by_dimension_and_filter_on_it(api: Api, sandbox: Sandb
 
 def test_aggregates_need_a_datetime_window_and_an_existing_metric(api: Api, sandbox: Sandbox) -> None:
     event(api, "w@example.com", "Placed Order")
-    body = {"data": {"type": "metric-aggregate", "attributes": {
+    body: dict[str, Any] = {"data": {"type": "metric-aggregate", "attributes": {
         "metric_id": metric_id(sandbox, "Placed Order"), "measurements": ["count"], "filter": []}}}
     resp = api.post("/api/metric-aggregates", json=body)
     assert resp.status_code == 400

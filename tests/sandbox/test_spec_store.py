@@ -142,7 +142,7 @@ def test_system_made_resources_are_built_from_the_spec_when_first_read(api: Api)
 
 
 def test_additional_fields_are_returned_only_when_asked_for(api: Api) -> None:
-    definition = {"triggers": [], "actions": [], "entry_action_id": None}
+    definition: dict[str, Any] = {"triggers": [], "actions": [], "entry_action_id": None}
     flow = make(api, "/api/flows", "flow", name="Browse abandonment", definition=definition)
     assert "definition" not in api.get(f"/api/flows/{flow}").json()["data"]["attributes"]
     asked = api.get(f"/api/flows/{flow}", params={"additional-fields[flow]": "definition"}).json()

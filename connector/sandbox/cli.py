@@ -55,6 +55,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="fraction of API requests whose connection is dropped without a response",
     )
     parser.add_argument("--seed", type=int, default=None, metavar="N", help="seed that makes faults reproducible")
+    parser.add_argument(
+        "--job-latency",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="keep every bulk job queued/processing for S real seconds after creation (default 0; not scaled "
+        "by --rate-limits scale=F)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
 
     Example:
         >>> run(argparse.Namespace(host="127.0.0.1", port=0, data=None, rate_limits="sometimes", fail_rate=0.0,
-        ...                        latency_ms=0, reset_rate=0.0, seed=None))
+        ...                        latency_ms=0, reset_rate=0.0, seed=None, job_latency=0.0))
         2
     """
     try:
@@ -76,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
             latency_ms=args.latency_ms,
             reset_rate=args.reset_rate,
             seed=args.seed,
+            job_latency=getattr(args, "job_latency", 0.0),
         )
     except ValueError as exc:
         print(f"klaviyo-connector sandbox: {exc}", file=sys.stderr)

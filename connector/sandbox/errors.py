@@ -93,11 +93,11 @@ def invalid(detail: str, *, pointer: str | None = None, parameter: str | None = 
     return ApiError(400, "invalid", detail, pointer=pointer, parameter=parameter)
 
 
-def not_found(kind: str, ident: str) -> ApiError:
-    """Shorthand for a 404 on an unknown id.
+def not_found(kind: str, ident: str, *, pointer: str | None = None) -> ApiError:
+    """Shorthand for a 404 on an unknown id (``pointer`` when the id came from the request body).
 
     Example:
         >>> not_found("list", "abc").detail
         'A list with id abc does not exist.'
     """
-    return ApiError(404, "not_found", f"A {kind} with id {ident} does not exist.")
+    return ApiError(404, "not_found", f"A {kind} with id {ident} does not exist.", pointer=pointer)

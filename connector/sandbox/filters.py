@@ -24,7 +24,8 @@ from .errors import ApiError
 from .ids import parse_datetime
 
 OPERATORS = frozenset(
-    "equals any contains starts-with ends-with greater-than greater-or-equal less-than less-or-equal has".split()
+    "equals any contains contains-any contains-all starts-with ends-with greater-than greater-or-equal less-than "
+    "less-or-equal has".split()
 )
 
 
@@ -203,8 +204,8 @@ def _check(op: str, field: str, value: Any, quoted: bool, allowed: dict[str, Rul
         raise _bad(f"'{op}' is not a valid operator for field '{field}'.")
     if op == "has":
         return Condition(op, field)
-    if op == "any" and not isinstance(value, list):
-        raise _bad(f"'any' needs a list value for field '{field}'.")
+    if op in ("any", "contains-any", "contains-all") and not isinstance(value, list):
+        raise _bad(f"'{op}' needs a list value for field '{field}'.")
     if isinstance(value, list):
         return Condition(op, field, _coerce_all(value, spec.kind, field))
     return Condition(op, field, _coerce_all([value], spec.kind, field)[0])
@@ -254,6 +255,9 @@ def _test(cond: Condition, actual: Any) -> bool:
         return bool(actual == want)
     if op == "contains":
         return want in actual if isinstance(actual, (str, list)) else False
+    if op in ("contains-any", "contains-all") and isinstance(actual, (str, list)):
+        found = [w in actual for w in want]
+        return any(found) if op == "contains-any" else all(found)
     if op == "starts-with":
         return isinstance(actual, str) and actual.startswith(want)
     if op == "ends-with":
@@ -270,6 +274,16 @@ def _test(cond: Condition, actual: Any) -> bool:
     except TypeError:
         return False
     return False
+
+
+def holds(cond: Condition, actual: Any) -> bool:
+    """True if one value satisfies one condition.
+
+    Example:
+        >>> holds(Condition("starts-with", "name", "Ne"), "News")
+        True
+    """
+    return _test(cond, actual)
 
 
 def matches(conds: list[Condition], row: dict[str, Any] | Callable[[str], Any]) -> bool:

@@ -10,6 +10,9 @@ Example::
 
     def test_throttled(sandbox_factory):
         sb = sandbox_factory(rate_limits="scale=1000")
+
+    def test_polling(sandbox_factory):
+        sb = sandbox_factory(job_latency=0.5)   # bulk jobs stay queued/processing for 0.5 s
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ def sandbox_factory() -> Iterator[Callable[..., Sandbox]]:
 
         def test_faults(sandbox_factory):
             sb = sandbox_factory(fail_rate=0.5, seed=3)
+            slow = sandbox_factory(job_latency=0.2)
     """
     started: list[Sandbox] = []
 

@@ -25,7 +25,9 @@ class QuerySpec:
     """What query parameters one endpoint accepts.
 
     ``page`` is ``(default, maximum)`` for ``page[size]``; ``cursor_page`` is the fixed page size of endpoints that
-    page by cursor but take no ``page[size]`` (Get Metrics).
+    page by cursor but take no ``page[size]`` (Get Metrics). ``filter_required`` names the field a filter must
+    use, or is ``"*"`` when any filter will do. ``params`` are other declared parameters taken as plain strings
+    (``company_id``, ``page_cursor`` ...), ``required`` the ones among them that must be sent.
 
     Example:
         >>> QuerySpec(page=(20, 100)).paginated
@@ -40,6 +42,8 @@ class QuerySpec:
     additional: dict[str, frozenset[str]] = field(default_factory=dict)
     page: tuple[int, int] | None = None
     cursor_page: int | None = None
+    params: frozenset[str] = frozenset()
+    required: frozenset[str] = frozenset()
 
     @property
     def paginated(self) -> bool:
@@ -68,6 +72,7 @@ class Query:
     additional: dict[str, list[str]] = field(default_factory=dict)
     page_size: int = 0
     offset: int = 0
+    params: dict[str, str] = field(default_factory=dict)
 
     def wants(self, kind: str, extra: str) -> bool:
         """True if ``additional-fields[kind]`` asked for ``extra``.
@@ -127,12 +132,16 @@ def parse_query(raw: dict[str, list[str]], spec: QuerySpec) -> Query:
     """
     q = Query()
     if spec.filter_required and "filter" not in raw:
-        raise invalid(f"A filter on '{spec.filter_required}' is required.", parameter="filter")
+        raise invalid(_filter_needed(spec.filter_required), parameter="filter")
+    missing = sorted(spec.required - raw.keys())
+    if missing:
+        raise invalid(f"The query parameter '{missing[0]}' is required.", parameter=missing[0])
     for key, values in raw.items():
         if key == "filter" and spec.filters is not None:
             q.conditions = filters.parse(values[-1], spec.filters)
-            if spec.filter_required and not any(c.field == spec.filter_required for c in q.conditions):
-                raise invalid(f"A filter on '{spec.filter_required}' is required.", parameter="filter")
+            wanted = spec.filter_required
+            if wanted and wanted != "*" and not any(c.field == wanted for c in q.conditions):
+                raise invalid(_filter_needed(wanted), parameter="filter")
         elif key == "sort" and spec.sorts:
             name = values[-1].strip()
             desc = name.startswith("-")
@@ -160,11 +169,17 @@ def parse_query(raw: dict[str, list[str]], spec: QuerySpec) -> Query:
             q.page_size = _page_size(values[-1], spec.page[1])
         elif key == "page[cursor]" and spec.paginated:
             q.offset = decode_cursor(values[-1])
+        elif key in spec.params:
+            q.params[key] = values[-1]
         else:
             raise invalid(f"'{key}' is not a valid query parameter for this endpoint.", parameter=key)
     if not q.page_size:
         q.page_size = spec.page[0] if spec.page else spec.cursor_page or 0
     return q
+
+
+def _filter_needed(field_name: str) -> str:
+    return "A filter is required." if field_name == "*" else f"A filter on '{field_name}' is required."
 
 
 def _page_size(text: str, maximum: int) -> int:

@@ -59,7 +59,8 @@ Handler = Callable[[Ctx], Response]
 class Route:
     """One operation: method + path template + handler.
 
-    ``body`` is the accepted request body kind: ``json`` or ``multipart``.
+    ``body`` is the accepted request body kind: ``json`` or ``multipart``. ``public`` routes (``/client/*``)
+    take the account's public key as ``company_id`` instead of an Authorization header.
 
     Example:
         >>> Route("DELETE", "/api/lists/{id}", "delete_list", lambda ctx: Response(204)).method
@@ -72,6 +73,11 @@ class Route:
     handler: Handler
     query: QuerySpec = field(default_factory=QuerySpec)
     body: str = "json"
+    public: bool = False
+
+
+def _head(path: str) -> str:
+    return "/".join(path.split("/", 3)[:3])
 
 
 class Router:
@@ -89,6 +95,10 @@ class Router:
         for route in routes:
             regex = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", route.path) + "/?$")
             self._by_pattern.setdefault(route.path, (regex, {}))[1][route.method] = route
+        # Patterns grouped by their literal head (``/api/tags``) so a lookup tries a handful, not all 238.
+        self._by_head: dict[str, list[tuple[re.Pattern[str], dict[str, Route]]]] = {}
+        for path, entry in self._by_pattern.items():
+            self._by_head.setdefault(_head(path), []).append(entry)
         self.routes = routes
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
@@ -101,7 +111,7 @@ class Router:
             ...
             connector.sandbox.errors.ApiError: Method "POST" not allowed.
         """
-        for regex, methods in self._by_pattern.values():
+        for regex, methods in self._by_head.get(_head(path), ()):
             found = regex.match(path)
             if found is None:
                 continue

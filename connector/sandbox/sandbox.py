@@ -31,7 +31,9 @@ class Sandbox:
     ``rate_limits`` is ``"off"`` (default), ``"klaviyo"`` or ``"scale=F"`` (windows F times shorter);
     ``fail_rate`` / ``reset_rate`` are the fractions of API requests answered 5xx / dropped without a response,
     ``latency_ms`` is added to every API request, and ``seed`` makes the faults reproducible. ``data`` is a
-    SQLite file that keeps state across restarts (in memory when None).
+    SQLite file that keeps state across restarts (in memory when None). ``job_latency`` keeps every bulk job
+    reported as ``queued``/``processing`` for that many real seconds after it was created (default 0: jobs
+    complete as soon as the worker is done; not scaled by ``rate_limits="scale=F"``).
 
     Any ``Authorization: Klaviyo-API-Key pk_<20+ letters/digits>`` is accepted; :attr:`api_key` is one such key.
     Bearer tokens issued by the sandbox's own OAuth server are accepted too.
@@ -53,6 +55,7 @@ class Sandbox:
         latency_ms: int = 0,
         reset_rate: float = 0.0,
         seed: int | None = None,
+        job_latency: float = 0.0,
     ) -> None:
         self.host = host
         self.port = port
@@ -61,9 +64,13 @@ class Sandbox:
         self.store = Store(data)
         self.oauth = OAuth()
         self.app = App(
-            self.store, RateLimiter(rate_limits), Faults(fail_rate, latency_ms, reset_rate, seed), self.oauth
+            self.store,
+            RateLimiter(rate_limits),
+            Faults(fail_rate, latency_ms, reset_rate, seed),
+            self.oauth,
+            job_latency=job_latency,
         )
-        self.state = State(self.store)
+        self.state = State(self.store, self.app.jobs)
         self._server: SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None
 

@@ -4,6 +4,10 @@ Accepted sockets get ``TCP_NODELAY`` and each response (status line, headers, bo
 ``send`` so small responses are not held back by Nagle/delayed-ACK interplay. A dropped-connection fault
 closes the socket with ``SO_LINGER`` 0, which the client sees as a connection reset.
 
+A body larger than its operation accepts (:mod:`.limits`) is answered 413 before it is read into memory: a
+moderately oversized one is drained in small chunks so the client gets a clean answer on a reusable
+connection; an absurd ``Content-Length`` (over ``DRAIN_MAX``) is not read at all and the connection is closed.
+
 Example:
     >>> from .app import App
     >>> srv = make_server(App(), "127.0.0.1", 0)
@@ -24,7 +28,25 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from .app import App
 from .errors import ApiError
+from .limits import SMALLEST_BODY_LIMIT
 from .wire import Request, Response
+
+DRAIN_MAX = 16 * 1024 * 1024
+_CHUNK = 64 * 1024
+
+
+class BodyTooLarge(Exception):
+    """The request body is over its operation's cap; ``drained`` says whether it was read off the socket.
+
+    Example:
+        >>> BodyTooLarge(10, True).limit
+        10
+    """
+
+    def __init__(self, limit: int, drained: bool) -> None:
+        super().__init__(f"body over {limit} bytes")
+        self.limit = limit
+        self.drained = drained
 
 
 class SandboxHTTPServer(ThreadingHTTPServer):
@@ -63,29 +85,58 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         return  # per-request logging to stderr would dominate loopback latency and clutter test output
 
-    def _read_body(self) -> bytes:
+    def _read_body(self, path: str) -> bytes:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks: list[bytes] = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    self.rfile.readline()
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
+            return self._read_chunked(self.server.app.body_limit(self.command, path))
         length = int(self.headers.get("Content-Length") or 0)
+        if length < 0:
+            raise ValueError("negative Content-Length")
+        if length > SMALLEST_BODY_LIMIT:
+            limit = self.server.app.body_limit(self.command, path)
+            if length > limit:
+                drained = length <= DRAIN_MAX
+                if drained:
+                    self._discard(length)
+                raise BodyTooLarge(limit, drained)
         return self.rfile.read(length) if length > 0 else b""
 
+    def _discard(self, length: int) -> None:
+        while length > 0:
+            got = len(self.rfile.read(min(_CHUNK, length)))
+            if not got:
+                return
+            length -= got
+
+    def _read_chunked(self, limit: int) -> bytes:
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                self.rfile.readline()
+                return b"".join(chunks)
+            total += size
+            if total > limit:
+                raise BodyTooLarge(limit, False)
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline()
+
     def _serve(self) -> None:
+        url = urlsplit(self.path)
         try:
-            body = self._read_body()
+            body = self._read_body(unquote(url.path))
+        except BodyTooLarge as exc:
+            self.close_connection = not exc.drained
+            detail = f"The request body is larger than the {exc.limit} bytes this operation accepts."
+            error = ApiError(413, "payload_too_large", detail, pointer="/data")
+            self._write(Response(413, error.document()))
+            return
         except ValueError:
             # an unreadable length leaves the stream position unknown, so the connection cannot be reused
             self.close_connection = True
             error = ApiError(400, "invalid", "Invalid Content-Length or chunked body.")
             self._write(Response(400, error.document()))
             return
-        url = urlsplit(self.path)
         host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
         req = Request(
             method=self.command,

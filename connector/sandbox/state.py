@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .jobs import JobQueue
 from .resources import consent
 from .resources.imports import KIND as IMPORT_KIND
 from .store import Store
@@ -30,8 +31,9 @@ class State:
         []
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, jobs: JobQueue | None = None) -> None:
         self._store = store
+        self._jobs = jobs
 
     def lists(self) -> list[dict[str, Any]]:
         """All lists: ``{"id", "name", "opt_in_process", "created", "updated"}``.
@@ -99,18 +101,33 @@ class State:
         return {} if doc is None else consent.view(doc)
 
     def jobs(self, kind: str | None = None) -> list[dict[str, Any]]:
-        """Jobs of every kind (or one ``kind``), each with ``id``, ``type``, ``status`` and counts.
+        """Jobs of every kind (or one ``kind``), each with ``id``, ``status`` and counts, as clients see them now
+        (non-final during the job latency).
 
         Kinds: ``profile-bulk-import-job``, ``profile-subscription-bulk-create-job``,
-        ``profile-subscription-bulk-delete-job``, ``event-bulk-create-job``.
+        ``profile-subscription-bulk-delete-job``, ``event-bulk-create-job`` and every job type of the spec
+        (``catalog-item-bulk-create-job``, ``profile-suppression-bulk-create-job`` ...).
 
         Example:
             >>> State(Store()).jobs()
             []
         """
-        kinds = (kind,) if kind else JOB_KINDS
+        kinds = (kind,) if kind else sorted(set(JOB_KINDS) | {k for k in self._store.kinds() if k.endswith("-job")})
         docs = [doc for k in kinds for doc in self._store.all(k)]
+        if self._jobs is not None:
+            docs = [self._jobs.view(doc) for doc in docs]
+        docs = [{k: v for k, v in doc.items() if not k.startswith("_")} for doc in docs]
         return sorted(docs, key=lambda d: str(d.get("created_at", "")))
+
+    def resources(self, kind: str) -> list[dict[str, Any]]:
+        """Every stored resource of a type of the spec-driven store (``tag``, ``catalog-item``, ``flow`` ...),
+        attributes flattened, plus ``id``.
+
+        Example:
+            >>> State(Store()).resources("tag")
+            []
+        """
+        return [{k: v for k, v in doc.items() if not k.startswith("_")} for doc in self._store.all(kind)]
 
     def import_errors(self, job_id: str) -> list[dict[str, Any]]:
         """Per-record errors of a bulk import job: ``{"id", "code", "title", "detail", "source",

@@ -1,8 +1,9 @@
 """SQLite-backed storage for every sandbox resource.
 
 Resources are JSON documents in one ``docs`` table keyed by (kind, id) with an insertion sequence that gives
-a stable default order. Three small side tables hold what needs an index: list membership, profile identifiers
-(for 409 ``duplicate_profile`` checks) and event unique ids (for dedupe).
+a stable default order. Four small side tables hold what needs an index: list membership, profile identifiers
+(for 409 ``duplicate_profile`` checks), event unique ids (for dedupe) and relationship links between resources
+of the spec-driven store (``tag`` -> ``campaigns``, ``catalog-item`` -> ``categories`` ...).
 
 One connection is shared by all server threads behind a re-entrant lock; :meth:`Store.transaction` groups
 writes so a request is applied completely or not at all.
@@ -40,6 +41,12 @@ CREATE TABLE IF NOT EXISTS idents (
     PRIMARY KEY (kind, value)
 );
 CREATE INDEX IF NOT EXISTS idents_profile ON idents (profile_id);
+CREATE TABLE IF NOT EXISTS links (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL, id TEXT NOT NULL, rel TEXT NOT NULL, target_kind TEXT NOT NULL, target_id TEXT NOT NULL,
+    UNIQUE (kind, id, rel, target_kind, target_id)
+);
+CREATE INDEX IF NOT EXISTS links_target ON links (target_kind, target_id);
 CREATE TABLE IF NOT EXISTS uniques (
     profile_id TEXT NOT NULL, metric_id TEXT NOT NULL, unique_id TEXT NOT NULL,
     PRIMARY KEY (profile_id, metric_id, unique_id)
@@ -161,6 +168,17 @@ class Store:
             rows = self._db.execute("SELECT body FROM docs WHERE kind=? ORDER BY seq", (kind,)).fetchall()
         return [dict(json.loads(r[0])) for r in rows]
 
+    def kinds(self) -> list[str]:
+        """Every kind that has at least one document.
+
+        Example:
+            >>> s = Store(); s.put("tag", "t", {}); s.kinds()
+            ['tag']
+        """
+        with self.lock:
+            rows = self._db.execute("SELECT DISTINCT kind FROM docs ORDER BY kind").fetchall()
+        return [str(r[0]) for r in rows]
+
     def count(self, kind: str) -> int:
         """Number of documents of a kind.
 
@@ -259,6 +277,81 @@ class Store:
                 "INSERT OR REPLACE INTO idents (kind, value, profile_id) VALUES (?, ?, ?)",
                 [(k, v, profile_id) for k, v in idents.items()],
             )
+
+    # relationship links ------------------------------------------------------------------------------
+
+    def link(self, kind: str, ident: str, rel: str, target_kind: str, target_id: str) -> None:
+        """Record that resource (kind, ident) relates to (target_kind, target_id) through ``rel``.
+
+        Example:
+            >>> s = Store(); s.link("tag", "T", "lists", "list", "L"); s.links("tag", "T", "lists")
+            [('list', 'L')]
+        """
+        with self.lock:
+            self._db.execute(
+                "INSERT OR IGNORE INTO links (kind, id, rel, target_kind, target_id) VALUES (?, ?, ?, ?, ?)",
+                (kind, ident, rel, target_kind, target_id),
+            )
+
+    def unlink(self, kind: str, ident: str, rel: str, target_kind: str, target_id: str) -> bool:
+        """Remove one link (in either direction it was recorded); True if there was one.
+
+        Example:
+            >>> Store().unlink("tag", "T", "lists", "list", "L")
+            False
+        """
+        with self.lock:
+            cur = self._db.execute(
+                "DELETE FROM links WHERE kind=? AND id=? AND rel=? AND target_kind=? AND target_id=?",
+                (kind, ident, rel, target_kind, target_id),
+            )
+            back = self._db.execute(
+                "DELETE FROM links WHERE kind=? AND id=? AND target_kind=? AND target_id=?",
+                (target_kind, target_id, kind, ident),
+            )
+        return cur.rowcount + back.rowcount > 0
+
+    def links(self, kind: str, ident: str, rel: str) -> list[tuple[str, str]]:
+        """(target_kind, target_id) pairs linked from a resource through ``rel``, in link order.
+
+        Example:
+            >>> Store().links("tag", "T", "lists")
+            []
+        """
+        with self.lock:
+            rows = self._db.execute(
+                "SELECT target_kind, target_id FROM links WHERE kind=? AND id=? AND rel=? ORDER BY seq",
+                (kind, ident, rel),
+            ).fetchall()
+        return [(str(r[0]), str(r[1])) for r in rows]
+
+    def linked_from(self, source_kind: str, target_kind: str, target_id: str) -> list[str]:
+        """Ids of ``source_kind`` resources that link to (target_kind, target_id) through any relationship.
+
+        This is how a relationship is read from its other end (a category's ``items`` from the items'
+        ``categories``).
+
+        Example:
+            >>> s = Store(); s.link("catalog-item", "I", "categories", "catalog-category", "C")
+            >>> s.linked_from("catalog-item", "catalog-category", "C")
+            ['I']
+        """
+        with self.lock:
+            rows = self._db.execute(
+                "SELECT id FROM links WHERE kind=? AND target_kind=? AND target_id=? ORDER BY seq",
+                (source_kind, target_kind, target_id),
+            ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def drop_links(self, kind: str, ident: str) -> None:
+        """Forget every link from or to a deleted resource.
+
+        Example:
+            >>> Store().drop_links("tag", "T")
+        """
+        with self.lock:
+            self._db.execute("DELETE FROM links WHERE kind=? AND id=?", (kind, ident))
+            self._db.execute("DELETE FROM links WHERE target_kind=? AND target_id=?", (kind, ident))
 
     # event dedupe --------------------------------------------------------------------------------------
 

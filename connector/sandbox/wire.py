@@ -33,6 +33,9 @@ class Request:
     body: bytes
     base_url: str = "http://127.0.0.1"
     raw_query: str = ""
+    # The decoded JSON body once the app has checked it (see body.accept), so handlers do not parse it twice.
+    json: Any = None
+    has_json: bool = False
 
     def __post_init__(self) -> None:
         self._lower = {k.lower(): v for k, v in self.headers.items()}

@@ -99,7 +99,7 @@ def bulk_create_events(ctx: Ctx) -> Response:
         "completed_count": stored,
         "failed_count": 0,
     }
-    ctx.store.put(KIND, job["id"], job)
+    ctx.store.put(KIND, job["id"], ctx.jobs.stamp(job))
     return Response(202)
 
 

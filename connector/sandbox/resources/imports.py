@@ -136,10 +136,11 @@ def bulk_import_profiles(ctx: Ctx) -> Response:
         "errors": [],
         "profile_ids": [],
     }
+    ctx.jobs.stamp(job)
     ctx.store.put(KIND, job["id"], job)
     ctx.store.put(PAYLOAD, job["id"], {"profiles": items})
     ctx.jobs.submit(KIND, job["id"])
-    return single(ctx, serialize(job, ctx.base), 202)
+    return single(ctx, serialize(ctx.jobs.view(job), ctx.base), 202)
 
 
 def _import_one(store: Store, job: dict[str, Any], index: int, item: Any) -> None:
@@ -214,7 +215,8 @@ def get_job(ctx: Ctx) -> Response:
     """
     job = load(ctx, KIND, "job_id")
     found = [ctx.store.get("list", i) for i in job["list_ids"]]
-    return single(ctx, serialize(job, ctx.base), included=[lists.serialize(d, ctx.base) for d in found if d])
+    shown = serialize(ctx.jobs.view(job), ctx.base)
+    return single(ctx, shown, included=[lists.serialize(d, ctx.base) for d in found if d])
 
 
 def get_jobs(ctx: Ctx) -> Response:
@@ -224,7 +226,7 @@ def get_jobs(ctx: Ctx) -> Response:
         >>> get_jobs.__name__
         'get_jobs'
     """
-    return listing(ctx, ctx.store.all(KIND), lambda d: serialize(d, ctx.base))
+    return listing(ctx, [ctx.jobs.view(d) for d in ctx.store.all(KIND)], lambda d: serialize(d, ctx.base))
 
 
 def get_import_errors(ctx: Ctx) -> Response:

@@ -89,6 +89,31 @@ def serialize(doc: dict[str, Any], base: str) -> dict[str, Any]:
     return resource("segment", doc["id"], attrs, base, "segments", rels)
 
 
+def members(store: Store, definition: dict[str, Any]) -> list[str]:
+    """Ids of the profiles matching the membership conditions of a definition, in profile order.
+
+    Example:
+        >>> members(Store(), {"condition_groups": []})
+        []
+    """
+    groups = definition.get("condition_groups") or []
+    if not groups:
+        return []
+    matching: set[str] | None = None
+    for group in groups:
+        found: set[str] = set()
+        for cond in group.get("conditions", []):
+            if cond.get("type") == "profile-group-membership":
+                in_groups = {pid for gid in cond.get("group_ids", []) for pid, _ in store.members(gid)}
+                if cond.get("is_member", True):
+                    found |= in_groups
+                else:
+                    found |= {p["id"] for p in store.all("profile")} - in_groups
+        matching = found if matching is None else matching & found
+    chosen = matching or set()
+    return [p["id"] for p in store.all("profile") if p["id"] in chosen] if chosen else []
+
+
 def profile_count(store: Store, definition: dict[str, Any]) -> int:
     """Number of profiles matching the membership conditions of a definition.
 
@@ -96,21 +121,7 @@ def profile_count(store: Store, definition: dict[str, Any]) -> int:
         >>> profile_count(Store(), {"condition_groups": []})
         0
     """
-    groups = definition.get("condition_groups") or []
-    if not groups:
-        return 0
-    matching: set[str] | None = None
-    for group in groups:
-        members: set[str] = set()
-        for cond in group.get("conditions", []):
-            if cond.get("type") == "profile-group-membership":
-                in_groups = {pid for gid in cond.get("group_ids", []) for pid, _ in store.members(gid)}
-                if cond.get("is_member", True):
-                    members |= in_groups
-                else:
-                    members |= {p["id"] for p in store.all("profile")} - in_groups
-        matching = members if matching is None else matching & members
-    return len(matching or set())
+    return len(members(store, definition))
 
 
 def get_segments(ctx: Ctx) -> Response:

@@ -40,7 +40,12 @@ UNSUB_CHANNELS = {
 PHONE_CHANNELS = ("sms", "whatsapp")
 
 
-def _list_id(ctx: Ctx, data: dict[str, Any]) -> str | None:
+def target_list(ctx: Ctx, data: dict[str, Any]) -> str | None:
+    """The id of the ``list`` relationship of a subscription body (it must exist), or None.
+
+    Example:
+        >>> target_list(None, {})  # type: ignore[arg-type]
+    """
     rel = (data.get("relationships") or {}).get("list")
     if rel is None:
         return None
@@ -62,9 +67,16 @@ def _profiles(attrs: dict[str, Any], maximum: int) -> list[Any]:
     return items
 
 
-def _parse(
+def parse_profile(
     item: Any, pointer: str, channels: dict[str, tuple[str, ...]], value: str, historical: bool
 ) -> tuple[str | None, dict[str, Any], list[tuple[str, str, str | None]]]:
+    """Validate one profile of a subscription body: (id, identifiers, [(channel, kind, consented_at)]).
+
+    Example:
+        >>> parse_profile({"type": "profile", "attributes": {"email": "a@b.com", "subscriptions": {
+        ...     "email": {"marketing": {"consent": "SUBSCRIBED"}}}}}, "/p", SUB_CHANNELS, "SUBSCRIBED", False)[2]
+        [('email', 'marketing', None)]
+    """
     if not isinstance(item, dict) or item.get("type") != "profile":
         raise invalid("Each profile must have type 'profile'.", pointer=f"{pointer}/type")
     raw = item.get("attributes")
@@ -105,7 +117,13 @@ def _parse(
     return ident if isinstance(ident, str) else None, attrs, decisions
 
 
-def _profile(ctx: Ctx, ident: str | None, attrs: dict[str, Any], pointer: str) -> dict[str, Any]:
+def find_or_create(ctx: Ctx, ident: str | None, attrs: dict[str, Any], pointer: str) -> dict[str, Any]:
+    """The profile a subscription names (by id or identifiers, taking a free email/phone), else a new one.
+
+    Example:
+        >>> find_or_create.__name__
+        'find_or_create'
+    """
     if ident and not ctx.store.exists("profile", ident):
         raise invalid(f"A profile with id {ident} does not exist.", pointer=f"{pointer}/id")
     found = [ident] if ident else profile_model.owners(ctx.store, attrs)
@@ -136,7 +154,7 @@ def _job(ctx: Ctx, kind: str, list_id: str | None, profile_ids: list[str], sourc
         "profile_ids": profile_ids,
         "custom_source": source,
     }
-    ctx.store.put(kind, job["id"], job)
+    ctx.store.put(kind, job["id"], ctx.jobs.stamp(job))
 
 
 def subscribe(ctx: Ctx) -> Response:
@@ -150,10 +168,12 @@ def subscribe(ctx: Ctx) -> Response:
     attrs = data["attributes"]
     historical = attrs.get("historical_import") is True
     source = attrs.get("custom_source") if isinstance(attrs.get("custom_source"), str) else None
-    list_id = _list_id(ctx, data)
+    list_id = target_list(ctx, data)
     items = _profiles(attrs, 1000)
     base = "/data/attributes/profiles/data"
-    parsed = [_parse(item, f"{base}/{i}", SUB_CHANNELS, "SUBSCRIBED", historical) for i, item in enumerate(items)]
+    parsed = [
+        parse_profile(item, f"{base}/{i}", SUB_CHANNELS, "SUBSCRIBED", historical) for i, item in enumerate(items)
+    ]
     double = False
     if list_id is not None:
         found = ctx.store.get("list", list_id)
@@ -161,7 +181,7 @@ def subscribe(ctx: Ctx) -> Response:
     stamp = now_iso()
     ids = []
     for i, (ident, pattrs, decisions) in enumerate(parsed):
-        doc = _profile(ctx, ident, pattrs, f"{base}/{i}")
+        doc = find_or_create(ctx, ident, pattrs, f"{base}/{i}")
         for channel, kind, when in decisions:
             consent.set_consent(doc, channel, kind, "SUBSCRIBED", when or stamp, source)
             if channel == "email" and kind == "marketing" and double:
@@ -182,14 +202,14 @@ def unsubscribe(ctx: Ctx) -> Response:
         'unsubscribe'
     """
     data = read_data(ctx.req, UNSUB_KIND)
-    list_id = _list_id(ctx, data)
+    list_id = target_list(ctx, data)
     items = _profiles(data["attributes"], 100)
     base = "/data/attributes/profiles/data"
-    parsed = [_parse(item, f"{base}/{i}", UNSUB_CHANNELS, "UNSUBSCRIBED", False) for i, item in enumerate(items)]
+    parsed = [parse_profile(item, f"{base}/{i}", UNSUB_CHANNELS, "UNSUBSCRIBED", False) for i, item in enumerate(items)]
     stamp = now_iso()
     ids = []
     for i, (_ident, pattrs, decisions) in enumerate(parsed):
-        doc = _profile(ctx, None, pattrs, f"{base}/{i}")
+        doc = find_or_create(ctx, None, pattrs, f"{base}/{i}")
         member = list_id is not None and ctx.store.remove_member(list_id, doc["id"])
         for channel, kind, _when in decisions:
             if member and channel == "email" and kind == "marketing" and list_id is not None:

@@ -16,13 +16,15 @@ mapped to intents and sent in five phases, so that what depends on something com
 5. the product events of orders whose order event was accepted.
 
 A line's outcome is the worst of its records' (rejected > retryable > delivered); lines that
-cannot be parsed or mapped are rejected with the reason, naming the field. The report has one JSON
-object per input line, in input order: ``{"line", "status", "reason"?, "type"?, "messageId"?}``.
+cannot be parsed or mapped are rejected with the reason, naming the field; valid lines the settings
+send nothing for (``page`` calls with page delivery off) are ``skipped`` with the reason. The report
+has one JSON object per input line, in input order: ``{"line", "status", "reason"?, "type"?,
+"messageId"?}``.
 
 Example:
     >>> # from connector.apps.delivery import deliver
     >>> # deliver("events.jsonl", format="segment", report="report.jsonl").to_json()
-    >>> # {'lines': 3, 'delivered': 2, 'rejected': 1, 'retryable': 0, 'report': 'report.jsonl'}
+    >>> # {'lines': 3, 'delivered': 2, 'rejected': 1, 'retryable': 0, 'skipped': 0, 'report': 'report.jsonl'}
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from contextlib import ExitStack
 from typing import IO, Any
 
 from connector.apps.delivery.audiences import ListDirectory, sync_memberships
-from connector.apps.delivery.mapping import mapper_for
+from connector.apps.delivery.mapping import Skipped, mapper_for
 from connector.apps.delivery.settings import DeliverySettings
 from connector.client.errors import KlaviyoError
 from connector.client.pipeline import KlaviyoClient
@@ -103,6 +105,8 @@ def deliver(
                     mapped.append((number, message, mapper.map(message)))
                 except KlaviyoError as exc:
                     mapped.append((number, message, RecordOutcome(number, Status.REJECTED, exc.message)))
+                except Skipped as skip:
+                    mapped.append((number, message, RecordOutcome(number, Status.SKIPPED, skip.reason)))
             results = _send_window(client, mapped, poller, directory)
             for number, message, _ in mapped:
                 outcome = _line_outcome(results[number])
@@ -115,6 +119,7 @@ def deliver(
         delivered=counts[Status.DELIVERED],
         rejected=counts[Status.REJECTED],
         retryable=counts[Status.RETRYABLE],
+        skipped=counts[Status.SKIPPED],
         report=report_name,
     )
 

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from connector.apps.delivery.mapping.common import flatten, join_words, mapping, message_id, message_time
+from connector.apps.delivery.mapping.common import Skipped, flatten, join_words, mapping, message_id, message_time
 from connector.apps.delivery.settings import PLACED_ORDER, DeliverySettings
 from connector.client.errors import InputError
 from connector.framework.inputs import to_bool
@@ -276,7 +276,7 @@ class SpecMapper:
     def page(self, message: Mapping[str, Any]) -> list[Intent]:
         """``Viewed <category> <name> page`` / ``Viewed <name> page`` / ``Viewed a Page`` when send_page_as_track."""
         if not self.settings.send_page_as_track:
-            raise InputError("page calls are sent only with send_page_as_track on", label="Type", key="type")
+            raise Skipped("page calls are sent only with send_page_as_track on")
         name = join_words(first(message, "category", "properties.category"), first(message, "name", "properties.name"))
         metric = f"Viewed {name} page" if name else "Viewed a Page"
         properties = mapping(message.get("properties")) if self.settings.additional_page_info else {}

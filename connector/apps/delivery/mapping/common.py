@@ -19,6 +19,20 @@ from typing import Any
 from connector.klaviyo.values import first, iso_time
 
 
+class Skipped(Exception):
+    """Raised by a mapper for a valid message the settings send nothing for (a ``page`` call with page
+    delivery off): the line is reported ``skipped`` with ``reason``, not rejected.
+
+    Example:
+        >>> Skipped("page calls are sent only with send_page_as_track on").reason
+        'page calls are sent only with send_page_as_track on'
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 def mapping(value: Any) -> dict[str, Any]:
     """``value`` when it is a JSON object, else an empty dict (spec events are often sloppy).
 

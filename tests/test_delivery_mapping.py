@@ -472,6 +472,7 @@ def test_default_region_converts_phone_numbers() -> None:
         ({"type": "track", "event": "", "userId": "u"}, "Event"),
         ({"type": "track", "event": "X", "userId": "u", "timestamp": "yesterday"}, "Timestamp"),
         ({"type": "track", "event": "X", "userId": "u", "properties": {"currency": "EURO"}}, "Currency"),
+        ({"type": "identify", "traits": {"email": "x@gmail..com"}}, "Email"),
     ],
 )
 def test_each_failure_names_the_field(message: dict[str, Any], label: str) -> None:

@@ -125,6 +125,10 @@ def test_upsert_409_without_id_is_retryable_and_never_calls_the_list(
         ({}, "Identifiers"),
         ({"externalId": "x" * 256}, "External ID"),
         ({"email": "not-an-email"}, "Email"),
+        ({"email": "ada@gmail..com"}, "Email"),  # an empty domain label
+        ({"email": "ada@.example.com"}, "Email"),
+        ({"email": "ada..lovelace@example.com"}, "Email"),
+        ({"email": ".ada@example.com"}, "Email"),
         ({"phoneNumber": "5550006"}, "Phone Number"),
     ],
 )

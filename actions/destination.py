@@ -42,7 +42,7 @@ from connector.klaviyo.lookups import (
     now_iso,
 )
 from connector.klaviyo.orders import order_id, product_events
-from connector.klaviyo.values import currency, iso_time, number
+from connector.klaviyo.values import consent_time, currency, iso_time, number
 
 COUNTRY_COMMENTS = "ISO 3166 region (e.g. US) to convert phone numbers written without + to E.164."
 
@@ -376,6 +376,7 @@ def subscribe_profile(client: KlaviyoClient, inputs: SubscribeProfileInputs) -> 
     )
     if inputs.historical_import and not inputs.consented_at:
         raise InputError("is required with Historical Import", label="Consented At", key="consentedAt")
+    consent_time(inputs.consented_at)  # a time consent was already given: Klaviyo refuses a future one
     if inputs.consented_at and not inputs.historical_import:
         raise InputError("is only accepted with Historical Import", label="Consented At", key="consentedAt")
     profile = consent_profile(

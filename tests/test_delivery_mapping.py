@@ -473,6 +473,31 @@ def test_default_region_converts_phone_numbers() -> None:
         ({"type": "track", "event": "X", "userId": "u", "timestamp": "yesterday"}, "Timestamp"),
         ({"type": "track", "event": "X", "userId": "u", "properties": {"currency": "EURO"}}, "Currency"),
         ({"type": "identify", "traits": {"email": "x@gmail..com"}}, "Email"),
+        # An event name that is not text would become a metric literally named "{'name': 'Nested'}".
+        ({"type": "track", "event": {"name": "Nested"}, "userId": "u"}, "Event"),
+        ({"type": "track", "event": ["Nested"], "userId": "u"}, "Event"),
+        ({"type": "track", "event": 42, "userId": "u"}, "Event"),
+        ({"type": "screen", "name": {"a": 1}, "userId": "u"}, "Event"),
+        # A historical import's consent time must be in the past (Klaviyo refuses a future one).
+        (
+            {
+                "type": "track",
+                "event": "User Subscribed",
+                "context": {"traits": {"email": "a@example.com"}},
+                "properties": {"historical_import": True, "consented_at": "2999-01-01T00:00:00Z"},
+            },
+            "Consented At",
+        ),
+        (
+            {
+                "type": "identify",
+                "userId": "u",
+                "timestamp": "2999-01-01T00:00:00Z",
+                "traits": {"email": "a@example.com", "properties": {"subscribe": True}},
+                "integrations": {"Klaviyo": {"confirmOptin": False}},
+            },
+            "Consented At",
+        ),
     ],
 )
 def test_each_failure_names_the_field(message: dict[str, Any], label: str) -> None:

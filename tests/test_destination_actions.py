@@ -353,6 +353,7 @@ def test_subscribe_historical_with_list_and_source(client: KlaviyoClient, mocked
     [
         ({"listId": "Y6nRLr"}, "Identifiers"),
         ({"email": "a@example.com", "historicalImport": "true"}, "Consented At"),
+        ({"email": "a@example.com", "historicalImport": "true", "consentedAt": "2999-01-01T00:00:00Z"}, "Consented At"),
         ({"email": "a@example.com", "consentedAt": "2025-01-01T00:00:00Z"}, "Consented At"),
     ],
 )

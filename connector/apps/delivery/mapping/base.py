@@ -18,14 +18,22 @@ from typing import Any, ClassVar
 
 import attrs
 
-from connector.apps.delivery.mapping.common import Skipped, flatten, join_words, mapping, message_id, message_time
+from connector.apps.delivery.mapping.common import (
+    Skipped,
+    flatten,
+    join_words,
+    mapping,
+    message_id,
+    message_time,
+    text,
+)
 from connector.apps.delivery.settings import PLACED_ORDER, DeliverySettings
 from connector.client.errors import InputError
 from connector.framework.inputs import to_bool
 from connector.klaviyo.identifiers import Identifiers, check_identifiers, stripped_or_none
 from connector.klaviyo.intents import ConsentIntent, EventIntent, Intent, ProfileIntent
 from connector.klaviyo.orders import classic_order_properties, order_id, product_events
-from connector.klaviyo.values import currency, dig, first, number
+from connector.klaviyo.values import consent_time, currency, dig, first, number
 
 #: Klaviyo profile attribute (dotted for location) <- trait paths, first found wins.
 TraitTable = Sequence[tuple[str, tuple[str, ...]]]
@@ -222,11 +230,16 @@ class SpecMapper:
             channels=usable,
             list_id=list_id,
             historical_import=historical,
-            consented_at=(message_time(message) or just_before_now()) if historical else None,
+            consented_at=consent_time(message_time(message) or just_before_now()) if historical else None,
             custom_source=settings.custom_source if subscribe else None,
         )
 
     # -- events ----------------------------------------------------------------------------------
+
+    @staticmethod
+    def event_name(message: Mapping[str, Any]) -> str:
+        """The track's ``event``, trimmed ("" when absent); a name that is not text is refused."""
+        return text(message.get("event"), "Event", "event") or ""
 
     def event_profile(self, message: Mapping[str, Any]) -> dict[str, Any]:
         """The profile an event is recorded on: identifiers plus standard fields from ``context.traits``."""
@@ -266,7 +279,7 @@ class SpecMapper:
 
     def track(self, message: Mapping[str, Any]) -> list[Intent]:
         """A track call: an event, or for Order Completed the order and its product events."""
-        name = str(message.get("event") or "").strip()
+        name = self.event_name(message)
         properties = mapping(message.get("properties"))
         if name.lower() in ORDER_EVENTS:
             return [self.order(message, properties)]
@@ -277,14 +290,17 @@ class SpecMapper:
         """``Viewed <category> <name> page`` / ``Viewed <name> page`` / ``Viewed a Page`` when send_page_as_track."""
         if not self.settings.send_page_as_track:
             raise Skipped("page calls are sent only with send_page_as_track on")
-        name = join_words(first(message, "category", "properties.category"), first(message, "name", "properties.name"))
+        name = join_words(
+            text(first(message, "category", "properties.category"), "Category", "category"),
+            text(first(message, "name", "properties.name"), "Name", "name"),
+        )
         metric = f"Viewed {name} page" if name else "Viewed a Page"
         properties = mapping(message.get("properties")) if self.settings.additional_page_info else {}
         return [self.event(message, metric, properties)]
 
     def screen(self, message: Mapping[str, Any]) -> list[Intent]:
         """A screen call is an event named after the screen."""
-        name = stripped_or_none(first(message, "name", "properties.name"))
+        name = text(first(message, "name", "properties.name"), "Event", "event")
         properties = mapping(message.get("properties"))
         return [self.event(message, name or "Viewed a Screen", self.track_properties(properties), source=properties)]
 

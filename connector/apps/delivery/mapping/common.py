@@ -16,6 +16,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from connector.client.errors import InputError
 from connector.klaviyo.values import first, iso_time
 
 
@@ -41,6 +42,28 @@ def mapping(value: Any) -> dict[str, Any]:
         ({}, {'a': 1})
     """
     return dict(value) if isinstance(value, Mapping) else {}
+
+
+def text(value: Any, label: str, key: str) -> str | None:
+    """A name the message gives as text (trimmed), None when absent; anything else is refused.
+
+    An object or a number is not a name: sent on, ``{"name": "Nested"}`` would become a metric
+    literally named ``{'name': 'Nested'}``.
+
+    Example:
+        >>> text(" Signed Up ", "Event", "event"), text(None, "Event", "event")
+        ('Signed Up', None)
+        >>> text({"name": "Nested"}, "Event", "event")
+        Traceback (most recent call last):
+        ...
+        connector.client.errors.InputError: Event: must be text (got an object: {'name': 'Nested'})
+    """
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        kind = {dict: "an object", list: "an array", bool: "true/false"}.get(type(value), "a number")
+        raise InputError(f"must be text (got {kind}: {value!r})", label=label, key=key)
+    return value.strip() or None
 
 
 def flatten(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -193,7 +193,7 @@ class RudderStackMapper(SpecMapper):
             >>> e.metric, e.unique_id, e.value, e.properties
             ('Started Checkout', 'o9', 30.0, {'items': [{'SKU': 'S', 'ItemPrice': 30}]})
         """
-        name = str(message.get("event") or "").strip().lower()
+        name = self.event_name(message).lower()
         metric = ECOMMERCE_RENAMES.get(name) if self.ecommerce_renames else None
         if metric is None:
             return super().track(message)

@@ -76,7 +76,7 @@ from connector.client.errors import InputError
 from connector.framework.inputs import to_bool
 from connector.klaviyo.identifiers import check_consent_identifiers, stripped_or_none
 from connector.klaviyo.intents import ConsentIntent, Intent, MembershipIntent, ProfileIntent
-from connector.klaviyo.values import dig, first, iso_time
+from connector.klaviyo.values import consent_time, dig, first
 
 SEGMENT_TRAITS: TraitTable = (
     ("first_name", ("firstName", "first_name")),
@@ -133,7 +133,7 @@ class SegmentMapper(SpecMapper):
             >>> m[0].add, m[0].audience, m[0].identifiers
             (False, 'vip_users', {'external_id': 'u1'})
         """
-        name = str(message.get("event") or "").strip().lower()
+        name = self.event_name(message).lower()
         if name in AUDIENCE_EVENTS:
             return self.audience(message, add=AUDIENCE_EVENTS[name])
         if name in CONSENT_EVENTS:
@@ -201,8 +201,8 @@ class SegmentMapper(SpecMapper):
             historical = self._historical(message, properties)
             if historical:
                 consented_at = (
-                    iso_time(first(properties, "consented_at", "consentedAt"), "Consented At")
-                    or message_time(message)
+                    consent_time(first(properties, "consented_at", "consentedAt"))
+                    or consent_time(message_time(message))
                     or just_before_now()
                 )
         source = first(properties, "custom_source", "customSource") or settings.custom_source

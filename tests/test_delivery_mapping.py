@@ -457,6 +457,43 @@ def test_flatten_properties() -> None:
     assert event.properties == {"p.q": 2}
 
 
+def test_flatten_properties_writes_arrays_of_objects_as_indexed_keys_like_rudderstack() -> None:
+    """RudderStack's flattenJson keeps arrays of plain values but writes arrays of objects as ``key[i].field``."""
+    [checkout] = rud(
+        {
+            "type": "track",
+            "event": "Checkout Started",
+            "userId": "u1",
+            "properties": {
+                "order_id": "o1",
+                "products": [{"sku": "S1", "price": 5}, {"sku": "S2", "quantity": 2}],
+                "tags": ["gift", "wrap"],
+                "gift": {"to": {"name": "Bo"}, "notes": [{"text": "hi"}]},
+            },
+        },
+        flatten_properties=True,
+    )
+    assert checkout.properties == {
+        "items[0].SKU": "S1",
+        "items[0].ItemPrice": 5,
+        "items[1].SKU": "S2",
+        "items[1].Quantity": 2,
+        "tags": ["gift", "wrap"],
+        "gift.to.name": "Bo",
+        "gift.notes[0].text": "hi",
+    }
+
+
+def test_a_flattened_orders_product_list_stays_out_of_its_product_events() -> None:
+    [order] = seg(
+        {"type": "track", "event": "Order Completed", "userId": "u", "properties": {
+            "order_id": "o1", "ship": {"by": "air"}, "products": [{"id": "p1", "size": {"eu": 42}}]}},
+        flatten_properties=True,
+    )  # fmt: skip
+    assert order.properties == {"order_id": "o1", "ship.by": "air", "products[0].id": "p1", "products[0].size.eu": 42}
+    assert order.followers[0].properties == {"order_id": "o1", "ship.by": "air", "id": "p1", "size.eu": 42}
+
+
 def test_default_region_converts_phone_numbers() -> None:
     [profile] = seg({"type": "identify", "traits": {"phone": "(500) 555-0006"}}, default_region="US")
     assert profile.attributes == {"phone_number": "+15005550006"}

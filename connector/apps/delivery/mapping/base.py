@@ -158,8 +158,11 @@ class SpecMapper:
 
     def custom_properties(self, traits: Mapping[str, Any]) -> dict[str, Any]:
         """Traits that are not standard fields or control fields, flattened when the setting says so."""
-        custom = {k: v for k, v in traits.items() if k not in self.reserved_traits}
-        return flatten(custom) if self.settings.flatten_properties else custom
+        return self.shape({k: v for k, v in traits.items() if k not in self.reserved_traits})
+
+    def shape(self, properties: dict[str, Any]) -> dict[str, Any]:
+        """``properties`` flattened to dotted keys when ``flatten_properties`` is on (see :func:`flatten`)."""
+        return flatten(properties) if self.settings.flatten_properties else properties
 
     # -- identify --------------------------------------------------------------------------------
 
@@ -266,7 +269,7 @@ class SpecMapper:
             raise InputError("is required", label="Event", key="event")
         if len(name) >= 128:
             raise InputError(f"must be under 128 characters (got {len(name)})", label="Event", key="event")
-        props = flatten(properties) if self.settings.flatten_properties else properties
+        props = self.shape(properties)
         return EventIntent(
             metric=name,
             profile=self.event_profile(message),
@@ -330,8 +333,13 @@ class SpecMapper:
         products = properties.get("products")
         if not settings.product_events or not isinstance(products, list):
             return order
-        followers = product_events(order, products, settings.product_event_name, classic=classic)
-        return attrs.evolve(order, followers=tuple(followers))
+        # Products are read from the order's own properties, then each event is flattened on its own, so a
+        # flattened order's ``products[0]...`` keys never leak into its product events.
+        unflattened = attrs.evolve(order, properties=sent)
+        followers = product_events(unflattened, products, settings.product_event_name, classic=classic)
+        return attrs.evolve(
+            order, followers=tuple(attrs.evolve(f, properties=self.shape(f.properties)) for f in followers)
+        )
 
     def order_value(self, properties: Mapping[str, Any]) -> float | None:
         """The order's value: ``revenue``, else ``total``."""

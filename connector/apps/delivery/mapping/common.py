@@ -67,20 +67,31 @@ def text(value: Any, label: str, key: str) -> str | None:
 
 
 def flatten(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested objects as dotted keys (arrays stay arrays), as RudderStack's ``flattenProperties`` does.
+    """Nested objects as dotted keys, as RudderStack's ``flattenProperties`` does (its ``flattenJson``).
+
+    Arrays of plain values stay arrays; an array of objects (or of arrays) is written item by item as
+    ``key[i]...`` (``items[0].SKU``), the way RudderStack writes a checkout's items. Empty objects add
+    nothing.
 
     Example:
-        >>> flatten({"x": {}})
-        {}
+        >>> flatten({"x": {}, "items": [{"SKU": "a"}, {"SKU": "b"}], "tags": ["t"]})
+        {'items[0].SKU': 'a', 'items[1].SKU': 'b', 'tags': ['t']}
     """
     out: dict[str, Any] = {}
     for key, value in values.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            out.update(flatten(value, name + "."))
-        else:
-            out[name] = value
+        _flatten_into(out, f"{prefix}{key}", value)
     return out
+
+
+def _flatten_into(out: dict[str, Any], name: str, value: Any) -> None:
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _flatten_into(out, f"{name}.{key}", item)
+    elif isinstance(value, list) and value and isinstance(value[0], (Mapping, list)):
+        for index, item in enumerate(value):
+            _flatten_into(out, f"{name}[{index}]", item)
+    else:
+        out[name] = value
 
 
 def message_time(message: Mapping[str, Any]) -> str | None:

@@ -71,7 +71,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from connector.apps.delivery.mapping.base import SpecMapper, TraitTable, just_before_now
-from connector.apps.delivery.mapping.common import flatten, mapping, message_time
+from connector.apps.delivery.mapping.common import mapping, message_time
 from connector.client.errors import InputError
 from connector.framework.inputs import to_bool
 from connector.klaviyo.identifiers import check_consent_identifiers, stripped_or_none
@@ -170,7 +170,7 @@ class SegmentMapper(SpecMapper):
             traits = {**self.traits(message), **properties}
             attributes: dict[str, Any] = {**identifiers, **self.standard_attributes(traits)}
             custom = mapping(properties.get("properties"))
-            custom = {**(flatten(custom) if self.settings.flatten_properties else custom), **extra}
+            custom = {**self.shape(custom), **extra}
             if custom:
                 attributes["properties"] = custom
             intents.append(ProfileIntent(attributes))

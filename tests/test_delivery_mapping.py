@@ -178,6 +178,50 @@ def test_track_event_anonymous_only_and_message_id_and_time() -> None:
     assert event.properties == {"revenue": "9.5", "currency": "eur"}  # Segment keeps properties whole
 
 
+TRAITS = {"email": "a@example.com", "age": 41, "plan": {"tier": "gold"}, "id": "crm-7", "anonymousId": "x"}
+
+
+@pytest.mark.parametrize(
+    ("mapper", "custom"),
+    [
+        (RudderStackMapper, {"age": 41, "plan": {"tier": "gold"}}),  # v1 treats an ``id`` trait as an identifier
+        (RudderStackV2Mapper, {"age": 41, "plan": {"tier": "gold"}, "id": "crm-7"}),
+    ],
+)
+def test_rudderstack_events_carry_the_custom_context_traits_on_their_profile(
+    mapper: type[RudderStackMapper], custom: dict[str, Any]
+) -> None:
+    base = {"userId": "u1", "context": {"traits": TRAITS}, "properties": {"sku": "S", "value": 3}}
+    for message in (
+        {**base, "type": "track", "event": "Signed Up"},
+        {**base, "type": "screen", "name": "Home"},
+        {**base, "type": "track", "event": "Product Viewed"},  # renamed in v1
+        {**base, "type": "track", "event": "Checkout Started"},
+    ):
+        [event] = mapper().map(message)
+        assert event.profile == {"email": "a@example.com", "external_id": "u1", "properties": custom}, message
+    [flat] = mapper(DeliverySettings(flatten_properties=True, enforce_email=True)).map(
+        {**base, "type": "track", "event": "Signed Up"}
+    )
+    assert flat.profile["properties"] == {**{k: v for k, v in custom.items() if k != "plan"}, "plan.tier": "gold",
+                                          "_id": "u1"}  # fmt: skip
+
+
+@pytest.mark.parametrize("mapper", [seg, rud])
+def test_enforce_email_keeps_the_events_anonymous_id(mapper: Any) -> None:
+    """Email-primary is about the external ID only; an event keeps the anonymous visitor it belongs to."""
+    message = {"type": "track", "event": "X", "userId": "u1", "anonymousId": "anon-1",
+               "context": {"traits": {"email": "a@example.com"}}}  # fmt: skip
+    [event] = mapper(message, enforce_email=True)
+    assert event.profile["anonymous_id"] == "anon-1" and "external_id" not in event.profile
+
+
+@pytest.mark.parametrize("key", ["phone", "phone_number", "phoneNumber"])
+def test_rudderstack_phone_traits_are_the_phone_number_never_a_custom_property(key: str) -> None:
+    [profile] = rud({"type": "identify", "userId": "u1", "traits": {key: "+15005550006", "plan": "pro"}})
+    assert profile.attributes == {"phone_number": "+15005550006", "external_id": "u1", "properties": {"plan": "pro"}}
+
+
 def test_rudderstack_track_value_and_property_removal() -> None:
     [event] = rud(
         {

@@ -122,8 +122,7 @@ class SpecMapper:
         if settings.enforce_email:
             if user_id:
                 extra[self.enforced_id_property] = user_id
-            external_id = None
-            anonymous_id = None
+            external_id = None  # email-primary is about the external ID only: events keep their anonymous ID
             has_primary = stripped_or_none(email) or (self.enforce_accepts_phone and stripped_or_none(phone))
             if not has_primary:
                 wanted = "an email or a phone number" if self.enforce_accepts_phone else "an email"
@@ -245,7 +244,10 @@ class SpecMapper:
         return text(message.get("event"), "Event", "event") or ""
 
     def event_profile(self, message: Mapping[str, Any]) -> dict[str, Any]:
-        """The profile an event is recorded on: identifiers plus standard fields from ``context.traits``."""
+        """The profile an event is recorded on: identifiers plus standard fields from ``context.traits``.
+
+        Custom traits are not sent (Segment's event profile is its identifiers); RudderStack overrides this.
+        """
         ids, extra = self.identifiers(message, for_event=True)
         profile: dict[str, Any] = {**ids.attributes(), **self.standard_attributes(self.traits(message))}
         if extra:

@@ -5,7 +5,7 @@ RudderStack trait                                               Klaviyo profile 
 ==============================================================  =========================
 ``userId``                                                      ``external_id``
 ``anonymousId`` (events)                                        ``anonymous_id``
-``email`` / ``phone``                                           ``email`` / ``phone_number``
+``email`` / ``phone`` (``phone_number``, ``phoneNumber``)       ``email`` / ``phone_number``
 ``firstName`` / ``first_name`` / ``firstname``                  ``first_name``
 ``lastName`` / ``last_name`` / ``lastname``                     ``last_name``
 ``title`` / ``organization`` / ``image``                        same
@@ -15,8 +15,13 @@ RudderStack trait                                               Klaviyo profile 
 ``timezone``, ``latitude``, ``longitude``                       ``location.*``
 ``context.ip``                                                  ``location.ip``
 ``_kx``                                                         ``_kx``
+``id``                                                          v1: left out (an identifier there);
+                                                                v2: ``properties.id``
 any other trait                                                 ``properties.<trait>``
 ==============================================================  =========================
+
+Events (track, screen, renamed ecommerce events) are recorded on the same profile: identifiers,
+standard fields and the custom traits of ``context.traits`` (flattened with ``flatten_properties``).
 
 Per event: ``traits.properties.listId`` (list), ``traits.properties.subscribe`` (true subscribes,
 false unsubscribes), ``traits.consent`` / ``traits.properties.consent`` (channels), ``smsConsent``.
@@ -157,7 +162,8 @@ class RudderStackMapper(SpecMapper):
     trait_table: ClassVar[TraitTable] = RUDDERSTACK_TRAITS
     reserved_traits: ClassVar[frozenset[str]] = frozenset(
         {
-            "email", "phone", "userId", "anonymousId", "firstName", "first_name", "firstname", "lastName",
+            "email", "phone", "phone_number", "phoneNumber", "userId", "anonymousId", "id", "firstName",
+            "first_name", "firstname", "lastName",
             "last_name", "lastname", "title", "organization", "image", "_kx", "street", "address1", "address2",
             "address", "city", "region", "state", "country", "zip", "zipcode", "postalcode", "postalCode",
             "timezone", "latitude", "longitude", "ip", "properties", "consent", "smsConsent", "subscribe",
@@ -167,6 +173,19 @@ class RudderStackMapper(SpecMapper):
     enforce_accepts_phone: ClassVar[bool] = True
     #: B.1 / B.4 rename ecommerce events; the v2/v3 path (B.2) does not.
     ecommerce_renames: ClassVar[bool] = True
+
+    def event_profile(self, message: Mapping[str, Any]) -> dict[str, Any]:
+        """The event's profile: identifiers, standard fields and the custom traits, as RudderStack sends them.
+
+        Example:
+            >>> RudderStackMapper().event_profile({"userId": "u1", "context": {"traits": {"age": 41}}})
+            {'external_id': 'u1', 'properties': {'age': 41}}
+        """
+        profile = super().event_profile(message)
+        custom = {**self.custom_properties(self.traits(message)), **profile.get("properties", {})}
+        if custom:
+            profile["properties"] = custom
+        return profile
 
     def traits(self, message: Mapping[str, Any]) -> dict[str, Any]:
         """Traits, with ``context.ip`` as the ``ip`` trait when the traits carry none."""
@@ -238,7 +257,8 @@ class RudderStackMapper(SpecMapper):
 
 
 class RudderStackV2Mapper(RudderStackMapper):
-    """RudderStack's v2/v3 path (B.2): every track keeps its own name (no ecommerce renames).
+    """RudderStack's v2/v3 path (B.2): every track keeps its own name (no ecommerce renames), and an ``id``
+    trait is a custom property (v1 counts it among the identifiers and leaves it out).
 
     Example:
         >>> RudderStackV2Mapper().map({"type": "track", "event": "Product Viewed", "userId": "u"})[0].metric
@@ -246,3 +266,4 @@ class RudderStackV2Mapper(RudderStackMapper):
     """
 
     ecommerce_renames: ClassVar[bool] = False
+    reserved_traits: ClassVar[frozenset[str]] = RudderStackMapper.reserved_traits - {"id"}

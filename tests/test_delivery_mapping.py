@@ -421,6 +421,31 @@ def test_screen_is_an_event_named_after_the_screen() -> None:
     assert rud({"type": "screen", "userId": "u1", "name": "Home"})[0].metric == "Home"
 
 
+@pytest.mark.parametrize("mapper", [rud, lambda m: RudderStackV2Mapper().map(m)])
+def test_screen_keeps_its_value_and_is_named_by_event_or_name(mapper: Any) -> None:
+    [screen] = mapper({"type": "screen", "userId": "u1", "event": "Checkout Screen", "name": "ignored",
+                       "properties": {"value": 9.99, "currency": "USD", "step": 2}})  # fmt: skip
+    assert (screen.metric, screen.value, screen.value_currency, screen.properties) == (
+        "Checkout Screen",
+        9.99,
+        "USD",
+        {"step": 2},
+    )
+    assert mapper({"type": "screen", "userId": "u1", "properties": {"name": "Home"}})[0].metric == "Home"
+    assert mapper({"type": "screen", "userId": "u1"})[0].metric == "Viewed a Screen"
+
+
+def test_rudderstack_ecommerce_value_is_the_value_property_before_revenue() -> None:
+    """Started Checkout's (and Added to Cart's) value is the checkout's ``value``; revenue and total are fallbacks."""
+    props = {"order_id": "o1", "value": 20, "revenue": 15, "total": 25}
+    for name in ("Checkout Started", "Product Added"):
+        assert rud({"type": "track", "event": name, "userId": "u1", "properties": props})[0].value == 20
+    assert (
+        rud({"type": "track", "event": "Checkout Started", "userId": "u1", "properties": {"revenue": 15}})[0].value
+        == 15
+    )
+
+
 def test_segment_group_sets_organization() -> None:
     [profile] = seg({"type": "group", "userId": "u1", "groupId": "g", "traits": {"name": "Acme", "email": "co@x.com"}})
     assert profile.attributes == {"external_id": "u1", "organization": "Acme"}

@@ -304,10 +304,11 @@ class SpecMapper:
         return [self.event(message, metric, properties)]
 
     def screen(self, message: Mapping[str, Any]) -> list[Intent]:
-        """A screen call is an event named after the screen."""
-        name = text(first(message, "name", "properties.name"), "Event", "event")
+        """A screen call is an event named by its ``event``, else the screen's ``name``, with a track's value."""
+        name = text(first(message, "event", "name", "properties.name"), "Event", "event")
         properties = mapping(message.get("properties"))
-        return [self.event(message, name or "Viewed a Screen", self.track_properties(properties), source=properties)]
+        sent = self.track_properties(dict(properties))
+        return [self.event(message, name or "Viewed a Screen", sent, self.track_value(properties), source=properties)]
 
     def order(self, message: Mapping[str, Any], properties: dict[str, Any]) -> EventIntent:
         """The order event (unique id = order id) with one product event per product as followers.

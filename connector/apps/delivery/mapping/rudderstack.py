@@ -25,8 +25,9 @@ standard fields and the custom traits of ``context.traits`` (flattened with ``fl
 
 Per event: ``traits.properties.listId`` (list), ``traits.properties.subscribe`` (true subscribes,
 false unsubscribes), ``traits.consent`` / ``traits.properties.consent`` (channels), ``smsConsent``.
-Track: ``revenue`` / ``total`` / ``value`` is the value, ``currency`` the value currency; those and
-``email`` / ``phone`` are removed from the properties. Group: ``groupId`` is a list to subscribe to
+Track and screen: ``revenue`` / ``total`` / ``value`` is the value (``value`` first for the renamed
+ecommerce events), ``currency`` the value currency; those and ``email`` / ``phone`` are removed from
+the properties. A screen is named by its ``event``, else its ``name``. Group: ``groupId`` is a list to subscribe to
 (``traits.subscribe`` true) or unsubscribe from (false); without ``traits.subscribe`` the profile
 (from ``context.traits``) is added to that list, consent untouched (seed 003: "associate a user with
 a list"; destination-behaviours.md B.2 only covers the flag being set).
@@ -217,9 +218,9 @@ class RudderStackMapper(SpecMapper):
         if metric is None:
             return super().track(message)
         properties = mapping(message.get("properties"))
-        event = self.event(
-            message, metric, ecommerce_properties(metric, properties), self.track_value(properties), source=properties
-        )
+        # B.1: a renamed event's value is its ``value`` (the cart's, the checkout's); revenue and total are fallbacks.
+        value = number(first(properties, "value", "revenue", "total"), "Value")
+        event = self.event(message, metric, ecommerce_properties(metric, properties), value, source=properties)
         order = stripped_or_none(properties.get("order_id")) if metric == "Started Checkout" else None
         return [attrs.evolve(event, unique_id=order) if order else event]
 

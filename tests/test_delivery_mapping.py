@@ -22,6 +22,10 @@ def rud(message: dict[str, Any], **settings: Any) -> list[Any]:
     return RudderStackMapper(DeliverySettings(**settings)).map(message)
 
 
+def rud2(message: dict[str, Any], **settings: Any) -> list[Any]:
+    return RudderStackV2Mapper(DeliverySettings(**settings)).map(message)
+
+
 def test_segment_trait_table() -> None:
     traits = {
         "email": "ada@example.com",
@@ -461,8 +465,10 @@ def test_rudderstack_group_subscribes_or_unsubscribes_the_list() -> None:
     [sub] = rud({**base, "traits": {"subscribe": True}}, consent=("email", "sms"))
     assert isinstance(sub, ConsentIntent)
     assert (sub.subscribe, sub.list_id, sub.channels) == (True, "L1", ("email", "sms"))
-    [unsub] = rud({**base, "traits": {"subscribe": False}})
-    assert unsub.subscribe is False
+    [unsub] = rud2({**base, "traits": {"subscribe": False}})
+    assert (unsub.subscribe, unsub.list_id) == (False, "L1")
+    with pytest.raises(Skipped, match="v1"):  # v1: subscribe false is "do not subscribe", never an unsubscribe
+        rud({**base, "traits": {"subscribe": False}})
     with pytest.raises(InputError, match="Subscribe"):
         rud({**base, "traits": {"subscribe": "maybe"}})
 
@@ -515,6 +521,73 @@ def test_subscribe_setting_and_channels_need_identifiers() -> None:
         seg(
             {"type": "identify", "userId": "u1", "traits": {"email": "a@example.com"}}, subscribe=True, consent=("sms",)
         )
+
+
+# -- consent: what each input does (README "Consent rules") -------------------------------------------
+
+WHO = {"email": "a@example.com", "phone": "+15005550006"}
+
+
+def _identify(subscribe: Any = None, list_id: str | None = None, **traits: Any) -> dict[str, Any]:
+    properties: dict[str, Any] = {} if subscribe is None else {"subscribe": subscribe}
+    if list_id:
+        properties["listId"] = list_id
+    return {"type": "identify", "userId": "u1", "traits": {**WHO, **traits, "properties": properties}}
+
+
+def test_a_rudderstack_unsubscribe_revokes_marketing_only_never_transactional_texts() -> None:
+    """B: RudderStack revokes SMS marketing; order and shipping texts (SMS transactional) stay allowed."""
+    _, unsub = rud2(_identify(False, "L1"), consent=("email", "sms"))
+    subscriptions = unsub.record_resource()["attributes"]["subscriptions"]
+    assert subscriptions == {
+        "email": {"marketing": {"consent": "UNSUBSCRIBED"}},
+        "sms": {"marketing": {"consent": "UNSUBSCRIBED"}},
+    }
+    group = {
+        "type": "group",
+        "groupId": "L1",
+        "userId": "u1",
+        "context": {"traits": WHO},
+        "traits": {"subscribe": False},
+    }
+    [left] = rud2(group, consent=("sms",))
+    assert left.record_resource()["attributes"]["subscriptions"] == {"sms": {"marketing": {"consent": "UNSUBSCRIBED"}}}
+    # Segment's own "User Unsubscribed" (its Unsubscribe Profile action) revokes SMS transactional too, as Segment does.
+    [segment] = seg({"type": "track", "event": "User Unsubscribed", "context": {"traits": WHO}})
+    assert "transactional" in segment.record_resource()["attributes"]["subscriptions"]["sms"]
+
+
+def test_subscribe_false_never_does_more_than_not_subscribing() -> None:
+    """C: v1 and Segment read subscribe false as "do not subscribe"; v2 unsubscribes from the event's list only."""
+    for mapper in (rud, seg):
+        [profile] = mapper(_identify(False, "L1"), list_id="DEF")
+        assert isinstance(profile, ProfileIntent) and profile.list_id is None  # no consent change, no list joined
+    [profile] = rud2(_identify(False))  # no list anywhere: not a global opt-out, nothing at all
+    assert isinstance(profile, ProfileIntent) and profile.list_id is None
+    profile, unsub = rud2(_identify(False, "L1"))
+    # The unsubscribe from L1 does not import the person into L1 first (list-triggered flows would fire).
+    assert profile.list_id is None
+    assert (unsub.subscribe, unsub.list_id, unsub.channels) == (False, "L1", ("email",))
+
+
+def test_subscribing_to_a_list_goes_through_its_opt_in_never_a_direct_import() -> None:
+    """--list-id L --subscribe: the subscription job joins L (double opt-in first); the import does not add them."""
+    for mapper in (seg, rud, rud2):
+        profile, sub = mapper(_identify(), list_id="L", subscribe=True)
+        assert profile.list_id is None and (sub.subscribe, sub.list_id) == (True, "L")
+        [only] = mapper(_identify(), list_id="L")  # no consent asked: the default list is joined directly
+        assert only.list_id == "L"
+
+
+def test_a_channel_is_subscribed_only_when_the_event_or_else_the_settings_consent_to_it() -> None:
+    _, email_only = rud(_identify(True, "L", consent=["email"]), sms_consent=True)
+    assert email_only.channels == ("email",)  # the event consents to email only: --sms-consent does not add SMS
+    _, silent = rud(_identify(True, "L"), sms_consent=True)
+    assert silent.channels == ("email", "sms")  # the event says nothing: the settings decide
+    _, sms_off = rud(_identify(True, "L", smsConsent=False), consent=("email", "sms"))
+    assert sms_off.channels == ("email",)
+    _, sms_only = rud(_identify(True, "L", smsConsent=True), consent=())
+    assert sms_only.channels == ("sms",)
 
 
 def test_flatten_properties() -> None:
@@ -918,3 +991,28 @@ def test_list_removal_resolves_ids_first_and_never_deletes_without_one(client: A
     deliver([exited("k@x.co")], client=client)
     delete = mocked.calls[-1].request
     assert delete.method == "DELETE" and json.loads(delete.body) == {"data": [{"type": "profile", "id": "P1"}]}
+
+
+def test_deliver_list_id_with_subscribe_imports_without_the_list_and_subscribes_to_it(client: Any, mocked: Any) -> None:
+    """The import job carries no list relationship: only the subscription (and its opt-in) puts them on L."""
+    import json
+
+    from conftest import BASE
+
+    from connector.apps.delivery import DeliverySettings, deliver
+
+    job = {"data": {"type": "profile-bulk-import-job", "id": "J1", "attributes": {"status": "complete"}}}
+    mocked.post(f"{BASE}/api/profile-bulk-import-jobs", json=job, status=202)
+    mocked.get(f"{BASE}/api/profile-bulk-import-jobs/J1", json=job)
+    mocked.get(f"{BASE}/api/profile-bulk-import-jobs/J1/import-errors", json={"data": [], "links": {}})
+    mocked.post(f"{BASE}/api/profile-subscription-bulk-create-jobs", status=202)
+    line = {"type": "identify", "userId": "u1", "traits": {"email": "a@example.com"}}
+
+    summary = deliver([line], client=client, settings=DeliverySettings(list_id="L", subscribe=True))
+
+    assert summary.delivered == 1
+    imported = json.loads(mocked.calls[0].request.body)["data"]
+    assert "relationships" not in imported
+    subscribed = json.loads(mocked.calls[-1].request.body)["data"]
+    assert subscribed["relationships"] == {"list": {"data": {"type": "list", "id": "L"}}}
+    assert subscribed["attributes"]["historical_import"] is False  # the list's opt-in process applies

@@ -80,6 +80,9 @@ class EventIntent:
 class ConsentIntent:
     """Subscribe (or unsubscribe) an email and/or phone number, optionally to/from ``list_id``.
 
+    Unsubscribing withdraws marketing consent on ``channels``; SMS transactional consent only with
+    ``revoke_transactional``.
+
     Example:
         >>> ConsentIntent(True, email="a@b.co").group()
         (True, None, False, None)
@@ -93,6 +96,9 @@ class ConsentIntent:
     historical_import: bool = False
     consented_at: str | None = None
     custom_source: str | None = None
+    #: An unsubscribe also withdraws SMS transactional consent (Segment's Unsubscribe Profile); by default
+    #: it is a marketing opt-out and order and shipping texts stay allowed.
+    revoke_transactional: bool = False
 
     def group(self) -> tuple[bool, str | None, bool, str | None]:
         """Intents that can share one request: same direction, list, import mode and source."""
@@ -120,6 +126,7 @@ class ConsentIntent:
             phone_number=self.phone_number,
             channels=self.channels,
             consented_at=self.consented_at if self.historical_import else None,
+            revoke_transactional=self.revoke_transactional,
         )
 
 

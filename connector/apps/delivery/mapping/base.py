@@ -59,6 +59,9 @@ class SpecMapper:
     enforced_id_property: ClassVar[str] = "id"
     #: With ``enforce_email``, a phone number is enough (RudderStack) or only email is (Segment).
     enforce_accepts_phone: ClassVar[bool] = False
+    #: ``subscribe: false`` unsubscribes from the event's list (RudderStack v2/v3), or only means "do not
+    #: subscribe" (RudderStack v1, Segment).
+    unsubscribes: ClassVar[bool] = False
 
     def __init__(self, settings: DeliverySettings | None = None) -> None:
         self.settings = settings or DeliverySettings()
@@ -166,7 +169,13 @@ class SpecMapper:
     # -- identify --------------------------------------------------------------------------------
 
     def identify(self, message: Mapping[str, Any]) -> list[Intent]:
-        """A profile import (with the list, if any) and, when asked, a subscription change."""
+        """A profile import and, when asked, a consent change (see :meth:`consent_change`).
+
+        The list is joined by the import only when the event asks for no consent change: a subscription
+        joins it through the list's own opt-in process (double opt-in first), an unsubscribe must not add
+        the person first (the list's "added to list" flows would fire for someone opting out), and
+        ``subscribe: false`` is never a request to join a list.
+        """
         traits = self.traits(message)
         ids, extra = self.identifiers(message, for_event=False)
         attributes: dict[str, Any] = {**ids.attributes(anonymous=False), **self.standard_attributes(traits)}
@@ -174,10 +183,11 @@ class SpecMapper:
         if properties:
             attributes["properties"] = properties
         list_id = self.list_id(message, traits)
-        intents: list[Intent] = [ProfileIntent(attributes, list_id)]
         subscribe = self.subscribe_flag(message, traits)
-        if subscribe is not None:
-            intents.append(self.consent(message, traits, ids, subscribe, list_id))
+        intents: list[Intent] = [ProfileIntent(attributes, list_id if subscribe is None else None)]
+        change = self.consent_change(message, traits, ids, subscribe, list_id)
+        if change is not None:
+            intents.append(change)
         return intents
 
     def list_id(self, message: Mapping[str, Any], traits: Mapping[str, Any]) -> str | None:
@@ -186,7 +196,7 @@ class SpecMapper:
         return stripped_or_none(value) or self.settings.list_id
 
     def subscribe_flag(self, message: Mapping[str, Any], traits: Mapping[str, Any]) -> bool | None:
-        """True subscribe, False unsubscribe, None leave consent alone."""
+        """The event's subscribe flag (True / False), else True when the ``subscribe`` setting is on, else None."""
         value = first(message, "integrations.Klaviyo.subscribe")
         if value is None:
             value = first(traits, "properties.subscribe")
@@ -197,6 +207,44 @@ class SpecMapper:
         except InputError:
             raise InputError(f"must be true or false (got {value!r})", label="Subscribe", key="subscribe") from None
 
+    def consent_change(
+        self,
+        message: Mapping[str, Any],
+        traits: Mapping[str, Any],
+        ids: Identifiers,
+        subscribe: bool | None,
+        list_id: str | None,
+    ) -> ConsentIntent | None:
+        """What the subscribe flag asks: True subscribes (to the list, if any); None changes nothing.
+
+        False is an unsubscribe only in formats whose API defines it so (:attr:`unsubscribes`, RudderStack's
+        v2/v3) and only from a list: with no list, unsubscribing would withdraw consent everywhere, which
+        nobody asked. Elsewhere False means "do not subscribe" and changes nothing.
+        """
+        if subscribe is None or (not subscribe and not (self.unsubscribes and list_id)):
+            return None
+        return self.consent(message, traits, ids, subscribe, list_id)
+
+    def consent_channels(self, traits: Mapping[str, Any]) -> list[str]:
+        """The channels the event consents to, channel by channel; where it says nothing, the settings'.
+
+        The event's ``consent`` list names every channel it consents to (``["email"]`` is email and not
+        SMS); ``smsConsent`` decides SMS. Only a channel the event is silent about falls back to the
+        ``consent`` / ``sms_consent`` settings, so a default never adds a channel the event left out.
+        """
+        settings = self.settings
+        raw = first(traits, "consent", "properties.consent")
+        named = _channels(raw) if raw is not None else None
+        sms_flag = first(traits, "smsConsent", "properties.smsConsent")
+        email = "email" in named if named is not None else "email" in settings.consent
+        if sms_flag is not None:
+            sms = to_bool(sms_flag)
+        elif named is not None:
+            sms = "sms" in named
+        else:
+            sms = "sms" in settings.consent or settings.sms_consent
+        return [c for c, on in (("email", email), ("sms", sms)) if on]
+
     def consent(
         self,
         message: Mapping[str, Any],
@@ -205,15 +253,13 @@ class SpecMapper:
         subscribe: bool,
         list_id: str | None,
     ) -> ConsentIntent:
-        """The subscription change, on the channels the event (or the settings) consents to."""
+        """The subscription change, on the channels the event (or the settings) consents to.
+
+        An unsubscribe here withdraws *marketing* consent only: SMS transactional consent (order and
+        shipping texts) is not marketing, and RudderStack never revokes it either.
+        """
         settings = self.settings
-        raw = first(traits, "consent", "properties.consent")
-        channels = list(_channels(raw) if raw is not None else settings.consent)
-        sms = first(traits, "smsConsent", "properties.smsConsent")
-        if (to_bool(sms) if sms is not None else settings.sms_consent) and "sms" not in channels:
-            channels.append("sms")
-        elif sms is not None and not to_bool(sms) and "sms" in channels:
-            channels.remove("sms")
+        channels = self.consent_channels(traits)
         usable = tuple(c for c in channels if (c == "email" and ids.email) or (c == "sms" and ids.phone_number))
         if not usable:
             raise InputError(

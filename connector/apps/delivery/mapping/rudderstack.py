@@ -23,14 +23,17 @@ any other trait                                                 ``properties.<tr
 Events (track, screen, renamed ecommerce events) are recorded on the same profile: identifiers,
 standard fields and the custom traits of ``context.traits`` (flattened with ``flatten_properties``).
 
-Per event: ``traits.properties.listId`` (list), ``traits.properties.subscribe`` (true subscribes,
-false unsubscribes), ``traits.consent`` / ``traits.properties.consent`` (channels), ``smsConsent``.
+Per event: ``traits.properties.listId`` (list), ``traits.properties.subscribe`` (true subscribes;
+false unsubscribes from the event's list in ``rudderstack-v2`` and means "do not subscribe" in v1),
+``traits.consent`` / ``traits.properties.consent`` (channels), ``smsConsent``. An unsubscribe
+withdraws marketing consent only (never SMS transactional), as RudderStack does.
 Track and screen: ``revenue`` / ``total`` / ``value`` is the value (``value`` first for the renamed
 ecommerce events), ``currency`` the value currency; those and ``email`` / ``phone`` are removed from
-the properties. A screen is named by its ``event``, else its ``name``. Group: ``groupId`` is a list to subscribe to
-(``traits.subscribe`` true) or unsubscribe from (false); without ``traits.subscribe`` the profile
-(from ``context.traits``) is added to that list, consent untouched (seed 003: "associate a user with
-a list"; destination-behaviours.md B.2 only covers the flag being set).
+the properties. A screen is named by its ``event``, else its ``name``. Group: ``groupId`` is a list
+to subscribe to (``traits.subscribe`` true) or, in ``rudderstack-v2``, unsubscribe from (false; v1
+skips the line); without ``traits.subscribe`` the profile (from ``context.traits``) is added to that
+list, consent untouched (seed 003: "associate a user with a list"; destination-behaviours.md B.2
+only covers the flag being set).
 
 Ecommerce names (destination-behaviours.md B.1, the v1 path RudderStack uses when ``apiVersion`` is
 unset, and B.4 device mode), names compared lower-cased and trimmed:
@@ -68,7 +71,7 @@ from typing import Any, ClassVar
 import attrs
 
 from connector.apps.delivery.mapping.base import SpecMapper, TraitTable
-from connector.apps.delivery.mapping.common import mapping
+from connector.apps.delivery.mapping.common import Skipped, mapping
 from connector.client.errors import InputError
 from connector.framework.inputs import to_bool
 from connector.klaviyo.identifiers import stripped_or_none
@@ -225,9 +228,10 @@ class RudderStackMapper(SpecMapper):
         return [attrs.evolve(event, unique_id=order) if order else event]
 
     def group(self, message: Mapping[str, Any]) -> list[Intent]:
-        """Subscribe to (``traits.subscribe`` true) or unsubscribe from (false) the list ``groupId``.
+        """Subscribe to (``traits.subscribe`` true) or unsubscribe from (false, v2 only) the list ``groupId``.
 
-        Without the flag the user (``context.traits``) is added to the list, consent untouched.
+        Without the flag the user (``context.traits``) is added to the list, consent untouched. In v1 a
+        false flag asks for nothing (RudderStack's v1 refuses it): the line is skipped.
 
         Example:
             >>> p = RudderStackMapper().map({"type": "group", "groupId": "L1", "userId": "u1",
@@ -253,6 +257,11 @@ class RudderStackMapper(SpecMapper):
             subscribe = to_bool(flag)
         except InputError:
             raise InputError(f"must be true or false (got {flag!r})", label="Subscribe", key="subscribe") from None
+        if not subscribe and not self.unsubscribes:
+            raise Skipped(
+                "traits.subscribe is false: in RudderStack's v1 API that means do not subscribe, and a group call "
+                "asks nothing else (format rudderstack-v2 unsubscribes from the groupId list)"
+            )
         ids, _ = self.identifiers(message, for_event=False)
         return [self.consent(message, self.traits(message), ids, subscribe, list_id)]
 
@@ -267,4 +276,5 @@ class RudderStackV2Mapper(RudderStackMapper):
     """
 
     ecommerce_renames: ClassVar[bool] = False
+    unsubscribes: ClassVar[bool] = True
     reserved_traits: ClassVar[frozenset[str]] = RudderStackMapper.reserved_traits - {"id"}

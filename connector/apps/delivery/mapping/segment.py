@@ -215,6 +215,7 @@ class SegmentMapper(SpecMapper):
             historical_import=historical,
             consented_at=consented_at,
             custom_source=str(source) if subscribe and source else None,
+            revoke_transactional=not subscribe,  # A.8: Segment's Unsubscribe Profile revokes SMS transactional too
         )
 
     def _historical(self, message: Mapping[str, Any], properties: Mapping[str, Any]) -> bool:

@@ -29,7 +29,7 @@ from connector.client.pipeline import KlaviyoClient
 from connector.framework.definitions import ActionDefinition
 from connector.framework.facade import ResourceGroup
 from connector.framework.inputs import InputType, input_field, to_bool, to_json_array, to_json_object, to_stripped
-from connector.klaviyo.bodies import consent_profile, event_body
+from connector.klaviyo.bodies import consent_profile
 from connector.klaviyo.identifiers import Identifiers, check_consent_identifiers, check_identifiers
 from connector.klaviyo.intents import EventIntent
 from connector.klaviyo.lookups import (
@@ -156,17 +156,8 @@ class EventInputs(IdentifierInputs):
 
 
 def _send_event(client: KlaviyoClient, event: EventIntent) -> None:
-    body = event_body(
-        event.metric,
-        event.profile,
-        event.properties,
-        time=event.time,
-        value=event.value,
-        value_currency=event.value_currency,
-        unique_id=event.unique_id,
-    )
     # Every event carries a unique id, so Klaviyo deduplicates a repeat: retrying is safe.
-    client.request("POST", "/api/events", json=body, retry_safe=True)
+    client.request("POST", "/api/events", json=event.body(), retry_safe=True)
 
 
 @attrs.frozen

@@ -517,3 +517,62 @@ def test_placed_order_lands_with_segment_classics_payload(sandbox: Sandbox, api:
     uno = by_id["o9_p2"]
     assert uno["value"] == 3
     assert uno["event_properties"]["Name"] == "Uno" and uno["event_properties"]["ProductCategories"] == ["Cards"]
+
+
+def test_fields_to_append_unappend_and_unset_patch_the_profile_instead_of_overwriting_it(
+    sandbox: Sandbox, api: KlaviyoClient, tmp_path: Path
+) -> None:
+    """D: appending "vip" to tags keeps the tags Klaviyo holds; the line is delivered only once the patch landed."""
+    club = _list(api, "Club")
+    seed = {"type": "identify", "userId": "p1", "traits": {"email": "pat@example.com", "tags": ["early"],
+            "colors": ["red", "blue"], "temp": "x"}}  # fmt: skip
+    deliver(_write(tmp_path / "seed.jsonl", [seed]), format="rudderstack-v2", client=api, poller=POLL)
+    lines = [
+        {
+            "type": "identify",
+            "userId": "p1",
+            "traits": {"email": "pat@example.com", "tags": "vip", "colors": "red", "plan": "gold",
+                       "properties": {"listId": club}},
+            "integrations": {"klaviyo": {"fieldsToAppend": ["tags"], "fieldsToUnappend": ["colors"],
+                                         "fieldsToUnset": ["temp"]}},
+        },  # fmt: skip
+        {
+            "type": "track",
+            "event": "Badge Earned",
+            "userId": "p1",
+            "messageId": "b1",
+            "context": {"traits": {"email": "pat@example.com", "badges": "gold"}},
+            "integrations": {"Klaviyo": {"fieldsToAppend": ["badges"]}},
+        },
+    ]
+    report = tmp_path / "r.jsonl"
+    summary = deliver(
+        _write(tmp_path / "e.jsonl", lines), format="rudderstack-v2", client=api, report=report, poller=POLL
+    )
+
+    assert [r["status"] for r in _report(report)] == ["delivered", "delivered"]
+    assert summary.delivered == 2
+    pat = _by_email(sandbox, "pat@example.com")
+    assert pat["properties"] == {"tags": ["early", "vip"], "colors": ["blue"], "plan": "gold", "badges": ["gold"]}
+    assert _members(sandbox, club) == {"pat@example.com"}
+    assert set(_events(sandbox)) == {"b1"}
+
+
+def test_a_patch_klaviyo_refuses_rejects_its_line_with_the_reason(
+    sandbox: Sandbox, api: KlaviyoClient, tmp_path: Path
+) -> None:
+    """Two profiles hold the identifiers: the single import answers 409 and the line says so (never delivered)."""
+    seed = [
+        {"type": "identify", "userId": "a", "traits": {"email": "a@example.com"}},
+        {"type": "identify", "userId": "b", "traits": {"phone": "+15005550006"}},
+    ]
+    deliver(_write(tmp_path / "seed.jsonl", seed), client=api, poller=POLL)
+    line = {
+        "type": "identify",
+        "traits": {"email": "a@example.com", "phone": "+15005550006", "tags": "vip"},
+        "integrations": {"Klaviyo": {"fieldsToAppend": ["tags"]}},
+    }
+    report = tmp_path / "r.jsonl"
+    summary = deliver(_write(tmp_path / "e.jsonl", [line]), client=api, report=report, poller=POLL)
+    assert (summary.rejected, summary.delivered) == (1, 0)
+    assert "409" in _report(report)[0]["reason"] or "already" in _report(report)[0]["reason"].lower()

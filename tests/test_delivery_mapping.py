@@ -590,6 +590,31 @@ def test_a_channel_is_subscribed_only_when_the_event_or_else_the_settings_consen
     assert sms_only.channels == ("sms",)
 
 
+def test_fields_to_append_unappend_unset_become_patch_properties_not_custom_properties() -> None:
+    """D: the named traits are patch operations (``meta.patch_properties``), never values that overwrite."""
+    options = {"fieldsToAppend": ["tags", "missing"], "fieldsToUnappend": "colors", "fieldsToUnset": ["temp"]}
+    message = {
+        "type": "identify",
+        "userId": "u1",
+        "traits": {"email": "a@example.com", "tags": "vip", "colors": "red", "temp": 1, "plan": "gold"},
+        "integrations": {"klaviyo": options},  # RudderStack matches the destination name in any case
+    }
+    for mapper in (rud, rud2, seg):
+        [profile] = mapper(message)
+        assert profile.attributes["properties"] == {"plan": "gold"}
+        assert profile.meta == {
+            "patch_properties": {"append": {"tags": "vip"}, "unappend": {"colors": "red"}, "unset": ["temp"]}
+        }
+    [plain] = rud({**message, "integrations": {}})
+    assert plain.meta is None
+    [event] = rud2({"type": "track", "event": "X", "userId": "u1", "context": {"traits": {"badges": "gold", "a": 1}},
+                    "integrations": {"Klaviyo": {"fieldsToAppend": ["badges"]}}})  # fmt: skip
+    assert event.profile["properties"] == {"a": 1}
+    assert event.profile_meta == {"patch_properties": {"append": {"badges": "gold"}}}
+    with pytest.raises(InputError, match="Fields To Append"):
+        rud({**message, "integrations": {"Klaviyo": {"fieldsToAppend": {"tags": 1}}}})
+
+
 def test_flatten_properties() -> None:
     [profile] = rud({"type": "identify", "userId": "u1", "traits": {"a": {"b": {"c": 1}}}}, flatten_properties=True)
     assert profile.attributes["properties"] == {"a.b.c": 1}

@@ -16,12 +16,16 @@ from typing import Any
 
 import attrs
 
-from connector.klaviyo.bodies import consent_profile, event_bulk_item
+from connector.klaviyo.bodies import consent_profile, event_body, event_bulk_item
 
 
 @attrs.frozen
 class ProfileIntent:
     """Create or update a profile (Bulk Profile Import), optionally adding it to ``list_id``.
+
+    ``meta`` (``{"patch_properties": {"append"?, "unappend"?, "unset"?}}``) patches list properties
+    instead of overwriting them. Bulk import jobs take no ``meta``, so such a profile goes through
+    the single Create or Update Profile (``POST /api/profile-import``) instead.
 
     Example:
         >>> ProfileIntent({"email": "a@b.co"}).record_resource()
@@ -30,9 +34,10 @@ class ProfileIntent:
 
     attributes: dict[str, Any]
     list_id: str | None = None
+    meta: dict[str, Any] | None = None
 
     def record_resource(self) -> dict[str, Any]:
-        """The item of ``profiles.data``."""
+        """The item of ``profiles.data`` (bulk import: without ``meta``)."""
         return {"type": "profile", "attributes": self.attributes}
 
 
@@ -53,6 +58,28 @@ class EventIntent:
     value_currency: str | None = None
     unique_id: str | None = None
     followers: tuple[EventIntent, ...] = ()
+    #: The profile's ``meta.patch_properties``; Bulk Create Events has no place for it, so such an event
+    #: is sent alone (:meth:`body`, ``POST /api/events``), where the profile's attributes take ``meta``.
+    profile_meta: dict[str, Any] | None = None
+
+    def body(self) -> dict[str, Any]:
+        """The body of ``POST /api/events`` for this event, with the profile's ``meta`` when there is one.
+
+        Example:
+            >>> e = EventIntent("X", {"email": "a@b.co"}, {}, profile_meta={"patch_properties": {"unset": ["t"]}})
+            >>> e.body()["data"]["attributes"]["profile"]["data"]["attributes"]["meta"]
+            {'patch_properties': {'unset': ['t']}}
+        """
+        profile = {**self.profile, "meta": self.profile_meta} if self.profile_meta else self.profile
+        return event_body(
+            self.metric,
+            profile,
+            self.properties,
+            time=self.time,
+            value=self.value,
+            value_currency=self.value_currency,
+            unique_id=self.unique_id,
+        )
 
     def record_resource(self) -> dict[str, Any]:
         """The ``event-bulk-create`` entry."""

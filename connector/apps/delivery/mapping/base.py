@@ -22,9 +22,11 @@ from connector.apps.delivery.mapping.common import (
     Skipped,
     flatten,
     join_words,
+    klaviyo_options,
     mapping,
     message_id,
     message_time,
+    profile_patch,
     text,
 )
 from connector.apps.delivery.settings import PLACED_ORDER, DeliverySettings
@@ -177,27 +179,33 @@ class SpecMapper:
         ``subscribe: false`` is never a request to join a list.
         """
         traits = self.traits(message)
-        ids, extra = self.identifiers(message, for_event=False)
-        attributes: dict[str, Any] = {**ids.attributes(anonymous=False), **self.standard_attributes(traits)}
-        properties = {**self.custom_properties(traits), **extra}
-        if properties:
-            attributes["properties"] = properties
+        attributes, meta, ids = self.profile(message)
         list_id = self.list_id(message, traits)
         subscribe = self.subscribe_flag(message, traits)
-        intents: list[Intent] = [ProfileIntent(attributes, list_id if subscribe is None else None)]
+        intents: list[Intent] = [ProfileIntent(attributes, list_id if subscribe is None else None, meta)]
         change = self.consent_change(message, traits, ids, subscribe, list_id)
         if change is not None:
             intents.append(change)
         return intents
 
+    def profile(self, message: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None, Identifiers]:
+        """The profile's attributes, its ``meta`` (patch operations, see :func:`profile_patch`) and identifiers."""
+        meta, traits = profile_patch(message, self.traits(message))
+        ids, extra = self.identifiers(message, for_event=False)
+        attributes: dict[str, Any] = {**ids.attributes(anonymous=False), **self.standard_attributes(traits)}
+        properties = {**self.custom_properties(traits), **extra}
+        if properties:
+            attributes["properties"] = properties
+        return attributes, meta, ids
+
     def list_id(self, message: Mapping[str, Any], traits: Mapping[str, Any]) -> str | None:
         """``integrations.Klaviyo.listId`` > ``traits.properties.listId`` > the default list setting."""
-        value = first(message, "integrations.Klaviyo.listId") or first(traits, "properties.listId")
+        value = first(klaviyo_options(message), "listId") or first(traits, "properties.listId")
         return stripped_or_none(value) or self.settings.list_id
 
     def subscribe_flag(self, message: Mapping[str, Any], traits: Mapping[str, Any]) -> bool | None:
         """The event's subscribe flag (True / False), else True when the ``subscribe`` setting is on, else None."""
-        value = first(message, "integrations.Klaviyo.subscribe")
+        value = first(klaviyo_options(message), "subscribe")
         if value is None:
             value = first(traits, "properties.subscribe")
         if value is None:
@@ -268,7 +276,7 @@ class SpecMapper:
                 label="Consent",
                 key="consent",
             )
-        confirm = first(message, "integrations.Klaviyo.confirmOptin")
+        confirm = first(klaviyo_options(message), "confirmOptin")
         confirm_optin = to_bool(confirm) if confirm is not None else settings.confirm_optin
         historical = subscribe and not confirm_optin
         return ConsentIntent(
@@ -289,16 +297,21 @@ class SpecMapper:
         """The track's ``event``, trimmed ("" when absent); a name that is not text is refused."""
         return text(message.get("event"), "Event", "event") or ""
 
-    def event_profile(self, message: Mapping[str, Any]) -> dict[str, Any]:
-        """The profile an event is recorded on: identifiers plus standard fields from ``context.traits``.
-
-        Custom traits are not sent (Segment's event profile is its identifiers); RudderStack overrides this.
-        """
+    def event_profile(self, message: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """The profile an event is recorded on (identifiers, standard fields and :meth:`event_traits` from
+        ``context.traits``) and its ``meta`` (patch operations, see :func:`profile_patch`)."""
         ids, extra = self.identifiers(message, for_event=True)
-        profile: dict[str, Any] = {**ids.attributes(), **self.standard_attributes(self.traits(message))}
-        if extra:
-            profile["properties"] = extra
-        return profile
+        meta, traits = profile_patch(message, self.traits(message))
+        profile: dict[str, Any] = {**ids.attributes(), **self.standard_attributes(traits)}
+        properties = {**self.event_traits(traits), **extra}
+        if properties:
+            profile["properties"] = properties
+        return profile, meta
+
+    def event_traits(self, traits: Mapping[str, Any]) -> dict[str, Any]:
+        """The custom traits an event's profile carries: none here (Segment's event profile is its
+        identifiers); RudderStack sends them all."""
+        return {}
 
     def event(
         self,
@@ -318,9 +331,11 @@ class SpecMapper:
         if len(name) >= 128:
             raise InputError(f"must be under 128 characters (got {len(name)})", label="Event", key="event")
         props = self.shape(properties)
+        profile, meta = self.event_profile(message)
         return EventIntent(
             metric=name,
-            profile=self.event_profile(message),
+            profile=profile,
+            profile_meta=meta,
             properties=props,
             time=message_time(message),
             value=value,

@@ -44,6 +44,67 @@ def mapping(value: Any) -> dict[str, Any]:
     return dict(value) if isinstance(value, Mapping) else {}
 
 
+def klaviyo_options(message: Mapping[str, Any]) -> dict[str, Any]:
+    """The message's ``integrations.Klaviyo`` object; the destination's name is matched in any case, as
+    RudderStack does (``integrations.klaviyo`` is the same object).
+
+    Example:
+        >>> klaviyo_options({"integrations": {"All": True, "klaviyo": {"listId": "L"}}})
+        {'listId': 'L'}
+    """
+    integrations = mapping(message.get("integrations"))
+    exact = integrations.get("Klaviyo")
+    if isinstance(exact, Mapping):
+        return dict(exact)
+    return next((dict(v) for k, v in integrations.items() if k.lower() == "klaviyo" and isinstance(v, Mapping)), {})
+
+
+#: ``integrations.Klaviyo`` keys naming traits to patch, and the ``patch_properties`` operation each becomes.
+PATCH_OPTIONS = (("fieldsToAppend", "append", "Fields To Append"), ("fieldsToUnappend", "unappend",
+                 "Fields To Unappend"), ("fieldsToUnset", "unset", "Fields To Unset"))  # fmt: skip
+
+
+def profile_patch(
+    message: Mapping[str, Any], traits: Mapping[str, Any]
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """``integrations.Klaviyo.fieldsToAppend / fieldsToUnappend / fieldsToUnset`` as the profile's ``meta``, and
+    the traits left for the profile's own properties (the named fields are patch operations, never values
+    that overwrite what Klaviyo holds).
+
+    Append and unappend take the trait's value (a field without one adds nothing); unset takes the names.
+
+    Example:
+        >>> meta, rest = profile_patch({"integrations": {"Klaviyo": {"fieldsToAppend": ["tags"]}}},
+        ...                            {"tags": "vip", "plan": "pro"})
+        >>> meta, rest
+        ({'patch_properties': {'append': {'tags': 'vip'}}}, {'plan': 'pro'})
+    """
+    options = klaviyo_options(message)
+    patch: dict[str, Any] = {}
+    named: set[str] = set()
+    for option, operation, label in PATCH_OPTIONS:
+        fields = _field_names(options.get(option), label, option)
+        named.update(fields)
+        if operation == "unset":
+            if fields:
+                patch["unset"] = fields
+            continue
+        values = {f: traits[f] for f in fields if traits.get(f) is not None}
+        if values:
+            patch[operation] = values
+    rest = {k: v for k, v in traits.items() if k not in named}
+    return ({"patch_properties": patch} if patch else None), rest
+
+
+def _field_names(value: Any, label: str, key: str) -> list[str]:
+    if value is None or value == "":
+        return []
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
+        raise InputError(f"must be a list of trait names (got {value!r})", label=label, key=key)
+    return [i.strip() for i in items]
+
+
 def text(value: Any, label: str, key: str) -> str | None:
     """A name the message gives as text (trimmed), None when absent; anything else is refused.
 

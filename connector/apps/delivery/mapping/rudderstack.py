@@ -178,18 +178,15 @@ class RudderStackMapper(SpecMapper):
     #: B.1 / B.4 rename ecommerce events; the v2/v3 path (B.2) does not.
     ecommerce_renames: ClassVar[bool] = True
 
-    def event_profile(self, message: Mapping[str, Any]) -> dict[str, Any]:
-        """The event's profile: identifiers, standard fields and the custom traits, as RudderStack sends them.
+    def event_traits(self, traits: Mapping[str, Any]) -> dict[str, Any]:
+        """Events carry the custom traits on their profile, as RudderStack sends them.
 
         Example:
-            >>> RudderStackMapper().event_profile({"userId": "u1", "context": {"traits": {"age": 41}}})
+            >>> RudderStackMapper().map({"type": "track", "event": "X", "userId": "u1",
+            ...     "context": {"traits": {"age": 41}}})[0].profile
             {'external_id': 'u1', 'properties': {'age': 41}}
         """
-        profile = super().event_profile(message)
-        custom = {**self.custom_properties(self.traits(message)), **profile.get("properties", {})}
-        if custom:
-            profile["properties"] = custom
-        return profile
+        return self.custom_properties(traits)
 
     def traits(self, message: Mapping[str, Any]) -> dict[str, Any]:
         """Traits, with ``context.ip`` as the ``ip`` trait when the traits carry none."""
@@ -246,13 +243,8 @@ class RudderStackMapper(SpecMapper):
         flag = traits.get("subscribe")
         if flag is None:
             user = {k: v for k, v in message.items() if k != "traits"}  # the group's traits are not the user's
-            ids, extra = self.identifiers(user, for_event=False)
-            user_traits = self.traits(user)
-            attributes: dict[str, Any] = {**ids.attributes(anonymous=False), **self.standard_attributes(user_traits)}
-            custom = {**self.custom_properties(user_traits), **extra}
-            if custom:
-                attributes["properties"] = custom
-            return [ProfileIntent(attributes, list_id)]
+            attributes, meta, _ = self.profile(user)
+            return [ProfileIntent(attributes, list_id, meta)]
         try:
             subscribe = to_bool(flag)
         except InputError:

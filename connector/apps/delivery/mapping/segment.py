@@ -71,7 +71,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from connector.apps.delivery.mapping.base import SpecMapper, TraitTable, just_before_now
-from connector.apps.delivery.mapping.common import mapping, message_time
+from connector.apps.delivery.mapping.common import klaviyo_options, mapping, message_time
 from connector.client.errors import InputError
 from connector.framework.inputs import to_bool
 from connector.klaviyo.identifiers import check_consent_identifiers, stripped_or_none
@@ -191,7 +191,7 @@ class SegmentMapper(SpecMapper):
         email, phone = self.email_and_phone(message, self.traits(message))
         ids = check_consent_identifiers(email=email, phone_number=phone, default_region=settings.default_region)
         list_id = (
-            stripped_or_none(first(message, "integrations.Klaviyo.listId") or first(properties, "list_id", "listId"))
+            stripped_or_none(first(klaviyo_options(message), "listId") or first(properties, "list_id", "listId"))
             or settings.list_id
         )
         channels = tuple(c for c, v in (("email", ids.email), ("sms", ids.phone_number)) if v)
@@ -221,14 +221,14 @@ class SegmentMapper(SpecMapper):
     def _historical(self, message: Mapping[str, Any], properties: Mapping[str, Any]) -> bool:
         for value, label in (
             (first(properties, "historical_import", "historicalImport"), "Historical Import"),
-            (first(message, "integrations.Klaviyo.historicalImport"), "Historical Import"),
+            (first(klaviyo_options(message), "historicalImport"), "Historical Import"),
         ):
             if value is not None:
                 try:
                     return to_bool(value)
                 except InputError:
                     raise InputError(f"must be true or false (got {value!r})", label=label) from None
-        confirm = first(message, "integrations.Klaviyo.confirmOptin")
+        confirm = first(klaviyo_options(message), "confirmOptin")
         return not (to_bool(confirm) if confirm is not None else self.settings.confirm_optin)
 
     def group(self, message: Mapping[str, Any]) -> list[Intent]:

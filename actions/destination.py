@@ -199,7 +199,7 @@ class OrderCompletedInputs(EventInputs):
 
     products: list[Any] | None = input_field(
         "Products", type=InputType.JSON, clean=to_json_array,
-        comments="One product event per item; each needs product_id, id or sku.",
+        comments="One product event per item, unique ID <order>_<product_id, id or sku, else its position>.",
     )  # fmt: skip
     event_name: str = input_field(
         "Event Name", default="Order Completed", required=True, comments='Or classic\'s "Placed Order".'

@@ -406,9 +406,15 @@ def test_order_without_order_id_uses_message_id_and_product_events_can_be_off() 
     assert seg(message, product_events=False)[0].followers == ()
 
 
-def test_order_product_without_identifier_rejects_the_line() -> None:
+def test_order_products_without_an_id_fall_back_to_their_position_and_are_delivered() -> None:
+    """J: a product without product_id / id / sku gets ``<order>_<index>``; the order is never refused for it."""
+    message = {"type": "track", "event": "Order Completed", "userId": "u", "properties": {
+        "order_id": "o1", "products": [{"name": "x"}, {"id": "p1"}, {"name": "y"}, {"id": "2"}]}}  # fmt: skip
+    [order] = seg(message)
+    assert [f.unique_id for f in order.followers] == ["o1_0", "o1_p1", "o1_2", "o1_2_2"]
+    assert seg(message)[0].followers == order.followers  # deterministic: a retry is deduplicated
     with pytest.raises(InputError, match=r"Products\[0\]"):
-        seg({"type": "track", "event": "Order Completed", "userId": "u", "properties": {"products": [{"name": "x"}]}})
+        seg({**message, "properties": {"products": ["not an object"]}})
 
 
 def test_page_only_with_send_page_as_track() -> None:

@@ -247,9 +247,23 @@ def test_order_completed_products_wait_for_the_order(client: KlaviyoClient, mock
     assert len(mocked.calls) == 1
 
 
-def test_order_completed_product_without_id_sends_nothing(client: KlaviyoClient) -> None:
+def test_order_completed_product_without_id_gets_one_from_its_position(
+    client: KlaviyoClient, mocked: responses.RequestsMock
+) -> None:
+    """J: Segment's default mapping sends products without ids; the order and its products are delivered."""
+    for _ in range(3):
+        mocked.post(f"{BASE}/api/events", status=202)
+    out = ORDER_COMPLETED.run(
+        client,
+        {"email": "a@example.com", "properties": {"order_id": "o-1"}, "products": [{"name": "x"}, {"name": "y"}]},
+    )
+    assert out["product_unique_ids"] == ["o-1_0", "o-1_1"]
+    assert [_body(c)["data"]["attributes"]["unique_id"] for c in mocked.calls] == ["o-1", "o-1_0", "o-1_1"]
+
+
+def test_order_completed_product_that_is_not_an_object_sends_nothing(client: KlaviyoClient) -> None:
     with responses.RequestsMock(), pytest.raises(InputError) as caught:
-        ORDER_COMPLETED.run(client, {"email": "a@example.com", "products": [{"name": "x"}]})
+        ORDER_COMPLETED.run(client, {"email": "a@example.com", "products": ["x"]})
     assert caught.value.label == "Products[0]"
 
 

@@ -374,7 +374,7 @@ class SpecMapper:
     def order(self, message: Mapping[str, Any], properties: dict[str, Any]) -> EventIntent:
         """The order event (unique id = order id) with one product event per product as followers.
 
-        Product events get ``<order id>_<product_id | id | sku>`` as unique id, the order's properties
+        Product events get ``<order id>_<product_id | id | sku | position>`` as unique id, the order's properties
         overlaid by the product's, and the product's price as value. Every product is checked before
         anything is sent, so an order is never half delivered because of a product. With the event
         name "Placed Order" the order and product events carry Segment classic's payload (C.3:

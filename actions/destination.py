@@ -30,7 +30,7 @@ from connector.framework.definitions import ActionDefinition
 from connector.framework.facade import ResourceGroup
 from connector.framework.inputs import InputType, input_field, to_bool, to_json_array, to_json_object, to_stripped
 from connector.klaviyo.bodies import consent_profile
-from connector.klaviyo.identifiers import Identifiers, check_consent_identifiers, check_identifiers
+from connector.klaviyo.identifiers import LABELS, Identifiers, check_consent_identifiers, check_identifiers
 from connector.klaviyo.intents import EventIntent
 from connector.klaviyo.lookups import (
     add_to_list,
@@ -45,6 +45,7 @@ from connector.klaviyo.orders import order_id, product_events
 from connector.klaviyo.values import consent_time, currency, iso_time, number
 
 COUNTRY_COMMENTS = "ISO 3166 region (e.g. US) to convert phone numbers written without + to E.164."
+IDENTIFIER_KEYS = tuple(LABELS)
 
 
 def _optional_id(label: str, comments: str) -> Any:
@@ -77,9 +78,12 @@ class IdentifierInputs:
 # -- Upsert Profile ----------------------------------------------------------------------------
 
 
+PROFILE_FIELDS = ("first_name", "last_name", "organization", "title", "image", "location", "properties")
+
+
 @attrs.frozen
-class UpsertProfileInputs(IdentifierInputs):
-    """Inputs of Upsert Profile."""
+class ProfileInputs(IdentifierInputs):
+    """Identifiers plus the profile's standard fields and custom properties (Upsert, Add To List)."""
 
     first_name: str | None = input_field("First Name")
     last_name: str | None = input_field("Last Name")
@@ -92,10 +96,34 @@ class UpsertProfileInputs(IdentifierInputs):
     properties: dict[str, Any] | None = input_field(
         "Properties", type=InputType.JSON, clean=to_json_object, comments="Custom profile properties."
     )
+
+    def profile_attributes(self) -> dict[str, Any]:
+        """Checked identifiers and every field that is set."""
+        attributes: dict[str, Any] = self.identifiers().attributes(anonymous=False)
+        for key in PROFILE_FIELDS:
+            if getattr(self, key):
+                attributes[key] = getattr(self, key)
+        return attributes
+
+
+@attrs.frozen
+class UpsertProfileInputs(ProfileInputs):
+    """Inputs of Upsert Profile."""
+
     list_id: str | None = _optional_id("List ID", "Add the profile to this list.")
     override_list_id: str | None = _optional_id(
         "Override List ID", "Wins over List ID (Segment's integrations.Klaviyo.listId)."
     )
+
+
+def _upsert(client: KlaviyoClient, attributes: dict[str, Any], *, always_update: bool = True) -> tuple[str, Any]:
+    """Create the profile; on 409 update the profile Klaviyo names (``always_update=False``: only when there is
+    more than identifiers to write). Returns the profile id and the profile document (None when not re-read)."""
+    profile_id, doc, _created = create_or_find_profile(client, attributes)
+    if doc is None and (always_update or set(attributes) - set(IDENTIFIER_KEYS)):
+        body = {"data": {"type": "profile", "id": profile_id, "attributes": attributes}}
+        doc = client.request("PATCH", f"/api/profiles/{profile_id}", json=body, retry_safe=True).json()
+    return profile_id, doc
 
 
 def upsert_profile(client: KlaviyoClient, inputs: UpsertProfileInputs) -> Any:
@@ -104,14 +132,7 @@ def upsert_profile(client: KlaviyoClient, inputs: UpsertProfileInputs) -> Any:
     Example:
         >>> # upsert_profile(client, UpsertProfileInputs(email="ada@example.com", list_id="Y6nRLr"))
     """
-    attributes: dict[str, Any] = inputs.identifiers().attributes(anonymous=False)
-    for key in ("first_name", "last_name", "organization", "title", "image", "location", "properties"):
-        if getattr(inputs, key):
-            attributes[key] = getattr(inputs, key)
-    profile_id, doc, _created = create_or_find_profile(client, attributes)
-    if doc is None:
-        body = {"data": {"type": "profile", "id": profile_id, "attributes": attributes}}
-        doc = client.request("PATCH", f"/api/profiles/{profile_id}", json=body, retry_safe=True).json()
+    profile_id, doc = _upsert(client, inputs.profile_attributes())
     list_id = inputs.override_list_id or inputs.list_id
     if list_id:
         add_to_list(client, list_id, [profile_id])
@@ -235,30 +256,48 @@ ORDER_COMPLETED = ActionDefinition(
 # -- lists -------------------------------------------------------------------------------------
 
 
-@attrs.frozen
-class ListMembershipInputs(IdentifierInputs):
-    """Inputs of Add / Remove Profile To/From List: a list id, or an audience name for the list."""
+def _list_id_input() -> Any:
+    return _optional_id("List ID", "The list; leave empty to use the audience's list.")
 
-    list_id: str | None = _optional_id("List ID", "The list; leave empty to use the audience's list.")
-    audience_name: str | None = input_field(
+
+def _audience_input() -> Any:
+    return input_field(
         "Audience Name", clean=to_stripped, comments="A list named after the audience (created on first sync)."
     )
 
 
-def add_profile_to_list(client: KlaviyoClient, inputs: ListMembershipInputs) -> dict[str, Any]:
-    """Find or create the profile, then add it to the list (found or created by audience name).
+@attrs.frozen
+class ListMembershipInputs(IdentifierInputs):
+    """Inputs of Remove Profile From List: a list id, or an audience name for the list."""
+
+    list_id: str | None = _list_id_input()
+    audience_name: str | None = _audience_input()
+
+
+@attrs.frozen
+class AddProfileToListInputs(ProfileInputs):
+    """Inputs of Add Profile To List: the profile (identifiers, fields, properties) and the list or audience."""
+
+    list_id: str | None = _list_id_input()
+    audience_name: str | None = _audience_input()
+
+
+def add_profile_to_list(client: KlaviyoClient, inputs: AddProfileToListInputs) -> dict[str, Any]:
+    """Create the profile with its fields (an existing one is updated with them), then add it to the list.
+
+    The list is ``list_id``, else the one named after the audience (found or created).
 
     Example:
-        >>> # add_profile_to_list(client, ListMembershipInputs(email="a@b.co", audience_name="Engaged"))
+        >>> # add_profile_to_list(client, AddProfileToListInputs(email="a@b.co", audience_name="Engaged"))
     """
-    attributes = inputs.identifiers().attributes(anonymous=False)
+    attributes = inputs.profile_attributes()
     if inputs.list_id:
         list_id = inputs.list_id
     elif inputs.audience_name:
         list_id = find_or_create_list(client, inputs.audience_name)
     else:
         raise InputError("give a List ID or an Audience Name", label="List ID", key="listId")
-    profile_id, _, _ = create_or_find_profile(client, attributes)
+    profile_id, _ = _upsert(client, attributes, always_update=False)
     add_to_list(client, list_id, [profile_id])
     return {"list_id": list_id, "profile_id": profile_id}
 
@@ -286,8 +325,8 @@ def remove_profile_from_list(client: KlaviyoClient, inputs: ListMembershipInputs
 ADD_PROFILE_TO_LIST = ActionDefinition(
     key="addProfileToList",
     label="Add Profile To List",
-    description="Add a profile to a list, or to the list named after an audience (created on first sync).",
-    inputs=ListMembershipInputs,
+    description="Add a profile (with its fields) to a list, or to the list named after an audience.",
+    inputs=AddProfileToListInputs,
     perform=add_profile_to_list,
     docs_url=DOCS + "add_profiles_to_list",
 )
@@ -523,8 +562,16 @@ class Destination(ResourceGroup):
         phone_number: str | None = None,
         external_id: str | None = None,
         country_code: str | None = None,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        organization: str | None = None,
+        title: str | None = None,
+        image: str | None = None,
+        location: dict[str, Any] | None = None,
+        properties: dict[str, Any] | None = None,
     ) -> ListMembership:
-        """Add the profile (created when needed) to ``list_id``, or to the list named after ``audience_name``."""
+        """Add the profile (created, or updated with the fields given) to ``list_id``, or to the list named
+        after ``audience_name``."""
         values = {k: v for k, v in locals().items() if k != "self"}
         out = self._perform(ADD_PROFILE_TO_LIST, **values)
         return ListMembership(list_id=out["list_id"], profile_ids=[out["profile_id"]])

@@ -285,6 +285,43 @@ def test_add_to_audience_list_reuses_a_list_by_name_or_creates_it(
     assert out == {"list_id": "NEW123", "profile_id": PID}
 
 
+def test_add_to_list_sends_the_profile_fields_and_updates_an_existing_profile_with_them(
+    client: KlaviyoClient, mocked: responses.RequestsMock
+) -> None:
+    """K: names, title, organization, image, location and properties reach the profile (Segment maps them)."""
+    mocked.post(f"{BASE}/api/profiles", json=_conflict(PID), status=409)
+    status, reply = spec_reply("/api/profiles/{id}", "patch", id=PID)
+    mocked.patch(f"{BASE}/api/profiles/{PID}", json=reply, status=status)
+    mocked.post(f"{BASE}/api/lists/Y6nRLr/relationships/profiles", status=204)
+    raw = {
+        "email": "ada@example.com",
+        "listId": "Y6nRLr",
+        "firstName": "Ada",
+        "lastName": "Lovelace",
+        "title": "Analyst",
+        "organization": "Engines",
+        "image": "https://example.com/ada.png",
+        "location": {"city": "London"},
+        "properties": {"tier": "gold"},
+    }
+
+    out = ADD_PROFILE_TO_LIST.run(client, raw)
+
+    attributes = {
+        "email": "ada@example.com",
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "organization": "Engines",
+        "title": "Analyst",
+        "image": "https://example.com/ada.png",
+        "location": {"city": "London"},
+        "properties": {"tier": "gold"},
+    }
+    assert_request(mocked.calls[0], "POST", "/api/profiles", body={"data": {"type": "profile", "attributes": attributes}})
+    assert _body(mocked.calls[1]) == {"data": {"type": "profile", "id": PID, "attributes": attributes}}
+    assert out == {"list_id": "Y6nRLr", "profile_id": PID}
+
+
 def test_add_to_list_surfaces_create_errors(client: KlaviyoClient, mocked: responses.RequestsMock) -> None:
     mocked.post(
         f"{BASE}/api/profiles", json={"errors": [{"id": "1", "code": "x", "title": "t", "detail": "d"}]}, status=400

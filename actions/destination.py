@@ -377,15 +377,24 @@ class UnsubscribeProfileInputs:
 
 
 @attrs.frozen
-class SubscribeProfileInputs(UnsubscribeProfileInputs):
+class SubscribeProfileInputs:
     """Inputs of Subscribe Profile."""
 
+    email: str | None = input_field("Email", comments="Subscribe this email to email marketing.")
+    phone_number: str | None = input_field("Phone Number", comments="Subscribe this number to SMS marketing.")
+    country_code: str | None = input_field("Country Code", comments=COUNTRY_COMMENTS)
+    list_id: str | None = _optional_id(
+        "List ID", "Subscribe to this list (through its opt-in process); empty = the account's default settings."
+    )
     custom_source: str | None = input_field("Custom Source", comments="Where the consent came from.")
     historical_import: bool | None = input_field(
         "Historical Import", type=InputType.BOOLEAN, clean=to_bool, default="false",
         comments="Consent given earlier: skips double opt-in; needs Consented At.",
     )  # fmt: skip
-    consented_at: str | None = input_field("Consented At", type=InputType.TIMESTAMP, clean=iso_time)
+    consented_at: str | None = input_field(
+        "Consented At", type=InputType.TIMESTAMP, clean=iso_time,
+        comments="When consent was given (past); used only with Historical Import, ignored otherwise.",
+    )  # fmt: skip
 
 
 def _consent_body(kind: str, profile: dict[str, Any], list_id: str | None, extra: dict[str, Any]) -> dict[str, Any]:
@@ -395,8 +404,12 @@ def _consent_body(kind: str, profile: dict[str, Any], list_id: str | None, extra
     return {"data": data}
 
 
-def subscribe_profile(client: KlaviyoClient, inputs: SubscribeProfileInputs) -> None:
+def subscribe_profile(client: KlaviyoClient, inputs: SubscribeProfileInputs) -> dict[str, Any] | None:
     """``POST /api/profile-subscription-bulk-create-jobs`` for email and/or SMS marketing.
+
+    Consented At is sent only with Historical Import (Klaviyo refuses it otherwise); Segment's default
+    mapping always fills it, so without Historical Import it is ignored and the output says so
+    (``{"ignored": {"consented_at": ...}}``); otherwise nothing is returned.
 
     Example:
         >>> # subscribe_profile(client, SubscribeProfileInputs(email="a@b.co", list_id="Y6nRLr"))
@@ -406,17 +419,24 @@ def subscribe_profile(client: KlaviyoClient, inputs: SubscribeProfileInputs) -> 
     )
     if inputs.historical_import and not inputs.consented_at:
         raise InputError("is required with Historical Import", label="Consented At", key="consentedAt")
-    consent_time(inputs.consented_at)  # a time consent was already given: Klaviyo refuses a future one
-    if inputs.consented_at and not inputs.historical_import:
-        raise InputError("is only accepted with Historical Import", label="Consented At", key="consentedAt")
+    historical = bool(inputs.historical_import)
+    if historical:
+        consent_time(inputs.consented_at)  # a time consent was already given: Klaviyo refuses a future one
     profile = consent_profile(
-        subscribe=True, email=ids.email, phone_number=ids.phone_number, consented_at=inputs.consented_at
+        subscribe=True,
+        email=ids.email,
+        phone_number=ids.phone_number,
+        consented_at=inputs.consented_at if historical else None,
     )
-    extra: dict[str, Any] = {"historical_import": bool(inputs.historical_import)}
+    extra: dict[str, Any] = {"historical_import": historical}
     if inputs.custom_source:
         extra["custom_source"] = inputs.custom_source
     body = _consent_body("profile-subscription-bulk-create-job", profile, inputs.list_id, extra)
     client.request("POST", "/api/profile-subscription-bulk-create-jobs", json=body, retry_safe=True)
+    if inputs.consented_at and not historical:
+        why = "sent only with Historical Import: without it consent is given now, through the list's opt-in"
+        return {"ignored": {"consented_at": why}}
+    return None
 
 
 def unsubscribe_profile(client: KlaviyoClient, inputs: UnsubscribeProfileInputs) -> None:
@@ -601,10 +621,14 @@ class Destination(ResourceGroup):
         custom_source: str | None = None,
         historical_import: bool | None = None,
         consented_at: str | None = None,
-    ) -> None:
-        """Subscribe the email and/or phone number to marketing (202: Klaviyo applies it shortly after)."""
+    ) -> dict[str, Any] | None:
+        """Subscribe the email and/or phone number to marketing (202: Klaviyo applies it shortly after).
+
+        Returns ``{"ignored": {"consented_at": why}}`` when ``consented_at`` came without ``historical_import``.
+        """
         values = {k: v for k, v in locals().items() if k != "self"}
-        self._perform(SUBSCRIBE_PROFILE, **values)
+        out: dict[str, Any] | None = self._perform(SUBSCRIBE_PROFILE, **values)
+        return out
 
     def unsubscribe_profile(
         self,

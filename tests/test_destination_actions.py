@@ -405,13 +405,34 @@ def test_subscribe_historical_with_list_and_source(client: KlaviyoClient, mocked
         ({"listId": "Y6nRLr"}, "Identifiers"),
         ({"email": "a@example.com", "historicalImport": "true"}, "Consented At"),
         ({"email": "a@example.com", "historicalImport": "true", "consentedAt": "2999-01-01T00:00:00Z"}, "Consented At"),
-        ({"email": "a@example.com", "consentedAt": "2025-01-01T00:00:00Z"}, "Consented At"),
     ],
 )
 def test_subscribe_input_errors(client: KlaviyoClient, raw: dict[str, Any], label: str) -> None:
     with responses.RequestsMock(), pytest.raises(InputError) as caught:
         SUBSCRIBE_PROFILE.run(client, raw)
     assert caught.value.label == label
+
+
+def test_subscribe_ignores_consented_at_without_historical_import_and_says_so(
+    client: KlaviyoClient, mocked: responses.RequestsMock
+) -> None:
+    """M: Segment's default mapping always sends consented_at; without a historical import Klaviyo takes none."""
+    mocked.post(f"{BASE}/api/profile-subscription-bulk-create-jobs", status=202)
+
+    out = SUBSCRIBE_PROFILE.run(client, {"email": "a@example.com", "consentedAt": "2025-01-01T00:00:00Z"})
+
+    sent = _body(mocked.calls[0])["data"]["attributes"]
+    assert sent["historical_import"] is False
+    assert sent["profiles"]["data"][0]["attributes"]["subscriptions"] == {"email": {"marketing": {"consent": "SUBSCRIBED"}}}
+    assert "Historical Import" in out["ignored"]["consented_at"]
+    mocked.post(f"{BASE}/api/profile-subscription-bulk-create-jobs", status=202)
+    assert SUBSCRIBE_PROFILE.run(client, {"email": "a@example.com"}) == {"data": None}  # nothing ignored
+
+
+def test_subscribe_help_text_speaks_of_subscribing() -> None:
+    comments = {i.key: i.comments for i in SUBSCRIBE_PROFILE.input_specs()}
+    assert not any("nsubscribe" in (c or "") for c in comments.values()), comments
+    assert "Subscribe" in (comments["email"] or "")
 
 
 def test_unsubscribe_sms_marketing_and_transactional(client: KlaviyoClient, mocked: responses.RequestsMock) -> None:

@@ -164,16 +164,27 @@ class EventInputs(IdentifierInputs):
     value: float | None = input_field("Value", clean=lambda v: number(v, "Value"), comments="Monetary value.")
     value_currency: str | None = input_field("Value Currency", clean=currency, comments="ISO 4217, e.g. USD.")
     unique_id: str | None = input_field(
-        "Unique ID", clean=to_stripped, comments="Klaviyo's dedupe key; derived from the content when empty."
+        "Unique ID", clean=to_stripped, comments="Klaviyo's dedupe key; derived from what you send when empty."
     )
 
-    def intent(self, metric: str, *, unique_id: str | None = None, properties: dict[str, Any] | None = None) -> Any:
-        """The event to send, with a time and a unique id always set."""
+    def intent(
+        self,
+        metric: str,
+        *,
+        unique_id: str | None = None,
+        properties: dict[str, Any] | None = None,
+        content: tuple[Any, ...] = (),
+    ) -> Any:
+        """The event to send, with a time (now when none is given) and a unique id always set.
+
+        A derived unique id comes only from what the caller sent (metric, identifiers, properties, the
+        time *if given*, value, and ``content`` such as an order's products), never from the defaulted
+        "now": a retry a second later is the same event, and Klaviyo drops it.
+        """
         profile = self.identifiers(anonymous_id=self.anonymous_id, allow_anonymous=True).attributes()
         props = (self.properties or {}) if properties is None else properties
-        time = self.time or now_iso()
-        uid = self.unique_id or unique_id or derived_unique_id(metric, profile, props, time, self.value)
-        return EventIntent(metric, profile, props, time, self.value, self.value_currency, uid)
+        uid = self.unique_id or unique_id or derived_unique_id(metric, profile, props, self.time, self.value, *content)
+        return EventIntent(metric, profile, props, self.time or now_iso(), self.value, self.value_currency, uid)
 
 
 def _send_event(client: KlaviyoClient, event: EventIntent) -> None:
@@ -235,7 +246,8 @@ def order_completed(client: KlaviyoClient, inputs: OrderCompletedInputs) -> dict
         >>> # order_completed(client, OrderCompletedInputs(email="a@b.co", properties={"order_id": "o1"},
         >>> #                 products=[{"product_id": "p1", "price": 9.5}]))
     """
-    order = inputs.intent(inputs.event_name, unique_id=order_id(inputs.properties or {}))
+    content = (inputs.products,) if inputs.products else ()
+    order = inputs.intent(inputs.event_name, unique_id=order_id(inputs.properties or {}), content=content)
     products = product_events(order, inputs.products or [], inputs.product_event_name)  # checked before sending
     _send_event(client, order)
     for product in products:

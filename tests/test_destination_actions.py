@@ -196,6 +196,26 @@ def test_track_event_without_unique_id_derives_the_same_one_on_retry(
     assert first["unique_id"].startswith("sha256-")
 
 
+def test_a_retry_a_second_later_derives_the_same_unique_id_from_what_the_caller_sent(
+    client: KlaviyoClient, mocked: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a time, unique id or order id the defaulted "now" is sent but never part of the derived id."""
+    import actions.destination as destination
+
+    times = iter(["2026-01-02T03:04:05+00:00", "2026-01-02T03:04:06+00:00"] * 3)
+    monkeypatch.setattr(destination, "now_iso", lambda: next(times))
+    for _ in range(6):
+        mocked.post(f"{BASE}/api/events", status=202)
+    track = {"metricName": "Viewed", "email": "ada@example.com", "properties": {"sku": "1"}}
+    first, retry = TRACK_EVENT.run(client, track), TRACK_EVENT.run(client, track)
+    assert first["unique_id"] == retry["unique_id"] and first["time"] != retry["time"]
+    order = {"email": "ada@example.com", "value": 5, "products": [{"sku": "s1"}]}
+    placed, again = ORDER_COMPLETED.run(client, order), ORDER_COMPLETED.run(client, order)
+    assert placed == again
+    other = ORDER_COMPLETED.run(client, {**order, "products": [{"sku": "s2"}]})
+    assert other["unique_id"] != placed["unique_id"]  # another basket is another order
+
+
 def test_order_completed_sends_order_then_products_with_deterministic_ids(
     client: KlaviyoClient, mocked: responses.RequestsMock
 ) -> None:

@@ -1047,3 +1047,25 @@ def test_deliver_list_id_with_subscribe_imports_without_the_list_and_subscribes_
     subscribed = json.loads(mocked.calls[-1].request.body)["data"]
     assert subscribed["relationships"] == {"list": {"data": {"type": "list", "id": "L"}}}
     assert subscribed["attributes"]["historical_import"] is False  # the list's opt-in process applies
+
+
+def test_an_append_klaviyo_did_not_answer_is_retryable_and_never_resent_blindly(client: Any, mocked: Any) -> None:
+    """A lost answer to an append cannot be retried safely (the value would be appended twice): one request,
+    and the line is retryable, never delivered."""
+    import io
+    import json
+
+    from conftest import BASE
+
+    from connector.apps.delivery import deliver
+
+    mocked.post(f"{BASE}/api/profile-import", status=503)
+    line = {"type": "identify", "userId": "u1", "traits": {"email": "a@example.com", "tags": "vip"},
+            "integrations": {"Klaviyo": {"fieldsToAppend": ["tags"]}}}  # fmt: skip
+    out = io.StringIO()
+    summary = deliver([line], client=client, report=out)
+    assert (summary.retryable, summary.delivered) == (1, 0)
+    assert json.loads(out.getvalue())["status"] == "retryable"
+    sent = json.loads(mocked.calls[0].request.body)
+    assert sent["data"]["meta"] == {"patch_properties": {"append": {"tags": "vip"}}}
+    assert len(mocked.calls) == 1

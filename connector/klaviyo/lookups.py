@@ -18,6 +18,7 @@ from typing import Any
 from connector.client.errors import EXIT_TRANSIENT, ConflictError
 from connector.client.jsonapi import resource_body
 from connector.client.pipeline import KlaviyoClient
+from connector.klaviyo.bodies import appends
 
 
 class UnresolvedDuplicateProfile(ConflictError):
@@ -66,8 +67,8 @@ def import_profile(client: KlaviyoClient, attributes: Mapping[str, Any], meta: M
     """Create or update one profile (``POST /api/profile-import``), with ``meta`` (``patch_properties``); its id.
 
     Bulk import jobs take no ``meta``: a profile whose list properties are appended to, unappended from or
-    unset goes through this call. It is retried after a lost answer only without an ``append``: unappend
-    and unset are idempotent, an append repeated would add its value twice.
+    unset goes through this call. It is retried after a lost answer only without an append (see
+    :func:`~connector.klaviyo.bodies.appends`).
 
     Example:
         >>> # import_profile(client, {"email": "a@b.co"}, {"patch_properties": {"append": {"tags": "vip"}}})
@@ -75,8 +76,7 @@ def import_profile(client: KlaviyoClient, attributes: Mapping[str, Any], meta: M
     data: dict[str, Any] = {"type": "profile", "attributes": dict(attributes)}
     if meta:
         data["meta"] = dict(meta)
-    appends = bool(((meta or {}).get("patch_properties") or {}).get("append"))
-    doc = client.request("POST", "/api/profile-import", json={"data": data}, retry_safe=not appends).json()
+    doc = client.request("POST", "/api/profile-import", json={"data": data}, retry_safe=not appends(meta)).json()
     return str(doc["data"]["id"])
 
 

@@ -43,6 +43,7 @@ from connector.apps.delivery.mapping import Skipped, mapper_for
 from connector.apps.delivery.settings import DeliverySettings
 from connector.client.errors import KlaviyoError
 from connector.client.pipeline import KlaviyoClient
+from connector.klaviyo.bodies import appends
 from connector.klaviyo.bulk import senders as batching
 from connector.klaviyo.bulk.jobs import JobPoller
 from connector.klaviyo.bulk.outcomes import DeliverySummary, RecordOutcome, Status, worst
@@ -308,10 +309,9 @@ def _send_events(
 
 
 def _create_event(client: KlaviyoClient, key: Any, intent: EventIntent) -> RecordOutcome:
-    """One event through ``POST /api/events`` (its unique id makes a repeat harmless, unless it appends)."""
-    appends = bool((intent.profile_meta or {}).get("patch_properties", {}).get("append"))
+    """One event through ``POST /api/events`` (its unique id makes a repeat harmless, unless its profile appends)."""
     try:
-        client.request("POST", "/api/events", json=intent.body(), retry_safe=not appends)
+        client.request("POST", "/api/events", json=intent.body(), retry_safe=not appends(intent.profile_meta))
     except KlaviyoError as exc:
         return failure(key, exc)
     return RecordOutcome(key, Status.DELIVERED)

@@ -29,8 +29,8 @@ from connector.client.pipeline import KlaviyoClient
 from connector.framework.definitions import ActionDefinition
 from connector.framework.facade import ResourceGroup
 from connector.framework.inputs import InputType, input_field, to_bool, to_json_array, to_json_object, to_stripped
-from connector.klaviyo.bodies import consent_profile, event_body
-from connector.klaviyo.identifiers import Identifiers, check_consent_identifiers, check_identifiers
+from connector.klaviyo.bodies import consent_profile
+from connector.klaviyo.identifiers import LABELS, Identifiers, check_consent_identifiers, check_identifiers
 from connector.klaviyo.intents import EventIntent
 from connector.klaviyo.lookups import (
     add_to_list,
@@ -42,9 +42,10 @@ from connector.klaviyo.lookups import (
     now_iso,
 )
 from connector.klaviyo.orders import order_id, product_events
-from connector.klaviyo.values import currency, iso_time, number
+from connector.klaviyo.values import consent_time, currency, iso_time, number
 
 COUNTRY_COMMENTS = "ISO 3166 region (e.g. US) to convert phone numbers written without + to E.164."
+IDENTIFIER_KEYS = tuple(LABELS)
 
 
 def _optional_id(label: str, comments: str) -> Any:
@@ -77,9 +78,12 @@ class IdentifierInputs:
 # -- Upsert Profile ----------------------------------------------------------------------------
 
 
+PROFILE_FIELDS = ("first_name", "last_name", "organization", "title", "image", "location", "properties")
+
+
 @attrs.frozen
-class UpsertProfileInputs(IdentifierInputs):
-    """Inputs of Upsert Profile."""
+class ProfileInputs(IdentifierInputs):
+    """Identifiers plus the profile's standard fields and custom properties (Upsert, Add To List)."""
 
     first_name: str | None = input_field("First Name")
     last_name: str | None = input_field("Last Name")
@@ -92,10 +96,34 @@ class UpsertProfileInputs(IdentifierInputs):
     properties: dict[str, Any] | None = input_field(
         "Properties", type=InputType.JSON, clean=to_json_object, comments="Custom profile properties."
     )
+
+    def profile_attributes(self) -> dict[str, Any]:
+        """Checked identifiers and every field that is set."""
+        attributes: dict[str, Any] = self.identifiers().attributes(anonymous=False)
+        for key in PROFILE_FIELDS:
+            if getattr(self, key):
+                attributes[key] = getattr(self, key)
+        return attributes
+
+
+@attrs.frozen
+class UpsertProfileInputs(ProfileInputs):
+    """Inputs of Upsert Profile."""
+
     list_id: str | None = _optional_id("List ID", "Add the profile to this list.")
     override_list_id: str | None = _optional_id(
         "Override List ID", "Wins over List ID (Segment's integrations.Klaviyo.listId)."
     )
+
+
+def _upsert(client: KlaviyoClient, attributes: dict[str, Any], *, always_update: bool = True) -> tuple[str, Any]:
+    """Create the profile; on 409 update the profile Klaviyo names (``always_update=False``: only when there is
+    more than identifiers to write). Returns the profile id and the profile document (None when not re-read)."""
+    profile_id, doc, _created = create_or_find_profile(client, attributes)
+    if doc is None and (always_update or set(attributes) - set(IDENTIFIER_KEYS)):
+        body = {"data": {"type": "profile", "id": profile_id, "attributes": attributes}}
+        doc = client.request("PATCH", f"/api/profiles/{profile_id}", json=body, retry_safe=True).json()
+    return profile_id, doc
 
 
 def upsert_profile(client: KlaviyoClient, inputs: UpsertProfileInputs) -> Any:
@@ -104,14 +132,7 @@ def upsert_profile(client: KlaviyoClient, inputs: UpsertProfileInputs) -> Any:
     Example:
         >>> # upsert_profile(client, UpsertProfileInputs(email="ada@example.com", list_id="Y6nRLr"))
     """
-    attributes: dict[str, Any] = inputs.identifiers().attributes(anonymous=False)
-    for key in ("first_name", "last_name", "organization", "title", "image", "location", "properties"):
-        if getattr(inputs, key):
-            attributes[key] = getattr(inputs, key)
-    profile_id, doc, _created = create_or_find_profile(client, attributes)
-    if doc is None:
-        body = {"data": {"type": "profile", "id": profile_id, "attributes": attributes}}
-        doc = client.request("PATCH", f"/api/profiles/{profile_id}", json=body, retry_safe=True).json()
+    profile_id, doc = _upsert(client, inputs.profile_attributes())
     list_id = inputs.override_list_id or inputs.list_id
     if list_id:
         add_to_list(client, list_id, [profile_id])
@@ -144,30 +165,32 @@ class EventInputs(IdentifierInputs):
     value: float | None = input_field("Value", clean=lambda v: number(v, "Value"), comments="Monetary value.")
     value_currency: str | None = input_field("Value Currency", clean=currency, comments="ISO 4217, e.g. USD.")
     unique_id: str | None = input_field(
-        "Unique ID", clean=to_stripped, comments="Klaviyo's dedupe key; derived from the content when empty."
+        "Unique ID", clean=to_stripped, comments="Klaviyo's dedupe key; derived from what you send when empty."
     )
 
-    def intent(self, metric: str, *, unique_id: str | None = None, properties: dict[str, Any] | None = None) -> Any:
-        """The event to send, with a time and a unique id always set."""
+    def intent(
+        self,
+        metric: str,
+        *,
+        unique_id: str | None = None,
+        properties: dict[str, Any] | None = None,
+        content: tuple[Any, ...] = (),
+    ) -> Any:
+        """The event to send, with a time (now when none is given) and a unique id always set.
+
+        A derived unique id comes only from what the caller sent (metric, identifiers, properties, the
+        time *if given*, value, and ``content`` such as an order's products), never from the defaulted
+        "now": a retry a second later is the same event, and Klaviyo drops it.
+        """
         profile = self.identifiers(anonymous_id=self.anonymous_id, allow_anonymous=True).attributes()
         props = (self.properties or {}) if properties is None else properties
-        time = self.time or now_iso()
-        uid = self.unique_id or unique_id or derived_unique_id(metric, profile, props, time, self.value)
-        return EventIntent(metric, profile, props, time, self.value, self.value_currency, uid)
+        uid = self.unique_id or unique_id or derived_unique_id(metric, profile, props, self.time, self.value, *content)
+        return EventIntent(metric, profile, props, self.time or now_iso(), self.value, self.value_currency, uid)
 
 
 def _send_event(client: KlaviyoClient, event: EventIntent) -> None:
-    body = event_body(
-        event.metric,
-        event.profile,
-        event.properties,
-        time=event.time,
-        value=event.value,
-        value_currency=event.value_currency,
-        unique_id=event.unique_id,
-    )
     # Every event carries a unique id, so Klaviyo deduplicates a repeat: retrying is safe.
-    client.request("POST", "/api/events", json=body, retry_safe=True)
+    client.request("POST", "/api/events", json=event.body(), retry_safe=True)
 
 
 @attrs.frozen
@@ -210,7 +233,7 @@ class OrderCompletedInputs(EventInputs):
 
     products: list[Any] | None = input_field(
         "Products", type=InputType.JSON, clean=to_json_array,
-        comments="One product event per item; each needs product_id, id or sku.",
+        comments="One product event per item, unique ID <order>_<product_id, id or sku, else its position>.",
     )  # fmt: skip
     event_name: str = input_field(
         "Event Name", default="Order Completed", required=True, comments='Or classic\'s "Placed Order".'
@@ -225,7 +248,8 @@ def order_completed(client: KlaviyoClient, inputs: OrderCompletedInputs) -> dict
         >>> # order_completed(client, OrderCompletedInputs(email="a@b.co", properties={"order_id": "o1"},
         >>> #                 products=[{"product_id": "p1", "price": 9.5}]))
     """
-    order = inputs.intent(inputs.event_name, unique_id=order_id(inputs.properties or {}))
+    content = (inputs.products,) if inputs.products else ()
+    order = inputs.intent(inputs.event_name, unique_id=order_id(inputs.properties or {}), content=content)
     products = product_events(order, inputs.products or [], inputs.product_event_name)  # checked before sending
     _send_event(client, order)
     for product in products:
@@ -247,30 +271,48 @@ ORDER_COMPLETED = ActionDefinition(
 # -- lists -------------------------------------------------------------------------------------
 
 
-@attrs.frozen
-class ListMembershipInputs(IdentifierInputs):
-    """Inputs of Add / Remove Profile To/From List: a list id, or an audience name for the list."""
+def _list_id_input() -> Any:
+    return _optional_id("List ID", "The list; leave empty to use the audience's list.")
 
-    list_id: str | None = _optional_id("List ID", "The list; leave empty to use the audience's list.")
-    audience_name: str | None = input_field(
+
+def _audience_input() -> Any:
+    return input_field(
         "Audience Name", clean=to_stripped, comments="A list named after the audience (created on first sync)."
     )
 
 
-def add_profile_to_list(client: KlaviyoClient, inputs: ListMembershipInputs) -> dict[str, Any]:
-    """Find or create the profile, then add it to the list (found or created by audience name).
+@attrs.frozen
+class ListMembershipInputs(IdentifierInputs):
+    """Inputs of Remove Profile From List: a list id, or an audience name for the list."""
+
+    list_id: str | None = _list_id_input()
+    audience_name: str | None = _audience_input()
+
+
+@attrs.frozen
+class AddProfileToListInputs(ProfileInputs):
+    """Inputs of Add Profile To List: the profile (identifiers, fields, properties) and the list or audience."""
+
+    list_id: str | None = _list_id_input()
+    audience_name: str | None = _audience_input()
+
+
+def add_profile_to_list(client: KlaviyoClient, inputs: AddProfileToListInputs) -> dict[str, Any]:
+    """Create the profile with its fields (an existing one is updated with them), then add it to the list.
+
+    The list is ``list_id``, else the one named after the audience (found or created).
 
     Example:
-        >>> # add_profile_to_list(client, ListMembershipInputs(email="a@b.co", audience_name="Engaged"))
+        >>> # add_profile_to_list(client, AddProfileToListInputs(email="a@b.co", audience_name="Engaged"))
     """
-    attributes = inputs.identifiers().attributes(anonymous=False)
+    attributes = inputs.profile_attributes()
     if inputs.list_id:
         list_id = inputs.list_id
     elif inputs.audience_name:
         list_id = find_or_create_list(client, inputs.audience_name)
     else:
         raise InputError("give a List ID or an Audience Name", label="List ID", key="listId")
-    profile_id, _, _ = create_or_find_profile(client, attributes)
+    profile_id, _ = _upsert(client, attributes, always_update=False)
     add_to_list(client, list_id, [profile_id])
     return {"list_id": list_id, "profile_id": profile_id}
 
@@ -298,8 +340,8 @@ def remove_profile_from_list(client: KlaviyoClient, inputs: ListMembershipInputs
 ADD_PROFILE_TO_LIST = ActionDefinition(
     key="addProfileToList",
     label="Add Profile To List",
-    description="Add a profile to a list, or to the list named after an audience (created on first sync).",
-    inputs=ListMembershipInputs,
+    description="Add a profile (with its fields) to a list, or to the list named after an audience.",
+    inputs=AddProfileToListInputs,
     perform=add_profile_to_list,
     operation_ids=("add_profiles_to_list",),
     covers_operations=False,
@@ -353,15 +395,24 @@ class UnsubscribeProfileInputs:
 
 
 @attrs.frozen
-class SubscribeProfileInputs(UnsubscribeProfileInputs):
+class SubscribeProfileInputs:
     """Inputs of Subscribe Profile."""
 
+    email: str | None = input_field("Email", comments="Subscribe this email to email marketing.")
+    phone_number: str | None = input_field("Phone Number", comments="Subscribe this number to SMS marketing.")
+    country_code: str | None = input_field("Country Code", comments=COUNTRY_COMMENTS)
+    list_id: str | None = _optional_id(
+        "List ID", "Subscribe to this list (through its opt-in process); empty = the account's default settings."
+    )
     custom_source: str | None = input_field("Custom Source", comments="Where the consent came from.")
     historical_import: bool | None = input_field(
         "Historical Import", type=InputType.BOOLEAN, clean=to_bool, default="false",
         comments="Consent given earlier: skips double opt-in; needs Consented At.",
     )  # fmt: skip
-    consented_at: str | None = input_field("Consented At", type=InputType.TIMESTAMP, clean=iso_time)
+    consented_at: str | None = input_field(
+        "Consented At", type=InputType.TIMESTAMP, clean=iso_time,
+        comments="When consent was given (past); used only with Historical Import, ignored otherwise.",
+    )  # fmt: skip
 
 
 def _consent_body(kind: str, profile: dict[str, Any], list_id: str | None, extra: dict[str, Any]) -> dict[str, Any]:
@@ -371,8 +422,12 @@ def _consent_body(kind: str, profile: dict[str, Any], list_id: str | None, extra
     return {"data": data}
 
 
-def subscribe_profile(client: KlaviyoClient, inputs: SubscribeProfileInputs) -> None:
+def subscribe_profile(client: KlaviyoClient, inputs: SubscribeProfileInputs) -> dict[str, Any] | None:
     """``POST /api/profile-subscription-bulk-create-jobs`` for email and/or SMS marketing.
+
+    Consented At is sent only with Historical Import (Klaviyo refuses it otherwise); Segment's default
+    mapping always fills it, so without Historical Import it is ignored and the output says so
+    (``{"ignored": {"consented_at": ...}}``); otherwise nothing is returned.
 
     Example:
         >>> # subscribe_profile(client, SubscribeProfileInputs(email="a@b.co", list_id="Y6nRLr"))
@@ -382,16 +437,24 @@ def subscribe_profile(client: KlaviyoClient, inputs: SubscribeProfileInputs) -> 
     )
     if inputs.historical_import and not inputs.consented_at:
         raise InputError("is required with Historical Import", label="Consented At", key="consentedAt")
-    if inputs.consented_at and not inputs.historical_import:
-        raise InputError("is only accepted with Historical Import", label="Consented At", key="consentedAt")
+    historical = bool(inputs.historical_import)
+    if historical:
+        consent_time(inputs.consented_at)  # a time consent was already given: Klaviyo refuses a future one
     profile = consent_profile(
-        subscribe=True, email=ids.email, phone_number=ids.phone_number, consented_at=inputs.consented_at
+        subscribe=True,
+        email=ids.email,
+        phone_number=ids.phone_number,
+        consented_at=inputs.consented_at if historical else None,
     )
-    extra: dict[str, Any] = {"historical_import": bool(inputs.historical_import)}
+    extra: dict[str, Any] = {"historical_import": historical}
     if inputs.custom_source:
         extra["custom_source"] = inputs.custom_source
     body = _consent_body("profile-subscription-bulk-create-job", profile, inputs.list_id, extra)
     client.request("POST", "/api/profile-subscription-bulk-create-jobs", json=body, retry_safe=True)
+    if inputs.consented_at and not historical:
+        why = "sent only with Historical Import: without it consent is given now, through the list's opt-in"
+        return {"ignored": {"consented_at": why}}
+    return None
 
 
 def unsubscribe_profile(client: KlaviyoClient, inputs: UnsubscribeProfileInputs) -> None:
@@ -539,8 +602,16 @@ class Destination(ResourceGroup):
         phone_number: str | None = None,
         external_id: str | None = None,
         country_code: str | None = None,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        organization: str | None = None,
+        title: str | None = None,
+        image: str | None = None,
+        location: dict[str, Any] | None = None,
+        properties: dict[str, Any] | None = None,
     ) -> ListMembership:
-        """Add the profile (created when needed) to ``list_id``, or to the list named after ``audience_name``."""
+        """Add the profile (created, or updated with the fields given) to ``list_id``, or to the list named
+        after ``audience_name``."""
         values = {k: v for k, v in locals().items() if k != "self"}
         out = self._perform(ADD_PROFILE_TO_LIST, **values)
         return ListMembership(list_id=out["list_id"], profile_ids=[out["profile_id"]])
@@ -570,10 +641,14 @@ class Destination(ResourceGroup):
         custom_source: str | None = None,
         historical_import: bool | None = None,
         consented_at: str | None = None,
-    ) -> None:
-        """Subscribe the email and/or phone number to marketing (202: Klaviyo applies it shortly after)."""
+    ) -> dict[str, Any] | None:
+        """Subscribe the email and/or phone number to marketing (202: Klaviyo applies it shortly after).
+
+        Returns ``{"ignored": {"consented_at": why}}`` when ``consented_at`` came without ``historical_import``.
+        """
         values = {k: v for k, v in locals().items() if k != "self"}
-        self._perform(SUBSCRIBE_PROFILE, **values)
+        out: dict[str, Any] | None = self._perform(SUBSCRIBE_PROFILE, **values)
+        return out
 
     def unsubscribe_profile(
         self,

@@ -215,3 +215,37 @@ def test_events_chunk_at_1000_and_repeated_unique_ids_go_in_separate_requests(
     sizes = [len(_json(c)["data"]["attributes"]["events-bulk-create"]["data"]) for c in mocked.calls]
     assert sizes == [1000, 1, 1]
     assert all(o.status is Status.DELIVERED for o in out)
+
+
+def test_import_failures_the_errors_do_not_name_leave_the_unnamed_records_retryable(
+    client: KlaviyoClient, mocked: responses.RequestsMock
+) -> None:
+    """A job that counts 2 failed profiles but names only one (by pointer) and one it cannot be matched to."""
+    mocked.post(f"{BASE}/api/profile-bulk-import-jobs", json=_job("complete", 2), status=202)
+    mocked.get(f"{BASE}/api/profile-bulk-import-jobs/{JOB}", json=_job("complete", 2))
+    named = {"source": {"pointer": "/data/attributes/profiles/data/0/attributes/email"}, "original_payload": {}}
+    unnamed = {"source": {}, "original_payload": {"email": "someone-else@example.com"}}
+    errors = {
+        "data": [
+            {"type": "import-error", "id": str(i), "attributes": {"code": "c", "title": "t", "detail": f"d{i}", **e}}
+            for i, e in enumerate((named, unnamed))
+        ],
+        "links": {"self": "x"},
+    }
+    mocked.get(f"{BASE}/api/profile-bulk-import-jobs/{JOB}/import-errors", json=errors)
+
+    out = import_profiles(client, [_profile(0), _profile(1), _profile(2)])
+
+    assert [o.status for o in out] == [Status.REJECTED, Status.RETRYABLE, Status.RETRYABLE]
+    assert "d0" in (out[0].reason or "")
+    assert "1 failed profile" in (out[1].reason or "") and "sending again is safe" in (out[1].reason or "")
+
+
+def test_import_failed_count_without_any_error_is_never_delivered(
+    client: KlaviyoClient, mocked: responses.RequestsMock
+) -> None:
+    mocked.post(f"{BASE}/api/profile-bulk-import-jobs", json=_job("complete", 1), status=202)
+    mocked.get(f"{BASE}/api/profile-bulk-import-jobs/{JOB}", json=_job("complete", 1))
+    mocked.get(f"{BASE}/api/profile-bulk-import-jobs/{JOB}/import-errors", json={"data": [], "links": {"self": "x"}})
+    out = import_profiles(client, [_profile(0), _profile(1)])
+    assert {o.status for o in out} == {Status.RETRYABLE}

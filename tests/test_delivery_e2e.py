@@ -98,9 +98,9 @@ def test_segment_file_lands_as_profiles_lists_consent_and_events(
 
     rows = _report(report)
     assert [r["line"] for r in rows] == list(range(1, 8))
-    assert [r["status"] for r in rows] == ["delivered"] * 4 + ["rejected"] * 3
+    assert [r["status"] for r in rows] == ["delivered"] * 4 + ["skipped"] + ["rejected"] * 2
     assert "send_page_as_track" in rows[4]["reason"] and "Email" in rows[5]["reason"]
-    assert (summary.lines, summary.delivered, summary.rejected, summary.retryable) == (7, 4, 3, 0)
+    assert (summary.lines, summary.delivered, summary.rejected, summary.retryable, summary.skipped) == (7, 4, 2, 0, 1)
 
     ada = _by_email(sandbox, "ada@example.com")
     assert (ada["external_id"], ada["first_name"], ada["properties"], ada["location"]["city"]) == (
@@ -248,9 +248,36 @@ def test_cli_run_writes_the_report_and_returns_the_exit_code(
         "delivered": 1,
         "rejected": 1,
         "retryable": 0,
+        "skipped": 0,
         "report": str(tmp_path / "r.jsonl"),
     }
     assert len(_report(tmp_path / "r.jsonl")) == 2
+
+
+def test_page_calls_with_page_delivery_off_are_skipped_not_rejected(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An ordinary stream (tracks and pages) is not bad data: its pages are skipped, counted, and exit 0."""
+    monkeypatch.setenv("KLAVIYO_API_KEY", sandbox.api_key)
+    monkeypatch.setenv("KLAVIYO_BASE_URL", sandbox.url)
+    lines = [
+        {"type": "page", "userId": "u", "name": "Pricing"},
+        {"type": "track", "event": "Trial Started", "userId": "u", "messageId": "t1"},
+        {"type": "page", "anonymousId": "a", "category": "Docs", "name": "Intro"},
+    ]
+    source = _write(tmp_path / "e.jsonl", lines)
+    parser = argparse.ArgumentParser()
+    delivery_cli.add_arguments(parser)
+
+    code = delivery_cli.run(parser.parse_args([str(source), "--report", str(tmp_path / "r.jsonl")]))
+
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["lines"], summary["delivered"], summary["skipped"], summary["rejected"]) == (3, 1, 2, 0)
+    rows = _report(tmp_path / "r.jsonl")
+    assert [r["status"] for r in rows] == ["skipped", "delivered", "skipped"]
+    assert "send_page_as_track" in rows[0]["reason"]
+    assert set(_events(sandbox)) == {"t1"}
 
 
 def _audience(event: str, key: str, email: str, **extra: Any) -> dict[str, Any]:
@@ -490,3 +517,62 @@ def test_placed_order_lands_with_segment_classics_payload(sandbox: Sandbox, api:
     uno = by_id["o9_p2"]
     assert uno["value"] == 3
     assert uno["event_properties"]["Name"] == "Uno" and uno["event_properties"]["ProductCategories"] == ["Cards"]
+
+
+def test_fields_to_append_unappend_and_unset_patch_the_profile_instead_of_overwriting_it(
+    sandbox: Sandbox, api: KlaviyoClient, tmp_path: Path
+) -> None:
+    """D: appending "vip" to tags keeps the tags Klaviyo holds; the line is delivered only once the patch landed."""
+    club = _list(api, "Club")
+    seed = {"type": "identify", "userId": "p1", "traits": {"email": "pat@example.com", "tags": ["early"],
+            "colors": ["red", "blue"], "temp": "x"}}  # fmt: skip
+    deliver(_write(tmp_path / "seed.jsonl", [seed]), format="rudderstack-v2", client=api, poller=POLL)
+    lines = [
+        {
+            "type": "identify",
+            "userId": "p1",
+            "traits": {"email": "pat@example.com", "tags": "vip", "colors": "red", "plan": "gold",
+                       "properties": {"listId": club}},
+            "integrations": {"klaviyo": {"fieldsToAppend": ["tags"], "fieldsToUnappend": ["colors"],
+                                         "fieldsToUnset": ["temp"]}},
+        },  # fmt: skip
+        {
+            "type": "track",
+            "event": "Badge Earned",
+            "userId": "p1",
+            "messageId": "b1",
+            "context": {"traits": {"email": "pat@example.com", "badges": "gold"}},
+            "integrations": {"Klaviyo": {"fieldsToAppend": ["badges"]}},
+        },
+    ]
+    report = tmp_path / "r.jsonl"
+    summary = deliver(
+        _write(tmp_path / "e.jsonl", lines), format="rudderstack-v2", client=api, report=report, poller=POLL
+    )
+
+    assert [r["status"] for r in _report(report)] == ["delivered", "delivered"]
+    assert summary.delivered == 2
+    pat = _by_email(sandbox, "pat@example.com")
+    assert pat["properties"] == {"tags": ["early", "vip"], "colors": ["blue"], "plan": "gold", "badges": ["gold"]}
+    assert _members(sandbox, club) == {"pat@example.com"}
+    assert set(_events(sandbox)) == {"b1"}
+
+
+def test_a_patch_klaviyo_refuses_rejects_its_line_with_the_reason(
+    sandbox: Sandbox, api: KlaviyoClient, tmp_path: Path
+) -> None:
+    """Two profiles hold the identifiers: the single import answers 409 and the line says so (never delivered)."""
+    seed = [
+        {"type": "identify", "userId": "a", "traits": {"email": "a@example.com"}},
+        {"type": "identify", "userId": "b", "traits": {"phone": "+15005550006"}},
+    ]
+    deliver(_write(tmp_path / "seed.jsonl", seed), client=api, poller=POLL)
+    line = {
+        "type": "identify",
+        "traits": {"email": "a@example.com", "phone": "+15005550006", "tags": "vip"},
+        "integrations": {"Klaviyo": {"fieldsToAppend": ["tags"]}},
+    }
+    report = tmp_path / "r.jsonl"
+    summary = deliver(_write(tmp_path / "e.jsonl", [line]), client=api, report=report, poller=POLL)
+    assert (summary.rejected, summary.delivered) == (1, 0)
+    assert "409" in _report(report)[0]["reason"] or "already" in _report(report)[0]["reason"].lower()

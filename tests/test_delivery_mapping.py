@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from connector.apps.delivery.mapping import mapper_for
+from connector.apps.delivery.mapping import Skipped, mapper_for
 from connector.apps.delivery.mapping.rudderstack import RudderStackMapper, RudderStackV2Mapper
 from connector.apps.delivery.mapping.segment import SegmentMapper
 from connector.apps.delivery.settings import DeliverySettings
@@ -20,6 +20,10 @@ def seg(message: dict[str, Any], **settings: Any) -> list[Any]:
 
 def rud(message: dict[str, Any], **settings: Any) -> list[Any]:
     return RudderStackMapper(DeliverySettings(**settings)).map(message)
+
+
+def rud2(message: dict[str, Any], **settings: Any) -> list[Any]:
+    return RudderStackV2Mapper(DeliverySettings(**settings)).map(message)
 
 
 def test_segment_trait_table() -> None:
@@ -176,6 +180,50 @@ def test_track_event_anonymous_only_and_message_id_and_time() -> None:
         "EUR",
     )
     assert event.properties == {"revenue": "9.5", "currency": "eur"}  # Segment keeps properties whole
+
+
+TRAITS = {"email": "a@example.com", "age": 41, "plan": {"tier": "gold"}, "id": "crm-7", "anonymousId": "x"}
+
+
+@pytest.mark.parametrize(
+    ("mapper", "custom"),
+    [
+        (RudderStackMapper, {"age": 41, "plan": {"tier": "gold"}}),  # v1 treats an ``id`` trait as an identifier
+        (RudderStackV2Mapper, {"age": 41, "plan": {"tier": "gold"}, "id": "crm-7"}),
+    ],
+)
+def test_rudderstack_events_carry_the_custom_context_traits_on_their_profile(
+    mapper: type[RudderStackMapper], custom: dict[str, Any]
+) -> None:
+    base = {"userId": "u1", "context": {"traits": TRAITS}, "properties": {"sku": "S", "value": 3}}
+    for message in (
+        {**base, "type": "track", "event": "Signed Up"},
+        {**base, "type": "screen", "name": "Home"},
+        {**base, "type": "track", "event": "Product Viewed"},  # renamed in v1
+        {**base, "type": "track", "event": "Checkout Started"},
+    ):
+        [event] = mapper().map(message)
+        assert event.profile == {"email": "a@example.com", "external_id": "u1", "properties": custom}, message
+    [flat] = mapper(DeliverySettings(flatten_properties=True, enforce_email=True)).map(
+        {**base, "type": "track", "event": "Signed Up"}
+    )
+    assert flat.profile["properties"] == {**{k: v for k, v in custom.items() if k != "plan"}, "plan.tier": "gold",
+                                          "_id": "u1"}  # fmt: skip
+
+
+@pytest.mark.parametrize("mapper", [seg, rud])
+def test_enforce_email_keeps_the_events_anonymous_id(mapper: Any) -> None:
+    """Email-primary is about the external ID only; an event keeps the anonymous visitor it belongs to."""
+    message = {"type": "track", "event": "X", "userId": "u1", "anonymousId": "anon-1",
+               "context": {"traits": {"email": "a@example.com"}}}  # fmt: skip
+    [event] = mapper(message, enforce_email=True)
+    assert event.profile["anonymous_id"] == "anon-1" and "external_id" not in event.profile
+
+
+@pytest.mark.parametrize("key", ["phone", "phone_number", "phoneNumber"])
+def test_rudderstack_phone_traits_are_the_phone_number_never_a_custom_property(key: str) -> None:
+    [profile] = rud({"type": "identify", "userId": "u1", "traits": {key: "+15005550006", "plan": "pro"}})
+    assert profile.attributes == {"phone_number": "+15005550006", "external_id": "u1", "properties": {"plan": "pro"}}
 
 
 def test_rudderstack_track_value_and_property_removal() -> None:
@@ -358,14 +406,20 @@ def test_order_without_order_id_uses_message_id_and_product_events_can_be_off() 
     assert seg(message, product_events=False)[0].followers == ()
 
 
-def test_order_product_without_identifier_rejects_the_line() -> None:
+def test_order_products_without_an_id_fall_back_to_their_position_and_are_delivered() -> None:
+    """J: a product without product_id / id / sku gets ``<order>_<index>``; the order is never refused for it."""
+    message = {"type": "track", "event": "Order Completed", "userId": "u", "properties": {
+        "order_id": "o1", "products": [{"name": "x"}, {"id": "p1"}, {"name": "y"}, {"id": "2"}]}}  # fmt: skip
+    [order] = seg(message)
+    assert [f.unique_id for f in order.followers] == ["o1_0", "o1_p1", "o1_2", "o1_2_2"]
+    assert seg(message)[0].followers == order.followers  # deterministic: a retry is deduplicated
     with pytest.raises(InputError, match=r"Products\[0\]"):
-        seg({"type": "track", "event": "Order Completed", "userId": "u", "properties": {"products": [{"name": "x"}]}})
+        seg({**message, "properties": {"products": ["not an object"]}})
 
 
 def test_page_only_with_send_page_as_track() -> None:
     page = {"type": "page", "userId": "u1", "name": "Cart", "category": "Shop", "properties": {"path": "/cart"}}
-    with pytest.raises(InputError, match="send_page_as_track"):
+    with pytest.raises(Skipped, match="send_page_as_track"):  # an ordinary page call is not bad data
         seg(page)
     assert seg(page, send_page_as_track=True)[0].metric == "Viewed Shop Cart page"
     assert seg(page, send_page_as_track=True)[0].properties == {}
@@ -375,6 +429,31 @@ def test_page_only_with_send_page_as_track() -> None:
 
 def test_screen_is_an_event_named_after_the_screen() -> None:
     assert rud({"type": "screen", "userId": "u1", "name": "Home"})[0].metric == "Home"
+
+
+@pytest.mark.parametrize("mapper", [rud, lambda m: RudderStackV2Mapper().map(m)])
+def test_screen_keeps_its_value_and_is_named_by_event_or_name(mapper: Any) -> None:
+    [screen] = mapper({"type": "screen", "userId": "u1", "event": "Checkout Screen", "name": "ignored",
+                       "properties": {"value": 9.99, "currency": "USD", "step": 2}})  # fmt: skip
+    assert (screen.metric, screen.value, screen.value_currency, screen.properties) == (
+        "Checkout Screen",
+        9.99,
+        "USD",
+        {"step": 2},
+    )
+    assert mapper({"type": "screen", "userId": "u1", "properties": {"name": "Home"}})[0].metric == "Home"
+    assert mapper({"type": "screen", "userId": "u1"})[0].metric == "Viewed a Screen"
+
+
+def test_rudderstack_ecommerce_value_is_the_value_property_before_revenue() -> None:
+    """Started Checkout's (and Added to Cart's) value is the checkout's ``value``; revenue and total are fallbacks."""
+    props = {"order_id": "o1", "value": 20, "revenue": 15, "total": 25}
+    for name in ("Checkout Started", "Product Added"):
+        assert rud({"type": "track", "event": name, "userId": "u1", "properties": props})[0].value == 20
+    assert (
+        rud({"type": "track", "event": "Checkout Started", "userId": "u1", "properties": {"revenue": 15}})[0].value
+        == 15
+    )
 
 
 def test_segment_group_sets_organization() -> None:
@@ -392,8 +471,10 @@ def test_rudderstack_group_subscribes_or_unsubscribes_the_list() -> None:
     [sub] = rud({**base, "traits": {"subscribe": True}}, consent=("email", "sms"))
     assert isinstance(sub, ConsentIntent)
     assert (sub.subscribe, sub.list_id, sub.channels) == (True, "L1", ("email", "sms"))
-    [unsub] = rud({**base, "traits": {"subscribe": False}})
-    assert unsub.subscribe is False
+    [unsub] = rud2({**base, "traits": {"subscribe": False}})
+    assert (unsub.subscribe, unsub.list_id) == (False, "L1")
+    with pytest.raises(Skipped, match="v1"):  # v1: subscribe false is "do not subscribe", never an unsubscribe
+        rud({**base, "traits": {"subscribe": False}})
     with pytest.raises(InputError, match="Subscribe"):
         rud({**base, "traits": {"subscribe": "maybe"}})
 
@@ -448,6 +529,98 @@ def test_subscribe_setting_and_channels_need_identifiers() -> None:
         )
 
 
+# -- consent: what each input does (README "Consent rules") -------------------------------------------
+
+WHO = {"email": "a@example.com", "phone": "+15005550006"}
+
+
+def _identify(subscribe: Any = None, list_id: str | None = None, **traits: Any) -> dict[str, Any]:
+    properties: dict[str, Any] = {} if subscribe is None else {"subscribe": subscribe}
+    if list_id:
+        properties["listId"] = list_id
+    return {"type": "identify", "userId": "u1", "traits": {**WHO, **traits, "properties": properties}}
+
+
+def test_a_rudderstack_unsubscribe_revokes_marketing_only_never_transactional_texts() -> None:
+    """B: RudderStack revokes SMS marketing; order and shipping texts (SMS transactional) stay allowed."""
+    _, unsub = rud2(_identify(False, "L1"), consent=("email", "sms"))
+    subscriptions = unsub.record_resource()["attributes"]["subscriptions"]
+    assert subscriptions == {
+        "email": {"marketing": {"consent": "UNSUBSCRIBED"}},
+        "sms": {"marketing": {"consent": "UNSUBSCRIBED"}},
+    }
+    group = {
+        "type": "group",
+        "groupId": "L1",
+        "userId": "u1",
+        "context": {"traits": WHO},
+        "traits": {"subscribe": False},
+    }
+    [left] = rud2(group, consent=("sms",))
+    assert left.record_resource()["attributes"]["subscriptions"] == {"sms": {"marketing": {"consent": "UNSUBSCRIBED"}}}
+    # Segment's own "User Unsubscribed" (its Unsubscribe Profile action) revokes SMS transactional too, as Segment does.
+    [segment] = seg({"type": "track", "event": "User Unsubscribed", "context": {"traits": WHO}})
+    assert "transactional" in segment.record_resource()["attributes"]["subscriptions"]["sms"]
+
+
+def test_subscribe_false_never_does_more_than_not_subscribing() -> None:
+    """C: v1 and Segment read subscribe false as "do not subscribe"; v2 unsubscribes from the event's list only."""
+    for mapper in (rud, seg):
+        [profile] = mapper(_identify(False, "L1"), list_id="DEF")
+        assert isinstance(profile, ProfileIntent) and profile.list_id is None  # no consent change, no list joined
+    [profile] = rud2(_identify(False))  # no list anywhere: not a global opt-out, nothing at all
+    assert isinstance(profile, ProfileIntent) and profile.list_id is None
+    profile, unsub = rud2(_identify(False, "L1"))
+    # The unsubscribe from L1 does not import the person into L1 first (list-triggered flows would fire).
+    assert profile.list_id is None
+    assert (unsub.subscribe, unsub.list_id, unsub.channels) == (False, "L1", ("email",))
+
+
+def test_subscribing_to_a_list_goes_through_its_opt_in_never_a_direct_import() -> None:
+    """--list-id L --subscribe: the subscription job joins L (double opt-in first); the import does not add them."""
+    for mapper in (seg, rud, rud2):
+        profile, sub = mapper(_identify(), list_id="L", subscribe=True)
+        assert profile.list_id is None and (sub.subscribe, sub.list_id) == (True, "L")
+        [only] = mapper(_identify(), list_id="L")  # no consent asked: the default list is joined directly
+        assert only.list_id == "L"
+
+
+def test_a_channel_is_subscribed_only_when_the_event_or_else_the_settings_consent_to_it() -> None:
+    _, email_only = rud(_identify(True, "L", consent=["email"]), sms_consent=True)
+    assert email_only.channels == ("email",)  # the event consents to email only: --sms-consent does not add SMS
+    _, silent = rud(_identify(True, "L"), sms_consent=True)
+    assert silent.channels == ("email", "sms")  # the event says nothing: the settings decide
+    _, sms_off = rud(_identify(True, "L", smsConsent=False), consent=("email", "sms"))
+    assert sms_off.channels == ("email",)
+    _, sms_only = rud(_identify(True, "L", smsConsent=True), consent=())
+    assert sms_only.channels == ("sms",)
+
+
+def test_fields_to_append_unappend_unset_become_patch_properties_not_custom_properties() -> None:
+    """D: the named traits are patch operations (``meta.patch_properties``), never values that overwrite."""
+    options = {"fieldsToAppend": ["tags", "missing"], "fieldsToUnappend": "colors", "fieldsToUnset": ["temp"]}
+    message = {
+        "type": "identify",
+        "userId": "u1",
+        "traits": {"email": "a@example.com", "tags": "vip", "colors": "red", "temp": 1, "plan": "gold"},
+        "integrations": {"klaviyo": options},  # RudderStack matches the destination name in any case
+    }
+    for mapper in (rud, rud2, seg):
+        [profile] = mapper(message)
+        assert profile.attributes["properties"] == {"plan": "gold"}
+        assert profile.meta == {
+            "patch_properties": {"append": {"tags": "vip"}, "unappend": {"colors": "red"}, "unset": ["temp"]}
+        }
+    [plain] = rud({**message, "integrations": {}})
+    assert plain.meta is None
+    [event] = rud2({"type": "track", "event": "X", "userId": "u1", "context": {"traits": {"badges": "gold", "a": 1}},
+                    "integrations": {"Klaviyo": {"fieldsToAppend": ["badges"]}}})  # fmt: skip
+    assert event.profile["properties"] == {"a": 1}
+    assert event.profile_meta == {"patch_properties": {"append": {"badges": "gold"}}}
+    with pytest.raises(InputError, match="Fields To Append"):
+        rud({**message, "integrations": {"Klaviyo": {"fieldsToAppend": {"tags": 1}}}})
+
+
 def test_flatten_properties() -> None:
     [profile] = rud({"type": "identify", "userId": "u1", "traits": {"a": {"b": {"c": 1}}}}, flatten_properties=True)
     assert profile.attributes["properties"] == {"a.b.c": 1}
@@ -455,6 +628,43 @@ def test_flatten_properties() -> None:
         {"type": "track", "event": "X", "userId": "u", "properties": {"p": {"q": 2}}}, flatten_properties=True
     )
     assert event.properties == {"p.q": 2}
+
+
+def test_flatten_properties_writes_arrays_of_objects_as_indexed_keys_like_rudderstack() -> None:
+    """RudderStack's flattenJson keeps arrays of plain values but writes arrays of objects as ``key[i].field``."""
+    [checkout] = rud(
+        {
+            "type": "track",
+            "event": "Checkout Started",
+            "userId": "u1",
+            "properties": {
+                "order_id": "o1",
+                "products": [{"sku": "S1", "price": 5}, {"sku": "S2", "quantity": 2}],
+                "tags": ["gift", "wrap"],
+                "gift": {"to": {"name": "Bo"}, "notes": [{"text": "hi"}]},
+            },
+        },
+        flatten_properties=True,
+    )
+    assert checkout.properties == {
+        "items[0].SKU": "S1",
+        "items[0].ItemPrice": 5,
+        "items[1].SKU": "S2",
+        "items[1].Quantity": 2,
+        "tags": ["gift", "wrap"],
+        "gift.to.name": "Bo",
+        "gift.notes[0].text": "hi",
+    }
+
+
+def test_a_flattened_orders_product_list_stays_out_of_its_product_events() -> None:
+    [order] = seg(
+        {"type": "track", "event": "Order Completed", "userId": "u", "properties": {
+            "order_id": "o1", "ship": {"by": "air"}, "products": [{"id": "p1", "size": {"eu": 42}}]}},
+        flatten_properties=True,
+    )  # fmt: skip
+    assert order.properties == {"order_id": "o1", "ship.by": "air", "products[0].id": "p1", "products[0].size.eu": 42}
+    assert order.followers[0].properties == {"order_id": "o1", "ship.by": "air", "id": "p1", "size.eu": 42}
 
 
 def test_default_region_converts_phone_numbers() -> None:
@@ -472,6 +682,32 @@ def test_default_region_converts_phone_numbers() -> None:
         ({"type": "track", "event": "", "userId": "u"}, "Event"),
         ({"type": "track", "event": "X", "userId": "u", "timestamp": "yesterday"}, "Timestamp"),
         ({"type": "track", "event": "X", "userId": "u", "properties": {"currency": "EURO"}}, "Currency"),
+        ({"type": "identify", "traits": {"email": "x@gmail..com"}}, "Email"),
+        # An event name that is not text would become a metric literally named "{'name': 'Nested'}".
+        ({"type": "track", "event": {"name": "Nested"}, "userId": "u"}, "Event"),
+        ({"type": "track", "event": ["Nested"], "userId": "u"}, "Event"),
+        ({"type": "track", "event": 42, "userId": "u"}, "Event"),
+        ({"type": "screen", "name": {"a": 1}, "userId": "u"}, "Event"),
+        # A historical import's consent time must be in the past (Klaviyo refuses a future one).
+        (
+            {
+                "type": "track",
+                "event": "User Subscribed",
+                "context": {"traits": {"email": "a@example.com"}},
+                "properties": {"historical_import": True, "consented_at": "2999-01-01T00:00:00Z"},
+            },
+            "Consented At",
+        ),
+        (
+            {
+                "type": "identify",
+                "userId": "u",
+                "timestamp": "2999-01-01T00:00:00Z",
+                "traits": {"email": "a@example.com", "properties": {"subscribe": True}},
+                "integrations": {"Klaviyo": {"confirmOptin": False}},
+            },
+            "Consented At",
+        ),
     ],
 )
 def test_each_failure_names_the_field(message: dict[str, Any], label: str) -> None:
@@ -786,3 +1022,50 @@ def test_list_removal_resolves_ids_first_and_never_deletes_without_one(client: A
     deliver([exited("k@x.co")], client=client)
     delete = mocked.calls[-1].request
     assert delete.method == "DELETE" and json.loads(delete.body) == {"data": [{"type": "profile", "id": "P1"}]}
+
+
+def test_deliver_list_id_with_subscribe_imports_without_the_list_and_subscribes_to_it(client: Any, mocked: Any) -> None:
+    """The import job carries no list relationship: only the subscription (and its opt-in) puts them on L."""
+    import json
+
+    from conftest import BASE
+
+    from connector.apps.delivery import DeliverySettings, deliver
+
+    job = {"data": {"type": "profile-bulk-import-job", "id": "J1", "attributes": {"status": "complete"}}}
+    mocked.post(f"{BASE}/api/profile-bulk-import-jobs", json=job, status=202)
+    mocked.get(f"{BASE}/api/profile-bulk-import-jobs/J1", json=job)
+    mocked.get(f"{BASE}/api/profile-bulk-import-jobs/J1/import-errors", json={"data": [], "links": {}})
+    mocked.post(f"{BASE}/api/profile-subscription-bulk-create-jobs", status=202)
+    line = {"type": "identify", "userId": "u1", "traits": {"email": "a@example.com"}}
+
+    summary = deliver([line], client=client, settings=DeliverySettings(list_id="L", subscribe=True))
+
+    assert summary.delivered == 1
+    imported = json.loads(mocked.calls[0].request.body)["data"]
+    assert "relationships" not in imported
+    subscribed = json.loads(mocked.calls[-1].request.body)["data"]
+    assert subscribed["relationships"] == {"list": {"data": {"type": "list", "id": "L"}}}
+    assert subscribed["attributes"]["historical_import"] is False  # the list's opt-in process applies
+
+
+def test_an_append_klaviyo_did_not_answer_is_retryable_and_never_resent_blindly(client: Any, mocked: Any) -> None:
+    """A lost answer to an append cannot be retried safely (the value would be appended twice): one request,
+    and the line is retryable, never delivered."""
+    import io
+    import json
+
+    from conftest import BASE
+
+    from connector.apps.delivery import deliver
+
+    mocked.post(f"{BASE}/api/profile-import", status=503)
+    line = {"type": "identify", "userId": "u1", "traits": {"email": "a@example.com", "tags": "vip"},
+            "integrations": {"Klaviyo": {"fieldsToAppend": ["tags"]}}}  # fmt: skip
+    out = io.StringIO()
+    summary = deliver([line], client=client, report=out)
+    assert (summary.retryable, summary.delivered) == (1, 0)
+    assert json.loads(out.getvalue())["status"] == "retryable"
+    sent = json.loads(mocked.calls[0].request.body)
+    assert sent["data"]["meta"] == {"patch_properties": {"append": {"tags": "vip"}}}
+    assert len(mocked.calls) == 1

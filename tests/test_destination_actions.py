@@ -125,6 +125,10 @@ def test_upsert_409_without_id_is_retryable_and_never_calls_the_list(
         ({}, "Identifiers"),
         ({"externalId": "x" * 256}, "External ID"),
         ({"email": "not-an-email"}, "Email"),
+        ({"email": "ada@gmail..com"}, "Email"),  # an empty domain label
+        ({"email": "ada@.example.com"}, "Email"),
+        ({"email": "ada..lovelace@example.com"}, "Email"),
+        ({"email": ".ada@example.com"}, "Email"),
         ({"phoneNumber": "5550006"}, "Phone Number"),
     ],
 )
@@ -192,6 +196,26 @@ def test_track_event_without_unique_id_derives_the_same_one_on_retry(
     assert first["unique_id"].startswith("sha256-")
 
 
+def test_a_retry_a_second_later_derives_the_same_unique_id_from_what_the_caller_sent(
+    client: KlaviyoClient, mocked: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a time, unique id or order id the defaulted "now" is sent but never part of the derived id."""
+    import actions.destination as destination
+
+    times = iter(["2026-01-02T03:04:05+00:00", "2026-01-02T03:04:06+00:00"] * 3)
+    monkeypatch.setattr(destination, "now_iso", lambda: next(times))
+    for _ in range(6):
+        mocked.post(f"{BASE}/api/events", status=202)
+    track = {"metricName": "Viewed", "email": "ada@example.com", "properties": {"sku": "1"}}
+    first, retry = TRACK_EVENT.run(client, track), TRACK_EVENT.run(client, track)
+    assert first["unique_id"] == retry["unique_id"] and first["time"] != retry["time"]
+    order = {"email": "ada@example.com", "value": 5, "products": [{"sku": "s1"}]}
+    placed, again = ORDER_COMPLETED.run(client, order), ORDER_COMPLETED.run(client, order)
+    assert placed == again
+    other = ORDER_COMPLETED.run(client, {**order, "products": [{"sku": "s2"}]})
+    assert other["unique_id"] != placed["unique_id"]  # another basket is another order
+
+
 def test_order_completed_sends_order_then_products_with_deterministic_ids(
     client: KlaviyoClient, mocked: responses.RequestsMock
 ) -> None:
@@ -243,9 +267,23 @@ def test_order_completed_products_wait_for_the_order(client: KlaviyoClient, mock
     assert len(mocked.calls) == 1
 
 
-def test_order_completed_product_without_id_sends_nothing(client: KlaviyoClient) -> None:
+def test_order_completed_product_without_id_gets_one_from_its_position(
+    client: KlaviyoClient, mocked: responses.RequestsMock
+) -> None:
+    """J: Segment's default mapping sends products without ids; the order and its products are delivered."""
+    for _ in range(3):
+        mocked.post(f"{BASE}/api/events", status=202)
+    out = ORDER_COMPLETED.run(
+        client,
+        {"email": "a@example.com", "properties": {"order_id": "o-1"}, "products": [{"name": "x"}, {"name": "y"}]},
+    )
+    assert out["product_unique_ids"] == ["o-1_0", "o-1_1"]
+    assert [_body(c)["data"]["attributes"]["unique_id"] for c in mocked.calls] == ["o-1", "o-1_0", "o-1_1"]
+
+
+def test_order_completed_product_that_is_not_an_object_sends_nothing(client: KlaviyoClient) -> None:
     with responses.RequestsMock(), pytest.raises(InputError) as caught:
-        ORDER_COMPLETED.run(client, {"email": "a@example.com", "products": [{"name": "x"}]})
+        ORDER_COMPLETED.run(client, {"email": "a@example.com", "products": ["x"]})
     assert caught.value.label == "Products[0]"
 
 
@@ -265,6 +303,43 @@ def test_add_to_audience_list_reuses_a_list_by_name_or_creates_it(
         mocked.calls[1], "POST", "/api/lists", body={"data": {"type": "list", "attributes": {"name": "Engaged"}}}
     )
     assert out == {"list_id": "NEW123", "profile_id": PID}
+
+
+def test_add_to_list_sends_the_profile_fields_and_updates_an_existing_profile_with_them(
+    client: KlaviyoClient, mocked: responses.RequestsMock
+) -> None:
+    """K: names, title, organization, image, location and properties reach the profile (Segment maps them)."""
+    mocked.post(f"{BASE}/api/profiles", json=_conflict(PID), status=409)
+    status, reply = spec_reply("/api/profiles/{id}", "patch", id=PID)
+    mocked.patch(f"{BASE}/api/profiles/{PID}", json=reply, status=status)
+    mocked.post(f"{BASE}/api/lists/Y6nRLr/relationships/profiles", status=204)
+    raw = {
+        "email": "ada@example.com",
+        "listId": "Y6nRLr",
+        "firstName": "Ada",
+        "lastName": "Lovelace",
+        "title": "Analyst",
+        "organization": "Engines",
+        "image": "https://example.com/ada.png",
+        "location": {"city": "London"},
+        "properties": {"tier": "gold"},
+    }
+
+    out = ADD_PROFILE_TO_LIST.run(client, raw)
+
+    attributes = {
+        "email": "ada@example.com",
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "organization": "Engines",
+        "title": "Analyst",
+        "image": "https://example.com/ada.png",
+        "location": {"city": "London"},
+        "properties": {"tier": "gold"},
+    }
+    assert_request(mocked.calls[0], "POST", "/api/profiles", body={"data": {"type": "profile", "attributes": attributes}})
+    assert _body(mocked.calls[1]) == {"data": {"type": "profile", "id": PID, "attributes": attributes}}
+    assert out == {"list_id": "Y6nRLr", "profile_id": PID}
 
 
 def test_add_to_list_surfaces_create_errors(client: KlaviyoClient, mocked: responses.RequestsMock) -> None:
@@ -349,13 +424,35 @@ def test_subscribe_historical_with_list_and_source(client: KlaviyoClient, mocked
     [
         ({"listId": "Y6nRLr"}, "Identifiers"),
         ({"email": "a@example.com", "historicalImport": "true"}, "Consented At"),
-        ({"email": "a@example.com", "consentedAt": "2025-01-01T00:00:00Z"}, "Consented At"),
+        ({"email": "a@example.com", "historicalImport": "true", "consentedAt": "2999-01-01T00:00:00Z"}, "Consented At"),
     ],
 )
 def test_subscribe_input_errors(client: KlaviyoClient, raw: dict[str, Any], label: str) -> None:
     with responses.RequestsMock(), pytest.raises(InputError) as caught:
         SUBSCRIBE_PROFILE.run(client, raw)
     assert caught.value.label == label
+
+
+def test_subscribe_ignores_consented_at_without_historical_import_and_says_so(
+    client: KlaviyoClient, mocked: responses.RequestsMock
+) -> None:
+    """M: Segment's default mapping always sends consented_at; without a historical import Klaviyo takes none."""
+    mocked.post(f"{BASE}/api/profile-subscription-bulk-create-jobs", status=202)
+
+    out = SUBSCRIBE_PROFILE.run(client, {"email": "a@example.com", "consentedAt": "2025-01-01T00:00:00Z"})
+
+    sent = _body(mocked.calls[0])["data"]["attributes"]
+    assert sent["historical_import"] is False
+    assert sent["profiles"]["data"][0]["attributes"]["subscriptions"] == {"email": {"marketing": {"consent": "SUBSCRIBED"}}}
+    assert "Historical Import" in out["ignored"]["consented_at"]
+    mocked.post(f"{BASE}/api/profile-subscription-bulk-create-jobs", status=202)
+    assert SUBSCRIBE_PROFILE.run(client, {"email": "a@example.com"}) == {"data": None}  # nothing ignored
+
+
+def test_subscribe_help_text_speaks_of_subscribing() -> None:
+    comments = {i.key: i.comments for i in SUBSCRIBE_PROFILE.input_specs()}
+    assert not any("nsubscribe" in (c or "") for c in comments.values()), comments
+    assert "Subscribe" in (comments["email"] or "")
 
 
 def test_unsubscribe_sms_marketing_and_transactional(client: KlaviyoClient, mocked: responses.RequestsMock) -> None:

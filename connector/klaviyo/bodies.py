@@ -75,6 +75,18 @@ def event_bulk_item(
     }
 
 
+def appends(meta: Mapping[str, Any] | None) -> bool:
+    """True when a profile's ``meta.patch_properties`` appends: repeated after a lost answer, an append would
+    add its value twice, so such a request is not retried (unappend and unset are idempotent).
+
+    Example:
+        >>> appends({"patch_properties": {"append": {"tags": "vip"}}}), appends({"patch_properties": {"unset": "t"}})
+        (True, False)
+    """
+    patch = (meta or {}).get("patch_properties")
+    return isinstance(patch, Mapping) and bool(patch.get("append"))
+
+
 def consent_profile(
     *,
     subscribe: bool,
@@ -82,15 +94,20 @@ def consent_profile(
     phone_number: str | None = None,
     channels: tuple[str, ...] = ("email", "sms"),
     consented_at: str | None = None,
+    revoke_transactional: bool = True,
 ) -> dict[str, Any]:
     """A profile item of Subscribe / Unsubscribe Profiles, consent on each channel it has an identifier for.
 
     Subscribing gives email and SMS marketing consent (``consented_at`` only for historical imports);
-    unsubscribing withdraws email marketing and SMS marketing *and* transactional consent.
+    unsubscribing withdraws email marketing and SMS marketing consent, and SMS *transactional* consent
+    (order and shipping texts) too unless ``revoke_transactional`` is False (a marketing opt-out).
 
     Example:
         >>> consent_profile(subscribe=False, phone_number="+15005550006")["attributes"]["subscriptions"]
         {'sms': {'marketing': {'consent': 'UNSUBSCRIBED'}, 'transactional': {'consent': 'UNSUBSCRIBED'}}}
+        >>> consent_profile(subscribe=False, phone_number="+15005550006", revoke_transactional=False)[
+        ...     "attributes"]["subscriptions"]
+        {'sms': {'marketing': {'consent': 'UNSUBSCRIBED'}}}
     """
     value = "SUBSCRIBED" if subscribe else "UNSUBSCRIBED"
     grant: dict[str, Any] = {"consent": value}
@@ -101,7 +118,7 @@ def consent_profile(
         subscriptions["email"] = {"marketing": dict(grant)}
     if phone_number and "sms" in channels:
         subscriptions["sms"] = {"marketing": dict(grant)}
-        if not subscribe:
+        if not subscribe and revoke_transactional:
             subscriptions["sms"]["transactional"] = {"consent": value}
     attributes: dict[str, Any] = {}
     if email:

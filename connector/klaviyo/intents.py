@@ -16,12 +16,16 @@ from typing import Any
 
 import attrs
 
-from connector.klaviyo.bodies import consent_profile, event_bulk_item
+from connector.klaviyo.bodies import consent_profile, event_body, event_bulk_item
 
 
 @attrs.frozen
 class ProfileIntent:
     """Create or update a profile (Bulk Profile Import), optionally adding it to ``list_id``.
+
+    ``meta`` (``{"patch_properties": {"append"?, "unappend"?, "unset"?}}``) patches list properties
+    instead of overwriting them. Bulk import jobs take no ``meta``, so such a profile goes through
+    the single Create or Update Profile (``POST /api/profile-import``) instead.
 
     Example:
         >>> ProfileIntent({"email": "a@b.co"}).record_resource()
@@ -30,9 +34,10 @@ class ProfileIntent:
 
     attributes: dict[str, Any]
     list_id: str | None = None
+    meta: dict[str, Any] | None = None
 
     def record_resource(self) -> dict[str, Any]:
-        """The item of ``profiles.data``."""
+        """The item of ``profiles.data`` (bulk import: without ``meta``)."""
         return {"type": "profile", "attributes": self.attributes}
 
 
@@ -53,6 +58,28 @@ class EventIntent:
     value_currency: str | None = None
     unique_id: str | None = None
     followers: tuple[EventIntent, ...] = ()
+    #: The profile's ``meta.patch_properties``; Bulk Create Events has no place for it, so such an event
+    #: is sent alone (:meth:`body`, ``POST /api/events``), where the profile's attributes take ``meta``.
+    profile_meta: dict[str, Any] | None = None
+
+    def body(self) -> dict[str, Any]:
+        """The body of ``POST /api/events`` for this event, with the profile's ``meta`` when there is one.
+
+        Example:
+            >>> e = EventIntent("X", {"email": "a@b.co"}, {}, profile_meta={"patch_properties": {"unset": ["t"]}})
+            >>> e.body()["data"]["attributes"]["profile"]["data"]["attributes"]["meta"]
+            {'patch_properties': {'unset': ['t']}}
+        """
+        profile = {**self.profile, "meta": self.profile_meta} if self.profile_meta else self.profile
+        return event_body(
+            self.metric,
+            profile,
+            self.properties,
+            time=self.time,
+            value=self.value,
+            value_currency=self.value_currency,
+            unique_id=self.unique_id,
+        )
 
     def record_resource(self) -> dict[str, Any]:
         """The ``event-bulk-create`` entry."""
@@ -80,6 +107,9 @@ class EventIntent:
 class ConsentIntent:
     """Subscribe (or unsubscribe) an email and/or phone number, optionally to/from ``list_id``.
 
+    Unsubscribing withdraws marketing consent on ``channels``; SMS transactional consent only with
+    ``revoke_transactional``.
+
     Example:
         >>> ConsentIntent(True, email="a@b.co").group()
         (True, None, False, None)
@@ -93,6 +123,9 @@ class ConsentIntent:
     historical_import: bool = False
     consented_at: str | None = None
     custom_source: str | None = None
+    #: An unsubscribe also withdraws SMS transactional consent (Segment's Unsubscribe Profile); by default
+    #: it is a marketing opt-out and order and shipping texts stay allowed.
+    revoke_transactional: bool = False
 
     def group(self) -> tuple[bool, str | None, bool, str | None]:
         """Intents that can share one request: same direction, list, import mode and source."""
@@ -120,6 +153,7 @@ class ConsentIntent:
             phone_number=self.phone_number,
             channels=self.channels,
             consented_at=self.consented_at if self.historical_import else None,
+            revoke_transactional=self.revoke_transactional,
         )
 
 

@@ -1,6 +1,6 @@
 """Look-ups shared by the delivery engine and the destination actions.
 
-Profile ids (create, 409, lookup), lists by name, derived event ids.
+Profile ids (create, 409, create-or-update, lookup), lists by name, derived event ids.
 
 Example:
     >>> filter_equals("name", 'VIP "gold"')
@@ -18,6 +18,7 @@ from typing import Any
 from connector.client.errors import EXIT_TRANSIENT, ConflictError
 from connector.client.jsonapi import resource_body
 from connector.client.pipeline import KlaviyoClient
+from connector.klaviyo.bodies import appends
 
 
 class UnresolvedDuplicateProfile(ConflictError):
@@ -60,6 +61,23 @@ def create_or_find_profile(client: KlaviyoClient, attributes: Mapping[str, Any])
             raise UnresolvedDuplicateProfile.from_conflict(exc) from None
         return profile_id, None, False
     return str(doc["data"]["id"]), doc, True
+
+
+def import_profile(client: KlaviyoClient, attributes: Mapping[str, Any], meta: Mapping[str, Any] | None = None) -> str:
+    """Create or update one profile (``POST /api/profile-import``), with ``meta`` (``patch_properties``); its id.
+
+    Bulk import jobs take no ``meta``: a profile whose list properties are appended to, unappended from or
+    unset goes through this call. It is retried after a lost answer only without an append (see
+    :func:`~connector.klaviyo.bodies.appends`).
+
+    Example:
+        >>> # import_profile(client, {"email": "a@b.co"}, {"patch_properties": {"append": {"tags": "vip"}}})
+    """
+    data: dict[str, Any] = {"type": "profile", "attributes": dict(attributes)}
+    if meta:
+        data["meta"] = dict(meta)
+    doc = client.request("POST", "/api/profile-import", json={"data": data}, retry_safe=not appends(meta)).json()
+    return str(doc["data"]["id"])
 
 
 def add_to_list(client: KlaviyoClient, list_id: str, profile_ids: list[str]) -> None:

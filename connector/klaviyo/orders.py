@@ -1,8 +1,9 @@
 """Order Completed fan-out: one product event per product, with deterministic unique IDs.
 
 Shared by ``deliver`` and the Order Completed action. A product event's unique ID is
-``<order unique id>_<product_id | productId | id | sku>`` (``_2``, ``_3``... for the same product
-listed again), so re-sending an order never duplicates its product events; its properties are the
+``<order unique id>_<product_id | productId | id | sku>``, or ``<order unique id>_<index>`` (its
+0-based position) for a product with none of them (``_2``, ``_3``... for the same id listed again),
+so re-sending an order never duplicates its product events; its properties are the
 order's (without ``products``) overlaid by the product's, and its value is the product's price.
 
 With Segment classic's event name ("Placed Order", destination-behaviours.md C.3 and seed 002) the
@@ -159,10 +160,12 @@ def product_events(
     lists built for the order).
 
     Example:
-        >>> product_events(EventIntent("O", {}, {}, unique_id="o1"), [{"name": "x"}], "P")
+        >>> [e.unique_id for e in product_events(EventIntent("O", {}, {}, unique_id="o1"), [{"name": "x"}], "P")]
+        ['o1_0']
+        >>> product_events(EventIntent("O", {}, {}, unique_id="o1"), ["x"], "P")
         Traceback (most recent call last):
         ...
-        connector.client.errors.InputError: Products[0]: needs product_id, id or sku (it makes the ...)
+        connector.client.errors.InputError: Products[0]: must be an object
     """
     if not order.unique_id:
         raise ValueError("the order event needs a unique id before its products get theirs")
@@ -174,9 +177,9 @@ def product_events(
         label = f"Products[{index}]"
         if not isinstance(product, Mapping):
             raise InputError("must be an object", label=label, key="products")
-        pid = stripped_or_none(first(product, *PRODUCT_ID_KEYS))
-        if pid is None:
-            raise InputError("needs product_id, id or sku (it makes the product event's unique ID)", label=label)
+        # No product_id / id / sku (Segment's default mapping sends none): the product's position is its id,
+        # deterministic, so a retried order is deduplicated all the same.
+        pid = stripped_or_none(first(product, *PRODUCT_ID_KEYS)) or str(index)
         seen[pid] = seen.get(pid, 0) + 1
         suffix = f"_{seen[pid]}" if seen[pid] > 1 else ""  # the same product listed twice is two events
         out.append(

@@ -23,9 +23,11 @@ from connector.framework.inputs import to_stripped
 #: Klaviyo's limit for external IDs (and Segment's and RudderStack's).
 EXTERNAL_ID_MAX = 255
 
-# Deliberately simple: one @, a dot in the domain, no spaces. Klaviyo has the final word; this
-# catches the mistakes (a name in the email column, a missing domain) before anything is sent.
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]{2,}")
+# Deliberately simple: one @, no spaces, dot-separated parts that are never empty (no leading,
+# trailing or doubled dot on either side, so ``x@gmail..com`` is refused), a top-level domain of two
+# characters or more. Klaviyo has the final word; this catches the mistakes (a name in the email
+# column, a missing domain, a typo'd dot) before anything is sent.
+_EMAIL = re.compile(r"[^@\s.]+(?:\.[^@\s.]+)*@(?:[^@\s.]+\.)+[^@\s.]{2,}")
 
 #: Active ISO 4217 codes (2024 list), so a typo such as "USX" is caught before Klaviyo silently keeps it.
 ISO_4217 = frozenset(
@@ -40,13 +42,17 @@ ISO_4217 = frozenset(
 
 
 def clean_email(value: Any) -> str:
-    """An email address: trimmed, one ``@``, a domain with a dot.
+    """An email address: trimmed, one ``@``, a domain with a dot, no empty part between dots.
 
     Example:
         >>> clean_email("not-an-email")
         Traceback (most recent call last):
         ...
         connector.client.errors.InputError: must be an email address such as ada@example.com (got 'not-an-email')
+        >>> clean_email("x@gmail..com")
+        Traceback (most recent call last):
+        ...
+        connector.client.errors.InputError: must be an email address such as ada@example.com (got 'x@gmail..com')
     """
     text = to_stripped(value)
     if not _EMAIL.fullmatch(text):

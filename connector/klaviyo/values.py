@@ -71,6 +71,29 @@ def iso_time(value: Any, label: str = "Timestamp") -> str | None:
     return parsed.isoformat()
 
 
+def consent_time(value: Any, label: str = "Consented At", key: str = "consentedAt") -> str | None:
+    """When consent was given, for a historical import: an ISO-8601 time (as :func:`iso_time`) not in the future.
+
+    Klaviyo refuses a ``consented_at`` that has not happened yet; this names the field before anything is sent.
+
+    Example:
+        >>> consent_time("2024-01-01T00:00:00Z")
+        '2024-01-01T00:00:00+00:00'
+        >>> consent_time("2999-01-01T00:00:00Z")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        connector.client.errors.InputError: Consented At: must not be in the future (got '2999-01-01T00:00:00Z'); ...
+    """
+    text = iso_time(value, label)
+    if text is not None and dt.datetime.fromisoformat(text) > dt.datetime.now(dt.timezone.utc):
+        raise InputError(
+            f"must not be in the future (got {value!r}); Klaviyo takes only a time consent was already given",
+            label=label,
+            key=key,
+        )
+    return text
+
+
 def number(value: Any, label: str) -> float | None:
     """A finite number from a number or numeric text; anything else is an error naming ``label``.
 

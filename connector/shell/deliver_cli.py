@@ -1,6 +1,7 @@
 """``klaviyo-connector deliver``: deliver a JSONL file of Segment or RudderStack events to Klaviyo.
 
-Prints the summary as JSON on stdout. Exit codes: 0 every line delivered, 4 some lines rejected
+Prints the summary as JSON on stdout. Exit codes: 0 every line delivered or skipped (valid, but the
+settings send nothing for it, such as a ``page`` call with page delivery off), 4 some lines rejected
 (and none retryable), 5 some lines retryable (run the retryable lines again), 2 bad arguments.
 
 Example:

@@ -130,7 +130,8 @@ def lookup_profile_ids(client: KlaviyoClient, identities: Sequence[Mapping[str, 
     return resolved
 
 
-def _failure(key: Hashable, exc: KlaviyoError) -> RecordOutcome:
+def failure(key: Hashable, exc: KlaviyoError) -> RecordOutcome:
+    """A failed request's outcome for ``key``: retryable when the error is, else rejected, in Klaviyo's words."""
     return RecordOutcome(key, Status.RETRYABLE if exc.retryable else Status.REJECTED, exc.message)
 
 
@@ -166,7 +167,7 @@ def sync_memberships(
         try:
             found = directory.find_or_create(value) if adding else directory.find(value)
         except KlaviyoError as exc:
-            outcomes.update({i: _failure(records[i][0], exc) for i in indexes})
+            outcomes.update({i: failure(records[i][0], exc) for i in indexes})
             continue
         for i in indexes:
             if found is None:  # removal from an audience that never had a list: nothing to do
@@ -180,7 +181,7 @@ def sync_memberships(
     try:
         ids = lookup_profile_ids(client, [records[i][1].identifiers for i in pending])
     except KlaviyoError as exc:
-        outcomes.update({i: _failure(records[i][0], exc) for i in pending})
+        outcomes.update({i: failure(records[i][0], exc) for i in pending})
         pending, ids = [], []
     for index, profile_id in zip(pending, ids, strict=True):
         key, intent = records[index]
@@ -188,7 +189,7 @@ def sync_memberships(
             try:
                 profile_id, _, _ = create_or_find_profile(client, intent.identifiers)
             except KlaviyoError as exc:
-                outcomes[index] = _failure(key, exc)
+                outcomes[index] = failure(key, exc)
                 continue
         if profile_id is None:  # removing someone Klaviyo does not know: already not a member
             outcomes[index] = RecordOutcome(key, Status.DELIVERED)
@@ -213,7 +214,7 @@ def sync_memberships(
             try:
                 client.request(method, f"/api/lists/{list_id}/relationships/profiles", json=body, retry_safe=True)
             except KlaviyoError as exc:
-                outcomes.update({i: _failure(records[i][0], exc) for i in chunk})
+                outcomes.update({i: failure(records[i][0], exc) for i in chunk})
                 continue
             outcomes.update({i: RecordOutcome(records[i][0], Status.DELIVERED) for i in chunk})
 

@@ -3,7 +3,9 @@
 Lines are read in windows (10,000 by default, so memory stays flat on big files); each window is
 mapped to intents and sent in five phases, so that what depends on something comes after it:
 
-1. profiles, through Bulk Profile Import jobs grouped by list (polled to completion);
+1. profiles, through Bulk Profile Import jobs grouped by list (polled to completion); a profile whose
+   list properties are patched (``integrations.Klaviyo.fieldsToAppend`` ...) through Create or Update
+   Profile and then its list, since bulk jobs take no ``meta``;
 2. list memberships (Segment's Audience Entered / Exited): the audience's list found or created by
    name (cached for the run), profile ids looked up, then the list relationship endpoints (see
    :mod:`connector.apps.delivery.audiences`); an addition whose profile import failed is not attempted;
@@ -12,17 +14,19 @@ mapped to intents and sent in five phases, so that what depends on something com
    :func:`~connector.klaviyo.intents.plan_consents`); an earlier, superseded line is not sent and
    shares the winning line's outcome: ``delivered`` with the reason ``superseded by line N`` when
    that line was delivered, else the winner's status and reason (``superseded by line N: ...``);
-4. events, through Bulk Create Events;
+4. events, through Bulk Create Events (an event whose profile is patched alone, through Create Event);
 5. the product events of orders whose order event was accepted.
 
 A line's outcome is the worst of its records' (rejected > retryable > delivered); lines that
-cannot be parsed or mapped are rejected with the reason, naming the field. The report has one JSON
-object per input line, in input order: ``{"line", "status", "reason"?, "type"?, "messageId"?}``.
+cannot be parsed or mapped are rejected with the reason, naming the field; valid lines the settings
+send nothing for (``page`` calls with page delivery off) are ``skipped`` with the reason. The report
+has one JSON object per input line, in input order: ``{"line", "status", "reason"?, "type"?,
+"messageId"?}``.
 
 Example:
     >>> # from connector.apps.delivery import deliver
     >>> # deliver("events.jsonl", format="segment", report="report.jsonl").to_json()
-    >>> # {'lines': 3, 'delivered': 2, 'rejected': 1, 'retryable': 0, 'report': 'report.jsonl'}
+    >>> # {'lines': 3, 'delivered': 2, 'rejected': 1, 'retryable': 0, 'skipped': 0, 'report': 'report.jsonl'}
 """
 
 from __future__ import annotations
@@ -34,11 +38,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack
 from typing import IO, Any
 
-from connector.apps.delivery.audiences import ListDirectory, sync_memberships
-from connector.apps.delivery.mapping import mapper_for
+from connector.apps.delivery.audiences import ListDirectory, failure, sync_memberships
+from connector.apps.delivery.mapping import Skipped, mapper_for
 from connector.apps.delivery.settings import DeliverySettings
 from connector.client.errors import KlaviyoError
 from connector.client.pipeline import KlaviyoClient
+from connector.klaviyo.bodies import appends
 from connector.klaviyo.bulk import senders as batching
 from connector.klaviyo.bulk.jobs import JobPoller
 from connector.klaviyo.bulk.outcomes import DeliverySummary, RecordOutcome, Status, worst
@@ -51,6 +56,7 @@ from connector.klaviyo.intents import (
     ProfileIntent,
     plan_consents,
 )
+from connector.klaviyo.lookups import add_to_list, import_profile
 
 WINDOW = 10_000
 Source = str | os.PathLike[str] | Iterable[str | Mapping[str, Any]]
@@ -103,6 +109,8 @@ def deliver(
                     mapped.append((number, message, mapper.map(message)))
                 except KlaviyoError as exc:
                     mapped.append((number, message, RecordOutcome(number, Status.REJECTED, exc.message)))
+                except Skipped as skip:
+                    mapped.append((number, message, RecordOutcome(number, Status.SKIPPED, skip.reason)))
             results = _send_window(client, mapped, poller, directory)
             for number, message, _ in mapped:
                 outcome = _line_outcome(results[number])
@@ -115,6 +123,7 @@ def deliver(
         delivered=counts[Status.DELIVERED],
         rejected=counts[Status.REJECTED],
         retryable=counts[Status.RETRYABLE],
+        skipped=counts[Status.SKIPPED],
         report=report_name,
     )
 
@@ -181,6 +190,7 @@ def _send_window(
 ) -> dict[int, list[RecordOutcome]]:
     results: dict[int, list[RecordOutcome]] = defaultdict(list)
     profiles: dict[str | None, list[BatchRecord]] = defaultdict(list)
+    patched: list[tuple[int, ProfileIntent]] = []
     memberships: list[tuple[int, MembershipIntent]] = []
     consents: list[tuple[int, ConsentIntent]] = []
     events: list[tuple[BatchRecord, EventIntent]] = []
@@ -189,7 +199,9 @@ def _send_window(
             results[number].append(item)
             continue
         for intent in item:
-            if isinstance(intent, ProfileIntent):
+            if isinstance(intent, ProfileIntent) and intent.meta:
+                patched.append((number, intent))
+            elif isinstance(intent, ProfileIntent):
                 profiles[intent.list_id].append(BatchRecord(number, intent.record_resource()))
             elif isinstance(intent, MembershipIntent):
                 memberships.append((number, intent))
@@ -199,6 +211,8 @@ def _send_window(
                 events.append((BatchRecord(number, intent.record_resource(), intent.dedupe_key()), intent))
     for list_id, records in profiles.items():
         _collect(results, batching.import_profiles(client, records, list_id=list_id, poller=poller))
+    for number, intent in patched:
+        results[number].append(_import_patched(client, number, intent))
     if memberships:
         failed = {n for n, outcomes in results.items() if worst(outcomes).status is not Status.DELIVERED}
         ready = [(n, m) for n, m in memberships if not (m.add and n in failed)]
@@ -208,6 +222,21 @@ def _send_window(
     followers = _send_events(client, events, results, lambda e: e.followers)
     _send_events(client, followers, results, lambda e: ())
     return results
+
+
+def _import_patched(client: KlaviyoClient, number: int, intent: ProfileIntent) -> RecordOutcome:
+    """A profile with ``meta.patch_properties``: Create or Update Profile, then its list (bulk jobs take no meta).
+
+    Delivered only once both landed; a failure of either is the line's (rejected or retryable, with Klaviyo's
+    words), never a partial write reported as delivered.
+    """
+    try:
+        profile_id = import_profile(client, intent.attributes, intent.meta)
+        if intent.list_id:
+            add_to_list(client, intent.list_id, [profile_id])
+    except KlaviyoError as exc:
+        return failure(number, exc)
+    return RecordOutcome(number, Status.DELIVERED)
 
 
 def _send_consents(
@@ -259,17 +288,33 @@ def _send_events(
     results: dict[int, list[RecordOutcome]],
     next_of: Callable[[EventIntent], tuple[EventIntent, ...]],
 ) -> list[tuple[BatchRecord, EventIntent]]:
-    """Send events; return the follow-up events of those Klaviyo accepted (an order's products)."""
+    """Send events; return the follow-up events of those Klaviyo accepted (an order's products).
+
+    Events whose profile carries ``meta`` (patch operations) go alone through ``POST /api/events``: Bulk
+    Create Events has no place for it.
+    """
     if not events:
         return []
-    outcomes = batching.create_events(client, [record for record, _ in events])
+    bulk = [(record, intent) for record, intent in events if not intent.profile_meta]
+    alone = [(record, intent) for record, intent in events if intent.profile_meta]
+    outcomes = batching.create_events(client, [record for record, _ in bulk])
+    outcomes += [_create_event(client, record.key, intent) for record, intent in alone]
     _collect(results, outcomes)
     followers: list[tuple[BatchRecord, EventIntent]] = []
-    for outcome, (record, intent) in zip(outcomes, events, strict=True):
+    for outcome, (record, intent) in zip(outcomes, bulk + alone, strict=True):
         if outcome.status is Status.DELIVERED:
             for follower in next_of(intent):
                 followers.append((BatchRecord(record.key, follower.record_resource(), follower.dedupe_key()), follower))
     return followers
+
+
+def _create_event(client: KlaviyoClient, key: Any, intent: EventIntent) -> RecordOutcome:
+    """One event through ``POST /api/events`` (its unique id makes a repeat harmless, unless its profile appends)."""
+    try:
+        client.request("POST", "/api/events", json=intent.body(), retry_safe=not appends(intent.profile_meta))
+    except KlaviyoError as exc:
+        return failure(key, exc)
+    return RecordOutcome(key, Status.DELIVERED)
 
 
 def _collect(results: dict[int, list[RecordOutcome]], outcomes: Iterable[RecordOutcome]) -> None:

@@ -9,10 +9,12 @@ confirm_optin             subscriptions go through the list's opt-in process (do
                           confirmation email); False imports consent as already given
                           (``historical_import`` with the event's timestamp). Per event:
                           ``integrations.Klaviyo.confirmOptin``
-subscribe                 subscribe identified profiles (to the list, if any) unless the event says
-                          otherwise (``traits.subscribe`` / ``traits.properties.subscribe``)
-consent                   channels to subscribe: ``email``, ``sms`` (an event's ``consent`` trait wins)
-sms_consent               also subscribe the phone number to SMS (an event's ``smsConsent`` wins)
+subscribe                 subscribe identified profiles (to the list, if any, through its opt-in
+                          process) unless the event says otherwise (``traits.properties.subscribe``)
+consent                   channels to subscribe: ``email``, ``sms``, for events that name none (an
+                          event's ``consent`` list names every channel it consents to)
+sms_consent               also subscribe the phone number to SMS, for events that say nothing about
+                          SMS (no ``smsConsent``, no ``consent`` list)
 enforce_email             email is the primary identifier: never send the user id as external ID (it
                           becomes the custom property ``id`` / ``_id``), refuse records without email
 fallback_on_anonymous_id  use the anonymous ID as external ID when there is no user id

@@ -1,4 +1,4 @@
-"""Per-record outcomes of a delivery: delivered, rejected (with Klaviyo's reason) or retryable.
+"""Per-record outcomes of a delivery: delivered, rejected (with Klaviyo's reason), retryable or skipped.
 
 The batching layer answers every record it was given with one :class:`RecordOutcome` keyed by the
 caller's own key; :func:`worst` folds the outcomes of the several requests one input line caused
@@ -26,17 +26,20 @@ class Status(str, enum.Enum):
 
     ``REJECTED`` records will fail again unchanged (fix the data); ``RETRYABLE`` records were not
     delivered for reasons that are not their fault (429 after retries, 5xx, no connection) and can
-    be sent again as they are.
+    be sent again as they are; ``SKIPPED`` records are valid but ask for nothing the settings send
+    (a ``page`` call while page delivery is off): nothing was sent, on purpose.
     """
 
     DELIVERED = "delivered"
     REJECTED = "rejected"
     RETRYABLE = "retryable"
+    SKIPPED = "skipped"
 
 
 # A permanent rejection outranks "try again": re-sending a line that holds a rejected record
-# cannot succeed until its data is fixed, so that is what the report must say first.
-_RANK = {Status.DELIVERED: 0, Status.RETRYABLE: 1, Status.REJECTED: 2}
+# cannot succeed until its data is fixed, so that is what the report must say first. A line of
+# which something was delivered and something skipped was delivered.
+_RANK = {Status.SKIPPED: 0, Status.DELIVERED: 1, Status.RETRYABLE: 2, Status.REJECTED: 3}
 
 
 @attrs.frozen
@@ -61,7 +64,7 @@ class RecordOutcome:
 
 
 def worst(outcomes: Iterable[RecordOutcome]) -> RecordOutcome:
-    """The most severe outcome (rejected > retryable > delivered); the first one of that rank wins.
+    """The most severe outcome (rejected > retryable > delivered > skipped); the first one of that rank wins.
 
     Example:
         >>> worst([RecordOutcome(1, Status.DELIVERED)]).status.value
@@ -91,24 +94,25 @@ def pointer_index(pointer: str | None, prefix: str) -> int | None:
 
 @attrs.frozen
 class DeliverySummary:
-    """Counts of one delivery run; ``delivered + rejected + retryable == lines`` always.
+    """Counts of one delivery run; ``delivered + rejected + retryable + skipped == lines`` always.
 
     Example:
         >>> s = DeliverySummary(lines=3, delivered=1, rejected=1, retryable=1)
-        >>> s.to_json()["lines"], s.ok
-        (3, False)
+        >>> s.to_json()["lines"], s.ok, DeliverySummary(lines=2, delivered=1, skipped=1).ok
+        (3, False, True)
     """
 
     lines: int = 0
     delivered: int = 0
     rejected: int = 0
     retryable: int = 0
+    skipped: int = 0
     report: str | None = None
 
     @property
     def ok(self) -> bool:
-        """True when every line was delivered."""
-        return self.delivered == self.lines
+        """True when every line was delivered or, on purpose, skipped."""
+        return self.delivered + self.skipped == self.lines
 
     def to_json(self) -> dict[str, Any]:
         """The summary as printed by ``klaviyo-connector deliver``."""
@@ -117,5 +121,6 @@ class DeliverySummary:
             "delivered": self.delivered,
             "rejected": self.rejected,
             "retryable": self.retryable,
+            "skipped": self.skipped,
             "report": self.report,
         }

@@ -320,18 +320,32 @@ _IDENTIFIERS = ("email", "phone_number", "external_id")
 
 
 def _job_outcomes(result: JobResult, sent: list[BatchRecord]) -> list[RecordOutcome]:
-    """Delivered, except records named by an import error (by pointer, else by identifiers)."""
+    """Delivered, except records named by an import error (by pointer, else by identifiers).
+
+    When the job failed more profiles than its errors name (``failed_count`` above the records named, or
+    errors that match no record sent), nobody can tell which of the other records were imported: they
+    are retryable (an import is idempotent), never delivered.
+    """
     rejected: dict[int, str] = {}
+    unmatched = 0
     for error, payload in zip(result.errors, result.payloads, strict=True):
         index = pointer_index(error.pointer, PROFILES_POINTER)
         if index is None or index >= len(sent):
             index = _match_payload(payload, sent, rejected)
-        if index is not None:
+        if index is None:
+            unmatched += 1
+        else:
             rejected.setdefault(index, f"import job {result.job_id}: {_reason(error)}")
+    unnamed = max(unmatched, result.failed_count - len(rejected))
     if not result.finished:
         why = f"import job {result.job_id} did not finish in time (status {result.status}); sending again is safe"
     elif result.status == "cancelled":
         why = f"import job {result.job_id} was cancelled; sending again is safe"
+    elif unnamed > 0:
+        why = (
+            f"import job {result.job_id} reported {unnamed} failed profile(s) its import errors do not name, so "
+            "this one may not have been imported; sending again is safe"
+        )
     else:
         why = ""
     outcomes = []

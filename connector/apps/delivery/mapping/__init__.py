@@ -8,7 +8,10 @@ Example:
 from __future__ import annotations
 
 from connector.apps.delivery.mapping.base import SpecMapper
+from connector.apps.delivery.mapping.common import Skipped
 from connector.client.errors import InputError
+
+__all__ = ["FORMATS", "Skipped", "SpecMapper", "mapper_for"]
 
 FORMATS = ("segment", "rudderstack", "rudderstack-v2")
 

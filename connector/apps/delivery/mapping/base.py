@@ -18,14 +18,24 @@ from typing import Any, ClassVar
 
 import attrs
 
-from connector.apps.delivery.mapping.common import flatten, join_words, mapping, message_id, message_time
+from connector.apps.delivery.mapping.common import (
+    Skipped,
+    flatten,
+    join_words,
+    klaviyo_options,
+    mapping,
+    message_id,
+    message_time,
+    profile_patch,
+    text,
+)
 from connector.apps.delivery.settings import PLACED_ORDER, DeliverySettings
 from connector.client.errors import InputError
 from connector.framework.inputs import to_bool
 from connector.klaviyo.identifiers import Identifiers, check_identifiers, stripped_or_none
 from connector.klaviyo.intents import ConsentIntent, EventIntent, Intent, ProfileIntent
 from connector.klaviyo.orders import classic_order_properties, order_id, product_events
-from connector.klaviyo.values import currency, dig, first, number
+from connector.klaviyo.values import consent_time, currency, dig, first, number
 
 #: Klaviyo profile attribute (dotted for location) <- trait paths, first found wins.
 TraitTable = Sequence[tuple[str, tuple[str, ...]]]
@@ -51,6 +61,9 @@ class SpecMapper:
     enforced_id_property: ClassVar[str] = "id"
     #: With ``enforce_email``, a phone number is enough (RudderStack) or only email is (Segment).
     enforce_accepts_phone: ClassVar[bool] = False
+    #: ``subscribe: false`` unsubscribes from the event's list (RudderStack v2/v3), or only means "do not
+    #: subscribe" (RudderStack v1, Segment).
+    unsubscribes: ClassVar[bool] = False
 
     def __init__(self, settings: DeliverySettings | None = None) -> None:
         self.settings = settings or DeliverySettings()
@@ -114,8 +127,7 @@ class SpecMapper:
         if settings.enforce_email:
             if user_id:
                 extra[self.enforced_id_property] = user_id
-            external_id = None
-            anonymous_id = None
+            external_id = None  # email-primary is about the external ID only: events keep their anonymous ID
             has_primary = stripped_or_none(email) or (self.enforce_accepts_phone and stripped_or_none(phone))
             if not has_primary:
                 wanted = "an email or a phone number" if self.enforce_accepts_phone else "an email"
@@ -150,34 +162,50 @@ class SpecMapper:
 
     def custom_properties(self, traits: Mapping[str, Any]) -> dict[str, Any]:
         """Traits that are not standard fields or control fields, flattened when the setting says so."""
-        custom = {k: v for k, v in traits.items() if k not in self.reserved_traits}
-        return flatten(custom) if self.settings.flatten_properties else custom
+        return self.shape({k: v for k, v in traits.items() if k not in self.reserved_traits})
+
+    def shape(self, properties: dict[str, Any]) -> dict[str, Any]:
+        """``properties`` flattened to dotted keys when ``flatten_properties`` is on (see :func:`flatten`)."""
+        return flatten(properties) if self.settings.flatten_properties else properties
 
     # -- identify --------------------------------------------------------------------------------
 
     def identify(self, message: Mapping[str, Any]) -> list[Intent]:
-        """A profile import (with the list, if any) and, when asked, a subscription change."""
+        """A profile import and, when asked, a consent change (see :meth:`consent_change`).
+
+        The list is joined by the import only when the event asks for no consent change: a subscription
+        joins it through the list's own opt-in process (double opt-in first), an unsubscribe must not add
+        the person first (the list's "added to list" flows would fire for someone opting out), and
+        ``subscribe: false`` is never a request to join a list.
+        """
         traits = self.traits(message)
+        attributes, meta, ids = self.profile(message)
+        list_id = self.list_id(message, traits)
+        subscribe = self.subscribe_flag(message, traits)
+        intents: list[Intent] = [ProfileIntent(attributes, list_id if subscribe is None else None, meta)]
+        change = self.consent_change(message, traits, ids, subscribe, list_id)
+        if change is not None:
+            intents.append(change)
+        return intents
+
+    def profile(self, message: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None, Identifiers]:
+        """The profile's attributes, its ``meta`` (patch operations, see :func:`profile_patch`) and identifiers."""
+        meta, traits = profile_patch(message, self.traits(message))
         ids, extra = self.identifiers(message, for_event=False)
         attributes: dict[str, Any] = {**ids.attributes(anonymous=False), **self.standard_attributes(traits)}
         properties = {**self.custom_properties(traits), **extra}
         if properties:
             attributes["properties"] = properties
-        list_id = self.list_id(message, traits)
-        intents: list[Intent] = [ProfileIntent(attributes, list_id)]
-        subscribe = self.subscribe_flag(message, traits)
-        if subscribe is not None:
-            intents.append(self.consent(message, traits, ids, subscribe, list_id))
-        return intents
+        return attributes, meta, ids
 
     def list_id(self, message: Mapping[str, Any], traits: Mapping[str, Any]) -> str | None:
         """``integrations.Klaviyo.listId`` > ``traits.properties.listId`` > the default list setting."""
-        value = first(message, "integrations.Klaviyo.listId") or first(traits, "properties.listId")
+        value = first(klaviyo_options(message), "listId") or first(traits, "properties.listId")
         return stripped_or_none(value) or self.settings.list_id
 
     def subscribe_flag(self, message: Mapping[str, Any], traits: Mapping[str, Any]) -> bool | None:
-        """True subscribe, False unsubscribe, None leave consent alone."""
-        value = first(message, "integrations.Klaviyo.subscribe")
+        """The event's subscribe flag (True / False), else True when the ``subscribe`` setting is on, else None."""
+        value = first(klaviyo_options(message), "subscribe")
         if value is None:
             value = first(traits, "properties.subscribe")
         if value is None:
@@ -187,6 +215,44 @@ class SpecMapper:
         except InputError:
             raise InputError(f"must be true or false (got {value!r})", label="Subscribe", key="subscribe") from None
 
+    def consent_change(
+        self,
+        message: Mapping[str, Any],
+        traits: Mapping[str, Any],
+        ids: Identifiers,
+        subscribe: bool | None,
+        list_id: str | None,
+    ) -> ConsentIntent | None:
+        """What the subscribe flag asks: True subscribes (to the list, if any); None changes nothing.
+
+        False is an unsubscribe only in formats whose API defines it so (:attr:`unsubscribes`, RudderStack's
+        v2/v3) and only from a list: with no list, unsubscribing would withdraw consent everywhere, which
+        nobody asked. Elsewhere False means "do not subscribe" and changes nothing.
+        """
+        if subscribe is None or (not subscribe and not (self.unsubscribes and list_id)):
+            return None
+        return self.consent(message, traits, ids, subscribe, list_id)
+
+    def consent_channels(self, traits: Mapping[str, Any]) -> list[str]:
+        """The channels the event consents to, channel by channel; where it says nothing, the settings'.
+
+        The event's ``consent`` list names every channel it consents to (``["email"]`` is email and not
+        SMS); ``smsConsent`` decides SMS. Only a channel the event is silent about falls back to the
+        ``consent`` / ``sms_consent`` settings, so a default never adds a channel the event left out.
+        """
+        settings = self.settings
+        raw = first(traits, "consent", "properties.consent")
+        named = _channels(raw) if raw is not None else None
+        sms_flag = first(traits, "smsConsent", "properties.smsConsent")
+        email = "email" in named if named is not None else "email" in settings.consent
+        if sms_flag is not None:
+            sms = to_bool(sms_flag)
+        elif named is not None:
+            sms = "sms" in named
+        else:
+            sms = "sms" in settings.consent or settings.sms_consent
+        return [c for c, on in (("email", email), ("sms", sms)) if on]
+
     def consent(
         self,
         message: Mapping[str, Any],
@@ -195,15 +261,13 @@ class SpecMapper:
         subscribe: bool,
         list_id: str | None,
     ) -> ConsentIntent:
-        """The subscription change, on the channels the event (or the settings) consents to."""
+        """The subscription change, on the channels the event (or the settings) consents to.
+
+        An unsubscribe here withdraws *marketing* consent only: SMS transactional consent (order and
+        shipping texts) is not marketing, and RudderStack never revokes it either.
+        """
         settings = self.settings
-        raw = first(traits, "consent", "properties.consent")
-        channels = list(_channels(raw) if raw is not None else settings.consent)
-        sms = first(traits, "smsConsent", "properties.smsConsent")
-        if (to_bool(sms) if sms is not None else settings.sms_consent) and "sms" not in channels:
-            channels.append("sms")
-        elif sms is not None and not to_bool(sms) and "sms" in channels:
-            channels.remove("sms")
+        channels = self.consent_channels(traits)
         usable = tuple(c for c in channels if (c == "email" and ids.email) or (c == "sms" and ids.phone_number))
         if not usable:
             raise InputError(
@@ -212,7 +276,7 @@ class SpecMapper:
                 label="Consent",
                 key="consent",
             )
-        confirm = first(message, "integrations.Klaviyo.confirmOptin")
+        confirm = first(klaviyo_options(message), "confirmOptin")
         confirm_optin = to_bool(confirm) if confirm is not None else settings.confirm_optin
         historical = subscribe and not confirm_optin
         return ConsentIntent(
@@ -222,19 +286,32 @@ class SpecMapper:
             channels=usable,
             list_id=list_id,
             historical_import=historical,
-            consented_at=(message_time(message) or just_before_now()) if historical else None,
+            consented_at=consent_time(message_time(message) or just_before_now()) if historical else None,
             custom_source=settings.custom_source if subscribe else None,
         )
 
     # -- events ----------------------------------------------------------------------------------
 
-    def event_profile(self, message: Mapping[str, Any]) -> dict[str, Any]:
-        """The profile an event is recorded on: identifiers plus standard fields from ``context.traits``."""
+    @staticmethod
+    def event_name(message: Mapping[str, Any]) -> str:
+        """The track's ``event``, trimmed ("" when absent); a name that is not text is refused."""
+        return text(message.get("event"), "Event", "event") or ""
+
+    def event_profile(self, message: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """The profile an event is recorded on (identifiers, standard fields and :meth:`event_traits` from
+        ``context.traits``) and its ``meta`` (patch operations, see :func:`profile_patch`)."""
         ids, extra = self.identifiers(message, for_event=True)
-        profile: dict[str, Any] = {**ids.attributes(), **self.standard_attributes(self.traits(message))}
-        if extra:
-            profile["properties"] = extra
-        return profile
+        meta, traits = profile_patch(message, self.traits(message))
+        profile: dict[str, Any] = {**ids.attributes(), **self.standard_attributes(traits)}
+        properties = {**self.event_traits(traits), **extra}
+        if properties:
+            profile["properties"] = properties
+        return profile, meta
+
+    def event_traits(self, traits: Mapping[str, Any]) -> dict[str, Any]:
+        """The custom traits an event's profile carries: none here (Segment's event profile is its
+        identifiers); RudderStack sends them all."""
+        return {}
 
     def event(
         self,
@@ -253,10 +330,12 @@ class SpecMapper:
             raise InputError("is required", label="Event", key="event")
         if len(name) >= 128:
             raise InputError(f"must be under 128 characters (got {len(name)})", label="Event", key="event")
-        props = flatten(properties) if self.settings.flatten_properties else properties
+        props = self.shape(properties)
+        profile, meta = self.event_profile(message)
         return EventIntent(
             metric=name,
-            profile=self.event_profile(message),
+            profile=profile,
+            profile_meta=meta,
             properties=props,
             time=message_time(message),
             value=value,
@@ -266,7 +345,7 @@ class SpecMapper:
 
     def track(self, message: Mapping[str, Any]) -> list[Intent]:
         """A track call: an event, or for Order Completed the order and its product events."""
-        name = str(message.get("event") or "").strip()
+        name = self.event_name(message)
         properties = mapping(message.get("properties"))
         if name.lower() in ORDER_EVENTS:
             return [self.order(message, properties)]
@@ -276,22 +355,26 @@ class SpecMapper:
     def page(self, message: Mapping[str, Any]) -> list[Intent]:
         """``Viewed <category> <name> page`` / ``Viewed <name> page`` / ``Viewed a Page`` when send_page_as_track."""
         if not self.settings.send_page_as_track:
-            raise InputError("page calls are sent only with send_page_as_track on", label="Type", key="type")
-        name = join_words(first(message, "category", "properties.category"), first(message, "name", "properties.name"))
+            raise Skipped("page calls are sent only with send_page_as_track on")
+        name = join_words(
+            text(first(message, "category", "properties.category"), "Category", "category"),
+            text(first(message, "name", "properties.name"), "Name", "name"),
+        )
         metric = f"Viewed {name} page" if name else "Viewed a Page"
         properties = mapping(message.get("properties")) if self.settings.additional_page_info else {}
         return [self.event(message, metric, properties)]
 
     def screen(self, message: Mapping[str, Any]) -> list[Intent]:
-        """A screen call is an event named after the screen."""
-        name = stripped_or_none(first(message, "name", "properties.name"))
+        """A screen call is an event named by its ``event``, else the screen's ``name``, with a track's value."""
+        name = text(first(message, "event", "name", "properties.name"), "Event", "event")
         properties = mapping(message.get("properties"))
-        return [self.event(message, name or "Viewed a Screen", self.track_properties(properties), source=properties)]
+        sent = self.track_properties(dict(properties))
+        return [self.event(message, name or "Viewed a Screen", sent, self.track_value(properties), source=properties)]
 
     def order(self, message: Mapping[str, Any], properties: dict[str, Any]) -> EventIntent:
         """The order event (unique id = order id) with one product event per product as followers.
 
-        Product events get ``<order id>_<product_id | id | sku>`` as unique id, the order's properties
+        Product events get ``<order id>_<product_id | id | sku | position>`` as unique id, the order's properties
         overlaid by the product's, and the product's price as value. Every product is checked before
         anything is sent, so an order is never half delivered because of a product. With the event
         name "Placed Order" the order and product events carry Segment classic's payload (C.3:
@@ -314,8 +397,13 @@ class SpecMapper:
         products = properties.get("products")
         if not settings.product_events or not isinstance(products, list):
             return order
-        followers = product_events(order, products, settings.product_event_name, classic=classic)
-        return attrs.evolve(order, followers=tuple(followers))
+        # Products are read from the order's own properties, then each event is flattened on its own, so a
+        # flattened order's ``products[0]...`` keys never leak into its product events.
+        unflattened = attrs.evolve(order, properties=sent)
+        followers = product_events(unflattened, products, settings.product_event_name, classic=classic)
+        return attrs.evolve(
+            order, followers=tuple(attrs.evolve(f, properties=self.shape(f.properties)) for f in followers)
+        )
 
     def order_value(self, properties: Mapping[str, Any]) -> float | None:
         """The order's value: ``revenue``, else ``total``."""

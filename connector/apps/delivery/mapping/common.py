@@ -16,7 +16,22 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from connector.client.errors import InputError
 from connector.klaviyo.values import first, iso_time
+
+
+class Skipped(Exception):
+    """Raised by a mapper for a valid message the settings send nothing for (a ``page`` call with page
+    delivery off): the line is reported ``skipped`` with ``reason``, not rejected.
+
+    Example:
+        >>> Skipped("page calls are sent only with send_page_as_track on").reason
+        'page calls are sent only with send_page_as_track on'
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 def mapping(value: Any) -> dict[str, Any]:
@@ -29,21 +44,115 @@ def mapping(value: Any) -> dict[str, Any]:
     return dict(value) if isinstance(value, Mapping) else {}
 
 
-def flatten(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested objects as dotted keys (arrays stay arrays), as RudderStack's ``flattenProperties`` does.
+def klaviyo_options(message: Mapping[str, Any]) -> dict[str, Any]:
+    """The message's ``integrations.Klaviyo`` object; the destination's name is matched in any case, as
+    RudderStack does (``integrations.klaviyo`` is the same object).
 
     Example:
-        >>> flatten({"x": {}})
-        {}
+        >>> klaviyo_options({"integrations": {"All": True, "klaviyo": {"listId": "L"}}})
+        {'listId': 'L'}
+    """
+    integrations = mapping(message.get("integrations"))
+    exact = integrations.get("Klaviyo")
+    if isinstance(exact, Mapping):
+        return dict(exact)
+    return next((dict(v) for k, v in integrations.items() if k.lower() == "klaviyo" and isinstance(v, Mapping)), {})
+
+
+#: ``integrations.Klaviyo`` keys naming traits to patch, and the ``patch_properties`` operation each becomes.
+PATCH_OPTIONS = (("fieldsToAppend", "append", "Fields To Append"), ("fieldsToUnappend", "unappend",
+                 "Fields To Unappend"), ("fieldsToUnset", "unset", "Fields To Unset"))  # fmt: skip
+
+
+def profile_patch(
+    message: Mapping[str, Any], traits: Mapping[str, Any]
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """``integrations.Klaviyo.fieldsToAppend / fieldsToUnappend / fieldsToUnset`` as the profile's ``meta``, and
+    the traits left for the profile's own properties (the named fields are patch operations, never values
+    that overwrite what Klaviyo holds).
+
+    Append and unappend take the trait's value (a field without one adds nothing); unset takes the names.
+
+    Example:
+        >>> meta, rest = profile_patch({"integrations": {"Klaviyo": {"fieldsToAppend": ["tags"]}}},
+        ...                            {"tags": "vip", "plan": "pro"})
+        >>> meta, rest
+        ({'patch_properties': {'append': {'tags': 'vip'}}}, {'plan': 'pro'})
+    """
+    options = klaviyo_options(message)
+    patch: dict[str, Any] = {}
+    named: set[str] = set()
+    for option, operation, label in PATCH_OPTIONS:
+        fields = _field_names(options.get(option), label, option)
+        named.update(fields)
+        if operation == "unset":
+            if fields:
+                patch["unset"] = fields
+            continue
+        values = {f: traits[f] for f in fields if traits.get(f) is not None}
+        if values:
+            patch[operation] = values
+    rest = {k: v for k, v in traits.items() if k not in named}
+    return ({"patch_properties": patch} if patch else None), rest
+
+
+def _field_names(value: Any, label: str, key: str) -> list[str]:
+    if value is None or value == "":
+        return []
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
+        raise InputError(f"must be a list of trait names (got {value!r})", label=label, key=key)
+    return [i.strip() for i in items]
+
+
+def text(value: Any, label: str, key: str) -> str | None:
+    """A name the message gives as text (trimmed), None when absent; anything else is refused.
+
+    An object or a number is not a name: sent on, ``{"name": "Nested"}`` would become a metric
+    literally named ``{'name': 'Nested'}``.
+
+    Example:
+        >>> text(" Signed Up ", "Event", "event"), text(None, "Event", "event")
+        ('Signed Up', None)
+        >>> text({"name": "Nested"}, "Event", "event")
+        Traceback (most recent call last):
+        ...
+        connector.client.errors.InputError: Event: must be text (got an object: {'name': 'Nested'})
+    """
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        kind = {dict: "an object", list: "an array", bool: "true/false"}.get(type(value), "a number")
+        raise InputError(f"must be text (got {kind}: {value!r})", label=label, key=key)
+    return value.strip() or None
+
+
+def flatten(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested objects as dotted keys, as RudderStack's ``flattenProperties`` does (its ``flattenJson``).
+
+    Arrays of plain values stay arrays; an array of objects (or of arrays) is written item by item as
+    ``key[i]...`` (``items[0].SKU``), the way RudderStack writes a checkout's items. Empty objects add
+    nothing.
+
+    Example:
+        >>> flatten({"x": {}, "items": [{"SKU": "a"}, {"SKU": "b"}], "tags": ["t"]})
+        {'items[0].SKU': 'a', 'items[1].SKU': 'b', 'tags': ['t']}
     """
     out: dict[str, Any] = {}
     for key, value in values.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            out.update(flatten(value, name + "."))
-        else:
-            out[name] = value
+        _flatten_into(out, f"{prefix}{key}", value)
     return out
+
+
+def _flatten_into(out: dict[str, Any], name: str, value: Any) -> None:
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _flatten_into(out, f"{name}.{key}", item)
+    elif isinstance(value, list) and value and isinstance(value[0], (Mapping, list)):
+        for index, item in enumerate(value):
+            _flatten_into(out, f"{name}[{index}]", item)
+    else:
+        out[name] = value
 
 
 def message_time(message: Mapping[str, Any]) -> str | None:

@@ -5,7 +5,7 @@ RudderStack trait                                               Klaviyo profile 
 ==============================================================  =========================
 ``userId``                                                      ``external_id``
 ``anonymousId`` (events)                                        ``anonymous_id``
-``email`` / ``phone``                                           ``email`` / ``phone_number``
+``email`` / ``phone`` (``phone_number``, ``phoneNumber``)       ``email`` / ``phone_number``
 ``firstName`` / ``first_name`` / ``firstname``                  ``first_name``
 ``lastName`` / ``last_name`` / ``lastname``                     ``last_name``
 ``title`` / ``organization`` / ``image``                        same
@@ -15,16 +15,25 @@ RudderStack trait                                               Klaviyo profile 
 ``timezone``, ``latitude``, ``longitude``                       ``location.*``
 ``context.ip``                                                  ``location.ip``
 ``_kx``                                                         ``_kx``
+``id``                                                          v1: left out (an identifier there);
+                                                                v2: ``properties.id``
 any other trait                                                 ``properties.<trait>``
 ==============================================================  =========================
 
-Per event: ``traits.properties.listId`` (list), ``traits.properties.subscribe`` (true subscribes,
-false unsubscribes), ``traits.consent`` / ``traits.properties.consent`` (channels), ``smsConsent``.
-Track: ``revenue`` / ``total`` / ``value`` is the value, ``currency`` the value currency; those and
-``email`` / ``phone`` are removed from the properties. Group: ``groupId`` is a list to subscribe to
-(``traits.subscribe`` true) or unsubscribe from (false); without ``traits.subscribe`` the profile
-(from ``context.traits``) is added to that list, consent untouched (seed 003: "associate a user with
-a list"; destination-behaviours.md B.2 only covers the flag being set).
+Events (track, screen, renamed ecommerce events) are recorded on the same profile: identifiers,
+standard fields and the custom traits of ``context.traits`` (flattened with ``flatten_properties``).
+
+Per event: ``traits.properties.listId`` (list), ``traits.properties.subscribe`` (true subscribes;
+false unsubscribes from the event's list in ``rudderstack-v2`` and means "do not subscribe" in v1),
+``traits.consent`` / ``traits.properties.consent`` (channels), ``smsConsent``. An unsubscribe
+withdraws marketing consent only (never SMS transactional), as RudderStack does.
+Track and screen: ``revenue`` / ``total`` / ``value`` is the value (``value`` first for the renamed
+ecommerce events), ``currency`` the value currency; those and ``email`` / ``phone`` are removed from
+the properties. A screen is named by its ``event``, else its ``name``. Group: ``groupId`` is a list
+to subscribe to (``traits.subscribe`` true) or, in ``rudderstack-v2``, unsubscribe from (false; v1
+skips the line); without ``traits.subscribe`` the profile (from ``context.traits``) is added to that
+list, consent untouched (seed 003: "associate a user with a list"; destination-behaviours.md B.2
+only covers the flag being set).
 
 Ecommerce names (destination-behaviours.md B.1, the v1 path RudderStack uses when ``apiVersion`` is
 unset, and B.4 device mode), names compared lower-cased and trimmed:
@@ -62,7 +71,7 @@ from typing import Any, ClassVar
 import attrs
 
 from connector.apps.delivery.mapping.base import SpecMapper, TraitTable
-from connector.apps.delivery.mapping.common import mapping
+from connector.apps.delivery.mapping.common import Skipped, mapping
 from connector.client.errors import InputError
 from connector.framework.inputs import to_bool
 from connector.klaviyo.identifiers import stripped_or_none
@@ -157,7 +166,8 @@ class RudderStackMapper(SpecMapper):
     trait_table: ClassVar[TraitTable] = RUDDERSTACK_TRAITS
     reserved_traits: ClassVar[frozenset[str]] = frozenset(
         {
-            "email", "phone", "userId", "anonymousId", "firstName", "first_name", "firstname", "lastName",
+            "email", "phone", "phone_number", "phoneNumber", "userId", "anonymousId", "id", "firstName",
+            "first_name", "firstname", "lastName",
             "last_name", "lastname", "title", "organization", "image", "_kx", "street", "address1", "address2",
             "address", "city", "region", "state", "country", "zip", "zipcode", "postalcode", "postalCode",
             "timezone", "latitude", "longitude", "ip", "properties", "consent", "smsConsent", "subscribe",
@@ -167,6 +177,16 @@ class RudderStackMapper(SpecMapper):
     enforce_accepts_phone: ClassVar[bool] = True
     #: B.1 / B.4 rename ecommerce events; the v2/v3 path (B.2) does not.
     ecommerce_renames: ClassVar[bool] = True
+
+    def event_traits(self, traits: Mapping[str, Any]) -> dict[str, Any]:
+        """Events carry the custom traits on their profile, as RudderStack sends them.
+
+        Example:
+            >>> RudderStackMapper().map({"type": "track", "event": "X", "userId": "u1",
+            ...     "context": {"traits": {"age": 41}}})[0].profile
+            {'external_id': 'u1', 'properties': {'age': 41}}
+        """
+        return self.custom_properties(traits)
 
     def traits(self, message: Mapping[str, Any]) -> dict[str, Any]:
         """Traits, with ``context.ip`` as the ``ip`` trait when the traits carry none."""
@@ -193,21 +213,22 @@ class RudderStackMapper(SpecMapper):
             >>> e.metric, e.unique_id, e.value, e.properties
             ('Started Checkout', 'o9', 30.0, {'items': [{'SKU': 'S', 'ItemPrice': 30}]})
         """
-        name = str(message.get("event") or "").strip().lower()
+        name = self.event_name(message).lower()
         metric = ECOMMERCE_RENAMES.get(name) if self.ecommerce_renames else None
         if metric is None:
             return super().track(message)
         properties = mapping(message.get("properties"))
-        event = self.event(
-            message, metric, ecommerce_properties(metric, properties), self.track_value(properties), source=properties
-        )
+        # B.1: a renamed event's value is its ``value`` (the cart's, the checkout's); revenue and total are fallbacks.
+        value = number(first(properties, "value", "revenue", "total"), "Value")
+        event = self.event(message, metric, ecommerce_properties(metric, properties), value, source=properties)
         order = stripped_or_none(properties.get("order_id")) if metric == "Started Checkout" else None
         return [attrs.evolve(event, unique_id=order) if order else event]
 
     def group(self, message: Mapping[str, Any]) -> list[Intent]:
-        """Subscribe to (``traits.subscribe`` true) or unsubscribe from (false) the list ``groupId``.
+        """Subscribe to (``traits.subscribe`` true) or unsubscribe from (false, v2 only) the list ``groupId``.
 
-        Without the flag the user (``context.traits``) is added to the list, consent untouched.
+        Without the flag the user (``context.traits``) is added to the list, consent untouched. In v1 a
+        false flag asks for nothing (RudderStack's v1 refuses it): the line is skipped.
 
         Example:
             >>> p = RudderStackMapper().map({"type": "group", "groupId": "L1", "userId": "u1",
@@ -222,23 +243,24 @@ class RudderStackMapper(SpecMapper):
         flag = traits.get("subscribe")
         if flag is None:
             user = {k: v for k, v in message.items() if k != "traits"}  # the group's traits are not the user's
-            ids, extra = self.identifiers(user, for_event=False)
-            user_traits = self.traits(user)
-            attributes: dict[str, Any] = {**ids.attributes(anonymous=False), **self.standard_attributes(user_traits)}
-            custom = {**self.custom_properties(user_traits), **extra}
-            if custom:
-                attributes["properties"] = custom
-            return [ProfileIntent(attributes, list_id)]
+            attributes, meta, _ = self.profile(user)
+            return [ProfileIntent(attributes, list_id, meta)]
         try:
             subscribe = to_bool(flag)
         except InputError:
             raise InputError(f"must be true or false (got {flag!r})", label="Subscribe", key="subscribe") from None
+        if not subscribe and not self.unsubscribes:
+            raise Skipped(
+                "traits.subscribe is false: in RudderStack's v1 API that means do not subscribe, and a group call "
+                "asks nothing else (format rudderstack-v2 unsubscribes from the groupId list)"
+            )
         ids, _ = self.identifiers(message, for_event=False)
         return [self.consent(message, self.traits(message), ids, subscribe, list_id)]
 
 
 class RudderStackV2Mapper(RudderStackMapper):
-    """RudderStack's v2/v3 path (B.2): every track keeps its own name (no ecommerce renames).
+    """RudderStack's v2/v3 path (B.2): every track keeps its own name (no ecommerce renames), and an ``id``
+    trait is a custom property (v1 counts it among the identifiers and leaves it out).
 
     Example:
         >>> RudderStackV2Mapper().map({"type": "track", "event": "Product Viewed", "userId": "u"})[0].metric
@@ -246,3 +268,5 @@ class RudderStackV2Mapper(RudderStackMapper):
     """
 
     ecommerce_renames: ClassVar[bool] = False
+    unsubscribes: ClassVar[bool] = True
+    reserved_traits: ClassVar[frozenset[str]] = RudderStackMapper.reserved_traits - {"id"}

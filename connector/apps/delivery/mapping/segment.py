@@ -71,12 +71,12 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from connector.apps.delivery.mapping.base import SpecMapper, TraitTable, just_before_now
-from connector.apps.delivery.mapping.common import flatten, mapping, message_time
+from connector.apps.delivery.mapping.common import klaviyo_options, mapping, message_time
 from connector.client.errors import InputError
 from connector.framework.inputs import to_bool
 from connector.klaviyo.identifiers import check_consent_identifiers, stripped_or_none
 from connector.klaviyo.intents import ConsentIntent, Intent, MembershipIntent, ProfileIntent
-from connector.klaviyo.values import dig, first, iso_time
+from connector.klaviyo.values import consent_time, dig, first
 
 SEGMENT_TRAITS: TraitTable = (
     ("first_name", ("firstName", "first_name")),
@@ -133,7 +133,7 @@ class SegmentMapper(SpecMapper):
             >>> m[0].add, m[0].audience, m[0].identifiers
             (False, 'vip_users', {'external_id': 'u1'})
         """
-        name = str(message.get("event") or "").strip().lower()
+        name = self.event_name(message).lower()
         if name in AUDIENCE_EVENTS:
             return self.audience(message, add=AUDIENCE_EVENTS[name])
         if name in CONSENT_EVENTS:
@@ -170,7 +170,7 @@ class SegmentMapper(SpecMapper):
             traits = {**self.traits(message), **properties}
             attributes: dict[str, Any] = {**identifiers, **self.standard_attributes(traits)}
             custom = mapping(properties.get("properties"))
-            custom = {**(flatten(custom) if self.settings.flatten_properties else custom), **extra}
+            custom = {**self.shape(custom), **extra}
             if custom:
                 attributes["properties"] = custom
             intents.append(ProfileIntent(attributes))
@@ -191,7 +191,7 @@ class SegmentMapper(SpecMapper):
         email, phone = self.email_and_phone(message, self.traits(message))
         ids = check_consent_identifiers(email=email, phone_number=phone, default_region=settings.default_region)
         list_id = (
-            stripped_or_none(first(message, "integrations.Klaviyo.listId") or first(properties, "list_id", "listId"))
+            stripped_or_none(first(klaviyo_options(message), "listId") or first(properties, "list_id", "listId"))
             or settings.list_id
         )
         channels = tuple(c for c, v in (("email", ids.email), ("sms", ids.phone_number)) if v)
@@ -201,8 +201,8 @@ class SegmentMapper(SpecMapper):
             historical = self._historical(message, properties)
             if historical:
                 consented_at = (
-                    iso_time(first(properties, "consented_at", "consentedAt"), "Consented At")
-                    or message_time(message)
+                    consent_time(first(properties, "consented_at", "consentedAt"))
+                    or consent_time(message_time(message))
                     or just_before_now()
                 )
         source = first(properties, "custom_source", "customSource") or settings.custom_source
@@ -215,19 +215,20 @@ class SegmentMapper(SpecMapper):
             historical_import=historical,
             consented_at=consented_at,
             custom_source=str(source) if subscribe and source else None,
+            revoke_transactional=not subscribe,  # A.8: Segment's Unsubscribe Profile revokes SMS transactional too
         )
 
     def _historical(self, message: Mapping[str, Any], properties: Mapping[str, Any]) -> bool:
         for value, label in (
             (first(properties, "historical_import", "historicalImport"), "Historical Import"),
-            (first(message, "integrations.Klaviyo.historicalImport"), "Historical Import"),
+            (first(klaviyo_options(message), "historicalImport"), "Historical Import"),
         ):
             if value is not None:
                 try:
                     return to_bool(value)
                 except InputError:
                     raise InputError(f"must be true or false (got {value!r})", label=label) from None
-        confirm = first(message, "integrations.Klaviyo.confirmOptin")
+        confirm = first(klaviyo_options(message), "confirmOptin")
         return not (to_bool(confirm) if confirm is not None else self.settings.confirm_optin)
 
     def group(self, message: Mapping[str, Any]) -> list[Intent]:

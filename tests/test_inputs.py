@@ -124,3 +124,28 @@ def test_cleaners() -> None:
         to_number("nan")
     with pytest.raises(InputError, match="boolean"):
         to_number(True)
+
+
+@attrs.frozen
+class Clearable:
+    note: str | None = input_field("Note", nullable=True, to="attributes:note")
+    label: str | None = input_field("Label", to="attributes:label")
+    scope: str | None = input_field("Scope", default="sms", prefill=True, to="query:filter")
+
+
+def test_null_given_as_a_python_value_clears_like_json_null() -> None:
+    """The facade passes NULL through: it means the same as JSON null in --inputs."""
+    from connector.framework.inputs import NULL
+
+    assert clean_inputs(Clearable, {"note": NULL}).note is NULL
+    assert clean_inputs(Clearable, {"note": None}).note is NULL
+    # An input that cannot be cleared reads NULL as not given, as it reads JSON null.
+    assert clean_inputs(Clearable, {"label": NULL}).label is None
+
+
+def test_a_prefill_default_is_shown_but_never_applied() -> None:
+    spec = next(s for s in input_specs(Clearable) if s.key == "scope")
+    assert spec.default == "sms" and spec.prefill
+    assert clean_inputs(Clearable, {}).scope is None
+    assert clean_inputs(Clearable, {"scope": ""}).scope is None
+    assert clean_inputs(Clearable, {"scope": "email"}).scope == "email"

@@ -179,6 +179,16 @@ def test_create_event_is_not_retried_on_server_error(client: KlaviyoClient, mock
     assert len(mocked.calls) == 1
 
 
+def test_create_event_with_a_unique_id_is_retried_because_klaviyo_dedupes_it(
+    client: KlaviyoClient, mocked: responses.RequestsMock, clock: Any
+) -> None:
+    """The registry's retry rule for event creates: safe to repeat when the event carries a unique_id."""
+    mocked.post(f"{BASE}/api/events", status=500, json={"errors": []})
+    mocked.post(f"{BASE}/api/events", status=202)
+    CREATE_EVENT.run(client, {"eventName": "x", "eventProfile": ADA, "eventUniqueId": "order-1"})
+    assert len(mocked.calls) == 2 and clock.sleeps == [0.5]
+
+
 def _in(days: int) -> str:
     return (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=days)).isoformat()
 

@@ -1,108 +1,85 @@
 """Campaigns (revision 2026-07-15): create, read, update, delete, list them, and a picklist.
 
-In this revision a campaign's messages are created with it (the ``campaign-messages`` attribute,
-a hyphenated key inside ``data.attributes``), and listing campaigns requires a
-``messages.channel`` filter: there is no "all channels" listing.
+In this revision a campaign's messages are created with it (the ``campaign-messages`` attribute, a hyphenated
+key inside ``data.attributes``), and listing campaigns requires a ``messages.channel`` filter: Klaviyo lists
+one channel at a time. List Campaigns without a filter or a Channel therefore lists every channel, one
+listing per channel (email, sms, mobile_push), merged in that order; the catalog's default filter (sms only)
+stays in the manifest as what a builder pre-fills.
+
+Each action is declared on its Klaviyo operation; the registry checks the call (message definitions per
+channel, send strategies per method, tracking and send options, throttle percentages, dynamic tracking
+values, fields, filters, sort, page sizes) and names the input that holds a wrong value. Written by hand are
+the rules the spec cannot express (every message of a campaign on one channel, at least one included
+audience, an update that changes something, email addresses in email content, the channel of a List
+Campaigns filter) and the forms the README promises: Campaign Messages in any Klaviyo form (the attribute
+value ``{"data": [...]}``, the bare array, bare definitions, one alone, pasted with its key), options pasted
+with their key (``{"send_options": {...}}``), date-times normalised to ISO 8601 with an offset.
 
 Example:
-    >>> # from connector import Klaviyo
-    >>> # k = Klaviyo(api_key="pk_...")
-    >>> # c = k.campaigns.create("Spring sale", messages=[{"channel": "email", "content": {"subject": "Hi"}}],
-    >>> #                        included=["Y6nRLr"])
+    >>> from connector.klaviyo.operation_actions import request_for
+    >>> inputs = CREATE_CAMPAIGN.clean({"campaignName": "Spring", "includedAudiences": "Y6nRLr",
+    ...     "campaignMessages": '[{"channel": "sms", "content": {"body": "Hi"}}]',
+    ...     "sendStrategy": {"method": "throttled", "datetime": "2026-08-01T10:00:00Z", "throttle_percentage": "25"}})
+    >>> attributes = request_for("create_campaign", inputs).body["data"]["attributes"]
+    >>> attributes["campaign-messages"]["data"][0]["attributes"], attributes["send_strategy"]["throttle_percentage"]
+    ({'definition': {'channel': 'sms', 'content': {'body': 'Hi'}}}, 25)
+    >>> campaign_filter("contains(name,'Spring')", "email")
+    "equals(messages.channel,'email'),contains(name,'Spring')"
 
 Reference: https://developers.klaviyo.com/en/reference/campaigns_api_overview
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
 
 from actions._facade.campaigns import CampaignsOperations
-from actions._shared import (
+from connector.client.errors import InputError
+from connector.client.jsonapi import Resource
+from connector.client.pipeline import KlaviyoClient
+from connector.framework.definitions import DataSourceDefinition
+from connector.framework.inputs import (
+    Collection,
+    InputType,
+    input_field,
+    to_date,
+    to_json,
+    to_json_object,
+    to_stripped,
+    to_timestamp,
+)
+from connector.klaviyo.operation_actions import (
     clean_id,
-    clean_non_blank,
     delete_action,
     fields_input,
-    get_document,
     id_input,
-    list_resources,
+    include_input,
     max_records_input,
+    operation_action,
     page_size_input,
-    query,
+    request_for,
     sort_input,
-    sparse_fields,
+    stream_for,
 )
-from connector.client.errors import InputError
-from connector.client.jsonapi import Resource, resource_body
-from connector.client.pipeline import KlaviyoClient
-from connector.framework.definitions import ActionDefinition, DataSourceDefinition
-from connector.framework.inputs import Collection, InputType, input_field, to_date, to_json, to_stripped, to_timestamp
-from connector.klaviyo.validators import clean_email
+from connector.klaviyo.operations.calls import paginate
+from connector.klaviyo.operations.filters import conditions
+from connector.klaviyo.operations.registry import operation
+from connector.klaviyo.validators import clean_email, clean_non_blank
 
-#: ``fields[campaign]`` as the 2026-07-15 spec enumerates it (dotted sub-fields included).
-CAMPAIGN_FIELDS = (
-    "archived",
-    "audiences",
-    "audiences.excluded",
-    "audiences.included",
-    "created_at",
-    "id",
-    "name",
-    "scheduled_at",
-    "send_options",
-    "send_options.use_smart_sending",
-    "send_strategy",
-    "send_strategy.date",
-    "send_strategy.datetime",
-    "send_strategy.method",
-    "send_strategy.options",
-    "send_strategy.options.is_local",
-    "send_strategy.options.send_past_recipients_immediately",
-    "send_strategy.throttle_percentage",
-    "send_time",
-    "status",
-    "tracking_options",
-    "tracking_options.add_tracking_params",
-    "tracking_options.custom_tracking_params",
-    "tracking_options.is_tracking_clicks",
-    "tracking_options.is_tracking_opens",
-    "updated_at",
-)
-CAMPAIGN_SORTS = ("created_at", "id", "name", "scheduled_at", "updated_at")
-CAMPAIGN_INCLUDES = ("campaign-messages", "tags")
-CAMPAIGN_PAGE_MAX = 100
-CHANNELS = ("email", "sms", "mobile_push")
-SEND_METHODS = ("immediate", "static", "throttled", "smart_send_time")
-THROTTLE_PERCENTAGES = (1, 2, 5, 10, 11, 13, 14, 17, 20, 25, 33, 50)
-DYNAMIC_TRACKING_VALUES = (
-    "campaign_id",
-    "campaign_name",
-    "campaign_name_id",
-    "campaign_name_send_day",
-    "email_subject",
-    "group_id",
-    "group_name",
-    "group_name_id",
-    "link_alt_text",
-    "message_type",
-    "profile_external_id",
-    "profile_id",
-)
-EMAIL_CONTENT_FIELDS = (
-    "subject",
-    "preview_text",
-    "from_email",
-    "from_label",
-    "reply_to_email",
-    "cc_email",
-    "bcc_email",
-)
-_EMAIL_ADDRESS_FIELDS = ("from_email", "reply_to_email", "cc_email", "bcc_email")
+
+def _channels() -> tuple[str, ...]:
+    filters = operation("get_campaigns").query.filters or {}
+    return tuple(str(v) for v in filters["messages.channel"].value.get("enum") or ())
+
+
+#: The channels Klaviyo lists campaigns of, one at a time (the ``messages.channel`` filter's values).
+CHANNELS = _channels()
+#: The catalog's default filter: what a builder pre-fills, never applied at run time (no filter = every channel).
 DEFAULT_CAMPAIGN_FILTER = "equals(messages.channel,'sms')"
 
 CAMPAIGN_ID_COMMENTS = "The ID of the campaign."
@@ -153,133 +130,31 @@ class CampaignAttributes:
 Campaign = Resource[CampaignAttributes]
 
 
-# -- cleaners for the JSON inputs --------------------------------------------------------------
-
-
-def _object(value: Any, where: str) -> dict[str, Any]:
-    if not isinstance(value, Mapping):
-        raise InputError(f"{where} must be a JSON object, got {type(value).__name__}")
-    return dict(value)
+# -- the forms the JSON inputs accept (their shape is the registry's to check) --------------------
 
 
 def _unwrap(value: Any, name: str) -> Any:
-    """Accept ``{"<name>": {...}}`` as well as the bare object (pasted from a larger body)."""
-    if isinstance(value, Mapping) and list(value) == [name]:
-        return value[name]
-    return value
-
-
-def _reject_unknown(obj: Mapping[str, Any], allowed: Sequence[str], where: str) -> None:
-    unknown = [k for k in obj if k not in allowed]
-    if unknown:
-        raise InputError(f"{where} has unknown key(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}")
-
-
-def _bool(obj: Mapping[str, Any], key: str, where: str) -> None:
-    if obj.get(key) is not None and not isinstance(obj[key], bool):
-        raise InputError(f"{where}.{key} must be true or false, got {obj[key]!r}")
-
-
-def _text(obj: Mapping[str, Any], key: str, where: str) -> None:
-    if obj.get(key) is not None and not isinstance(obj[key], str):
-        raise InputError(f"{where}.{key} must be text, got {obj[key]!r}")
-
-
-def _email_content(value: Any, where: str) -> dict[str, Any]:
-    content = _object(value, where)
-    _reject_unknown(content, EMAIL_CONTENT_FIELDS, where)
-    for key in EMAIL_CONTENT_FIELDS:
-        _text(content, key, where)
-    for key in _EMAIL_ADDRESS_FIELDS:
-        if content.get(key):
-            try:
-                content[key] = clean_email(content[key])
-            except InputError as exc:
-                raise InputError(f"{where}.{key} {exc.problem}") from None
-    return content
-
-
-def clean_message_definition(value: Any, where: str = "definition") -> dict[str, Any]:
-    """One message ``definition``: channel email|sms|mobile_push, with that channel's content checked.
-
-    Example:
-        >>> clean_message_definition({"channel": "email", "label": "A", "content": {"subject": "Hi"}})
-        {'channel': 'email', 'label': 'A', 'content': {'subject': 'Hi'}}
-    """
-    definition = _object(value, where)
-    channel = definition.get("channel")
-    if channel not in CHANNELS:
-        raise InputError(f"{where}.channel must be one of {', '.join(CHANNELS)} (got {channel!r})")
-    _text(definition, "label", where)
-    if channel == "email":
-        _reject_unknown(definition, ("channel", "label", "content"), where)
-        if definition.get("content") is not None:
-            definition["content"] = _email_content(definition["content"], f"{where}.content")
-    elif channel == "sms":
-        if definition.get("content") is not None:
-            _text(_object(definition["content"], f"{where}.content"), "body", f"{where}.content")
-        if definition.get("render_options") is not None:
-            _object(definition["render_options"], f"{where}.render_options")
-    else:
-        kind = definition.get("notification_type")
-        if kind not in (None, "standard", "silent"):
-            raise InputError(f"{where}.notification_type must be standard or silent (got {kind!r})")
-        content = definition.get("content")
-        if kind == "silent":
-            if content is not None:
-                raise InputError(f"{where}: a silent push has no content")
-        else:
-            body = _object(content, f"{where}.content") if content is not None else {}
-            if not isinstance(body.get("body"), str) or not body["body"].strip():
-                raise InputError(f"{where}.content.body is required for a standard push notification")
-            # Klaviyo's default, made explicit: without it a standard push also fits the "silent" schema.
-            definition["notification_type"] = "standard"
-    return definition
-
-
-def _message_resource(item: Any, where: str) -> dict[str, Any]:
-    item = _object(item, where)
-    if "channel" in item:  # the shorthand: a bare definition
-        return {"type": "campaign-message", "attributes": {"definition": clean_message_definition(item, where)}}
-    _reject_unknown(item, ("type", "attributes", "relationships"), where)
-    if item.get("type", "campaign-message") != "campaign-message":
-        raise InputError(f"{where}.type must be campaign-message (got {item.get('type')!r})")
-    attributes = _object(item.get("attributes"), f"{where}.attributes")
-    _reject_unknown(attributes, ("definition",), f"{where}.attributes")
-    if "definition" not in attributes:
-        raise InputError(f"{where}.attributes.definition is required")
-    resource: dict[str, Any] = {
-        "type": "campaign-message",
-        "attributes": {"definition": clean_message_definition(attributes["definition"], f"{where}.definition")},
-    }
-    if item.get("relationships") is not None:
-        relationships = _object(item["relationships"], f"{where}.relationships")
-        _reject_unknown(relationships, ("image",), f"{where}.relationships")
-        if "image" in relationships:
-            image = _object(relationships["image"], f"{where}.relationships.image")
-            data = _object(image.get("data"), f"{where}.relationships.image.data")
-            image_id = data.get("id")
-            if data.get("type", "image") != "image" or not isinstance(image_id, str):
-                raise InputError(f'{where}.relationships.image must be {{"data": {{"type": "image", "id": "..."}}}}')
-            relationships = {"image": {"data": {"type": "image", "id": clean_id(image_id)}}}
-        resource["relationships"] = relationships
-    return resource
+    """The value as JSON, ``{"<name>": {...}}`` (pasted from a larger body) unwrapped."""
+    parsed = to_json(value)
+    if isinstance(parsed, Mapping) and list(parsed) == [name]:
+        return parsed[name]
+    return parsed
 
 
 def clean_campaign_messages(value: Any) -> dict[str, Any]:
-    """Campaign Messages as the ``campaign-messages`` attribute value ``{"data": [...]}``.
+    """Campaign Messages as the ``campaign-messages`` attribute value ``{"data": [campaign-message, ...]}``.
 
-    Accepts that value, the bare array of ``campaign-message`` resources, an array of bare
-    ``definition`` objects (``[{"channel": "email", "label": ..., "content": {...}}]``), or one
-    definition or resource alone.
+    Accepts that value, the bare array of ``campaign-message`` resources, an array of bare ``definition``
+    objects (``[{"channel": "email", "label": ..., "content": {...}}]``), or one definition or resource alone.
+    Every message must be on the same channel; email content addresses must be email addresses; a standard
+    push notification says so (without ``notification_type`` it would also read as a silent one).
 
     Example:
         >>> clean_campaign_messages('[{"channel": "sms", "content": {"body": "Hi"}}]')["data"][0]["attributes"]
         {'definition': {'channel': 'sms', 'content': {'body': 'Hi'}}}
     """
-    parsed = _unwrap(to_json(value), "campaign-messages")
-    if isinstance(parsed, Mapping) and "data" in parsed:
-        _reject_unknown(parsed, ("data",), "the object")
+    parsed = _unwrap(value, "campaign-messages")
+    if isinstance(parsed, Mapping) and list(parsed) == ["data"]:
         parsed = parsed["data"]
     if isinstance(parsed, Mapping):
         parsed = [parsed]
@@ -287,114 +162,80 @@ def clean_campaign_messages(value: Any) -> dict[str, Any]:
         raise InputError('must be {"data": [campaign-message, ...]}, an array of messages, or an array of definitions')
     if not parsed:
         raise InputError("needs at least one message")
-    resources = [_message_resource(item, f"message {n}") for n, item in enumerate(parsed, 1)]
-    channels = [r["attributes"]["definition"]["channel"] for r in resources]
-    if len(set(channels)) > 1:
+    messages = []
+    for index, item in enumerate(parsed):
+        if not isinstance(item, Mapping):
+            raise InputError(f"data[{index}]: must be a JSON object (a message or its definition)")
+        message = {"type": "campaign-message", "attributes": {"definition": item}} if "channel" in item else item
+        messages.append(_with_definition_rules(message, f"data[{index}].attributes.definition"))
+    channels = [_channel_of(m) for m in messages]
+    if len({c for c in channels if c is not None}) > 1:
         # A campaign goes out on one channel; its messages are variations of that one send.
-        raise InputError(f"every message of a campaign must use the same channel (got {', '.join(channels)})")
-    return {"data": resources}
+        got = ", ".join(str(c) for c in channels)
+        raise InputError(f"every message of a campaign must use the same channel (got {got})")
+    return {"data": messages}
 
 
-def clean_tracking_options(value: Any) -> dict[str, Any]:
-    """``tracking_options`` exactly as Klaviyo takes it (email: also opens and clicks).
-
-    Example:
-        >>> clean_tracking_options('{"is_tracking_opens": true}')
-        {'is_tracking_opens': True}
-    """
-    options = _object(_unwrap(to_json(value), "tracking_options"), "tracking_options")
-    keys = ("add_tracking_params", "custom_tracking_params", "is_tracking_clicks", "is_tracking_opens")
-    _reject_unknown(options, keys, "tracking_options")
-    for key in ("add_tracking_params", "is_tracking_clicks", "is_tracking_opens"):
-        _bool(options, key, "tracking_options")
-    params = options.get("custom_tracking_params")
-    if params is not None:
-        if not isinstance(params, list):
-            raise InputError("tracking_options.custom_tracking_params must be an array")
-        for n, param in enumerate(params, 1):
-            where = f"tracking_options.custom_tracking_params[{n}]"
-            param = _object(param, where)
-            _reject_unknown(param, ("type", "name", "value"), where)
-            if param.get("type") not in ("static", "dynamic"):
-                raise InputError(f"{where}.type must be static or dynamic (got {param.get('type')!r})")
-            for key in ("name", "value"):
-                if not isinstance(param.get(key), str) or not param[key]:
-                    raise InputError(f"{where}.{key} is required text")
-            if param["type"] == "dynamic" and param["value"] not in DYNAMIC_TRACKING_VALUES:
-                raise InputError(
-                    f"{where}.value must be one of {', '.join(DYNAMIC_TRACKING_VALUES)} (got {param['value']!r})"
-                )
-    return options
+def _definition(message: Mapping[str, Any]) -> Any:
+    attributes = message.get("attributes")
+    return attributes.get("definition") if isinstance(attributes, Mapping) else None
 
 
-def clean_send_options(value: Any) -> dict[str, Any]:
-    """``send_options``: ``{"use_smart_sending": true|false}``.
+def _channel_of(message: Mapping[str, Any]) -> Any:
+    definition = _definition(message)
+    return definition.get("channel") if isinstance(definition, Mapping) else None
 
-    Example:
-        >>> clean_send_options({"use_smart_sending": False})
-        {'use_smart_sending': False}
-    """
-    options = _object(_unwrap(to_json(value), "send_options"), "send_options")
-    _reject_unknown(options, ("use_smart_sending",), "send_options")
-    _bool(options, "use_smart_sending", "send_options")
-    return options
+
+def _with_definition_rules(message: Mapping[str, Any], where: str) -> dict[str, Any]:
+    definition = _definition(message)
+    if not isinstance(definition, Mapping):
+        return dict(message)
+    definition = dict(definition)
+    content = definition.get("content")
+    if definition.get("channel") == "email" and isinstance(content, Mapping):
+        content = dict(content)
+        for key, address in content.items():
+            if key.endswith("_email") and isinstance(address, str) and address:
+                try:
+                    content[key] = clean_email(address)
+                except InputError as exc:
+                    raise InputError(f"{where}.content.{key}: {exc.problem}") from None
+        definition["content"] = content
+    if definition.get("channel") == "mobile_push" and content is not None:
+        definition.setdefault("notification_type", "standard")
+    return {**message, "attributes": {**message["attributes"], "definition": definition}}
+
+
+def _options(name: str) -> Any:
+    def clean(value: Any) -> dict[str, Any]:
+        return to_json_object(_unwrap(value, name))
+
+    clean.__doc__ = f"``{name}`` as a JSON object (``{{{name!r}: {{...}}}}`` accepted too)."
+    return clean
+
+
+clean_tracking_options = _options("tracking_options")
+clean_send_options = _options("send_options")
 
 
 def clean_send_strategy(value: Any) -> dict[str, Any]:
-    """``send_strategy``: immediate, static (datetime, options), throttled (datetime, percentage) or smart send time.
+    """``send_strategy`` with its date-times in ISO 8601 with an offset (naive ones are UTC).
 
-    Datetimes must be ISO 8601 and are normalised (``Z`` -> ``+00:00``; naive times are UTC).
+    What each method needs (``datetime``, ``throttle_percentage``, ``date``, ``options``) is the registry's to
+    check; a throttle percentage given as text becomes a number.
 
     Example:
-        >>> clean_send_strategy({"method": "throttled", "datetime": "2026-08-01T10:00:00Z", "throttle_percentage": 10})
+        >>> clean_send_strategy({"method": "throttled", "datetime": "2026-08-01T10:00:00", "throttle_percentage": "10"})
         {'method': 'throttled', 'datetime': '2026-08-01T10:00:00+00:00', 'throttle_percentage': 10}
     """
-    strategy = _object(_unwrap(to_json(value), "send_strategy"), "send_strategy")
-    method = strategy.get("method")
-    if method not in SEND_METHODS:
-        raise InputError(f"send_strategy.method must be one of {', '.join(SEND_METHODS)} (got {method!r})")
-    allowed = {
-        "immediate": ("method",),
-        "static": ("method", "datetime", "options"),
-        "throttled": ("method", "datetime", "throttle_percentage"),
-        "smart_send_time": ("method", "date"),
-    }[method]
-    _reject_unknown(strategy, allowed, f"send_strategy ({method})")
-    if "datetime" in allowed:
-        if not strategy.get("datetime"):
-            raise InputError(f"send_strategy.datetime is required for the {method} method")
-        try:
-            strategy["datetime"] = to_timestamp(strategy["datetime"])
-        except InputError as exc:
-            raise InputError(f"send_strategy.datetime {exc.problem}") from None
-    if method == "smart_send_time":
-        if not strategy.get("date"):
-            raise InputError("send_strategy.date (YYYY-MM-DD) is required for the smart_send_time method")
-        try:
-            strategy["date"] = to_date(strategy["date"])
-        except InputError as exc:
-            raise InputError(f"send_strategy.date {exc.problem}") from None
-    if method == "throttled":
-        percentage = strategy.get("throttle_percentage")
-        if isinstance(percentage, str) and percentage.strip().isdigit():
-            percentage = int(percentage)
-        if isinstance(percentage, bool) or percentage not in THROTTLE_PERCENTAGES:
-            raise InputError(
-                "send_strategy.throttle_percentage must be one of "
-                f"{', '.join(str(p) for p in THROTTLE_PERCENTAGES)} (got {strategy.get('throttle_percentage')!r})"
-            )
-        strategy["throttle_percentage"] = percentage
-    if method == "static" and strategy.get("options") is not None:
-        options = _object(strategy["options"], "send_strategy.options")
-        _reject_unknown(options, ("is_local", "send_past_recipients_immediately"), "send_strategy.options")
-        if not isinstance(options.get("is_local"), bool):
-            raise InputError("send_strategy.options.is_local must be true or false")
-        _bool(options, "send_past_recipients_immediately", "send_strategy.options")
-        if not options["is_local"] and "send_past_recipients_immediately" in options:
-            raise InputError(
-                "send_strategy.options.send_past_recipients_immediately applies only when is_local is true"
-            )
-        strategy["options"] = options
+    strategy = to_json_object(_unwrap(value, "send_strategy"))
+    for key, normalise in (("datetime", to_timestamp), ("date", to_date)):
+        if isinstance(strategy.get(key), str):
+            with contextlib.suppress(InputError):  # if not, the registry's check says what it should look like
+                strategy[key] = normalise(strategy[key])
+    percentage = strategy.get("throttle_percentage")
+    if isinstance(percentage, str) and percentage.strip().isdigit():
+        strategy["throttle_percentage"] = int(percentage)
     return strategy
 
 
@@ -406,58 +247,60 @@ def clean_channel(value: Any) -> str:
     return channel
 
 
-_CHANNEL_CONDITION = re.compile(r"equals\(\s*messages\.channel\s*,\s*(['\"]?)([^'\")]*)\1\s*\)")
+def _channel_filter(channel: str) -> str:
+    return f"equals(messages.channel,'{channel}')"
 
 
-def campaign_filter(filter_text: str | None, channel: str | None) -> str:
+def _filter_error(problem: str) -> InputError:
+    return InputError(problem, label="Filter Campaigns", key="filterCampaigns")
+
+
+def campaign_filter(filter_text: str | None, channel: str | None) -> str | None:
     """The ``filter`` for Get Campaigns: the user's filter with the ``messages.channel`` condition it needs.
 
-    The catalog's default filter (sms) gives way to a Channel chosen separately; a filter without a
-    channel condition gets the Channel's added; a channel condition that contradicts Channel is an error.
+    None when neither a filter nor a Channel was given (every channel is listed). The catalog's default filter
+    (sms) gives way to a Channel; a filter without a channel condition gets the Channel's; a channel condition
+    that contradicts Channel is an error, and so is a filter that names no channel when no Channel is given.
 
     Example:
-        >>> campaign_filter("contains(name,'Spring')", "email")
-        "equals(messages.channel,'email'),contains(name,'Spring')"
         >>> campaign_filter("equals(messages.channel,'sms')", "email")
         "equals(messages.channel,'email')"
+        >>> campaign_filter(None, None) is None
+        True
     """
     text = (filter_text or "").strip()
-    wanted = f"equals(messages.channel,'{channel}')" if channel else None
-    if wanted and (not text or text == DEFAULT_CAMPAIGN_FILTER):
-        return wanted
-    found = [m.group(2) for m in _CHANNEL_CONDITION.finditer(text)]
+    if not text:
+        return _channel_filter(channel) if channel else None
+    if channel and text == DEFAULT_CAMPAIGN_FILTER:
+        return _channel_filter(channel)
+    try:
+        found = [
+            (value or "").strip("'\"")
+            for operator, field, value in conditions(text)
+            if field == "messages.channel" and operator == "equals"
+        ]
+    except InputError as exc:
+        raise _filter_error(exc.problem.removeprefix("filter: ")) from None
     for value in found:
         if value not in CHANNELS:
-            raise InputError(
-                f"messages.channel must be one of {', '.join(CHANNELS)} (got {value!r})",
-                label="Filter Campaigns",
-                key="filterCampaigns",
-            )
+            raise _filter_error(f"messages.channel must be one of {', '.join(CHANNELS)} (got {value!r})")
     if channel and found:
         if any(value != channel for value in found):
-            raise InputError(
-                f"its messages.channel condition ({', '.join(found)}) contradicts Channel ({channel}); set one of them",
-                label="Filter Campaigns",
-                key="filterCampaigns",
-            )
+            problem = f"its messages.channel condition ({', '.join(found)}) contradicts Channel ({channel})"
+            raise _filter_error(problem + "; set one of them")
         return text
-    if wanted:
-        return f"{wanted},{text}"
-    if "messages.channel" not in text:
-        raise InputError(
+    if channel:
+        return f"{_channel_filter(channel)},{text}"
+    if not found:
+        raise _filter_error(
             "must include a channel condition such as equals(messages.channel,'email') (Klaviyo's 2026-07-15 "
-            "API lists one channel at a time: email, sms or mobile_push), or pick a Channel",
-            label="Filter Campaigns",
-            key="filterCampaigns",
+            "API lists one channel at a time: email, sms or mobile_push), or pick a Channel "
+            "(leave both empty to list every channel)"
         )
     return text
 
 
-def _audiences_error(label: str, key: str, problem: str) -> InputError:
-    return InputError(problem, label=label, key=key)
-
-
-def _audience_ids_input(label: str, comments: str, required: bool = False) -> Any:
+def _audience_ids_input(label: str, comments: str, to: str, required: bool = False) -> Any:
     return input_field(
         label,
         comments=comments,
@@ -465,11 +308,14 @@ def _audience_ids_input(label: str, comments: str, required: bool = False) -> An
         clean=clean_id,
         required=required,
         example=["Y6nRLr"],
+        to=to,
     )
 
 
-def _json_input(label: str, comments: str, clean: Any, required: bool = False, example: Any = None) -> Any:
-    return input_field(label, type=InputType.JSON, comments=comments, clean=clean, required=required, example=example)
+def _json_input(label: str, comments: str, clean: Any, to: str, required: bool = False, example: Any = None) -> Any:
+    return input_field(
+        label, type=InputType.JSON, comments=comments, clean=clean, required=required, example=example, to=to
+    )
 
 
 # -- Create Campaign ---------------------------------------------------------------------------
@@ -480,65 +326,62 @@ class CreateCampaignInputs:
     """Inputs of Create Campaign."""
 
     campaign_name: str = input_field(
-        "Campaign Name", comments=CAMPAIGN_NAME_COMMENTS, required=True, clean=clean_non_blank
+        "Campaign Name", comments=CAMPAIGN_NAME_COMMENTS, required=True, clean=clean_non_blank, to="attributes:name"
     )
     campaign_messages: dict[str, Any] = _json_input(
         "Campaign Messages",
         "The message(s) to send in the campaign.",
         clean_campaign_messages,
+        "attributes:campaign-messages",
         required=True,
         example=[{"channel": "email", "label": "Spring", "content": {"subject": "Spring sale"}}],
     )
-    included_audiences: list[str] = _audience_ids_input("Included Audiences", "A list of included audiences.", True)
-    excluded_audiences: list[str] = _audience_ids_input("Excluded Audiences", "A list of excluded audiences.")
+    included_audiences: list[str] = _audience_ids_input(
+        "Included Audiences", "A list of included audiences.", "attributes:audiences.included", required=True
+    )
+    excluded_audiences: list[str] = _audience_ids_input(
+        "Excluded Audiences", "A list of excluded audiences.", "attributes:audiences.excluded"
+    )
     tracking_options: dict[str, Any] | None = _json_input(
-        "Tracking Options", "The tracking options for the campaign.", clean_tracking_options
+        "Tracking Options",
+        "The tracking options for the campaign.",
+        clean_tracking_options,
+        "attributes:tracking_options",
     )
     send_options: dict[str, Any] | None = _json_input(
-        "Send Options", "The send options for the campaign.", clean_send_options, example={"use_smart_sending": True}
+        "Send Options",
+        "The send options for the campaign.",
+        clean_send_options,
+        "attributes:send_options",
+        example={"use_smart_sending": True},
     )
     send_strategy: dict[str, Any] | None = _json_input(
-        "Send Strategy", "The send strategy for the campaign.", clean_send_strategy, example={"method": "immediate"}
+        "Send Strategy",
+        "The send strategy for the campaign.",
+        clean_send_strategy,
+        "attributes:send_strategy",
+        example={"method": "immediate"},
     )
 
-
-def create_campaign(client: KlaviyoClient, inputs: CreateCampaignInputs) -> Any:
-    """``POST /api/campaigns`` (``create_campaign``): the campaign and its messages in one call.
-
-    Example:
-        >>> # create_campaign(client, CREATE_CAMPAIGN.clean({"campaignName": "Spring", ...}))
-    """
-    if not inputs.included_audiences:
-        raise _audiences_error("Included Audiences", "includedAudiences", "needs at least one list or segment ID")
-    audiences: dict[str, Any] = {"included": inputs.included_audiences}
-    if inputs.excluded_audiences:
-        audiences["excluded"] = inputs.excluded_audiences
-    body = resource_body(
-        "campaign",
-        {
-            "name": inputs.campaign_name,
-            "audiences": audiences,
-            "send_strategy": inputs.send_strategy,
-            "send_options": inputs.send_options,
-            "tracking_options": inputs.tracking_options,
-            "campaign-messages": inputs.campaign_messages,
-        },
-    )
-    # A repeat after a 5xx could create a second campaign, so the default (no retry on 5xx) stands.
-    return client.request("POST", "/api/campaigns", json=body).json()
+    def __attrs_post_init__(self) -> None:
+        if not self.included_audiences:  # the spec allows an empty list; Klaviyo has no one to send to
+            raise InputError(
+                "needs at least one list or segment ID", label="Included Audiences", key="includedAudiences"
+            )
 
 
-CREATE_CAMPAIGN = ActionDefinition(
+CREATE_CAMPAIGN = operation_action(
+    "create_campaign",
     key="createCampaign",
     label="Create Campaign",
     description="Creates a campaign given a set of parameters, then returns it.",
     inputs=CreateCampaignInputs,
-    perform=create_campaign,
-    operation_ids=("create_campaign",),
 )
 
 
 # -- Get Campaign ------------------------------------------------------------------------------
+
+_INCLUDES = operation("get_campaign").query.include or ()
 
 
 @attrs.frozen
@@ -546,28 +389,18 @@ class GetCampaignInputs:
     """Inputs of Get Campaign."""
 
     campaign_id: str = id_input("Campaign ID", CAMPAIGN_ID_COMMENTS)
-    fields: list[str] = fields_input(CAMPAIGN_FIELDS)
-    include: list[str] = input_field(
-        "Include",
-        comments="Related resources to return in 'included': campaign-messages, tags.",
-        collection=Collection.VALUE_LIST,
-        choices=CAMPAIGN_INCLUDES,
+    fields: list[str] = fields_input("get_campaign")
+    include: list[str] = include_input(
+        "get_campaign", comments=f"Related resources to return in 'included': {', '.join(_INCLUDES)}."
     )
 
 
-def get_campaign(client: KlaviyoClient, inputs: GetCampaignInputs) -> Any:
-    """``GET /api/campaigns/{id}`` (``get_campaign``)."""
-    params = {**sparse_fields("campaign", inputs.fields), **query(include=inputs.include)}
-    return get_document(client, f"/api/campaigns/{inputs.campaign_id}", params)
-
-
-GET_CAMPAIGN = ActionDefinition(
+GET_CAMPAIGN = operation_action(
+    "get_campaign",
     key="getCampaign",
     label="Get Campaign",
     description="Returns a specific campaign based on a required id.",
     inputs=GetCampaignInputs,
-    perform=get_campaign,
-    operation_ids=("get_campaign",),
 )
 
 
@@ -580,51 +413,58 @@ def _channel_input(comments: str) -> Any:
 
 @attrs.frozen
 class ListCampaignsInputs:
-    """Inputs of List Campaigns."""
+    """Inputs of List Campaigns (no filter and no Channel: every channel)."""
 
     filter_campaigns: str | None = input_field(
         "Filter Campaigns",
         comments="A filter to apply to the campaigns.",
         default=DEFAULT_CAMPAIGN_FILTER,
+        prefill=True,
         clean=to_stripped,
+        to="query:filter",
     )
-    fields: list[str] = fields_input(CAMPAIGN_FIELDS)
+    fields: list[str] = fields_input("get_campaigns")
     channel: str | None = _channel_input(
-        "List this channel's campaigns: sets the messages.channel condition Klaviyo requires "
-        "(replacing the default filter's sms, or added to your own filter)."
+        "List this channel's campaigns: sets the messages.channel condition Klaviyo requires (replacing the "
+        "default filter's sms, or added to your own filter); leave it and the filter empty for every channel."
     )
-    sort: str | None = sort_input(CAMPAIGN_SORTS)
+    sort: str | None = sort_input("get_campaigns")
     max_records: int | None = max_records_input()
-    page_size: int | None = page_size_input(CAMPAIGN_PAGE_MAX)
+    page_size: int | None = page_size_input("get_campaigns")
 
 
 def list_campaigns(client: KlaviyoClient, inputs: ListCampaignsInputs) -> Iterator[dict[str, Any]]:
-    """``GET /api/campaigns`` (``get_campaigns``) for one channel, following every page; streams resources.
+    """``GET /api/campaigns`` (``get_campaigns``), following every page; streams resources.
 
-    Example:
-        >>> # for c in list_campaigns(client, LIST_CAMPAIGNS.clean({"channel": "email"})): print(c["id"])
+    Without a filter or a Channel, one listing per channel (email, sms, mobile_push), merged in that order
+    (Sort applies within each channel; Max Records caps the total).
     """
-    params = {
-        **sparse_fields("campaign", inputs.fields),
-        **query(filter=campaign_filter(inputs.filter_campaigns, inputs.channel), sort=inputs.sort),
-    }
-    return list_resources(
-        client,
-        "/api/campaigns",
-        params,
-        page_size=inputs.page_size,
-        default_page_size=CAMPAIGN_PAGE_MAX,
-        limit=inputs.max_records,
-    )
+    wanted = campaign_filter(inputs.filter_campaigns, inputs.channel)
+    if wanted is not None:
+        return stream_for(client, "get_campaigns", inputs, filter=wanted)
+    for channel in CHANNELS:  # check every call now; pages are fetched when iterated
+        request_for("get_campaigns", inputs, filter=_channel_filter(channel))
+    return _every_channel(client, inputs)
 
 
-LIST_CAMPAIGNS = ActionDefinition(
+def _every_channel(client: KlaviyoClient, inputs: ListCampaignsInputs) -> Iterator[dict[str, Any]]:
+    remaining = inputs.max_records
+    for channel in CHANNELS:
+        if remaining == 0:
+            return
+        capped = attrs.evolve(inputs, max_records=remaining)
+        for campaign in stream_for(client, "get_campaigns", capped, filter=_channel_filter(channel)):
+            yield campaign
+            remaining = None if remaining is None else remaining - 1
+
+
+LIST_CAMPAIGNS = operation_action(
+    "get_campaigns",
     key="listCampaigns",
     label="List Campaigns",
     description="Returns some or all campaigns based on filters.",
     inputs=ListCampaignsInputs,
     perform=list_campaigns,
-    operation_ids=("get_campaigns",),
 )
 
 
@@ -633,70 +473,61 @@ LIST_CAMPAIGNS = ActionDefinition(
 
 @attrs.frozen
 class UpdateCampaignInputs:
-    """Inputs of Update Campaign (messages are changed with Klaviyo's campaign-message endpoints)."""
-
-    campaign_id: str = id_input("Campaign ID", CAMPAIGN_ID_COMMENTS)
-    campaign_name: str | None = input_field("Campaign Name", comments=CAMPAIGN_NAME_COMMENTS, clean=clean_non_blank)
-    included_audiences: list[str] = _audience_ids_input("Included Audiences", "A list of included audiences.")
-    excluded_audiences: list[str] = _audience_ids_input("Excluded Audiences", "A list of excluded audiences.")
-    tracking_options: dict[str, Any] | None = _json_input(
-        "Tracking Options", "The tracking options for the campaign.", clean_tracking_options
-    )
-    send_options: dict[str, Any] | None = _json_input(
-        "Send Options", "The send options for the campaign.", clean_send_options
-    )
-    send_strategy: dict[str, Any] | None = _json_input(
-        "Send Strategy", "The send strategy for the campaign.", clean_send_strategy
-    )
-
-
-def update_campaign(client: KlaviyoClient, inputs: UpdateCampaignInputs) -> Any:
-    """``PATCH /api/campaigns/{id}`` (``update_campaign``): only the inputs given change.
+    """Inputs of Update Campaign: only what is given changes (messages change with the campaign-message endpoints).
 
     Given audience lists replace the campaign's (Klaviyo's rule); empty ones are left as they are.
     """
-    audiences: dict[str, Any] = {}
-    if inputs.included_audiences:
-        audiences["included"] = inputs.included_audiences
-    if inputs.excluded_audiences:
-        audiences["excluded"] = inputs.excluded_audiences
-    attributes = {
-        "name": inputs.campaign_name,
-        "audiences": audiences or None,
-        "send_options": inputs.send_options,
-        "tracking_options": inputs.tracking_options,
-        "send_strategy": inputs.send_strategy,
-    }
-    if all(value is None for value in attributes.values()):
-        raise InputError(
-            "nothing to update: give at least one of Campaign Name, Included Audiences, Excluded Audiences, "
-            "Tracking Options, Send Options, Send Strategy"
-        )
-    body = resource_body("campaign", attributes, resource_id=inputs.campaign_id)
-    # Setting the same values twice leaves the same campaign, so a repeat after a dropped connection is safe.
-    return client.request("PATCH", f"/api/campaigns/{inputs.campaign_id}", json=body, retry_safe=True).json()
+
+    campaign_id: str = id_input("Campaign ID", CAMPAIGN_ID_COMMENTS)
+    campaign_name: str | None = input_field(
+        "Campaign Name", comments=CAMPAIGN_NAME_COMMENTS, clean=clean_non_blank, to="attributes:name"
+    )
+    included_audiences: list[str] = _audience_ids_input(
+        "Included Audiences", "A list of included audiences.", "attributes:audiences.included"
+    )
+    excluded_audiences: list[str] = _audience_ids_input(
+        "Excluded Audiences", "A list of excluded audiences.", "attributes:audiences.excluded"
+    )
+    tracking_options: dict[str, Any] | None = _json_input(
+        "Tracking Options",
+        "The tracking options for the campaign.",
+        clean_tracking_options,
+        "attributes:tracking_options",
+    )
+    send_options: dict[str, Any] | None = _json_input(
+        "Send Options", "The send options for the campaign.", clean_send_options, "attributes:send_options"
+    )
+    send_strategy: dict[str, Any] | None = _json_input(
+        "Send Strategy", "The send strategy for the campaign.", clean_send_strategy, "attributes:send_strategy"
+    )
+
+    def __attrs_post_init__(self) -> None:
+        given = [getattr(self, f.name) for f in attrs.fields(type(self)) if f.name != "campaign_id"]
+        if all(value is None or value == [] for value in given):
+            raise InputError(
+                "nothing to update: give at least one of Campaign Name, Included Audiences, Excluded Audiences, "
+                "Tracking Options, Send Options, Send Strategy"
+            )
 
 
-UPDATE_CAMPAIGN = ActionDefinition(
+UPDATE_CAMPAIGN = operation_action(
+    "update_campaign",
     key="updateCampaign",
     label="Update Campaign",
     description="Update a campaign with the given campaign ID.",
     inputs=UpdateCampaignInputs,
-    perform=update_campaign,
-    operation_ids=("update_campaign",),
 )
 
 
 # -- Delete Campaign ----------------------------------------------------------------------
 
 DELETE_CAMPAIGN = delete_action(
+    op_id="delete_campaign",
     key="deleteCampaign",
     label="Delete Campaign",
     description="Delete a campaign with the given campaign ID.",
     id_label="Campaign ID",
     id_comments=CAMPAIGN_ID_COMMENTS,
-    path="/api/campaigns/{id}",
-    operation="delete_campaign",
 )
 
 
@@ -713,12 +544,12 @@ class SelectCampaignInputs:
 def select_campaign(client: KlaviyoClient, inputs: SelectCampaignInputs) -> Iterator[dict[str, str]]:
     """Every campaign as ``{"label": "name (channel)", "key": id}``.
 
-    Klaviyo lists one channel per request in this revision, so without a Channel the picklist
-    merges the email, sms and mobile_push listings (three paginated requests).
+    Klaviyo lists one channel per request in this revision, so without a Channel the picklist merges the
+    email, sms and mobile_push listings (the generic ``picklist`` factory sends no filter, hence this one).
     """
     for channel in (inputs.channel,) if inputs.channel else CHANNELS:
-        params = {"fields[campaign]": ["name"], "filter": f"equals(messages.channel,'{channel}')"}
-        for campaign in client.paginate("/api/campaigns", params=params, page_size=CAMPAIGN_PAGE_MAX):
+        params = {"fields[campaign]": ["name"], "filter": _channel_filter(channel)}
+        for campaign in paginate(client, "get_campaigns", params=params):
             name = (campaign.get("attributes") or {}).get("name") or campaign.get("id")
             yield {"label": f"{name} ({channel})", "key": str(campaign.get("id"))}
 
@@ -729,6 +560,7 @@ SELECT_CAMPAIGN = DataSourceDefinition(
     description="A picklist of the account's campaigns (every channel unless one is chosen).",
     inputs=SelectCampaignInputs,
     perform=select_campaign,
+    operation_ids=("get_campaigns",),
 )
 
 ACTIONS = (CREATE_CAMPAIGN, GET_CAMPAIGN, LIST_CAMPAIGNS, UPDATE_CAMPAIGN, DELETE_CAMPAIGN)
@@ -739,8 +571,12 @@ class Campaigns(CampaignsOperations):
     """``Klaviyo(...).campaigns``: typed access to campaigns.
 
     Example:
-        >>> # k = Klaviyo(api_key="pk_...")
-        >>> # for c in k.campaigns.list(channel="email"): print(c.attributes.name)
+        >>> client = KlaviyoClient(None, base_url="http://127.0.0.1:9")  # nothing is sent below
+        >>> Campaigns(client).list(channel="email", filter="equals(messages.channel,'mobile_push')")
+        Traceback (most recent call last):
+        ...
+        connector.client.errors.InputError: Filter Campaigns: its messages.channel condition (mobile_push) \
+contradicts Channel (email); set one of them
     """
 
     def create(
@@ -780,7 +616,7 @@ class Campaigns(CampaignsOperations):
         sort: str | None = None,
         limit: int | None = None,
     ) -> Iterator[Campaign]:
-        """Stream one channel's campaigns (the catalog default, sms, when neither channel nor filter says)."""
+        """Stream campaigns: one channel's, or every channel's when neither ``channel`` nor ``filter`` says."""
         return self._many(
             CampaignAttributes,
             LIST_CAMPAIGNS,

@@ -1,8 +1,28 @@
-"""Events: track one event, track many in bulk, and read them back.
+"""Events: track one event, track many in bulk, and read them back (with their metric and profile).
+
+Each action is declared on its Klaviyo operation; the registry checks the call (event and profile attribute
+names and types, fields, filters, sort, page sizes) and names the input that holds a wrong value. Written by
+hand are the rules the spec states only in prose (a metric name under 128 characters, at most 400
+properties, a time after 1990 and at most a year ahead, 5 MB per event), the identifier rule (an event's
+profile needs an email, phone number, external ID, anonymous ID or id), ISO 4217 currencies, and the forms
+the README promises: an Event Profile as Klaviyo's ``{"data": ...}``, the resource or its bare attributes;
+an Events Array as Klaviyo's ``events-bulk-create`` value, its bare array, or flat events
+``[{"metric": "Viewed Product", "profile": {"email": ...}, ...}]``.
+
+Bulk Create Events goes through the bulk sender, one record per event, and reports one outcome per event
+(see :mod:`actions._bulk`). List Events returns, with each event, the metric and profile Klaviyo included
+when Metric or Profile Fields were asked for (``included`` on each event; :class:`Event` ``.metric`` and
+``.profile`` in Python).
 
 Example:
-    >>> # from connector import Klaviyo
-    >>> # Klaviyo(api_key="pk_...").events.create("Placed Order", {"email": "ada@example.com"})
+    >>> from connector.klaviyo.operation_actions import request_for
+    >>> inputs = CREATE_EVENT.clean({"eventName": "Placed Order", "eventProfile": '{"email": "ada@example.com"}',
+    ...                              "eventValue": "9.99", "eventValueCurrency": "usd"})
+    >>> attributes = request_for("create_event", inputs).body["data"]["attributes"]
+    >>> attributes["metric"], attributes["profile"]["data"]["attributes"], attributes["value_currency"]
+    ({'data': {'type': 'metric', 'attributes': {'name': 'Placed Order'}}}, {'email': 'ada@example.com'}, 'USD')
+    >>> BULK_CREATE_EVENTS.clean({"eventsArray": [{"metric": "Viewed", "profile": {"email": "a@b.co"}}]}).sources
+    ((0, None),)
 
 Reference: https://developers.klaviyo.com/en/reference/events_api_overview
 """
@@ -11,30 +31,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
+from actions._bulk import BulkResult, finish, send_counted
 from actions._facade.events import EventsOperations
-from actions._shared import (
-    clean_non_blank,
-    fields_input,
-    filter_input,
-    get_document,
-    id_input,
-    list_resources,
-    max_records_input,
-    page_size_input,
-    query,
-    sort_input,
-    sparse_fields,
-)
-from actions.profiles import clean_profile_attributes, note_progress
-from connector.client.errors import InputError, KlaviyoError
-from connector.client.jsonapi import Resource, resource_body
+from actions.profiles import ProfileAttributes, clean_profile_attributes
+from connector.client.errors import InputError
+from connector.client.jsonapi import Resource, parse_resource
+from connector.client.pagination import Paginator
 from connector.client.pipeline import KlaviyoClient
-from connector.framework.definitions import ActionDefinition
 from connector.framework.inputs import (
     InputType,
     input_field,
@@ -45,51 +54,30 @@ from connector.framework.inputs import (
     to_str,
     to_timestamp,
 )
-from connector.klaviyo.operation_actions import picklist as registry_picklist
-from connector.klaviyo.validators import clean_currency
-
-EVENT_FIELDS = ("datetime", "event_properties", "id", "timestamp", "uuid")
-METRIC_FIELDS = ("created", "id", "integration", "name", "updated")
-#: ``fields[profile]`` of the event endpoints (no subscriptions or predictive analytics there).
-EVENT_PROFILE_FIELDS = (
-    "created",
-    "email",
-    "external_id",
-    "first_name",
-    "id",
-    "image",
-    "last_event_date",
-    "last_name",
-    "locale",
-    "location",
-    "organization",
-    "phone_number",
-    "properties",
-    "title",
-    "updated",
+from connector.klaviyo.bulk import senders
+from connector.klaviyo.bulk.senders import BatchRecord
+from connector.klaviyo.operation_actions import (
+    fields_input,
+    filter_input,
+    id_input,
+    max_records_input,
+    operation_action,
+    page_size_input,
+    perform_operation,
+    picklist,
+    request_for,
+    sort_input,
 )
-EVENT_PAGE_MAX = 1000
+from connector.klaviyo.operations.calls import Call, send
+from connector.klaviyo.validators import clean_currency, clean_non_blank
+
 METRIC_NAME_MAX = 127  # Klaviyo: "less than 128 characters"
 PROPERTIES_MAX = 400
-#: Klaviyo's per-request limits of Bulk Create Events; 5 MB taken as 5,000,000 bytes to stay on the safe side.
-BULK_MAX_EVENTS = 1000
+#: Klaviyo's limit per event; 5 MB taken as 5,000,000 bytes to stay on the safe side.
 MAX_BODY_BYTES = 5_000_000
 EARLIEST_EVENT = dt.datetime(1990, 1, 1, tzinfo=dt.timezone.utc)
 #: Any one of these identifies the profile an event belongs to (besides a profile ``id``).
 PROFILE_IDENTIFIERS = ("email", "phone_number", "external_id", "anonymous_id", "_kx")
-EVENT_PROFILE_ATTRIBUTES = (
-    *PROFILE_IDENTIFIERS,
-    "first_name",
-    "last_name",
-    "organization",
-    "locale",
-    "title",
-    "image",
-    "location",
-    "properties",
-    "meta",
-)
-EVENT_ATTRIBUTES = ("properties", "time", "value", "value_currency", "unique_id", "backfill", "metric")
 
 
 @attrs.frozen
@@ -122,24 +110,73 @@ class MetricAttributes:
     integration: dict[str, Any] | None = None
 
 
-Event = Resource[EventAttributes]
 Metric = Resource[MetricAttributes]
 
 
 @attrs.frozen
-class EventSubmission:
-    """What Bulk Create Events sent: Klaviyo answers 202 with no body, so the counts are all there is.
+class Event(Resource[EventAttributes]):
+    """An event, with its ``metric`` and ``profile`` when Klaviyo included them (Metric/Profile Fields asked).
 
     Example:
-        >>> EventSubmission(requests=2, events=1001).events
+        >>> raw = {"type": "event", "id": "e1", "attributes": {"uuid": "u"},
+        ...        "relationships": {"metric": {"data": {"type": "metric", "id": "m1"}}},
+        ...        "included": [{"type": "metric", "id": "m1", "attributes": {"name": "Placed Order"}}]}
+        >>> event = parse_event(raw)
+        >>> event.attributes.uuid, event.metric.attributes.name, event.profile
+        ('u', 'Placed Order', None)
+    """
+
+    metric: Metric | None = None
+    profile: Resource[ProfileAttributes] | None = None
+
+
+def parse_event(raw: Mapping[str, Any], included: Sequence[Mapping[str, Any]] | None = None) -> Event:
+    """An :class:`Event` from its resource; related resources from ``included`` (or the event's own ``included``)."""
+    base = parse_resource(EventAttributes, raw)
+    related = {
+        (r.get("type"), r.get("id")): r for r in (included if included is not None else raw.get("included") or ())
+    }
+    found = {kind: related.get((kind, ident)) for kind, ident in _related_ids(raw)}
+    metric, profile = found.get("metric"), found.get("profile")
+    return Event(
+        type=base.type,
+        id=base.id,
+        attributes=base.attributes,
+        relationships=base.relationships,
+        links=base.links,
+        raw=base.raw,
+        metric=parse_resource(MetricAttributes, metric) if metric else None,
+        profile=parse_resource(ProfileAttributes, profile) if profile else None,
+    )
+
+
+def _related_ids(resource: Mapping[str, Any]) -> list[tuple[Any, Any]]:
+    """``(type, id)`` of every resource the relationships of ``resource`` point at."""
+    out = []
+    for relationship in (resource.get("relationships") or {}).values():
+        data = relationship.get("data") if isinstance(relationship, Mapping) else None
+        for linkage in data if isinstance(data, list) else [data]:
+            if isinstance(linkage, Mapping):
+                out.append((linkage.get("type"), linkage.get("id")))
+    return out
+
+
+@attrs.frozen(kw_only=True)
+class EventSubmission(BulkResult):
+    """What Bulk Create Events did: requests sent, events given, and each event's outcome.
+
+    Example:
+        >>> EventSubmission(requests=2, events=1001, delivered=1001).to_json()["events"]
         1001
     """
 
-    requests: int
-    events: int
+    events: int = 0
+
+    def counts(self) -> dict[str, int]:
+        return {"events": self.events}
 
 
-# -- cleaners (also used per event of a bulk request, with a path prefix) -----------------------
+# -- value rules (also applied to every event of a bulk request, with a path prefix) ---------------
 
 
 def _at(where: str, exc: InputError) -> InputError:
@@ -183,127 +220,140 @@ def clean_event_time(value: Any) -> str:
     return stamp
 
 
-def clean_unique_id(value: Any) -> str:
-    """A unique id: any non-blank text (numbers kept as text)."""
-    return clean_non_blank(value)
+def clean_metric(value: Any, where: str = "") -> dict[str, Any]:
+    """``{"data": {"type": "metric", "attributes": {"name": ...}}}`` from a name or any metric object form.
+
+    Example:
+        >>> clean_metric({"name": "Viewed", "service": "shop"})
+        {'data': {'type': 'metric', 'attributes': {'name': 'Viewed', 'service': 'shop'}}}
+    """
+    raw = value
+    if isinstance(raw, Mapping) and isinstance(raw.get("data"), Mapping):
+        raw = raw["data"]
+    if isinstance(raw, Mapping) and isinstance(raw.get("attributes"), Mapping):
+        raw = raw["attributes"]
+    attributes = dict(raw) if isinstance(raw, Mapping) else {"name": raw}
+    try:
+        attributes["name"] = clean_metric_name(attributes.get("name"))
+    except InputError as exc:
+        raise _at(f"{where}.name" if where else "name", exc) from None
+    return {"data": {"type": "metric", "attributes": attributes}}
 
 
 def clean_event_profile(value: Any, where: str = "") -> dict[str, Any]:
-    """The profile ``data`` object of an event, from any of the accepted forms.
+    """The profile resource of an event, from Klaviyo's ``{"data": ...}``, the resource, or its bare attributes.
 
-    Accepts Klaviyo's ``{"data": {"type": "profile", "attributes": {...}}}``, the resource object
-    ``{"type": "profile", "attributes": {...}}`` and the bare attributes ``{"email": ...}``; needs an
-    identifier (email, phone_number, external_id, anonymous_id, _kx) or a profile ``id``.
+    The identifiers' values are checked here; names and types by the registry when the request is built, and
+    then that the profile is identified (:func:`check_event_profile`).
 
     Example:
-        >>> clean_event_profile('{"email": "ada@example.com"}')
-        {'type': 'profile', 'attributes': {'email': 'ada@example.com'}}
+        >>> clean_event_profile('{"email": "ada@example.com", "id": "01GD"}')
+        {'type': 'profile', 'attributes': {'email': 'ada@example.com'}, 'id': '01GD'}
     """
-    prefix = f"{where}: " if where else ""
     try:
         raw: Any = to_json_object(value)
     except InputError as exc:
         raise _at(where, exc) from None
     if isinstance(raw.get("data"), Mapping):
         raw = raw["data"]
-    if "attributes" in raw or raw.get("type") == "profile":
-        if raw.get("type", "profile") != "profile":
-            raise InputError(f"{prefix}type must be 'profile' (got {raw.get('type')!r})")
-        unknown = sorted(k for k in raw if k not in ("type", "id", "attributes", "meta"))
-        if unknown:
-            raise InputError(f"{prefix}unknown key(s) {', '.join(unknown)}; allowed: type, id, attributes, meta")
-        attributes = raw.get("attributes") or {}
-        if not isinstance(attributes, Mapping):
-            raise InputError(f"{prefix}attributes must be a JSON object")
-        attributes = dict(attributes)
-        profile_id, meta = raw.get("id"), raw.get("meta")
+    if "attributes" in raw or "type" in raw:  # the resource: its shape is the registry's to check
+        profile = dict(raw)
     else:
         attributes = dict(raw)
-        profile_id, meta = attributes.pop("id", None), None
-    cleaned = clean_profile_attributes(attributes, where, EVENT_PROFILE_ATTRIBUTES)
-    if not profile_id and not any(cleaned.get(k) for k in PROFILE_IDENTIFIERS):
-        raise InputError(f"{prefix}needs an identifier: email, phone_number, external_id, anonymous_id or id")
-    profile: dict[str, Any] = {"type": "profile"}
-    if profile_id:
-        profile["id"] = to_str(profile_id)
-    profile["attributes"] = {k: v for k, v in cleaned.items() if v is not None}
-    if meta is not None:
-        profile["meta"] = meta
+        profile_id = attributes.pop("id", None)
+        profile = {"type": "profile", "attributes": attributes}
+        if profile_id is not None:
+            profile["id"] = to_str(profile_id)
+    if isinstance(profile.get("attributes"), Mapping):
+        cleaned = clean_profile_attributes(profile["attributes"], where)
+        profile["attributes"] = {k: v for k, v in cleaned.items() if v is not None}
     return profile
 
 
-def clean_metric(value: Any, where: str) -> dict[str, Any]:
-    """``{"data": {"type": "metric", "attributes": {"name": ...}}}`` from a name or any metric object form."""
-    raw = value
-    if isinstance(raw, Mapping) and isinstance(raw.get("data"), Mapping):
-        raw = raw["data"]
-    if isinstance(raw, Mapping) and isinstance(raw.get("attributes"), Mapping):
-        raw = raw["attributes"]
-    attributes: dict[str, Any] = {}
-    try:
-        if isinstance(raw, Mapping):
-            attributes["name"] = clean_metric_name(raw.get("name"))
-            if raw.get("service") is not None:
-                attributes["service"] = to_str(raw["service"])
-        else:
-            attributes["name"] = clean_metric_name(raw)
-    except InputError as exc:
-        raise _at(f"{where}.name", exc) from None
-    return {"data": {"type": "metric", "attributes": attributes}}
+def check_event_profile(profile: Mapping[str, Any], where: str = "") -> None:
+    """An event's profile names who it is: an identifier (``email``, ``phone_number``...) or an ``id``.
+
+    Example:
+        >>> check_event_profile({"type": "profile", "attributes": {"first_name": "Ada"}}, "[0].profile")
+        Traceback (most recent call last):
+        ...
+        connector.client.errors.InputError: [0].profile: needs an identifier: email, phone_number, \
+external_id, anonymous_id or id
+    """
+    attributes = profile.get("attributes") or {}
+    if not profile.get("id") and not any(attributes.get(k) for k in PROFILE_IDENTIFIERS):
+        prefix = f"{where}: " if where else ""
+        raise InputError(f"{prefix}needs an identifier: email, phone_number, external_id, anonymous_id or id")
 
 
-_EVENT_CLEANERS = {
+_EVENT_VALUES = {
     "properties": clean_event_properties,
     "time": clean_event_time,
     "value": to_number,
     "value_currency": clean_currency,
-    "unique_id": clean_unique_id,
+    "unique_id": clean_non_blank,
     "backfill": to_bool,
 }
 
 
-def clean_event_attributes(raw: Mapping[str, Any], where: str, extra: Sequence[str] = ()) -> dict[str, Any]:
-    """One event's attributes as Klaviyo takes them (``properties`` defaults to ``{}``); ``extra`` keys pass."""
-    unknown = sorted(k for k in raw if k not in EVENT_ATTRIBUTES and k not in extra)
-    if unknown:
-        allowed = ", ".join((*EVENT_ATTRIBUTES, *extra))
-        raise InputError(f"{where}: unknown key(s) {', '.join(unknown)}; allowed: {allowed}")
-    if raw.get("metric") is None:
-        raise InputError(f"{where}.metric: is required (a metric name such as 'Placed Order')")
-    out: dict[str, Any] = {"properties": {}}
-    for key, cleaner in _EVENT_CLEANERS.items():
-        if raw.get(key) is None:
+def clean_event_attributes(raw: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """One event's attributes, with the values Create Event's inputs take (``properties`` defaults to ``{}``).
+
+    Unknown keys are kept for the registry to refuse.
+
+    Example:
+        >>> clean_event_attributes({"metric": "Viewed", "value": "20", "value_currency": "eur"}, "[0]")["value"]
+        20
+    """
+    out = {"properties": {}, **raw}
+    for key, cleaner in _EVENT_VALUES.items():
+        if out.get(key) is None:
             continue
         try:
-            out[key] = cleaner(raw[key])
+            out[key] = cleaner(out[key])
         except InputError as exc:
             raise _at(f"{where}.{key}", exc) from None
-    out["metric"] = clean_metric(raw["metric"], f"{where}.metric")
+    if out.get("metric") is not None:
+        out["metric"] = clean_metric(out["metric"], f"{where}.metric")
     return out
 
 
-def _json_size(value: Any) -> int:
-    # Serialised exactly as the client sends bodies, so the measured size is the size on the wire.
+def _size(value: Any) -> int:
+    # Serialised as the client sends bodies, so the measured size is the size on the wire.
     return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
 
 
 # -- Create Event --------------------------------------------------------------------------------
 
 
+def _metric_object(value: Any) -> dict[str, Any]:
+    return {"data": {"type": "metric", "attributes": {"name": clean_metric_name(value)}}}
+
+
+def _profile_object(value: Any) -> dict[str, Any]:
+    return {"data": clean_event_profile(value)}
+
+
 @attrs.frozen
 class CreateEventInputs:
-    """Inputs of Create Event."""
+    """Inputs of Create Event (the metric and the profile are objects inside ``attributes``)."""
 
-    event_name: str = input_field(
-        "Event Name", comments="Name of the event.", required=True, clean=clean_metric_name, example="Placed Order"
+    event_name: dict[str, Any] = input_field(
+        "Event Name",
+        comments="Name of the event.",
+        required=True,
+        clean=_metric_object,
+        example="Placed Order",
+        to="attributes:metric",
     )
     event_profile: dict[str, Any] = input_field(
         "Event Profile",
         type=InputType.JSON,
         comments="The profile associated with this event.",
         required=True,
-        clean=clean_event_profile,
+        clean=_profile_object,
         example={"email": "ada@example.com"},
+        to="attributes:profile",
     )
     event_properties: dict[str, Any] | None = input_field(
         "Event Properties",
@@ -311,102 +361,86 @@ class CreateEventInputs:
         comments="The properties of the event.",
         clean=clean_event_properties,
         example={"ProductID": 1111, "ProductName": "Winnie the Pooh"},
+        to="attributes:properties",
     )
     event_time: str | None = input_field(
         "Event Time",
         comments="When this event occurred. By default, the time the request was received will be used.",
         clean=clean_event_time,
         example="2026-08-01T10:00:00Z",
+        to="attributes:time",
     )
     event_value: float | int | None = input_field(
         "Event Value",
         comments="A numeric, monetary value to associate with this event.",
         clean=to_number,
         example=9.99,
+        to="attributes:value",
     )
     event_value_currency: str | None = input_field(
         "Event Value Currency",
         comments="The ISO 4217 currency code of the value associated with the event.",
         clean=clean_currency,
         example="USD",
+        to="attributes:value_currency",
     )
     event_unique_id: str | None = input_field(
-        "Event Unique ID", comments="A unique identifier for this event.", clean=clean_unique_id
+        "Event Unique ID",
+        comments="A unique identifier for this event.",
+        clean=clean_non_blank,
+        to="attributes:unique_id",
     )
     backfill: bool | None = input_field(
         "Backfill",
         type=InputType.BOOLEAN,
         comments="Record the event without triggering flows (for importing past events).",
         default="false",
+        to="attributes:backfill",
     )
+
+    def __attrs_post_init__(self) -> None:
+        if self.event_properties is None:  # Klaviyo requires properties; none given means none
+            object.__setattr__(self, "event_properties", {})
 
 
 def create_event(client: KlaviyoClient, inputs: CreateEventInputs) -> None:
     """``POST /api/events`` (``create_event``): 202 with no body (Klaviyo processes the event later).
 
-    The metric and the profile are objects inside ``attributes``, not relationships.
-
-    Example:
-        >>> # create_event(client, CREATE_EVENT.clean({"eventName": "Placed Order",
-        >>> #     "eventProfile": '{"email": "ada@example.com"}'}))
+    Safe to repeat after a 5xx when the event has a unique ID (the registry's retry rule).
     """
-    attributes = {
-        "properties": inputs.event_properties or {},
-        "time": inputs.event_time,
-        "value": inputs.event_value,
-        "value_currency": inputs.event_value_currency,
-        "unique_id": inputs.event_unique_id,
-        "backfill": True if inputs.backfill else None,
-        "metric": {"data": {"type": "metric", "attributes": {"name": inputs.event_name}}},
-        "profile": {"data": inputs.event_profile},
-    }
-    body = resource_body("event", attributes)
-    size = _json_size(body)
+    call = request_for("create_event", inputs)
+    try:
+        check_event_profile(call.body["data"]["attributes"]["profile"]["data"])
+    except InputError as exc:
+        raise InputError(exc.problem, label="Event Profile", key="eventProfile") from None
+    size = _size(call.body)
     if size > MAX_BODY_BYTES:
         raise InputError(
             f"make the event smaller: Klaviyo takes at most 5 MB per event (this one is {size} bytes)",
             label="Event Properties",
             key="eventProperties",
         )
-    client.request("POST", "/api/events", json=body)
+    send(client, call)
 
 
-CREATE_EVENT = ActionDefinition(
+CREATE_EVENT = operation_action(
+    "create_event",
     key="createEvent",
     label="Create Event",
     description="Create a new event to track a profiles activity.",
     inputs=CreateEventInputs,
     perform=create_event,
-    operation_ids=("create_event",),
 )
 
 
 # -- Bulk Create Events --------------------------------------------------------------------------
 
-_FLAT_KEYS = ("profile",)
-_BULK_ENVELOPE = {"data": {"type": "event-bulk-create-job", "attributes": {"events-bulk-create": {"data": []}}}}
-
-
-def _bulk_entry(profile: Mapping[str, Any], events: list[dict[str, Any]], backfill: Any = None) -> dict[str, Any]:
-    attributes: dict[str, Any] = {"profile": {"data": profile}, "events": {"data": events}}
-    if backfill is not None:
-        attributes["backfill"] = backfill
-    return {"type": "event-bulk-create", "attributes": attributes}
-
-
-def _profile_identity(profile: Mapping[str, Any]) -> tuple[Any, ...]:
-    """Who a profile is to Klaviyo's duplicate check: its id, else its identifiers (emails case-insensitive)."""
-    if profile.get("id"):
-        return ("id", profile["id"])
-    attributes = profile.get("attributes") or {}
-    email = attributes.get("email")
-    return tuple(
-        (email.lower() if isinstance(email, str) else email) if key == "email" else attributes.get(key)
-        for key in PROFILE_IDENTIFIERS
-    )
+#: Where a record came from: its index in Events Array, and its position in an entry's events (flat: None).
+Source = tuple[int, int | None]
 
 
 def _unwrap_events_array(value: Any) -> list[Any]:
+    """The items of an Events Array in any of its forms (the job body, its value, the bare array)."""
     parsed = to_json(value)
     if isinstance(parsed, Mapping):
         data = parsed.get("data")
@@ -421,48 +455,33 @@ def _unwrap_events_array(value: Any) -> list[Any]:
         parsed = [parsed]  # one entry wrapped in "data" on its own
     if not isinstance(parsed, list):
         raise InputError('must be a JSON array of events, or Klaviyo\'s events-bulk-create {"data": [...]} object')
+    if not parsed:
+        raise InputError("must contain at least one event")
     return parsed
 
 
-def clean_events_array(value: Any) -> list[dict[str, Any]]:
-    """Bulk entries (one profile and its events each), checked and with shorthand events grouped per profile.
+def _entry(profile: Mapping[str, Any], event: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "event-bulk-create",
+        "attributes": {**extra, "profile": {"data": profile}, "events": {"data": [event]}},
+    }
 
-    Accepts Klaviyo's ``events-bulk-create`` value ``{"data": [entry, ...]}``, the bare array of entries,
-    and flat events ``[{"metric": "Viewed Product", "profile": {"email": ...}, "properties": {...}}]``.
-    A ``unique_id`` repeated for the same profile and metric is refused (Klaviyo would reject the request).
+
+def clean_events_array(value: Any) -> tuple[list[dict[str, Any]], list[Source]]:
+    """One ``event-bulk-create`` entry per event, and where each came from (values checked, shape not yet).
+
+    Accepts Klaviyo's ``events-bulk-create`` value ``{"data": [entry, ...]}``, the bare array of entries
+    (an entry of several events gives one entry per event), and flat events
+    ``[{"metric": "Viewed Product", "profile": {"email": ...}, "properties": {...}}]``.
 
     Example:
-        >>> entries = clean_events_array('[{"metric": "Viewed", "profile": {"email": "ada@example.com"}}]')
-        >>> entries[0]["attributes"]["events"]["data"][0]["attributes"]["metric"]["data"]["attributes"]
-        {'name': 'Viewed'}
+        >>> entries, sources = clean_events_array('[{"metric": "Viewed", "profile": {"email": "ada@example.com"}}]')
+        >>> entries[0]["attributes"]["events"]["data"][0]["attributes"]["metric"]["data"]["attributes"], sources
+        ({'name': 'Viewed'}, [(0, None)])
     """
-    items = _unwrap_events_array(value)
-    if not items:
-        raise InputError("must contain at least one event")
     entries: list[dict[str, Any]] = []
-    grouped: dict[str, dict[str, Any]] = {}
-    seen: dict[tuple[Any, ...], str] = {}
-    envelope = _json_size(_BULK_ENVELOPE)
-
-    def add(entry: dict[str, Any], event: dict[str, Any], where: str, attributes_at: str) -> None:
-        attributes = event["attributes"]
-        unique_id = attributes.get("unique_id")
-        if unique_id is not None:
-            profile = entry["attributes"]["profile"]["data"]
-            name = attributes["metric"]["data"]["attributes"]["name"]
-            key = (_profile_identity(profile), name, unique_id)
-            if key in seen:
-                raise InputError(
-                    f"{attributes_at}.unique_id: {unique_id!r} repeats {seen[key]} for the same profile and metric "
-                    "(Klaviyo would reject the whole request)"
-                )
-            seen[key] = where
-        shell = _bulk_entry(entry["attributes"]["profile"]["data"], [], entry["attributes"].get("backfill"))
-        if envelope + _json_size(shell) + _json_size(event) > MAX_BODY_BYTES:
-            raise InputError(f"{where}: is larger than Klaviyo's 5 MB request limit on its own")
-        entry["attributes"]["events"]["data"].append(event)
-
-    for index, item in enumerate(items):
+    sources: list[Source] = []
+    for index, item in enumerate(_unwrap_events_array(value)):
         where = f"[{index}]"
         if not isinstance(item, Mapping):
             raise InputError(f"{where}: must be a JSON object")
@@ -471,38 +490,34 @@ def clean_events_array(value: Any) -> list[dict[str, Any]]:
             if not isinstance(attributes, Mapping):
                 raise InputError(f"{where}.attributes: must be a JSON object with profile and events")
             profile = clean_event_profile(attributes.get("profile") or {}, f"{where}.attributes.profile")
-            backfill = attributes.get("backfill")
-            entry = _bulk_entry(profile, [], None if backfill is None else _clean_backfill(backfill, where))
+            extra = {k: v for k, v in attributes.items() if k not in ("profile", "events")}
+            if extra.get("backfill") is not None:
+                try:
+                    extra["backfill"] = to_bool(extra["backfill"])
+                except InputError as exc:
+                    raise _at(f"{where}.attributes.backfill", exc) from None
             events = attributes.get("events")
             events = events.get("data") if isinstance(events, Mapping) else events
             if not isinstance(events, list) or not events:
                 raise InputError(f"{where}.attributes.events: must hold a non-empty data array of events")
             for position, raw_event in enumerate(events):
-                event_where = f"{where}.attributes.events.data[{position}]"
-                add(entry, _clean_event_resource(raw_event, event_where), event_where, f"{event_where}.attributes")
-            entries.append(entry)
+                event = _clean_event_resource(raw_event, f"{where}.attributes.events.data[{position}]")
+                entry = _entry(profile, event, extra)
+                entry.update({k: v for k, v in item.items() if k != "attributes"})  # type, and whatever else
+                entries.append(entry)
+                sources.append((index, position))
         elif "metric" in item:
             profile = clean_event_profile(item.get("profile") or {}, f"{where}.profile")
-            event = {"type": "event", "attributes": clean_event_attributes(item, where, _FLAT_KEYS)}
-            group_key = json.dumps(profile, sort_keys=True)
-            if group_key not in grouped:
-                grouped[group_key] = _bulk_entry(profile, [])
-                entries.append(grouped[group_key])
-            add(grouped[group_key], event, where, where)
+            attributes = clean_event_attributes({k: v for k, v in item.items() if k != "profile"}, where)
+            entries.append(_entry(profile, {"type": "event", "attributes": attributes}, {}))
+            sources.append((index, None))
         else:
             raise InputError(
                 f"{where}: must be an event-bulk-create entry "
                 '({"type": "event-bulk-create", "attributes": {"profile": ..., "events": ...}}) '
                 'or an event such as {"metric": "Viewed Product", "profile": {"email": ...}}'
             )
-    return entries
-
-
-def _clean_backfill(value: Any, where: str) -> bool:
-    try:
-        return to_bool(value)
-    except InputError as exc:
-        raise _at(f"{where}.attributes.backfill", exc) from None
+    return entries, sources
 
 
 def _clean_event_resource(raw: Any, where: str) -> dict[str, Any]:
@@ -513,145 +528,149 @@ def _clean_event_resource(raw: Any, where: str) -> dict[str, Any]:
     attributes = raw.get("attributes", raw if "type" not in raw else None)
     if not isinstance(attributes, Mapping):
         raise InputError(f"{where}.attributes: must be a JSON object")
-    return {"type": "event", "attributes": clean_event_attributes(attributes, f"{where}.attributes")}
+    extra = {k: v for k, v in raw.items() if k not in ("type", "attributes")} if "type" in raw else {}
+    return {"type": "event", **extra, "attributes": clean_event_attributes(attributes, f"{where}.attributes")}
 
 
-def _event_count(entry: Mapping[str, Any]) -> int:
-    return len(entry["attributes"]["events"]["data"])
+def _where(source: Source) -> str:
+    index, position = source
+    return f"[{index}]" if position is None else f"[{index}].attributes.events.data[{position}]"
 
 
-def pack_bulk_entries(
-    entries: Sequence[dict[str, Any]], max_events: int = BULK_MAX_EVENTS, max_bytes: int = MAX_BODY_BYTES
-) -> list[list[dict[str, Any]]]:
-    """Split entries into requests of at most ``max_events`` events and ``max_bytes`` of JSON each.
+_FLAT_PATHS = (  # where a flat event's values sit in the entry built from it
+    (re.compile(r"^\.attributes\.events\.data\[0\]\.attributes"), ""),
+    (re.compile(r"^\.attributes\.events\.data\[0\]"), ""),
+    (re.compile(r"^\.attributes\.profile\.data(?:\.attributes)?"), ".profile"),
+    (re.compile(r"^\.attributes"), ""),
+)
 
-    A profile's events stay in one request when they fit in one; a profile with more is split across
-    requests (starting in the current one, to use the fewest requests).
 
-    Example:
-        >>> entry = _bulk_entry({"type": "profile", "attributes": {"email": "a@b.co"}}, [{"type": "event"}] * 3)
-        >>> [[_event_count(e) for e in batch] for batch in pack_bulk_entries([entry], max_events=2)]
-        [[2], [1]]
-    """
-    envelope = _json_size(_BULK_ENVELOPE)
-    batches: list[list[dict[str, Any]]] = []
-    current: list[dict[str, Any]] = []
-    count, size = 0, envelope
+def _in_source(problem: str, sources: Sequence[Source]) -> str:
+    """A registry problem about ``data[k]...`` of the built request, told where it is in Events Array."""
+    match = re.match(r"data\[(\d+)\]", problem)
+    if not match or int(match.group(1)) >= len(sources):
+        return problem
+    index, position = sources[int(match.group(1))]
+    rest = problem[match.end() :]
+    if position is None:
+        for pattern, replacement in _FLAT_PATHS:
+            if pattern.match(rest):
+                rest = pattern.sub(replacement, rest, count=1)
+                break
+        return f"[{index}]{rest}"
+    rest = rest.replace(".attributes.events.data[0]", f".attributes.events.data[{position}]", 1)
+    return f"[{index}]{rest}"
 
-    def place(entry: dict[str, Any], events: int, entry_size: int) -> None:
-        nonlocal count, size
-        size += entry_size + (1 if current else 0)  # the comma before every entry but the first
-        current.append(entry)
-        count += events
 
-    def flush() -> None:
-        nonlocal current, count, size
-        if current:
-            batches.append(current)
-        current, count, size = [], 0, envelope
+def _identity(profile: Mapping[str, Any]) -> tuple[Any, ...]:
+    """Who a profile is to Klaviyo's duplicate check: its id, else its identifiers (emails case-insensitive)."""
+    if profile.get("id"):
+        return ("id", profile["id"])
+    attributes = profile.get("attributes") or {}
+    email = attributes.get("email")
+    return tuple(
+        (email.lower() if isinstance(email, str) else email) if key == "email" else attributes.get(key)
+        for key in PROFILE_IDENTIFIERS
+    )
 
-    for entry in entries:
-        events = entry["attributes"]["events"]["data"]
-        entry_size = _json_size(entry)
-        comma = 1 if current else 0
-        if count + len(events) <= max_events and size + comma + entry_size <= max_bytes:
-            place(entry, len(events), entry_size)
-            continue
-        if len(events) <= max_events and envelope + entry_size <= max_bytes:
-            flush()  # keep this profile's events together in a fresh request
-            place(entry, len(events), entry_size)
-            continue
-        attributes = entry["attributes"]
-        shell_size = _json_size(_bulk_entry(attributes["profile"]["data"], [], attributes.get("backfill")))
-        piece: list[dict[str, Any]] = []
-        piece_size = shell_size
-        for event in events:
-            grown = piece_size + _json_size(event) + (1 if piece else 0)
-            comma = 1 if current else 0
-            if count + len(piece) + 1 <= max_events and size + comma + grown <= max_bytes:
-                piece.append(event)
-                piece_size = grown
-                continue
-            if piece:
-                place(
-                    _bulk_entry(attributes["profile"]["data"], piece, attributes.get("backfill")),
-                    len(piece),
-                    piece_size,
+
+def _records(entries: Sequence[dict[str, Any]], sources: Sequence[Source]) -> list[BatchRecord]:
+    """One record per event: identified, under 5 MB, and no ``unique_id`` repeated for a profile and metric."""
+    records = []
+    seen: dict[tuple[Any, ...], str] = {}
+    envelope = _size({"data": {"type": "event-bulk-create-job", "attributes": {"events-bulk-create": {"data": []}}}})
+    for entry, source in zip(entries, sources, strict=True):
+        where = _where(source)
+        profile = entry["attributes"]["profile"]["data"]
+        check_event_profile(profile, f"{where}.attributes.profile" if source[1] is not None else f"{where}.profile")
+        event = entry["attributes"]["events"]["data"][0]["attributes"]
+        unique_id = event.get("unique_id")
+        dedupe = None
+        if unique_id is not None:
+            dedupe = (_identity(profile), event["metric"]["data"]["attributes"]["name"], unique_id)
+            at = f"{where}.attributes.unique_id" if source[1] is not None else f"{where}.unique_id"
+            if dedupe in seen:
+                raise InputError(
+                    f"{at}: {unique_id!r} repeats {seen[dedupe]} for the same profile and metric "
+                    "(Klaviyo would reject the whole request)"
                 )
-            flush()
-            piece, piece_size = [event], shell_size + _json_size(event)
-        if piece:
-            place(_bulk_entry(attributes["profile"]["data"], piece, attributes.get("backfill")), len(piece), piece_size)
-    flush()
-    return batches
+            seen[dedupe] = where
+        if envelope + _size(entry) > MAX_BODY_BYTES:
+            raise InputError(f"{where}: is larger than Klaviyo's 5 MB request limit on its own")
+        records.append(BatchRecord(key=source, resource=entry, dedupe_key=dedupe))
+    return records
 
 
 @attrs.frozen
 class BulkCreateEventsInputs:
-    """Inputs of Bulk Create Events."""
+    """Inputs of Bulk Create Events: the events, one ``event-bulk-create`` entry each, and where each came from."""
 
-    events_array: list[dict[str, Any]] = input_field(
+    events_array: Any = input_field(
         "Events Array",
         type=InputType.JSON,
         comments="An array of events to create.",
         required=True,
-        clean=clean_events_array,
+        clean=_unwrap_events_array,
         example=[{"metric": "Viewed Product", "profile": {"email": "ada@example.com"}, "properties": {"SKU": "1"}}],
+        to="attributes:events-bulk-create",
     )
+    #: ``(index in Events Array, position in an entry's events or None)`` of each entry of ``events_array``.
+    sources: tuple[Source, ...] = attrs.field(default=(), repr=False)
 
-
-def bulk_create_events(client: KlaviyoClient, inputs: BulkCreateEventsInputs) -> dict[str, Any]:
-    """``POST /api/event-bulk-create-jobs`` (``bulk_create_events``), split at 1000 events / 5 MB per request.
-
-    Example:
-        >>> # bulk_create_events(client, BULK_CREATE_EVENTS.clean({"eventsArray": [...]}))
-    """
-    batches = pack_bulk_entries(inputs.events_array)
-    for sent, batch in enumerate(batches):
-        body = resource_body("event-bulk-create-job", {"events-bulk-create": {"data": batch}})
+    def __attrs_post_init__(self) -> None:
         try:
-            client.request("POST", "/api/event-bulk-create-jobs", json=body)
-        except KlaviyoError as exc:
-            raise note_progress(exc, sent, len(batches)) from None
-    return {"data": None, "requests": len(batches), "events": sum(_event_count(e) for e in inputs.events_array)}
+            entries, sources = clean_events_array(self.events_array)
+        except InputError as exc:
+            raise InputError(exc.problem, label="Events Array", key="eventsArray") from None
+        object.__setattr__(self, "events_array", {"data": entries})
+        object.__setattr__(self, "sources", tuple(sources))
 
 
-BULK_CREATE_EVENTS = ActionDefinition(
+def bulk_create_events(client: KlaviyoClient, inputs: BulkCreateEventsInputs) -> EventSubmission:
+    """``POST /api/event-bulk-create-jobs`` (``bulk_create_events``) through the bulk sender, one record per event.
+
+    The sender splits at 1,000 events and 5 MB per request; one outcome per event. Raises
+    :class:`~actions._bulk.BulkRecordsError` (with the result) unless every event was delivered.
+    """
+    try:
+        call = request_for("bulk_create_events", inputs)
+        entries: list[dict[str, Any]] = call.body["data"]["attributes"]["events-bulk-create"]["data"]
+        records = _records(entries, inputs.sources)
+    except InputError as exc:
+        raise InputError(_in_source(exc.problem, inputs.sources), label="Events Array", key="eventsArray") from None
+    outcomes, requests = send_counted(client, senders.create_events, records)
+    return finish(EventSubmission.of(outcomes, requests=requests, events=len(records)), "events")
+
+
+BULK_CREATE_EVENTS = operation_action(
+    "bulk_create_events",
     key="bulkCreateEvents",
     label="Bulk Create Events",
     description="Create a batch of events for one or more profiles.",
     inputs=BulkCreateEventsInputs,
     perform=bulk_create_events,
-    operation_ids=("bulk_create_events",),
 )
 
 
 # -- Get Event / List Events ---------------------------------------------------------------------
 
 
-def _event_fields_input() -> Any:
-    return fields_input(EVENT_FIELDS, label="Event Fields", comments="Event fields to include in the response.")
+def _event_fields_input(op_id: str) -> Any:
+    return fields_input(op_id, "event", label="Event Fields", comments="Event fields to include in the response.")
 
 
-def _metric_fields_input() -> Any:
-    return fields_input(METRIC_FIELDS, label="Metric Fields", comments="Metric fields to include in the response.")
+def _metric_fields_input(op_id: str) -> Any:
+    return fields_input(op_id, "metric", label="Metric Fields", comments="Metric fields to include in the response.")
 
 
-def _profile_fields_input() -> Any:
-    return fields_input(
-        EVENT_PROFILE_FIELDS, label="Profile Fields", comments="Profile fields to include in the response."
-    )
+def _profile_fields_input(op_id: str) -> Any:
+    return fields_input(op_id, "profile", label="Profile Fields", comments="Profile fields to include in the response.")
 
 
-def _event_query(event: Sequence[str], metric: Sequence[str], profile: Sequence[str]) -> dict[str, Any]:
+def _include(metric_fields: Sequence[str], profile_fields: Sequence[str]) -> list[str] | None:
     # Metric or profile fields only matter for included resources, so asking for them includes those.
-    include = [name for name, fields in (("metric", metric), ("profile", profile)) if fields]
-    return {
-        **sparse_fields("event", event),
-        **sparse_fields("metric", metric),
-        **sparse_fields("profile", profile),
-        **query(include=include),
-    }
+    names = [name for name, fields in (("metric", metric_fields), ("profile", profile_fields)) if fields]
+    return names or None
 
 
 @attrs.frozen
@@ -659,28 +678,23 @@ class GetEventInputs:
     """Inputs of Get Event."""
 
     event_id: str = id_input("Event ID", "The ID of the event.")
-    event_fields: list[str] = _event_fields_input()
-    metric_fields: list[str] = _metric_fields_input()
-    profile_fields: list[str] = _profile_fields_input()
+    event_fields: list[str] = _event_fields_input("get_event")
+    metric_fields: list[str] = _metric_fields_input("get_event")
+    profile_fields: list[str] = _profile_fields_input("get_event")
 
 
 def get_event(client: KlaviyoClient, inputs: GetEventInputs) -> Any:
-    """``GET /api/events/{id}`` (``get_event``); metric/profile fields add ``include`` for them.
-
-    Example:
-        >>> # get_event(client, GetEventInputs(event_id="4vRpBT", metric_fields=["name"]))
-    """
-    params = _event_query(inputs.event_fields, inputs.metric_fields, inputs.profile_fields)
-    return get_document(client, f"/api/events/{inputs.event_id}", params)
+    """``GET /api/events/{id}`` (``get_event``); metric/profile fields add ``include`` for them."""
+    return perform_operation(client, "get_event", inputs, include=_include(inputs.metric_fields, inputs.profile_fields))
 
 
-GET_EVENT = ActionDefinition(
+GET_EVENT = operation_action(
+    "get_event",
     key="getEvent",
     label="Get Event",
     description="Get an event with the given event ID.",
     inputs=GetEventInputs,
     perform=get_event,
-    operation_ids=("get_event",),
 )
 
 
@@ -688,52 +702,64 @@ GET_EVENT = ActionDefinition(
 class ListEventsInputs:
     """Inputs of List Events."""
 
-    event_fields: list[str] = _event_fields_input()
-    metric_fields: list[str] = _metric_fields_input()
-    profile_fields: list[str] = _profile_fields_input()
-    filter: str | None = filter_input(
-        'Klaviyo filter, e.g. equals(metric_id,"Y6nRLr"); fields: metric_id, profile_id (equals), '
-        "metric, profile (has), datetime, timestamp (greater-than, less-than and -or-equal)."
-    )
-    sort: str | None = sort_input(("datetime", "timestamp"))
+    event_fields: list[str] = _event_fields_input("get_events")
+    metric_fields: list[str] = _metric_fields_input("get_events")
+    profile_fields: list[str] = _profile_fields_input("get_events")
+    filter: str | None = filter_input("get_events")
+    sort: str | None = sort_input("get_events")
     max_records: int | None = max_records_input()
-    page_size: int | None = page_size_input(EVENT_PAGE_MAX)
+    page_size: int | None = page_size_input("get_events")
 
 
 def list_events(client: KlaviyoClient, inputs: ListEventsInputs) -> Iterator[dict[str, Any]]:
     """``GET /api/events`` (``get_events``), following every page (1000 per page by default).
 
-    Example:
-        >>> # for e in list_events(client, ListEventsInputs(max_records=10)): print(e["id"])
+    With Metric or Profile Fields, each event carries ``included``: the metric and profile Klaviyo included
+    for it (``include=metric,profile``), so they survive streaming (``--jsonl``, the Python iterator).
     """
-    params = {
-        **_event_query(inputs.event_fields, inputs.metric_fields, inputs.profile_fields),
-        **query(filter=inputs.filter, sort=inputs.sort),
-    }
-    return list_resources(
-        client,
-        "/api/events",
-        params,
-        page_size=inputs.page_size,
-        default_page_size=EVENT_PAGE_MAX,
-        limit=inputs.max_records,
-    )
+    include = _include(inputs.metric_fields, inputs.profile_fields)
+    call = request_for("get_events", inputs, include=include)  # checked now; pages are fetched when iterated
+    return _with_included(client, call, page_size=inputs.page_size, limit=inputs.max_records, attach=bool(include))
 
 
-LIST_EVENTS = ActionDefinition(
+def _with_included(
+    client: KlaviyoClient, call: Call, *, page_size: int | None, limit: int | None, attach: bool
+) -> Iterator[dict[str, Any]]:
+    """The resources of ``call`` across pages (largest page by default), each with its ``included`` resources."""
+    size = page_size or call.operation.query.page_size_max
+    if size is not None and limit is not None:
+        size = min(size, max(limit, 1))
+    pages = Paginator(client, call.path, params=dict(call.params), page_size=size, limit=limit).pages()
+    count = 0
+    if limit == 0:
+        return
+    for page in pages:
+        body = page.json_or_none() or {}
+        related = {(r.get("type"), r.get("id")): r for r in body.get("included") or () if isinstance(r, Mapping)}
+        for resource in body.get("data") or ():
+            if attach:
+                found = (related.get(key) for key in _related_ids(resource))
+                resource = {**resource, "included": [r for r in found if r is not None]}
+            yield resource
+            count += 1
+            if limit is not None and count >= limit:
+                return
+
+
+LIST_EVENTS = operation_action(
+    "get_events",
     key="listEvents",
     label="List Events",
     description="Get all events in an account.",
     inputs=ListEventsInputs,
     perform=list_events,
-    operation_ids=("get_events",),
 )
 
 
 # -- data source -------------------------------------------------------------------------------
 
 
-SELECT_METRIC = registry_picklist(
+SELECT_METRIC = picklist(
     op_id="get_metrics",
     key="selectMetric",
     label="Select Metric",
@@ -747,9 +773,16 @@ DATA_SOURCES = (SELECT_METRIC,)
 class Events(EventsOperations):
     """``Klaviyo(...).events``: track events and read them back.
 
+    ``bulk_create`` returns an :class:`EventSubmission` with each event's outcome, or raises
+    :class:`~actions._bulk.BulkRecordsError` (its ``result`` is that submission) when some were not delivered.
+
     Example:
-        >>> # k = Klaviyo(api_key="pk_...")
-        >>> # k.events.create("Placed Order", {"email": "ada@example.com"}, value=9.99, value_currency="USD")
+        >>> client = KlaviyoClient(None, base_url="http://127.0.0.1:9")  # nothing is sent below
+        >>> Events(client).create("Placed Order", {"first_name": "Ada"})
+        Traceback (most recent call last):
+        ...
+        connector.client.errors.InputError: Event Profile: needs an identifier: email, phone_number, \
+external_id, anonymous_id or id
     """
 
     def create(
@@ -774,13 +807,12 @@ class Events(EventsOperations):
             event_value=value,
             event_value_currency=value_currency,
             event_unique_id=unique_id,
-            backfill=backfill,
+            backfill=backfill or None,
         )
 
     def bulk_create(self, events: Any) -> EventSubmission:
-        """Track many events (flat events or Klaviyo's entries), in as few requests as the limits allow."""
-        result = self._perform(BULK_CREATE_EVENTS, events_array=events)
-        return EventSubmission(requests=result["requests"], events=result["events"])
+        """Track many events (flat events or Klaviyo's entries), 1,000 events and 5 MB per request at most."""
+        return cast(EventSubmission, self._perform(BULK_CREATE_EVENTS, events_array=events))
 
     def get(
         self,
@@ -790,15 +822,15 @@ class Events(EventsOperations):
         metric_fields: Sequence[str] | None = None,
         profile_fields: Sequence[str] | None = None,
     ) -> Event:
-        """Get one event (the low-code action also returns the included metric/profile when their fields are asked)."""
-        return self._one(
-            EventAttributes,
+        """Get one event; ``.metric`` / ``.profile`` are set when their fields are asked for."""
+        document = self._perform(
             GET_EVENT,
             event_id=event_id,
             event_fields=event_fields,
             metric_fields=metric_fields,
             profile_fields=profile_fields,
         )
+        return parse_event(document["data"], document.get("included") or ())
 
     def list(
         self,
@@ -810,9 +842,8 @@ class Events(EventsOperations):
         sort: str | None = None,
         limit: int | None = None,
     ) -> Iterator[Event]:
-        """Stream events, newest or oldest first with ``sort="-datetime"`` / ``"datetime"``."""
-        return self._many(
-            EventAttributes,
+        """Stream events (``sort="-datetime"`` for newest first); ``.metric`` / ``.profile`` as for :meth:`get`."""
+        stream = self._perform(
             LIST_EVENTS,
             event_fields=event_fields,
             metric_fields=metric_fields,
@@ -821,6 +852,7 @@ class Events(EventsOperations):
             sort=sort,
             max_records=limit,
         )
+        return (parse_event(raw) for raw in stream)
 
 
 FACADE = Events

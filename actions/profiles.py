@@ -1,8 +1,21 @@
 """Profiles: create, read, update and list them, list a list's members, and (un)subscribe them.
 
+Each action is declared on its Klaviyo operation: the inputs say where their values go, and the operation
+registry checks the call (attribute names and types, location keys, consent values, fields, filters, sort,
+page sizes), naming the input that holds a wrong value. What is written by hand is what the spec cannot say:
+a profile needs an email, a phone number or an external ID; emails and E.164 phone numbers are checked;
+``consented_at`` goes with Historical Import only; and the shorthands the README promises
+(``[{"email": ...}]`` for Subscribe Profiles, ``{"data": [...]}`` or the bare array). Subscribe and
+Unsubscribe Profiles go through the bulk senders and report one outcome per profile (see :mod:`actions._bulk`).
+
 Example:
-    >>> # from connector import Klaviyo
-    >>> # ada = Klaviyo(api_key="pk_...").profiles.create(email="ada@example.com")
+    >>> from connector.klaviyo.operation_actions import request_for
+    >>> inputs = UPDATE_PROFILE.clean({"profileId": "01GDDKASAP8TKDDA2GRZDSVP4H", "firstName": "Ada", "title": None})
+    >>> request_for("update_profile", inputs).body["data"]["attributes"]
+    {'first_name': 'Ada', 'title': None}
+    >>> profiles = clean_subscription_profiles('[{"email": "ada@example.com"}]', subscribe=True)
+    >>> profiles[0]["attributes"]["subscriptions"]
+    {'email': {'marketing': {'consent': 'SUBSCRIBED'}}}
 
 Reference: https://developers.klaviyo.com/en/reference/profiles_api_overview
 """
@@ -10,72 +23,37 @@ Reference: https://developers.klaviyo.com/en/reference/profiles_api_overview
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
+from actions._bulk import BulkResult, finish, send_counted
 from actions._facade.profiles import ProfilesOperations
-from actions._shared import (
+from connector.client.errors import InputError
+from connector.client.jsonapi import Resource
+from connector.client.pipeline import KlaviyoClient
+from connector.framework.inputs import InputType, input_field, to_json, to_json_object, to_stripped, to_timestamp
+from connector.klaviyo.bulk import senders
+from connector.klaviyo.bulk.outcomes import RecordOutcome
+from connector.klaviyo.bulk.senders import BatchRecord
+from connector.klaviyo.operation_actions import (
+    additional_fields_input,
     clean_id,
     fields_input,
     filter_input,
-    get_document,
     id_input,
-    list_resources,
     max_records_input,
+    operation_action,
     page_size_input,
-    query,
+    picklist,
+    request_for,
     sort_input,
-    sparse_fields,
 )
-from connector.client.errors import InputError, KlaviyoError
-from connector.client.jsonapi import Resource, relationship, resource_body
-from connector.client.pipeline import KlaviyoClient
-from connector.framework.definitions import ActionDefinition
-from connector.framework.inputs import InputType, input_field, to_json, to_json_object, to_stripped, to_timestamp
-from connector.klaviyo.operation_actions import picklist as registry_picklist
+from connector.klaviyo.operations.registry import Operation, operation
 from connector.klaviyo.validators import clean_email, clean_external_id, clean_phone, clean_url
-
-PROFILE_FIELDS = (
-    "created",
-    "email",
-    "external_id",
-    "first_name",
-    "id",
-    "image",
-    "last_event_date",
-    "last_name",
-    "locale",
-    "location",
-    "organization",
-    "phone_number",
-    "predictive_analytics",
-    "properties",
-    "subscriptions",
-    "title",
-    "updated",
-)
-#: Members of a list also carry the date they joined it.
-LIST_MEMBER_FIELDS = tuple(sorted((*PROFILE_FIELDS, "joined_group_at")))
-ADDITIONAL_FIELDS = ("subscriptions", "predictive_analytics")
-#: Klaviyo's ``location`` attribute, key for key.
-LOCATION_KEYS = (
-    "address1",
-    "address2",
-    "city",
-    "country",
-    "region",
-    "zip",
-    "timezone",
-    "ip",
-    "latitude",
-    "longitude",
-)
-PROFILE_PAGE_MAX = 100
-#: Klaviyo's per-request limits of the bulk subscription jobs.
-SUBSCRIBE_BATCH = 1000
-UNSUBSCRIBE_BATCH = 100
 
 PROFILE_ID_COMMENTS = "Unique identifier for the profile."
 ADDITIONAL_COMMENTS = "Request additional fields not included by default in the response."
@@ -136,79 +114,75 @@ class ProfileAttributes:
 Profile = Resource[ProfileAttributes]
 
 
-@attrs.frozen
-class SubscriptionSubmission:
-    """What a (un)subscribe call sent: Klaviyo answers 202 with no body, so the counts are all there is.
+@attrs.frozen(kw_only=True)
+class SubscriptionSubmission(BulkResult):
+    """What Subscribe or Unsubscribe Profiles did: requests sent, profiles given, and each profile's outcome.
 
     Example:
-        >>> SubscriptionSubmission(requests=2, profiles=1001).requests
-        2
+        >>> SubscriptionSubmission(requests=2, profiles=1001, delivered=1001).to_json()["profiles"]
+        1001
     """
 
-    requests: int
-    profiles: int
+    profiles: int = 0
+
+    def counts(self) -> dict[str, int]:
+        return {"profiles": self.profiles}
 
 
-# -- cleaners shared by profile-shaped inputs (also used by events) ----------------------------
+# -- value rules the spec cannot express (also used by events) ------------------------------------
+
+
+def _resolve(op: Operation, schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    while "$ref" in schema:
+        schema = op.schemas[schema["$ref"]]
+    return schema
+
+
+@functools.cache
+def _location_text_keys() -> frozenset[str]:
+    """The ``location`` keys Klaviyo takes as text only (from the registry)."""
+    op = operation("create_profile")
+    attributes = _resolve(op, (op.body.attributes if op.body else None) or {})
+    location = _resolve(op, (attributes.get("properties") or {}).get("location") or {})
+    return frozenset(k for k, v in (location.get("properties") or {}).items() if v.get("type") == "string")
 
 
 def clean_location(value: Any) -> dict[str, Any]:
-    """Klaviyo's ``location`` object; unknown keys are refused so a typo is not silently dropped.
+    """A ``location`` object; a number given for a text key (a zip code) is kept as text.
+
+    The keys and their types are the registry's to check (an unknown key is refused, naming the allowed ones).
 
     Example:
-        >>> clean_location('{"city": "New York", "zip": 10017}')
-        {'city': 'New York', 'zip': '10017'}
+        >>> clean_location('{"city": "New York", "zip": 10017, "latitude": 40.7}')
+        {'city': 'New York', 'zip': '10017', 'latitude': 40.7}
     """
     location = to_json_object(value)
-    unknown = sorted(k for k in location if k not in LOCATION_KEYS)
-    if unknown:
-        raise InputError(f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(LOCATION_KEYS)}")
-    out: dict[str, Any] = {}
-    for key, item in location.items():
-        if item is None or isinstance(item, str):
-            out[key] = item
-        elif isinstance(item, (int, float)) and not isinstance(item, bool):
-            # Coordinates may be numbers; a zip code pasted as a number is kept as text.
-            out[key] = item if key in ("latitude", "longitude") else str(item)
-        else:
-            raise InputError(f"{key} must be text or a number")
-    return out
+    text = _location_text_keys()
+    return {
+        key: str(item) if key in text and isinstance(item, (int, float)) and not isinstance(item, bool) else item
+        for key, item in location.items()
+    }
 
 
-def clean_properties(value: Any) -> dict[str, Any]:
-    """A JSON object of custom properties."""
-    return to_json_object(value)
-
-
-def _clean_text(value: Any) -> str:
-    return to_stripped(value)
-
-
-#: Cleaners of the profile attributes Klaviyo checks strictly, keyed by attribute name.
+#: Values Klaviyo is stricter about than its schema says, checked by :mod:`connector.klaviyo.validators`.
 PROFILE_ATTRIBUTE_CLEANERS: dict[str, Callable[[Any], Any]] = {
     "email": clean_email,
     "phone_number": clean_phone,
     "external_id": clean_external_id,
     "image": clean_url,
     "location": clean_location,
-    "properties": clean_properties,
 }
 
 
-def clean_profile_attributes(
-    attributes: Mapping[str, Any], where: str, allowed: Sequence[str] | None = None
-) -> dict[str, Any]:
-    """Check the identifiers and typed attributes of a profile-shaped object; ``where`` (a path) prefixes errors.
+def clean_profile_attributes(attributes: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """Check the values of a profile-shaped object's identifiers; ``where`` (a path) prefixes errors.
+
+    Names and types are left to the registry's check of the request.
 
     Example:
         >>> clean_profile_attributes({"phone_number": "+1 500 555 0006"}, "profiles[0]")
         {'phone_number': '+15005550006'}
     """
-    if allowed is not None:
-        unknown = sorted(k for k in attributes if k not in allowed)
-        if unknown:
-            problem = f"unknown attribute(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}"
-            raise InputError(f"{where}: {problem}" if where else problem)
     out: dict[str, Any] = {}
     for key, value in attributes.items():
         cleaner = PROFILE_ATTRIBUTE_CLEANERS.get(key)
@@ -222,19 +196,17 @@ def clean_profile_attributes(
     return out
 
 
-def note_progress(error: KlaviyoError, sent: int, total: int) -> KlaviyoError:
-    """Say in a failed batch's error how many earlier requests Klaviyo already accepted (they are not undone)."""
-    if total > 1:
-        error.message = f"{error.message} (request {sent + 1} of {total}; the {sent} before it were accepted)"
-        error.args = (error.message,)
-    return error
-
-
 # -- Create Profile / Update Profile ------------------------------------------------------------
 
 
 def _email_input() -> Any:
-    return input_field("Email", comments="Individual's email address", clean=clean_email, example="ada@example.com")
+    return input_field(
+        "Email",
+        comments="Individual's email address",
+        clean=clean_email,
+        example="ada@example.com",
+        to="attributes:email",
+    )
 
 
 def _phone_input() -> Any:
@@ -243,6 +215,7 @@ def _phone_input() -> Any:
         comments="Individual's phone number in E.164 format",
         clean=clean_phone,
         example="+15005550006",
+        to="attributes:phone_number",
     )
 
 
@@ -254,15 +227,18 @@ def _external_id_input() -> Any:
             "system, such as a point-of-sale system. Format varies based on the external system."
         ),
         clean=clean_external_id,
+        to="attributes:external_id",
     )
 
 
-def _text_input(label: str, comments: str) -> Any:
-    return input_field(label, comments=comments, clean=_clean_text)
+def _text_input(label: str, comments: str, attribute: str) -> Any:
+    return input_field(label, comments=comments, clean=to_stripped, to=f"attributes:{attribute}")
 
 
 def _image_input() -> Any:
-    return input_field("Image", comments="URL pointing to the location of a profile image", clean=clean_url)
+    return input_field(
+        "Image", comments="URL pointing to the location of a profile image", clean=clean_url, to="attributes:image"
+    )
 
 
 def _location_input() -> Any:
@@ -272,6 +248,7 @@ def _location_input() -> Any:
         comments="Location information for the profile.",
         clean=clean_location,
         example={"city": "New York", "region": "NY", "country": "United States", "zip": "10017"},
+        to="attributes:location",
     )
 
 
@@ -280,8 +257,9 @@ def _properties_input() -> Any:
         "Properties",
         type=InputType.JSON,
         comments="An object containing key/value pairs for any custom properties assigned to this profile.",
-        clean=clean_properties,
+        clean=to_json_object,
         example={"pseudonym": "Dr. Octopus"},
+        to="attributes:properties",
     )
 
 
@@ -298,10 +276,10 @@ class CreateProfileInputs:
     email: str | None = _email_input()
     phone_number: str | None = _phone_input()
     external_id: str | None = _external_id_input()
-    first_name: str | None = _text_input("First Name", FIRST_NAME_COMMENTS)
-    last_name: str | None = _text_input("Last Name", LAST_NAME_COMMENTS)
-    organization: str | None = _text_input("Organization", ORGANIZATION_COMMENTS)
-    title: str | None = _text_input("Title", TITLE_COMMENTS)
+    first_name: str | None = _text_input("First Name", FIRST_NAME_COMMENTS, "first_name")
+    last_name: str | None = _text_input("Last Name", LAST_NAME_COMMENTS, "last_name")
+    organization: str | None = _text_input("Organization", ORGANIZATION_COMMENTS, "organization")
+    title: str | None = _text_input("Title", TITLE_COMMENTS, "title")
     image: str | None = _image_input()
     location: dict[str, Any] | None = _location_input()
     properties: dict[str, Any] | None = _properties_input()
@@ -312,91 +290,46 @@ class CreateProfileInputs:
             raise InputError("at least one is required to identify the profile", label=IDENTIFIER_LABELS, key="email")
 
 
-def _profile_attributes(inputs: CreateProfileInputs | UpdateProfileInputs) -> dict[str, Any]:
-    return {
-        "email": inputs.email,
-        "phone_number": inputs.phone_number,
-        "external_id": inputs.external_id,
-        "first_name": inputs.first_name,
-        "last_name": inputs.last_name,
-        "organization": inputs.organization,
-        "title": inputs.title,
-        "image": inputs.image,
-        "location": inputs.location,
-        "properties": inputs.properties,
-    }
-
-
-def create_profile(client: KlaviyoClient, inputs: CreateProfileInputs) -> Any:
-    """``POST /api/profiles`` (``create_profile``): create a profile and return its document.
-
-    Raises :class:`~connector.client.errors.ConflictError` (``duplicate_profile_id``) when the email, phone number
-    or external ID already belongs to a profile.
-
-    Example:
-        >>> # create_profile(client, CreateProfileInputs(email="ada@example.com"))
-    """
-    body = resource_body("profile", _profile_attributes(inputs))
-    return client.request("POST", "/api/profiles", json=body).json()
-
-
-CREATE_PROFILE = ActionDefinition(
+CREATE_PROFILE = operation_action(
+    "create_profile",
     key="createProfile",
     label="Create Profile",
     description="Create a new profile.",
     inputs=CreateProfileInputs,
-    perform=create_profile,
-    operation_ids=("create_profile",),
 )
 
 
 @attrs.frozen
 class UpdateProfileInputs:
-    """Inputs of Update Profile: only the attributes given are sent (the others stay as they are)."""
+    """Inputs of Update Profile: only the attributes given change; JSON ``null`` (or ``NULL``) clears one."""
 
     profile_id: str = id_input("Profile ID", PROFILE_ID_COMMENTS)
     email: str | None = _email_input()
     phone_number: str | None = _phone_input()
     external_id: str | None = _external_id_input()
-    first_name: str | None = _text_input("First Name", FIRST_NAME_COMMENTS)
-    last_name: str | None = _text_input("Last Name", LAST_NAME_COMMENTS)
-    organization: str | None = _text_input("Organization", ORGANIZATION_COMMENTS)
-    title: str | None = _text_input("Title", TITLE_COMMENTS)
+    first_name: str | None = _text_input("First Name", FIRST_NAME_COMMENTS, "first_name")
+    last_name: str | None = _text_input("Last Name", LAST_NAME_COMMENTS, "last_name")
+    organization: str | None = _text_input("Organization", ORGANIZATION_COMMENTS, "organization")
+    title: str | None = _text_input("Title", TITLE_COMMENTS, "title")
     image: str | None = _image_input()
     location: dict[str, Any] | None = _location_input()
     properties: dict[str, Any] | None = _properties_input()
 
 
-def update_profile(client: KlaviyoClient, inputs: UpdateProfileInputs) -> Any:
-    """``PATCH /api/profiles/{id}`` (``update_profile``); omitted attributes are left unchanged.
-
-    Example:
-        >>> # update_profile(client, UpdateProfileInputs(profile_id="01H...", first_name="Ada"))
-    """
-    body = resource_body("profile", _profile_attributes(inputs), resource_id=inputs.profile_id)
-    # Setting the same attribute values twice leaves the profile as one call would, so a repeat is harmless.
-    return client.request("PATCH", f"/api/profiles/{inputs.profile_id}", json=body, retry_safe=True).json()
-
-
-UPDATE_PROFILE = ActionDefinition(
+UPDATE_PROFILE = operation_action(
+    "update_profile",
     key="updateProfile",
     label="Update Profile",
     description="Update the profile with the given profile ID.",
     inputs=UpdateProfileInputs,
-    perform=update_profile,
-    operation_ids=("update_profile",),
 )
 
 
 # -- Get Profile / List Profile / List List Profiles --------------------------------------------
 
 
-def _additional_fields_input() -> Any:
-    return fields_input(ADDITIONAL_FIELDS, label="Additional Profile Fields", comments=ADDITIONAL_COMMENTS)
-
-
-def _profile_query(fields: Sequence[str], additional: Sequence[str]) -> dict[str, Any]:
-    return {**sparse_fields("profile", fields), **query(**{"additional-fields[profile]": list(additional)})}
+def _additional_fields_input(op_id: str) -> Any:
+    return additional_fields_input(op_id, "profile", label="Additional Profile Fields", comments=ADDITIONAL_COMMENTS)
 
 
 @attrs.frozen
@@ -404,37 +337,16 @@ class GetProfileInputs:
     """Inputs of Get Profile."""
 
     profile_id: str = id_input("Profile ID", PROFILE_ID_COMMENTS)
-    fields: list[str] = fields_input(PROFILE_FIELDS)
-    additional_profile_fields: list[str] = _additional_fields_input()
+    fields: list[str] = fields_input("get_profile")
+    additional_profile_fields: list[str] = _additional_fields_input("get_profile")
 
 
-def get_profile(client: KlaviyoClient, inputs: GetProfileInputs) -> Any:
-    """``GET /api/profiles/{id}`` (``get_profile``).
-
-    Example:
-        >>> # get_profile(client, GetProfileInputs(profile_id="01H...", additional_profile_fields=["subscriptions"]))
-    """
-    params = _profile_query(inputs.fields, inputs.additional_profile_fields)
-    return get_document(client, f"/api/profiles/{inputs.profile_id}", params)
-
-
-GET_PROFILE = ActionDefinition(
+GET_PROFILE = operation_action(
+    "get_profile",
     key="getProfile",
     label="Get Profile",
     description="Get the profile with the given profile ID.",
     inputs=GetProfileInputs,
-    perform=get_profile,
-    operation_ids=("get_profile",),
-)
-
-
-PROFILE_SORTS = (
-    "created",
-    "email",
-    "id",
-    "subscriptions.email.marketing.list_suppressions.timestamp",
-    "subscriptions.email.marketing.suppression.timestamp",
-    "updated",
 )
 
 
@@ -442,45 +354,20 @@ PROFILE_SORTS = (
 class ListProfileInputs:
     """Inputs of List Profile."""
 
-    fields: list[str] = fields_input(PROFILE_FIELDS)
-    additional_profile_fields: list[str] = _additional_fields_input()
-    filter: str | None = filter_input(
-        'Klaviyo filter, e.g. equals(email,"ada@example.com"); fields: id, email, phone_number, external_id '
-        "(any/equals), _kx (equals), created, updated (greater-than/less-than), "
-        "subscriptions.email.marketing.suppression.* and list_suppressions.*."
-    )
-    sort: str | None = sort_input(PROFILE_SORTS)
+    fields: list[str] = fields_input("get_profiles")
+    additional_profile_fields: list[str] = _additional_fields_input("get_profiles")
+    filter: str | None = filter_input("get_profiles")
+    sort: str | None = sort_input("get_profiles")
     max_records: int | None = max_records_input()
-    page_size: int | None = page_size_input(PROFILE_PAGE_MAX)
+    page_size: int | None = page_size_input("get_profiles")
 
 
-def list_profiles(client: KlaviyoClient, inputs: ListProfileInputs) -> Iterator[dict[str, Any]]:
-    """``GET /api/profiles`` (``get_profiles``), following every page; streams resources.
-
-    Example:
-        >>> # for p in list_profiles(client, ListProfileInputs(max_records=5)): print(p["id"])
-    """
-    params = {
-        **_profile_query(inputs.fields, inputs.additional_profile_fields),
-        **query(filter=inputs.filter, sort=inputs.sort),
-    }
-    return list_resources(
-        client,
-        "/api/profiles",
-        params,
-        page_size=inputs.page_size,
-        default_page_size=PROFILE_PAGE_MAX,
-        limit=inputs.max_records,
-    )
-
-
-LIST_PROFILE = ActionDefinition(
+LIST_PROFILE = operation_action(
+    "get_profiles",
     key="listProfile",
     label="List Profile",
     description="Get all profiles in an account.",
     inputs=ListProfileInputs,
-    perform=list_profiles,
-    operation_ids=("get_profiles",),
 )
 
 
@@ -489,44 +376,20 @@ class ListListProfilesInputs:
     """Inputs of List List Profiles."""
 
     list_id: str = id_input("List ID", "The unique identifier of the list.")
-    additional_profile_fields: list[str] = _additional_fields_input()
-    fields: list[str] = fields_input(LIST_MEMBER_FIELDS)
-    filter: str | None = filter_input(
-        'Klaviyo filter, e.g. equals(email,"ada@example.com"); fields: email, phone_number, push_token '
-        "(any/equals), _kx (equals), joined_group_at (greater-than/less-than and -or-equal)."
-    )
-    sort: str | None = sort_input(("joined_group_at",))
+    additional_profile_fields: list[str] = _additional_fields_input("get_profiles_for_list")
+    fields: list[str] = fields_input("get_profiles_for_list")
+    filter: str | None = filter_input("get_profiles_for_list")
+    sort: str | None = sort_input("get_profiles_for_list")
     max_records: int | None = max_records_input()
-    page_size: int | None = page_size_input(PROFILE_PAGE_MAX)
+    page_size: int | None = page_size_input("get_profiles_for_list")
 
 
-def list_list_profiles(client: KlaviyoClient, inputs: ListListProfilesInputs) -> Iterator[dict[str, Any]]:
-    """``GET /api/lists/{id}/profiles`` (``get_profiles_for_list``), following every page.
-
-    Example:
-        >>> # list(list_list_profiles(client, ListListProfilesInputs(list_id="Y6nRLr")))
-    """
-    params = {
-        **_profile_query(inputs.fields, inputs.additional_profile_fields),
-        **query(filter=inputs.filter, sort=inputs.sort),
-    }
-    return list_resources(
-        client,
-        f"/api/lists/{inputs.list_id}/profiles",
-        params,
-        page_size=inputs.page_size,
-        default_page_size=PROFILE_PAGE_MAX,
-        limit=inputs.max_records,
-    )
-
-
-LIST_LIST_PROFILES = ActionDefinition(
+LIST_LIST_PROFILES = operation_action(
+    "get_profiles_for_list",
     key="listListProfiles",
     label="List List Profiles",
     description="Get all profiles within a list with the given list ID.",
     inputs=ListListProfilesInputs,
-    perform=list_list_profiles,
-    operation_ids=("get_profiles_for_list",),
 )
 
 
@@ -534,10 +397,20 @@ LIST_LIST_PROFILES = ActionDefinition(
 
 SUBSCRIBED = "SUBSCRIBED"
 UNSUBSCRIBED = "UNSUBSCRIBED"
-#: Message types inside a channel whose consent may carry ``consented_at`` (open tracking has none).
-_CONSENT_KINDS = ("marketing", "transactional", "conversational")
-_SUBSCRIBE_ATTRIBUTES = ("email", "phone_number", "subscriptions", "age_gated_date_of_birth")
-_UNSUBSCRIBE_ATTRIBUTES = ("email", "phone_number", "subscriptions")
+
+
+@functools.cache
+def _consent_kinds() -> dict[str, frozenset[str]]:
+    """Channel -> the message types whose consent may carry ``consented_at`` (from the registry)."""
+    op = operation("bulk_subscribe_profiles")
+    attributes = _resolve(op, (op.body.attributes if op.body else None) or {})
+    item = _resolve(op, attributes["properties"]["profiles"]["properties"]["data"]["items"])
+    channels = _resolve(op, item["properties"]["attributes"]["properties"]["subscriptions"])
+    out = {}
+    for channel, schema in (channels.get("properties") or {}).items():
+        kinds = (_resolve(op, schema).get("properties") or {}).items()
+        out[channel] = frozenset(k for k, s in kinds if "consented_at" in (_resolve(op, s).get("properties") or {}))
+    return out
 
 
 def to_profile_entries(value: Any) -> list[Any]:
@@ -559,18 +432,8 @@ def to_profile_entries(value: Any) -> list[Any]:
     return parsed
 
 
-def _profile_entry(entry: Any, where: str, consent: str) -> tuple[str | None, dict[str, Any]]:
-    """``(id, attributes)`` of one entry: a resource object, its attributes, or the email/phone shorthand."""
-    if not isinstance(entry, Mapping):
-        raise InputError(f"{where}: must be a JSON object")
-    if "attributes" in entry or entry.get("type") == "profile":
-        if entry.get("type", "profile") != "profile":
-            raise InputError(f"{where}.type: must be 'profile' (got {entry.get('type')!r})")
-        attributes = entry.get("attributes")
-        if not isinstance(attributes, Mapping):
-            raise InputError(f"{where}.attributes: must be a JSON object")
-        profile_id = entry.get("id")
-        return (None if profile_id is None else str(profile_id)), dict(attributes)
+def _shorthand(entry: Mapping[str, Any], where: str, consent: str) -> tuple[Any, dict[str, Any]]:
+    """``(id, attributes)`` of an entry given as attributes: ``subscriptions``, or the email/phone shorthand."""
     attributes = dict(entry)
     profile_id = attributes.pop("id", None)
     if "subscriptions" not in attributes:
@@ -587,73 +450,71 @@ def _profile_entry(entry: Any, where: str, consent: str) -> tuple[str | None, di
         if not subscriptions:
             raise InputError(f"{where}: needs an email or a phone_number (or a subscriptions object)")
         attributes["subscriptions"] = subscriptions
-    return (None if profile_id is None else str(profile_id)), attributes
+    return profile_id, attributes
 
 
-def _check_consents(subscriptions: Any, where: str, consent: str, historical: bool | None) -> dict[str, Any]:
-    """Check each channel's consent value and, on subscribe, ``consented_at`` against Historical Import."""
-    if not isinstance(subscriptions, Mapping) or not subscriptions:
-        raise InputError(f"{where}.subscriptions: must be an object naming at least one channel")
+def _check_consented_at(subscriptions: Any, where: str, historical: bool) -> Any:
+    """``consented_at`` only with Historical Import, and then on every consent, in the past (normalised)."""
+    if not isinstance(subscriptions, Mapping):
+        return subscriptions  # the registry's check says what it should be
     now = dt.datetime.now(dt.timezone.utc)
+    kinds = _consent_kinds()
     out: dict[str, Any] = {}
     for channel, settings in subscriptions.items():
-        if settings is None:
-            continue
+        out[channel] = settings
         if not isinstance(settings, Mapping):
-            raise InputError(f"{where}.subscriptions.{channel}: must be an object")
+            continue
         checked = dict(settings)
         for kind, params in settings.items():
-            if not isinstance(params, Mapping) or "consent" not in params:
+            if not isinstance(params, Mapping) or kind not in kinds.get(str(channel), ()):
                 continue
-            at = f"{where}.subscriptions.{channel}.{kind}"
-            if params["consent"] != consent:
-                raise InputError(f"{at}.consent: must be {consent!r} here (got {params['consent']!r})")
-            if historical is None or kind not in _CONSENT_KINDS:
-                continue
+            at = f"{where}.subscriptions.{channel}.{kind}.consented_at"
             consented_at = params.get("consented_at")
             if not historical:
                 if consented_at is not None:
-                    raise InputError(f"{at}.consented_at: only allowed with Historical Import")
+                    raise InputError(f"{at}: only allowed with Historical Import")
                 continue
             if consented_at is None:
-                raise InputError(f"{at}.consented_at: required with Historical Import")
+                raise InputError(f"{at}: required with Historical Import")
             try:
                 stamp = to_timestamp(consented_at)
             except InputError as exc:
-                raise InputError(f"{at}.consented_at: {exc.problem}") from None
+                raise InputError(f"{at}: {exc.problem}") from None
             if dt.datetime.fromisoformat(stamp) >= now:
-                raise InputError(f"{at}.consented_at: must be in the past (got {stamp})")
+                raise InputError(f"{at}: must be in the past (got {stamp})")
             checked[kind] = {**params, "consented_at": stamp}
-        out[str(channel)] = checked
+        out[channel] = checked
     return out
 
 
 def clean_subscription_profiles(value: Any, *, subscribe: bool, historical: bool = False) -> list[dict[str, Any]]:
-    """Every profile as a spec-shaped resource object, checked before anything is sent.
+    """Every profile as a Klaviyo resource object, its identifiers' values and ``consented_at`` checked.
+
+    Attribute names, consent values and channels are checked by the registry when the request is built, and
+    then that each profile is identified (:func:`check_identified`).
 
     Example:
         >>> clean_subscription_profiles('[{"email": "ada@example.com"}]', subscribe=False)[0]["attributes"]
         {'email': 'ada@example.com', 'subscriptions': {'email': {'marketing': {'consent': 'UNSUBSCRIBED'}}}}
     """
     consent = SUBSCRIBED if subscribe else UNSUBSCRIBED
-    allowed = _SUBSCRIBE_ATTRIBUTES if subscribe else _UNSUBSCRIBE_ATTRIBUTES
     out = []
     for index, entry in enumerate(to_profile_entries(value)):
         where = f"profiles[{index}]"
-        profile_id, attributes = _profile_entry(entry, where, consent)
-        attributes = clean_profile_attributes(attributes, where, allowed)
-        attributes["subscriptions"] = _check_consents(
-            attributes.get("subscriptions"), where, consent, historical if subscribe else None
-        )
-        if profile_id is not None and not subscribe:
-            raise InputError(f"{where}.id: Unsubscribe Profiles identifies profiles by email or phone_number only")
-        has_push = "push" in attributes["subscriptions"]
-        if not (attributes.get("email") or attributes.get("phone_number") or profile_id or has_push):
-            raise InputError(f"{where}: needs an email or a phone_number" + (" or an id" if subscribe else ""))
-        resource: dict[str, Any] = {"type": "profile"}
-        if profile_id is not None:
-            resource["id"] = profile_id
-        resource["attributes"] = {k: v for k, v in attributes.items() if v is not None}
+        if not isinstance(entry, Mapping):
+            raise InputError(f"{where}: must be a JSON object")
+        if "attributes" in entry or "type" in entry:  # a resource object: the registry checks its shape
+            resource = {"type": "profile", **{k: v for k, v in entry.items() if k != "attributes"}}
+            profile_id, attributes = entry.get("id"), entry.get("attributes")
+        else:
+            profile_id, attributes = _shorthand(entry, where, consent)
+            resource = {"type": "profile"} if profile_id is None else {"type": "profile", "id": profile_id}
+        if isinstance(attributes, Mapping):
+            attributes = clean_profile_attributes(attributes, where)
+            if subscribe:
+                attributes["subscriptions"] = _check_consented_at(attributes.get("subscriptions"), where, historical)
+            attributes = {k: v for k, v in attributes.items() if v is not None}
+        resource["attributes"] = attributes
         out.append(resource)
     return out
 
@@ -672,23 +533,27 @@ class SubscribeProfilesInputs:
         required=True,
         clean=to_profile_entries,
         example=PROFILES_EXAMPLE,
+        to="attributes:profiles",
     )
     list_id: str | None = input_field(
         "List ID",
         comments="Also add the profiles to this list (a double opt-in list sends a confirmation first).",
         clean=clean_id,
         example="Y6nRLr",
+        to="relationships:list",
     )
     custom_source: str | None = input_field(
         "Custom Source",
         comments="A custom method detail or source to store on the consent records, e.g. Marketing Event.",
-        clean=_clean_text,
+        clean=to_stripped,
+        to="attributes:custom_source",
     )
     historical_import: bool | None = input_field(
         "Historical Import",
         type=InputType.BOOLEAN,
         comments="Record past consent: skips double opt-in and list flows, and every consent needs consented_at.",
         default="false",
+        to="attributes:historical_import",
     )
 
     def __attrs_post_init__(self) -> None:
@@ -699,7 +564,11 @@ class SubscribeProfilesInputs:
             )
         except InputError as exc:
             raise InputError(exc.problem, label="Profiles", key="profiles") from None
-        object.__setattr__(self, "profiles", cleaned)
+        object.__setattr__(self, "profiles", {"data": cleaned})
+
+
+def _clean_unsubscribe_profiles(value: Any) -> dict[str, Any]:
+    return {"data": clean_subscription_profiles(value, subscribe=False)}
 
 
 @attrs.frozen
@@ -711,99 +580,121 @@ class UnsubscribeProfilesInputs:
         type=InputType.JSON,
         comments="Array of profiles to unsubscribe.",
         required=True,
-        clean=lambda v: clean_subscription_profiles(v, subscribe=False),
+        clean=_clean_unsubscribe_profiles,
         example=PROFILES_EXAMPLE,
+        to="attributes:profiles",
     )
     list_id: str | None = input_field(
         "List ID",
         comments="Unsubscribe from this list only; profiles not in it are unsubscribed from the channel globally.",
         clean=clean_id,
         example="Y6nRLr",
+        to="relationships:list",
     )
 
 
-def _bulk_subscription(
-    client: KlaviyoClient,
-    path: str,
-    job_type: str,
-    profiles: list[dict[str, Any]],
-    batch: int,
-    attributes: Mapping[str, Any],
-    list_id: str | None,
-) -> dict[str, Any]:
-    chunks = [profiles[i : i + batch] for i in range(0, len(profiles), batch)]
-    relationships = {"list": relationship("list", list_id)} if list_id else None
-    for sent, chunk in enumerate(chunks):
-        body = resource_body(job_type, {**attributes, "profiles": {"data": chunk}}, relationships=relationships)
-        try:
-            client.request("POST", path, json=body)
-        except KlaviyoError as exc:
-            raise note_progress(exc, sent, len(chunks)) from None
-    return {"data": None, "requests": len(chunks), "profiles": len(profiles)}
-
-
-def subscribe_profiles(client: KlaviyoClient, inputs: SubscribeProfilesInputs) -> dict[str, Any]:
-    """``POST /api/profile-subscription-bulk-create-jobs`` (``bulk_subscribe_profiles``), 1000 profiles a request.
+def check_identified(profiles: Sequence[Mapping[str, Any]], *, subscribe: bool) -> None:
+    """Each profile names who it is: an email or a phone number (to subscribe, also an id or a push device).
 
     Example:
-        >>> # subscribe_profiles(client, SUBSCRIBE_PROFILES.clean({"profiles": '[{"email": "a@b.co"}]'}))
+        >>> check_identified([{"type": "profile", "attributes": {"subscriptions": {}}}], subscribe=False)
+        Traceback (most recent call last):
+        ...
+        connector.client.errors.InputError: Profiles: profiles[0]: needs an email or a phone_number
     """
-    attributes = {
-        "custom_source": inputs.custom_source,
-        "historical_import": True if inputs.historical_import else None,
-    }
-    return _bulk_subscription(
-        client,
-        "/api/profile-subscription-bulk-create-jobs",
-        "profile-subscription-bulk-create-job",
-        inputs.profiles,
-        SUBSCRIBE_BATCH,
-        attributes,
-        inputs.list_id,
-    )
+    for index, profile in enumerate(profiles):
+        attributes = profile.get("attributes") or {}
+        has_push = "push" in (attributes.get("subscriptions") or {})
+        if not (attributes.get("email") or attributes.get("phone_number") or profile.get("id") or has_push):
+            problem = f"profiles[{index}]: needs an email or a phone_number" + (" or an id" if subscribe else "")
+            raise InputError(problem, label="Profiles", key="profiles")
 
 
-SUBSCRIBE_PROFILES = ActionDefinition(
+_DATA_INDEX = re.compile(r"^data\[(\d+)\](?:\.attributes)?")
+
+
+def _checked_profiles(op_id: str, inputs: Any) -> list[dict[str, Any]]:
+    """Every profile, checked against the registry as one request of ``op_id`` (errors say ``profiles[i]``)."""
+    try:
+        call = request_for(op_id, inputs)
+    except InputError as exc:
+        if exc.key != "profiles":
+            raise
+        raise InputError(_DATA_INDEX.sub(r"profiles[\1]", exc.problem), label=exc.label, key=exc.key) from None
+    profiles: list[dict[str, Any]] = call.body["data"]["attributes"]["profiles"]["data"]
+    check_identified(profiles, subscribe=op_id == "bulk_subscribe_profiles")
+    return profiles
+
+
+def _submit(
+    client: KlaviyoClient,
+    profiles: list[dict[str, Any]],
+    send: Callable[[KlaviyoClient, Sequence[BatchRecord]], list[RecordOutcome]],
+) -> SubscriptionSubmission:
+    records = [BatchRecord(key=(index, None), resource=profile) for index, profile in enumerate(profiles)]
+    outcomes, requests = send_counted(client, send, records)
+    result = SubscriptionSubmission.of(outcomes, requests=requests, profiles=len(profiles))
+    return finish(result, "profiles")
+
+
+def subscribe_profiles(client: KlaviyoClient, inputs: SubscribeProfilesInputs) -> SubscriptionSubmission:
+    """``POST /api/profile-subscription-bulk-create-jobs`` (``bulk_subscribe_profiles``) through the bulk sender.
+
+    One outcome per profile; raises :class:`~actions._bulk.BulkRecordsError` (with the result) unless all
+    were delivered.
+    """
+    profiles = _checked_profiles("bulk_subscribe_profiles", inputs)
+
+    def send(c: KlaviyoClient, records: Sequence[BatchRecord]) -> list[RecordOutcome]:
+        return senders.subscribe_profiles(
+            c,
+            records,
+            list_id=inputs.list_id,
+            custom_source=inputs.custom_source,
+            historical_import=bool(inputs.historical_import),
+        )
+
+    return _submit(client, profiles, send)
+
+
+SUBSCRIBE_PROFILES = operation_action(
+    "bulk_subscribe_profiles",
     key="subscribeProfiles",
     label="Subscribe Profiles",
     description="Subscribe one or more profiles to email marketing, SMS marketing, or both.",
     inputs=SubscribeProfilesInputs,
     perform=subscribe_profiles,
-    operation_ids=("bulk_subscribe_profiles",),
 )
 
 
-def unsubscribe_profiles(client: KlaviyoClient, inputs: UnsubscribeProfilesInputs) -> dict[str, Any]:
-    """``POST /api/profile-subscription-bulk-delete-jobs`` (``bulk_unsubscribe_profiles``), 100 profiles a request.
+def unsubscribe_profiles(client: KlaviyoClient, inputs: UnsubscribeProfilesInputs) -> SubscriptionSubmission:
+    """``POST /api/profile-subscription-bulk-delete-jobs`` (``bulk_unsubscribe_profiles``) through the bulk sender.
 
-    Example:
-        >>> # unsubscribe_profiles(client, UNSUBSCRIBE_PROFILES.clean({"profiles": '[{"email": "a@b.co"}]'}))
+    One outcome per profile; raises :class:`~actions._bulk.BulkRecordsError` (with the result) unless all
+    were delivered.
     """
-    return _bulk_subscription(
-        client,
-        "/api/profile-subscription-bulk-delete-jobs",
-        "profile-subscription-bulk-delete-job",
-        inputs.profiles,
-        UNSUBSCRIBE_BATCH,
-        {},
-        inputs.list_id,
-    )
+    profiles = _checked_profiles("bulk_unsubscribe_profiles", inputs)
+
+    def send(c: KlaviyoClient, records: Sequence[BatchRecord]) -> list[RecordOutcome]:
+        return senders.unsubscribe_profiles(c, records, list_id=inputs.list_id)
+
+    return _submit(client, profiles, send)
 
 
-UNSUBSCRIBE_PROFILES = ActionDefinition(
+UNSUBSCRIBE_PROFILES = operation_action(
+    "bulk_unsubscribe_profiles",
     key="unsubscribeProfiles",
     label="Unsubscribe Profiles",
     description="Unsubscribe one or more profiles to email marketing, SMS marketing, or both.",
     inputs=UnsubscribeProfilesInputs,
     perform=unsubscribe_profiles,
-    operation_ids=("bulk_unsubscribe_profiles",),
 )
 
 
 # -- data source -------------------------------------------------------------------------------
 
 
-SELECT_PROFILE = registry_picklist(
+SELECT_PROFILE = picklist(
     op_id="get_profiles",
     key="selectProfile",
     label="Select Profile",
@@ -826,10 +717,16 @@ DATA_SOURCES = (SELECT_PROFILE,)
 class Profiles(ProfilesOperations):
     """``Klaviyo(...).profiles``: typed access to profiles and their consent.
 
+    Subscribe and Unsubscribe return a :class:`SubscriptionSubmission` with each profile's outcome, or raise
+    :class:`~actions._bulk.BulkRecordsError` (its ``result`` is that submission) when some were not delivered.
+
     Example:
-        >>> # k = Klaviyo(api_key="pk_...")
-        >>> # ada = k.profiles.create(email="ada@example.com", first_name="Ada")
-        >>> # k.profiles.subscribe([{"email": "ada@example.com"}], list_id="Y6nRLr")
+        >>> from connector.framework.inputs import NULL
+        >>> client = KlaviyoClient(None, base_url="http://127.0.0.1:9")  # nothing is sent below
+        >>> Profiles(client).update("01GDDKASAP8TKDDA2GRZDSVP4H", title=NULL, email="nope")
+        Traceback (most recent call last):
+        ...
+        connector.client.errors.InputError: Email: must be an email address such as ada@example.com (got 'nope')
     """
 
     def create(
@@ -909,7 +806,7 @@ class Profiles(ProfilesOperations):
         location: Mapping[str, Any] | None = None,
         properties: Mapping[str, Any] | None = None,
     ) -> Profile:
-        """Change the given attributes of a profile; the others stay as they are."""
+        """Change the given attributes of a profile; the others stay as they are (``NULL`` clears one)."""
         return self._one(
             ProfileAttributes,
             UPDATE_PROFILE,
@@ -957,19 +854,20 @@ class Profiles(ProfilesOperations):
         historical_import: bool = False,
     ) -> SubscriptionSubmission:
         """Subscribe profiles (``[{"email": ...}]`` means email marketing); sent 1000 per request."""
-        result = self._perform(
-            SUBSCRIBE_PROFILES,
-            profiles=profiles,
-            list_id=list_id,
-            custom_source=custom_source,
-            historical_import=historical_import,
+        return cast(
+            SubscriptionSubmission,
+            self._perform(
+                SUBSCRIBE_PROFILES,
+                profiles=profiles,
+                list_id=list_id,
+                custom_source=custom_source,
+                historical_import=historical_import,
+            ),
         )
-        return SubscriptionSubmission(requests=result["requests"], profiles=result["profiles"])
 
     def unsubscribe(self, profiles: Any, *, list_id: str | None = None) -> SubscriptionSubmission:
         """Unsubscribe profiles (``[{"email": ...}]`` means email marketing); sent 100 per request."""
-        result = self._perform(UNSUBSCRIBE_PROFILES, profiles=profiles, list_id=list_id)
-        return SubscriptionSubmission(requests=result["requests"], profiles=result["profiles"])
+        return cast(SubscriptionSubmission, self._perform(UNSUBSCRIBE_PROFILES, profiles=profiles, list_id=list_id))
 
 
 FACADE = Profiles

@@ -64,6 +64,8 @@ _EXPORTS = {
     "RateLimitError": "connector.client.errors",
     "ServerError": "connector.client.errors",
     "TransportError": "connector.client.errors",
+    "BulkRecordsError": "actions._bulk",
+    "BulkRecordsRetryable": "actions._bulk",
     "ApiKeyConnection": "connections.api_key",
     "OAuth2Connection": "connections.oauth2",
     "deliver": "connector.apps.delivery",

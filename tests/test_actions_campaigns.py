@@ -254,36 +254,45 @@ _OK = {"campaignName": "x", "campaignMessages": [EMAIL_DEFINITION], "includedAud
         ({"campaignMessages": "{nope"}, "Campaign Messages", "is not valid JSON"),
         ({"campaignMessages": "[]"}, "Campaign Messages", "at least one message"),
         ({"campaignMessages": '"hello"'}, "Campaign Messages", "must be"),
-        ({"campaignMessages": [{"channel": "fax"}]}, "Campaign Messages", "channel must be one of email, sms"),
+        (
+            {"campaignMessages": [{"channel": "fax"}]},
+            "Campaign Messages",
+            "definition.channel: must be one of email, sms, mobile_push (got 'fax')",
+        ),
         (
             {"campaignMessages": [{"channel": "email", "content": {"subjet": "x"}}]},
             "Campaign Messages",
-            "unknown key(s) subjet",
+            "content.subjet: unknown attribute; allowed: bcc_email, cc_email, from_email",
+        ),
+        (  # told about the SMS definition it is, not the email one
+            {"campaignMessages": [{"channel": "sms", "content": {"bdy": "Hi"}}]},
+            "Campaign Messages",
+            "data[0].attributes.definition.content.bdy: unknown attribute; allowed: body",
         ),
         (
             {"campaignMessages": [{"channel": "email", "content": {"from_email": "shop"}}]},
             "Campaign Messages",
-            "content.from_email must be an email address",
+            "content.from_email: must be an email address",
         ),
         (
             {"campaignMessages": [{"channel": "email", "content": {"subject": 5}}]},
             "Campaign Messages",
-            "content.subject must be text",
+            "content.subject: must be text",
         ),
         (
             {"campaignMessages": [{"channel": "mobile_push", "content": {"title": "t"}}]},
             "Campaign Messages",
-            "content.body is required",
+            "content.body: is required",
         ),
         (
             {"campaignMessages": [{"type": "campaign-message", "attributes": {}}]},
             "Campaign Messages",
-            "attributes.definition is required",
+            "data[0].attributes.definition: is required",
         ),
         (
             {"campaignMessages": [{"type": "campaign", "attributes": {"definition": EMAIL_DEFINITION}}]},
             "Campaign Messages",
-            "type must be campaign-message",
+            "data[0].type: must be one of campaign-message (got 'campaign')",
         ),
         (
             {"campaignMessages": [EMAIL_DEFINITION, {"channel": "sms"}]},
@@ -296,32 +305,44 @@ _OK = {"campaignName": "x", "campaignMessages": [EMAIL_DEFINITION], "includedAud
         ({"excludedAudiences": "a b"}, "Excluded Audiences", "must be a Klaviyo ID"),
         ({"trackingOptions": "[]"}, "Tracking Options", "must be a JSON object"),
         ({"trackingOptions": '{"is_tracking_opens": "yes"}'}, "Tracking Options", "must be true or false"),
-        ({"trackingOptions": '{"track": true}'}, "Tracking Options", "unknown key(s) track"),
+        (
+            {"trackingOptions": '{"track": true}'},
+            "Tracking Options",
+            "track: unknown attribute; allowed: add_tracking_params",
+        ),
         (
             {"trackingOptions": '{"custom_tracking_params": [{"type": "dynamic", "name": "a", "value": "x"}]}'},
             "Tracking Options",
-            "value must be one of campaign_id",
+            "custom_tracking_params[0].value: must be one of campaign_id",
         ),
-        ({"sendOptions": '{"smart": true}'}, "Send Options", "unknown key(s) smart"),
-        ({"sendStrategy": '{"method": "later"}'}, "Send Strategy", "method must be one of immediate, static"),
-        ({"sendStrategy": '{"method": "static"}'}, "Send Strategy", "datetime is required"),
+        ({"sendOptions": '{"smart": true}'}, "Send Options", "smart: unknown attribute; allowed: use_smart_sending"),
+        (
+            {"sendStrategy": '{"method": "later"}'},
+            "Send Strategy",
+            "method: must be one of static, throttled, immediate, smart_send_time",
+        ),
+        ({"sendStrategy": '{"method": "static"}'}, "Send Strategy", "datetime: is required"),
         ({"sendStrategy": '{"method": "static", "datetime": "tomorrow"}'}, "Send Strategy", "ISO 8601"),
         (
             {"sendStrategy": '{"method": "throttled", "datetime": "2026-08-01T10:00:00Z", "throttle_percentage": 15}'},
             "Send Strategy",
-            "throttle_percentage must be one of 1, 2, 5",
+            "throttle_percentage: must be one of 1, 2, 5",
         ),
-        ({"sendStrategy": '{"method": "smart_send_time"}'}, "Send Strategy", "date (YYYY-MM-DD) is required"),
+        ({"sendStrategy": '{"method": "smart_send_time"}'}, "Send Strategy", "date: is required"),
         (
             {"sendStrategy": '{"method": "smart_send_time", "date": "2026-08-01T10:00:00Z"}'},
             "Send Strategy",
-            "must be a date",
+            "date: must be an ISO 8601 date",
         ),
-        ({"sendStrategy": '{"method": "immediate", "datetime": "x"}'}, "Send Strategy", "unknown key(s) datetime"),
+        (
+            {"sendStrategy": '{"method": "immediate", "datetime": "x"}'},
+            "Send Strategy",
+            "datetime: unknown attribute; allowed: method",
+        ),
         (
             {"sendStrategy": '{"method": "static", "datetime": "2026-08-01T10:00:00Z", "options": {"is_local": 1}}'},
             "Send Strategy",
-            "is_local must be true or false",
+            "options.is_local: must be true or false",
         ),
     ],
 )
@@ -362,7 +383,7 @@ def test_get_campaign_input_errors(client: KlaviyoClient) -> None:
     error = _no_request(GET_CAMPAIGN, client, {"campaignId": "abc", "fields": "name,nme"})
     assert error.label == "Fields" and "unknown field 'nme'" in str(error)
     error = _no_request(GET_CAMPAIGN, client, {"campaignId": "abc", "include": "profiles"})
-    assert error.label == "Include" and "must be one of campaign-messages, tags" in str(error)
+    assert error.label == "Include" and "allowed: campaign-messages, tags" in str(error)
     error = _no_request(GET_CAMPAIGN, client, {"campaignId": "a/b"})
     assert error.label == "Campaign ID"
 
@@ -377,14 +398,12 @@ def _page(ids: list[str], next_url: str | None) -> dict[str, Any]:
     }
 
 
-def test_list_campaigns_uses_the_catalog_default_filter_and_follows_every_page(
-    client: KlaviyoClient, mocked: responses.RequestsMock
-) -> None:
+def test_list_campaigns_with_a_filter_follows_every_page(client: KlaviyoClient, mocked: responses.RequestsMock) -> None:
     second = f"{CAMPAIGNS}?page%5Bcursor%5D=abc&filter=equals%28messages.channel%2C%27sms%27%29"
     mocked.get(CAMPAIGNS, json=_page(["a", "b"], second))
     mocked.get(second, json=_page(["c"], None))
 
-    out = LIST_CAMPAIGNS.run(client, {"filterCampaigns": "", "sort": "-created_at"})
+    out = LIST_CAMPAIGNS.run(client, {"filterCampaigns": "equals(messages.channel,'sms')", "sort": "-created_at"})
 
     assert [r["id"] for r in out["data"]] == ["a", "b", "c"]
     assert_request(
@@ -398,6 +417,51 @@ def test_list_campaigns_uses_the_catalog_default_filter_and_follows_every_page(
         "GET",
         "/api/campaigns",
         query={"filter": "equals(messages.channel,'sms')", "page[cursor]": "abc"},
+    )
+
+
+@pytest.mark.parametrize("raw", [{}, {"filterCampaigns": ""}, {"filterCampaigns": "  ", "channel": ""}])
+def test_list_campaigns_without_filter_or_channel_lists_every_channel(
+    client: KlaviyoClient, mocked: responses.RequestsMock, raw: dict[str, Any]
+) -> None:
+    """The catalog's default filter is SMS only: not given, every channel is listed (one listing each)."""
+    second_email = f"{CAMPAIGNS}?page%5Bcursor%5D=e2&filter=equals%28messages.channel%2C%27email%27%29"
+    mocked.get(CAMPAIGNS, json=_page(["e1"], second_email))
+    mocked.get(second_email, json=_page(["e2"], None))
+    mocked.get(CAMPAIGNS, json=_page(["s1"], None))
+    mocked.get(CAMPAIGNS, json=_page(["p1"], None))
+
+    out = LIST_CAMPAIGNS.run(client, {**raw, "sort": "name"})
+
+    assert [r["id"] for r in out["data"]] == ["e1", "e2", "s1", "p1"]
+    firsts = [c for c in mocked.calls if "page%5Bcursor%5D" not in c.request.url]
+    for call, channel in zip(firsts, ("email", "sms", "mobile_push"), strict=True):
+        query = {"filter": f"equals(messages.channel,'{channel}')", "sort": "name", "page[size]": "100"}
+        assert_request(call, "GET", "/api/campaigns", query=query)
+    # the catalog's default stays in the manifest, as what a builder pre-fills
+    spec = next(s for s in LIST_CAMPAIGNS.input_specs() if s.key == "filterCampaigns")
+    assert spec.default == "equals(messages.channel,'sms')"
+
+
+def test_list_campaigns_every_channel_stops_at_max_records(
+    client: KlaviyoClient, mocked: responses.RequestsMock
+) -> None:
+    mocked.get(CAMPAIGNS, json=_page(["e1", "e2"], None))
+    mocked.get(CAMPAIGNS, json=_page(["s1", "s2"], None))
+
+    stream = Campaigns(client).list(limit=3)
+    assert len(mocked.calls) == 0  # nothing fetched until iterated
+    assert [c.id for c in stream] == ["e1", "e2", "s1"]
+
+    assert len(mocked.calls) == 2  # mobile_push was never asked for
+    assert_request(
+        mocked.calls[0],
+        "GET",
+        "/api/campaigns",
+        query={"filter": "equals(messages.channel,'email')", "page[size]": "3"},
+    )
+    assert_request(
+        mocked.calls[1], "GET", "/api/campaigns", query={"filter": "equals(messages.channel,'sms')", "page[size]": "1"}
     )
 
 
@@ -437,6 +501,13 @@ def test_list_campaigns_channel_builds_the_required_filter(
     ("raw", "label", "problem"),
     [
         ({"filterCampaigns": "contains(name,'Spring')"}, "Filter Campaigns", "must include a channel condition"),
+        ({"filterCampaigns": "contains(name,'Spring'"}, "Filter Campaigns", "unclosed quote or bracket"),
+        # the registry's filter check, relabelled
+        (
+            {"filterCampaigns": "equals(messages.channel,'email'),equals(name,'x')"},
+            "Filter Campaigns",
+            "name takes contains, not equals",
+        ),
         ({"filterCampaigns": "equals(messages.channel,'fax')"}, "Filter Campaigns", "must be one of email, sms"),
         (
             {"filterCampaigns": "equals(messages.channel,'email')", "channel": "sms"},
@@ -549,7 +620,7 @@ def test_update_campaign_input_errors(client: KlaviyoClient) -> None:
     error = _no_request(UPDATE_CAMPAIGN, client, {"campaignId": "abc", "campaignName": {"a": 1}})
     assert error.label == "Campaign Name" and "must be text" in str(error)
     error = _no_request(UPDATE_CAMPAIGN, client, {"campaignId": "abc", "sendStrategy": '{"method": "throttled"}'})
-    assert error.label == "Send Strategy" and "datetime is required" in str(error)
+    assert error.label == "Send Strategy" and "datetime: is required" in str(error)
     error = _no_request(UPDATE_CAMPAIGN, client, {"campaignId": "abc", "campaignMessages": "[]"})
     assert "unknown input(s) campaignMessages" in str(error)  # messages are not updatable here
 

@@ -10,6 +10,7 @@ import pytest
 import responses
 from conftest import BASE, assert_request, spec_reply
 
+from actions._bulk import BulkRecordsError
 from actions.events import (
     BULK_CREATE_EVENTS,
     CREATE_EVENT,
@@ -18,10 +19,9 @@ from actions.events import (
     MAX_BODY_BYTES,
     SELECT_METRIC,
     Events,
-    EventSubmission,
     MetricAttributes,
 )
-from connector.client.errors import BadRequestError, InputError, ServerError
+from connector.client.errors import InputError, ServerError
 from connector.client.jsonapi import parse_resource
 from connector.client.pipeline import KlaviyoClient
 
@@ -179,6 +179,16 @@ def test_create_event_is_not_retried_on_server_error(client: KlaviyoClient, mock
     assert len(mocked.calls) == 1
 
 
+def test_create_event_with_a_unique_id_is_retried_because_klaviyo_dedupes_it(
+    client: KlaviyoClient, mocked: responses.RequestsMock, clock: Any
+) -> None:
+    """The registry's retry rule for event creates: safe to repeat when the event carries a unique_id."""
+    mocked.post(f"{BASE}/api/events", status=500, json={"errors": []})
+    mocked.post(f"{BASE}/api/events", status=202)
+    CREATE_EVENT.run(client, {"eventName": "x", "eventProfile": ADA, "eventUniqueId": "order-1"})
+    assert len(mocked.calls) == 2 and clock.sleeps == [0.5]
+
+
 def _in(days: int) -> str:
     return (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=days)).isoformat()
 
@@ -195,11 +205,17 @@ def _in(days: int) -> str:
         ({"eventName": "x", "eventProfile": {"first_name": "Ada"}}, "Event Profile", "needs an identifier"),
         ({"eventName": "x", "eventProfile": {"email": "ada@"}}, "Event Profile", "email: must be an email"),
         ({"eventName": "x", "eventProfile": {"phone_number": "555"}}, "Event Profile", "phone_number: must be"),
-        ({"eventName": "x", "eventProfile": {"$email": "a@b.co"}}, "Event Profile", "unknown attribute(s) $email"),
+        # the registry's check of the request, relabelled with the input (the path is inside Klaviyo's form)
+        ({"eventName": "x", "eventProfile": {"$email": "a@b.co"}}, "Event Profile", "$email: unknown attribute"),
         (
             {"eventName": "x", "eventProfile": {"data": {"type": "event", "attributes": ADA}}},
             "Event Profile",
-            "type must be 'profile'",
+            "data.type: must be one of profile (got 'event')",
+        ),
+        (
+            {"eventName": "x", "eventProfile": {"email": "a@b.co", "location": {"town": "Paris"}}},
+            "Event Profile",
+            "data.attributes.location.town: unknown attribute; allowed: address1",
         ),
         ({"eventName": "x", "eventProfile": ADA, "eventProperties": "[1]"}, "Event Properties", "JSON object"),
         (
@@ -250,8 +266,24 @@ def _entries(call: Any) -> list[Any]:
     return list(_body(call)["data"]["attributes"]["events-bulk-create"]["data"])
 
 
-def _event_counts(calls: Any) -> list[list[int]]:
-    return [[len(e["attributes"]["events"]["data"]) for e in _entries(call)] for call in calls]
+def _event_counts(calls: Any) -> list[int]:
+    """Events per request (the bulk sender sends one event-bulk-create entry per event)."""
+    counts = [[len(e["attributes"]["events"]["data"]) for e in _entries(call)] for call in calls]
+    assert all(set(entries) == {1} for entries in counts)
+    return [len(entries) for entries in counts]
+
+
+def _all_delivered(records: list[dict[str, Any]], requests: int) -> dict[str, Any]:
+    """The low-code output when every event was delivered."""
+    return {
+        "data": None,
+        "requests": requests,
+        "events": len(records),
+        "delivered": len(records),
+        "rejected": 0,
+        "retryable": 0,
+        "records": [{**r, "status": "delivered"} for r in records],
+    }
 
 
 KLAVIYO_ENTRY: dict[str, Any] = {
@@ -293,7 +325,7 @@ def test_bulk_create_accepts_klaviyo_forms_verbatim(
 
     out = BULK_CREATE_EVENTS.run(client, {"eventsArray": events})
 
-    assert out == {"data": None, "requests": 1, "events": 1}
+    assert out == _all_delivered([{"index": 0, "event": 0}], requests=1)
     assert_request(
         mocked.calls[0],
         "POST",
@@ -304,7 +336,10 @@ def test_bulk_create_accepts_klaviyo_forms_verbatim(
     )
 
 
-def test_bulk_create_groups_flat_events_per_profile(client: KlaviyoClient, mocked: responses.RequestsMock) -> None:
+def test_bulk_create_sends_flat_events_one_entry_each_in_order(
+    client: KlaviyoClient, mocked: responses.RequestsMock
+) -> None:
+    """Each event is one record of the bulk sender (so each has its own outcome): one entry per event."""
     mocked.post(f"{BASE}{BULK_PATH}", status=202)
     bob = {"type": "profile", "attributes": {"phone_number": "+15005550006"}}
 
@@ -322,8 +357,14 @@ def test_bulk_create_groups_flat_events_per_profile(client: KlaviyoClient, mocke
         ]
     )
 
-    assert result == EventSubmission(requests=1, events=3)
+    assert (result.requests, result.events, result.delivered, result.ok) == (1, 3, 3, True)
+    assert [(r.index, r.event, r.status) for r in result.records] == [(i, None, "delivered") for i in range(3)]
     ada = {"data": {"type": "profile", "attributes": ADA}}
+
+    def entry(profile: dict[str, Any], attributes: dict[str, Any]) -> dict[str, Any]:
+        events = {"data": [{"type": "event", "attributes": attributes}]}
+        return {"type": "event-bulk-create", "attributes": {"profile": profile, "events": events}}
+
     assert_request(
         mocked.calls[0],
         "POST",
@@ -334,48 +375,21 @@ def test_bulk_create_groups_flat_events_per_profile(client: KlaviyoClient, mocke
                 "attributes": {
                     "events-bulk-create": {
                         "data": [
-                            {
-                                "type": "event-bulk-create",
-                                "attributes": {
-                                    "profile": ada,
-                                    "events": {
-                                        "data": [
-                                            {
-                                                "type": "event",
-                                                "attributes": {
-                                                    "properties": {"sku": "1"},
-                                                    "unique_id": "v1",
-                                                    "metric": _metric("Viewed Product"),
-                                                },
-                                            },
-                                            {
-                                                "type": "event",
-                                                "attributes": {"properties": {}, "metric": _metric("Viewed Product")},
-                                            },
-                                        ]
-                                    },
+                            entry(
+                                ada,
+                                {"properties": {"sku": "1"}, "unique_id": "v1", "metric": _metric("Viewed Product")},
+                            ),
+                            entry(
+                                {"data": bob},
+                                {
+                                    "properties": {},
+                                    "time": "2024-01-01T00:00:00+00:00",
+                                    "value": 20,
+                                    "value_currency": "EUR",
+                                    "metric": _metric("Placed Order"),
                                 },
-                            },
-                            {
-                                "type": "event-bulk-create",
-                                "attributes": {
-                                    "profile": {"data": bob},
-                                    "events": {
-                                        "data": [
-                                            {
-                                                "type": "event",
-                                                "attributes": {
-                                                    "properties": {},
-                                                    "time": "2024-01-01T00:00:00+00:00",
-                                                    "value": 20,
-                                                    "value_currency": "EUR",
-                                                    "metric": _metric("Placed Order"),
-                                                },
-                                            }
-                                        ]
-                                    },
-                                },
-                            },
+                            ),
+                            entry(ada, {"properties": {}, "metric": _metric("Viewed Product")}),
                         ]
                     }
                 },
@@ -384,15 +398,15 @@ def test_bulk_create_groups_flat_events_per_profile(client: KlaviyoClient, mocke
     )
 
 
-@pytest.mark.parametrize(("count", "split"), [(1000, [[1000]]), (1001, [[1000], [1]])])
+@pytest.mark.parametrize(("count", "split"), [(1000, [1000]), (1001, [1000, 1])])
 def test_bulk_create_splits_one_profile_at_1000_events(
-    client: KlaviyoClient, mocked: responses.RequestsMock, count: int, split: list[list[int]]
+    client: KlaviyoClient, mocked: responses.RequestsMock, count: int, split: list[int]
 ) -> None:
     mocked.post(f"{BASE}{BULK_PATH}", status=202)
 
     out = BULK_CREATE_EVENTS.run(client, {"eventsArray": [_flat(i) for i in range(count)]})
 
-    assert out == {"data": None, "requests": len(split), "events": count}
+    assert (out["requests"], out["events"], out["delivered"]) == (len(split), count, count)
     assert _event_counts(mocked.calls) == split
     sent = [
         ev["attributes"]["properties"]["n"]
@@ -406,16 +420,18 @@ def test_bulk_create_splits_one_profile_at_1000_events(
     check_request(mocked.calls[-1].request)
 
 
-def test_bulk_create_keeps_each_profiles_events_together(client: KlaviyoClient, mocked: responses.RequestsMock) -> None:
+def test_bulk_create_fills_each_request_up_to_1000_events(
+    client: KlaviyoClient, mocked: responses.RequestsMock
+) -> None:
+    """The bulk sender packs events in order; a profile's events may span two requests (each is its own entry)."""
     mocked.post(f"{BASE}{BULK_PATH}", status=202)
     bob = {"email": "bob@example.com"}
     events = [_flat(i) for i in range(600)] + [_flat(i, bob) for i in range(600)] + [_flat(0, {"email": "c@d.co"})]
 
     out = BULK_CREATE_EVENTS.run(client, {"eventsArray": events})
 
-    # 600 + 600 would overflow 1000, so Bob starts the second request rather than being cut in two.
-    assert _event_counts(mocked.calls) == [[600], [600, 1]]
-    assert out["requests"] == 2 and out["events"] == 1201
+    assert _event_counts(mocked.calls) == [1000, 201]
+    assert out["requests"] == 2 and out["events"] == 1201 and out["delivered"] == 1201
 
 
 def test_bulk_create_splits_by_body_size(client: KlaviyoClient, mocked: responses.RequestsMock) -> None:
@@ -432,9 +448,9 @@ def test_bulk_create_splits_by_body_size(client: KlaviyoClient, mocked: response
 
     out = BULK_CREATE_EVENTS.run(client, {"eventsArray": events})
 
-    # Ada's two events fit one request; Bob's three (5.4 MB) cannot, so they are split, two then one.
-    assert _event_counts(mocked.calls) == [[2], [2], [1]]
-    assert out == {"data": None, "requests": 3, "events": 5}
+    # Two events (3.6 MB) fit one request, a third (5.4 MB) would not: two, two, then one.
+    assert _event_counts(mocked.calls) == [2, 2, 1]
+    assert (out["requests"], out["events"], out["delivered"]) == (3, 5, 5)
     sizes = [_wire_size(call) for call in mocked.calls]
     assert all(size <= MAX_BODY_BYTES for size in sizes)
     assert sizes[0] + sizes[2] > MAX_BODY_BYTES  # a third event in a request would not have fitted
@@ -450,7 +466,7 @@ def test_bulk_create_fills_the_current_request_before_splitting_a_big_profile(
 
     BULK_CREATE_EVENTS.run(client, {"eventsArray": events})
 
-    assert _event_counts(mocked.calls) == [[10, 990], [510]]
+    assert _event_counts(mocked.calls) == [1000, 510]
 
 
 def test_bulk_create_failure_after_an_accepted_request_says_so(
@@ -459,8 +475,12 @@ def test_bulk_create_failure_after_an_accepted_request_says_so(
     mocked.post(f"{BASE}{BULK_PATH}", status=202)
     mocked.post(f"{BASE}{BULK_PATH}", status=400, json={"errors": [{"detail": "bad"}]})
 
-    with pytest.raises(BadRequestError, match=r"request 2 of 2; the 1 before it were accepted"):
+    with pytest.raises(BulkRecordsError, match=r"1 of 1001 events not delivered \(1 rejected, 0 retryable\)") as caught:
         Events(client).bulk_create([_flat(i) for i in range(1001)])
+
+    result = caught.value.result
+    assert (result.requests, result.delivered, result.rejected) == (2, 1000, 1)  # the first 1000 were accepted
+    assert result.records[1000].index == 1000 and "bad" in str(result.records[1000].reason)
 
 
 @pytest.mark.parametrize(
@@ -476,7 +496,16 @@ def test_bulk_create_failure_after_an_accepted_request_says_so(
         ([_flat(0, time="1980-01-01T00:00:00Z")], "[0].time: must be after 1990"),
         ([_flat(0, value_currency="dollars")], "[0].value_currency: must be an ISO 4217"),
         ([_flat(0, value="lots")], "[0].value: must be a number"),
-        ([_flat(0, colour="red")], "[0]: unknown key(s) colour"),
+        # the registry's check, told where the value is in Events Array
+        (
+            [_flat(0, colour="red")],
+            "[0].colour: unknown attribute; allowed: backfill, metric, properties, time, unique_id, value",
+        ),
+        ([_flat(0), _flat(1, {"email": "a@b.co", "$city": "x"})], "[1].profile.$city: unknown attribute"),
+        (
+            [{**KLAVIYO_ENTRY, "attributes": {**KLAVIYO_ENTRY["attributes"], "events": {"data": [{}, {"colour": 1}]}}}],
+            "[0].attributes.events.data[0].attributes.metric: is required",
+        ),
         ([_flat(0, properties={f"k{i}": 1 for i in range(401)})], "[0].properties: must have at most 400"),
         (
             [
@@ -530,6 +559,82 @@ def test_bulk_create_input_errors_name_the_input_and_index(client: KlaviyoClient
     assert problem in str(error)
 
 
+def _refused(entry: int, detail: str, where: str = "attributes/events/data/0/attributes/value") -> dict[str, Any]:
+    pointer = f"/data/attributes/events-bulk-create/data/{entry}/{where}"
+    return {"errors": [{"status": 400, "code": "invalid", "detail": detail, "source": {"pointer": pointer}}]}
+
+
+def test_bulk_create_one_refused_event_does_not_sink_the_others(
+    client: KlaviyoClient, mocked: responses.RequestsMock
+) -> None:
+    mocked.post(f"{BASE}{BULK_PATH}", status=400, json=_refused(1, "Value is too large."))
+    mocked.post(f"{BASE}{BULK_PATH}", status=202)
+
+    with pytest.raises(BulkRecordsError) as caught:
+        BULK_CREATE_EVENTS.run(client, {"eventsArray": [_flat(0), _flat(1, value=10**20), _flat(2)]})
+
+    error = caught.value
+    assert error.exit_code == 4
+    out = error.to_json()["error"]["result"]
+    assert {k: out[k] for k in ("requests", "events", "delivered", "rejected", "retryable")} == {
+        "requests": 2,
+        "events": 3,
+        "delivered": 2,
+        "rejected": 1,
+        "retryable": 0,
+    }
+    assert [(r["index"], r["status"]) for r in out["records"]] == [(0, "delivered"), (1, "rejected"), (2, "delivered")]
+    assert "Value is too large." in out["records"][1]["reason"]
+    resent = [e["attributes"]["events"]["data"][0]["attributes"]["properties"]["n"] for e in _entries(mocked.calls[1])]
+    assert resent == [0, 2]
+
+
+def test_bulk_create_entry_of_several_events_reports_each_event(
+    client: KlaviyoClient, mocked: responses.RequestsMock
+) -> None:
+    """Klaviyo's entry form: each of its events is a record, reported with its position in the entry."""
+    second = {"type": "event", "attributes": {"metric": _metric("Viewed Product"), "properties": {"n": 2}}}
+    entry = {
+        "type": "event-bulk-create",
+        "attributes": {
+            "profile": KLAVIYO_ENTRY["attributes"]["profile"],
+            "events": {"data": [*KLAVIYO_ENTRY["attributes"]["events"]["data"], second]},
+        },
+    }
+    mocked.post(f"{BASE}{BULK_PATH}", status=400, json=_refused(1, "Bad event.", "attributes/events/data/0"))
+    mocked.post(f"{BASE}{BULK_PATH}", status=202)
+
+    with pytest.raises(BulkRecordsError) as caught:
+        Events(client).bulk_create({"data": [entry, _flat(9)]})
+
+    records = caught.value.result.records
+    assert [(r.index, r.event, r.status) for r in records] == [
+        (0, 0, "delivered"),
+        (0, 1, "rejected"),
+        (1, None, "delivered"),
+    ]
+    assert records[1].to_json()["event"] == 1
+    sent = _entries(mocked.calls[0])
+    assert [e["attributes"]["events"]["data"] for e in sent[:2]] == [
+        KLAVIYO_ENTRY["attributes"]["events"]["data"],
+        [second],
+    ]
+    assert all(e["attributes"]["profile"] == KLAVIYO_ENTRY["attributes"]["profile"] for e in sent[:2])
+
+
+def test_bulk_create_entry_error_names_the_event_in_the_entry(client: KlaviyoClient) -> None:
+    entry = {
+        "type": "event-bulk-create",
+        "attributes": {
+            "profile": {"data": {"type": "profile", "attributes": ADA}},
+            "events": {"data": [{"metric": "A"}, {"metric": "B", "colour": "red"}]},
+        },
+    }
+    error = _no_request(lambda r: BULK_CREATE_EVENTS.run(client, r), {"eventsArray": [entry]})
+    assert error.label == "Events Array"
+    assert "[0].attributes.events.data[1].attributes.colour: unknown attribute" in str(error)
+
+
 def test_same_unique_id_for_another_metric_or_profile_is_fine(
     client: KlaviyoClient, mocked: responses.RequestsMock
 ) -> None:
@@ -575,6 +680,9 @@ def test_get_event_includes_metric_and_profile_when_their_fields_are_asked(
     assert event.attributes.timestamp == reply["data"]["attributes"]["timestamp"]
     assert event.attributes.event_properties == {}
     assert event.relationships["metric"]["data"]["type"] == "metric"
+    # the included metric is on the model too (the spec sample includes no profile)
+    assert event.metric is not None and event.metric.attributes.name == reply["included"][0]["attributes"]["name"]
+    assert event.profile is None
 
 
 def test_get_event_low_code_returns_the_document_with_included(
@@ -678,6 +786,88 @@ def test_list_events_python_streams_models_up_to_the_limit(
     assert_request(
         mocked.calls[0], "GET", "/api/events", query={"fields[event]": "uuid", "sort": "timestamp", "page[size]": "2"}
     )
+
+
+def _included_page() -> dict[str, Any]:
+    """Two events of one profile, one metric each, and Klaviyo's ``included`` for them."""
+
+    def event(i: str, metric: str) -> dict[str, Any]:
+        return {
+            "type": "event",
+            "id": i,
+            "attributes": {"uuid": f"uuid-{i}"},
+            "relationships": {
+                "metric": {"data": {"type": "metric", "id": metric}},
+                "profile": {"data": {"type": "profile", "id": "P1"}},
+            },
+        }
+
+    return {
+        "data": [event("e1", "M1"), event("e2", "M2")],
+        "included": [
+            {"type": "metric", "id": "M1", "attributes": {"name": "Placed Order"}},
+            {"type": "metric", "id": "M2", "attributes": {"name": "Viewed Product"}},
+            {"type": "profile", "id": "P1", "attributes": {"email": "ada@example.com"}},
+        ],
+        "links": {"self": f"{BASE}/api/events", "next": None},
+    }
+
+
+def test_list_events_returns_the_included_metric_and_profile_with_each_event(
+    client: KlaviyoClient, mocked: responses.RequestsMock
+) -> None:
+    mocked.get(f"{BASE}/api/events", json=_included_page())
+    mocked.get(f"{BASE}/api/events", json=_included_page())
+
+    out = LIST_EVENTS.run(client, {"metricFields": "name", "profileFields": "email"})
+    events = list(Events(client).list(metric_fields=["name"], profile_fields=["email"]))
+
+    included = [[(r["type"], r["id"]) for r in e["included"]] for e in out["data"]]
+    assert included == [[("metric", "M1"), ("profile", "P1")], [("metric", "M2"), ("profile", "P1")]]
+    assert out["data"][0]["included"][0]["attributes"] == {"name": "Placed Order"}
+    assert [(e.metric.attributes.name if e.metric else None) for e in events] == ["Placed Order", "Viewed Product"]
+    assert [(e.profile.attributes.email if e.profile else None) for e in events] == ["ada@example.com"] * 2
+    for call in mocked.calls:
+        assert_request(
+            call,
+            "GET",
+            "/api/events",
+            query={
+                "fields[metric]": "name",
+                "fields[profile]": "email",
+                "include": "metric,profile",
+                "page[size]": "1000",
+            },
+            spec=False,  # the page sample above is hand-made; the request itself is what is checked here
+        )
+
+
+def test_list_events_jsonl_keeps_included(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, mocked: responses.RequestsMock
+) -> None:
+    from conftest import API_KEY
+
+    from connector.shell.cli import main
+
+    monkeypatch.setenv("KLAVIYO_API_KEY", API_KEY)
+    monkeypatch.setenv("KLAVIYO_BASE_URL", BASE)
+    mocked.get(f"{BASE}/api/events", json=_included_page())
+
+    code = main(["run", "listEvents", "--jsonl", "--input", "metricFields=name"])
+
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert code == 0
+    assert [line["id"] for line in lines] == ["e1", "e2"]
+    assert [[r["id"] for r in line["included"]] for line in lines] == [["M1", "P1"], ["M2", "P1"]]
+
+
+def test_list_events_without_metric_or_profile_fields_adds_nothing(
+    client: KlaviyoClient, mocked: responses.RequestsMock
+) -> None:
+    page = _included_page()
+    mocked.get(f"{BASE}/api/events", json=page)
+    out = LIST_EVENTS.run(client, {"eventFields": "uuid"})
+    assert out["data"] == page["data"]
 
 
 def test_list_events_input_errors(client: KlaviyoClient) -> None:

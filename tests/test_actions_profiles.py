@@ -9,6 +9,7 @@ import pytest
 import responses
 from conftest import BASE, assert_request, spec_reply
 
+from actions._bulk import BulkRecordsError, BulkRecordsRetryable, RecordResult
 from actions.profiles import (
     CREATE_PROFILE,
     GET_PROFILE,
@@ -19,7 +20,6 @@ from actions.profiles import (
     UNSUBSCRIBE_PROFILES,
     UPDATE_PROFILE,
     Profiles,
-    SubscriptionSubmission,
 )
 from connector.client.errors import ConflictError, InputError, ServerError
 from connector.client.pipeline import KlaviyoClient
@@ -157,7 +157,7 @@ def test_create_profile_is_not_retried_on_server_error(client: KlaviyoClient, mo
         ({"email": "a@b.co", "location": "[1]"}, "Location", "must be a JSON object"),
         ({"email": "a@b.co", "location": "{bad"}, "Location", "not valid JSON"),
         ({"email": "a@b.co", "properties": '"x"'}, "Properties", "must be a JSON object"),
-        ({"email": "a@b.co", "location": {"city": ["x"]}}, "Location", "city must be text"),
+        ({"email": "a@b.co", "location": {"city": ["x"]}}, "Location", "city: must be text"),
     ],
 )
 def test_create_profile_input_errors_name_the_input(
@@ -174,8 +174,9 @@ def test_create_profile_location_unknown_key_lists_the_allowed_ones(client: Klav
         lambda r: CREATE_PROFILE.run(client, r), {"email": "a@b.co", "location": {"city": "x", "state": "NY"}}
     )
     assert error.label == "Location"
-    assert "unknown key(s) state" in error.problem
-    assert "address1, address2, city, country, region, zip, timezone, ip, latitude, longitude" in error.problem
+    # the registry's check of the request: the allowed keys are the spec's ProfileLocation
+    assert "state: unknown attribute" in error.problem
+    assert "address1, address2, city, country, ip, latitude, longitude, region, timezone, zip" in error.problem
 
 
 # -- Get Profile ---------------------------------------------------------------------------------
@@ -414,11 +415,63 @@ def test_update_profile_input_errors(client: KlaviyoClient, raw: dict[str, Any],
     assert _no_request(lambda r: UPDATE_PROFILE.run(client, r), raw).label == label
 
 
+def test_update_profile_clears_an_attribute_given_as_null(
+    client: KlaviyoClient, mocked: responses.RequestsMock
+) -> None:
+    """JSON null (as --inputs sends it) or NULL from Python clears a nullable attribute; empty leaves it."""
+    from connector.framework.inputs import NULL
+
+    status, reply = spec_reply("/api/profiles/{id}", "patch", id=PROFILE_ID)
+    mocked.patch(f"{BASE}/api/profiles/{PROFILE_ID}", json=reply, status=status)
+    mocked.patch(f"{BASE}/api/profiles/{PROFILE_ID}", json=reply, status=status)
+
+    UPDATE_PROFILE.run(client, {"profileId": PROFILE_ID, "title": None, "image": None, "firstName": ""})
+    Profiles(client).update(PROFILE_ID, organization=NULL, last_name="Lovelace")
+
+    assert_request(
+        mocked.calls[0],
+        "PATCH",
+        f"/api/profiles/{PROFILE_ID}",
+        body={"data": {"type": "profile", "id": PROFILE_ID, "attributes": {"title": None, "image": None}}},
+    )
+    assert_request(
+        mocked.calls[1],
+        "PATCH",
+        f"/api/profiles/{PROFILE_ID}",
+        body={
+            "data": {
+                "type": "profile",
+                "id": PROFILE_ID,
+                "attributes": {"organization": None, "last_name": "Lovelace"},
+            }
+        },
+    )
+
+
+def test_create_profile_null_is_not_a_value_to_write(client: KlaviyoClient) -> None:
+    """Create has nothing to clear: null reads as not given (so the identifier rule still speaks)."""
+    error = _no_request(lambda r: CREATE_PROFILE.run(client, r), {"email": None, "firstName": "Ada"})
+    assert error.label == "Email, Phone Number, External ID"
+
+
 # -- Subscribe / Unsubscribe Profiles -------------------------------------------------------------
 
 
 def _consent(channel: str, consent: str) -> dict[str, Any]:
     return {channel: {"marketing": {"consent": consent}}}
+
+
+def _delivered(*, requests: int, profiles: int) -> dict[str, Any]:
+    """The low-code output when every profile was delivered."""
+    return {
+        "data": None,
+        "requests": requests,
+        "profiles": profiles,
+        "delivered": profiles,
+        "rejected": 0,
+        "retryable": 0,
+        "records": [{"index": i, "status": "delivered"} for i in range(profiles)],
+    }
 
 
 def test_subscribe_shorthand_means_marketing_on_present_channels(
@@ -436,7 +489,7 @@ def test_subscribe_shorthand_means_marketing_on_present_channels(
         },
     )
 
-    assert out == {"data": None, "requests": 1, "profiles": 3}
+    assert out == _delivered(requests=1, profiles=3)
     assert_request(
         mocked.calls[0],
         "POST",
@@ -446,6 +499,7 @@ def test_subscribe_shorthand_means_marketing_on_present_channels(
                 "type": "profile-subscription-bulk-create-job",
                 "attributes": {
                     "custom_source": "Spring fair",
+                    "historical_import": False,  # the bulk sender always says it
                     "profiles": {
                         "data": [
                             {
@@ -510,7 +564,7 @@ def test_subscribe_accepts_klaviyo_forms(client: KlaviyoClient, mocked: response
 
     result = Profiles(client).subscribe(profiles)
 
-    assert result == SubscriptionSubmission(requests=1, profiles=1)
+    assert (result.requests, result.profiles, result.delivered, result.ok) == (1, 1, 1, True)
     assert_request(
         mocked.calls[0],
         "POST",
@@ -518,7 +572,7 @@ def test_subscribe_accepts_klaviyo_forms(client: KlaviyoClient, mocked: response
         body={
             "data": {
                 "type": "profile-subscription-bulk-create-job",
-                "attributes": {"profiles": {"data": [KLAVIYO_PROFILE]}},
+                "attributes": {"profiles": {"data": [KLAVIYO_PROFILE]}, "historical_import": False},
             }
         },
     )
@@ -590,9 +644,16 @@ def test_subscribe_historical_import_requires_past_consented_at(
         ),
         (
             {"profiles": [{"email": "a@b.co", "subscriptions": {"email": {"marketing": {"consent": "UNSUBSCRIBED"}}}}]},
-            "consent: must be 'SUBSCRIBED'",
+            "profiles[0].subscriptions.email.marketing.consent: must be one of SUBSCRIBED (got 'UNSUBSCRIBED')",
         ),
-        ({"profiles": [{"type": "profile", "attributes": {"emial": "a@b.co"}}]}, "unknown attribute(s) emial"),
+        (
+            {"profiles": [{"type": "profile", "attributes": {"emial": "a@b.co"}}]},
+            "profiles[0].emial: unknown attribute; allowed: age_gated_date_of_birth, email, phone_number",
+        ),
+        (
+            {"profiles": [{"email": "a@b.co", "subscriptions": {"fax": {"marketing": {"consent": "SUBSCRIBED"}}}}]},
+            "profiles[0].subscriptions.fax: unknown attribute; allowed: email, push, sms, whatsapp",
+        ),
     ],
 )
 def test_subscribe_input_errors_name_input_and_profile_index(
@@ -610,6 +671,94 @@ def test_subscribe_other_input_errors(client: KlaviyoClient) -> None:
     assert _no_request(run, {"profiles": [{"email": "a@b.co"}], "historicalImport": "maybe"}).label == (
         "Historical Import"
     )
+
+
+def _rejected_at(index: int, detail: str, attribute: str = "email") -> dict[str, Any]:
+    """Klaviyo's 400 naming one profile of the request through its error pointer."""
+    pointer = f"/data/attributes/profiles/data/{index}/attributes/{attribute}"
+    return {"errors": [{"status": 400, "code": "invalid", "detail": detail, "source": {"pointer": pointer}}]}
+
+
+def test_subscribe_one_refused_profile_does_not_sink_the_others(
+    client: KlaviyoClient, mocked: responses.RequestsMock
+) -> None:
+    mocked.post(f"{BASE}{SUBSCRIBE_PATH}", status=400, json=_rejected_at(1, "Email domain does not exist."))
+    mocked.post(f"{BASE}{SUBSCRIBE_PATH}", status=202)
+    profiles = [{"email": "ada@example.com"}, {"email": "bob@nowhere.invalid"}, {"email": "cy@example.com"}]
+
+    with pytest.raises(BulkRecordsError) as caught:
+        SUBSCRIBE_PROFILES.run(client, {"profiles": profiles, "listId": "Y6nRLr"})
+
+    error = caught.value
+    assert error.exit_code == 4 and not isinstance(error, BulkRecordsRetryable)
+    assert error.message.startswith("1 of 3 profiles not delivered (1 rejected, 0 retryable); first: #1: HTTP 400")
+    assert "Email domain does not exist." in error.message
+    out = error.to_json()["error"]["result"]  # what the CLI prints on stderr
+    assert {k: out[k] for k in ("requests", "profiles", "delivered", "rejected", "retryable")} == {
+        "requests": 2,
+        "profiles": 3,
+        "delivered": 2,
+        "rejected": 1,
+        "retryable": 0,
+    }
+    assert out["records"][0] == {"index": 0, "status": "delivered"}
+    assert out["records"][1]["status"] == "rejected" and "Email domain does not exist." in out["records"][1]["reason"]
+    assert out["records"][2] == {"index": 2, "status": "delivered"}
+    # the request is sent again without the refused profile
+    assert _sent_profiles(mocked.calls[1]) == ["ada@example.com", "cy@example.com"]
+    assert_request(mocked.calls[1], "POST", SUBSCRIBE_PATH, body=_body(mocked.calls[1]))
+
+
+def test_unsubscribe_one_refused_profile_does_not_sink_the_others(
+    client: KlaviyoClient, mocked: responses.RequestsMock
+) -> None:
+    mocked.post(f"{BASE}{UNSUBSCRIBE_PATH}", status=400, json=_rejected_at(0, "Invalid email."))
+    mocked.post(f"{BASE}{UNSUBSCRIBE_PATH}", status=202)
+
+    with pytest.raises(BulkRecordsError) as caught:
+        Profiles(client).unsubscribe([{"email": "gone@example.com"}, {"email": "ada@example.com"}])
+
+    result = caught.value.result
+    assert [(r.index, r.status) for r in result.records] == [(0, "rejected"), (1, "delivered")]
+    assert (result.requests, result.delivered, result.rejected) == (2, 1, 1)
+    assert _sent_profiles(mocked.calls[1]) == ["ada@example.com"]
+
+
+def test_subscribe_not_taken_for_transient_reasons_is_retryable_exit_5(
+    client: KlaviyoClient, mocked: responses.RequestsMock, clock: Any
+) -> None:
+    for _ in range(4):  # the first try and the client's three retries
+        mocked.post(f"{BASE}{SUBSCRIBE_PATH}", status=503, json={"errors": []})
+
+    with pytest.raises(BulkRecordsRetryable) as caught:
+        Profiles(client).subscribe([{"email": "ada@example.com"}])
+
+    assert caught.value.exit_code == 5 and caught.value.retryable
+    assert [r.status for r in caught.value.result.records] == ["retryable"]
+    assert caught.value.result.requests == 1  # one request, retried by the client
+
+
+def test_cli_partial_bulk_result_exits_4_with_the_result(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, mocked: responses.RequestsMock
+) -> None:
+    from conftest import API_KEY
+
+    from connector.shell.cli import main
+
+    monkeypatch.setenv("KLAVIYO_API_KEY", API_KEY)
+    monkeypatch.setenv("KLAVIYO_BASE_URL", BASE)
+    mocked.post(f"{BASE}{UNSUBSCRIBE_PATH}", status=400, json=_rejected_at(1, "Invalid phone number.", "phone_number"))
+    mocked.post(f"{BASE}{UNSUBSCRIBE_PATH}", status=202)
+    profiles = json.dumps([{"email": "ada@example.com"}, {"phone_number": "+15005550006"}])
+
+    code = main(["run", "unsubscribeProfiles", "--input", f"profiles={profiles}"])
+
+    out, err = capsys.readouterr()
+    assert code == 4 and out == ""
+    error = json.loads(err)["error"]
+    assert error["type"] == "BulkRecordsError"
+    assert error["result"]["records"][1]["status"] == "rejected"
+    assert (error["result"]["delivered"], error["result"]["rejected"]) == (1, 1)
 
 
 def _emails(n: int) -> list[dict[str, str]]:
@@ -633,7 +782,7 @@ def test_subscribe_splits_at_1000_profiles(
 
     result = Profiles(client).subscribe(_emails(count), list_id="Y6nRLr")
 
-    assert result == SubscriptionSubmission(requests=len(sizes), profiles=count)
+    assert (result.requests, result.profiles, result.delivered) == (len(sizes), count, count)
     assert [len(_sent_profiles(call)) for call in mocked.calls] == sizes
     assert [e for call in mocked.calls for e in _sent_profiles(call)] == [p["email"] for p in _emails(count)]
     for call in mocked.calls:
@@ -649,8 +798,15 @@ def test_a_failed_later_batch_says_earlier_ones_were_accepted(
     mocked.post(f"{BASE}{UNSUBSCRIBE_PATH}", status=202)
     mocked.post(f"{BASE}{UNSUBSCRIBE_PATH}", status=400, json={"errors": [{"detail": "bad"}]})
 
-    with pytest.raises(Exception, match=r"request 2 of 2; the 1 before it were accepted"):
+    with pytest.raises(
+        BulkRecordsError, match=r"1 of 101 profiles not delivered \(1 rejected, 0 retryable\)"
+    ) as caught:
         Profiles(client).unsubscribe(_emails(101))
+
+    result = caught.value.result
+    assert (result.requests, result.delivered, result.rejected) == (2, 100, 1)  # the first 100 were accepted
+    assert result.records[100] == RecordResult(100, "rejected", result.records[100].reason)
+    assert "bad" in str(result.records[100].reason)
 
 
 def test_unsubscribe_shorthand_and_list(client: KlaviyoClient, mocked: responses.RequestsMock) -> None:
@@ -660,7 +816,7 @@ def test_unsubscribe_shorthand_and_list(client: KlaviyoClient, mocked: responses
         client, {"profiles": '[{"email": "ada@example.com", "phone_number": "+15005550006"}]', "listId": "Y6nRLr"}
     )
 
-    assert out == {"data": None, "requests": 1, "profiles": 1}
+    assert out == _delivered(requests=1, profiles=1)
     assert_request(
         mocked.calls[0],
         "POST",
@@ -719,7 +875,7 @@ def test_unsubscribe_splits_at_100_profiles(
 
     out = UNSUBSCRIBE_PROFILES.run(client, {"profiles": json.dumps(_emails(count))})
 
-    assert out == {"data": None, "requests": len(sizes), "profiles": count}
+    assert out == _delivered(requests=len(sizes), profiles=count)
     assert [len(_sent_profiles(call)) for call in mocked.calls] == sizes
     assert_request(
         mocked.calls[-1],
@@ -748,13 +904,20 @@ def test_unsubscribe_splits_at_100_profiles(
     ("raw", "problem"),
     [
         ({"profiles": '[{"email": "a@b.co"}, {"email": "x@"}]'}, "profiles[1].email"),
-        ({"profiles": [{"id": PROFILE_ID, "email": "a@b.co"}]}, "profiles[0].id: Unsubscribe Profiles identifies"),
+        # the spec's unsubscribe profile has no id: Klaviyo identifies it by email or phone number only
+        ({"profiles": [{"id": PROFILE_ID, "email": "a@b.co"}]}, "profiles[0].id: unknown attribute"),
         (
             {"profiles": [{"email": "a@b.co", "subscriptions": {"email": {"marketing": {"consent": "SUBSCRIBED"}}}}]},
-            "must be 'UNSUBSCRIBED'",
+            "consent: must be one of UNSUBSCRIBED",
         ),
-        ({"profiles": [{"email": "a@b.co", "age_gated_date_of_birth": "2000-01-01"}]}, "unknown attribute(s)"),
-        ({"profiles": [{"email": "a@b.co", "historicalImport": True}]}, "unknown attribute(s) historicalImport"),
+        (
+            {"profiles": [{"email": "a@b.co", "age_gated_date_of_birth": "2000-01-01"}]},
+            "profiles[0].age_gated_date_of_birth: unknown attribute",
+        ),
+        (
+            {"profiles": [{"email": "a@b.co", "historicalImport": True}]},
+            "profiles[0].historicalImport: unknown attribute",
+        ),
     ],
 )
 def test_unsubscribe_input_errors(client: KlaviyoClient, raw: dict[str, Any], problem: str) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from connector import Klaviyo
+from connector.framework.inputs import NULL
 from connector.sandbox import Sandbox
 
 GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
@@ -38,9 +39,13 @@ def test_readme_python_examples_against_the_sandbox(sandbox: Sandbox) -> None:
     assert [p.id for p in k.profiles.list(filter='equals(email,"ada@example.com")', limit=10)] == [ada.id]
     k.profiles.update(ada.id, last_name="Lovelace")
     assert sandbox.state.profile(ada.id)["last_name"] == "Lovelace"
+    k.profiles.update(ada.id, title="Countess")
+    k.profiles.update(ada.id, title=NULL)  # NULL clears it
+    assert sandbox.state.profile(ada.id)["title"] is None
 
     sub = k.profiles.subscribe([{"email": "ada@example.com"}, {"phone_number": "+15005550006"}], list_id=vip.id)
     assert (sub.requests, sub.profiles) == (1, 2)
+    assert (sub.delivered, sub.records[0].status) == (2, "delivered")
     members = eventually(lambda: len(list(k.profiles.list_for_list(vip.id))) == 2 and k.profiles.list_for_list(vip.id))
     assert ada.id in [m.id for m in members]
     assert sandbox.state.subscriptions(ada.id)["email"]["marketing"]["consent"] == "SUBSCRIBED"
@@ -57,6 +62,10 @@ def test_readme_python_examples_against_the_sandbox(sandbox: Sandbox) -> None:
     events = eventually(lambda: (lambda e: len(e) == 2 and e)(list(k.events.list(sort="-datetime", limit=100))))
     assert len(events) == 2
     assert k.events.get(events[0].id, metric_fields=["name"]).id == events[0].id
+    metric = k.events.get(events[0].id, metric_fields=["name"]).metric
+    assert metric is not None and metric.attributes.name in ("Placed Order", "Viewed Product")
+    with_profiles = list(k.events.list(sort="-datetime", profile_fields=["email"], limit=100))
+    assert {e.profile.attributes.email for e in with_profiles if e.profile} == {"ada@example.com"}
 
     segment = k.segments.create(
         "VIPs",
@@ -82,6 +91,7 @@ def test_readme_python_examples_against_the_sandbox(sandbox: Sandbox) -> None:
         "Spring sale", messages=[{"channel": "email", "content": {"subject": "Hi"}}], included=[vip.id]
     )
     assert [c.id for c in k.campaigns.list(channel="email", filter="contains(name,'Spring')")] == [campaign.id]
+    assert [c.id for c in k.campaigns.list()] == [campaign.id]  # every channel
     k.campaigns.update(campaign.id, name="Renamed", send_strategy={"method": "immediate"})
     assert k.campaigns.get(campaign.id).attributes.name == "Renamed"
     k.campaigns.delete(campaign.id)

@@ -142,3 +142,16 @@ def test_null_clears_a_nullable_input_whether_json_null_or_python_null() -> None
     # an input that cannot be cleared reads either null as empty
     assert clean_inputs(Clearable, {"note": None}).note is None
     assert clean_inputs(Clearable, {"note": NULL}).note is None
+
+
+@attrs.frozen
+class Prefilled:
+    scope: str | None = input_field("Scope", default="sms", prefill=True, to="query:filter")
+
+
+def test_a_prefill_default_is_shown_but_never_applied() -> None:
+    spec = next(s for s in input_specs(Prefilled) if s.key == "scope")
+    assert spec.default == "sms" and spec.prefill
+    assert clean_inputs(Prefilled, {}).scope is None
+    assert clean_inputs(Prefilled, {"scope": ""}).scope is None
+    assert clean_inputs(Prefilled, {"scope": "email"}).scope == "email"

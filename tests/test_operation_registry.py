@@ -186,6 +186,56 @@ def test_one_of_branches_of_the_given_kind_explain_the_problem(condition: dict[s
         build("create_segment", body=_segment(condition))
     assert message in str(caught.value)
     build("create_segment", body=_segment({"type": "profile-region", "in_region": True, "region": "united_states"}))
+def _campaign(**attributes: Any) -> dict[str, Any]:
+    definition = {"channel": "email"}
+    base = {
+        "name": "x",
+        "audiences": {"included": ["Y6nRLr"]},
+        "campaign-messages": {"data": [{"type": "campaign-message", "attributes": {"definition": definition}}]},
+    }
+    return {"data": {"type": "campaign", "attributes": {**base, **attributes}}}
+
+
+def _messages(definition: dict[str, Any]) -> dict[str, Any]:
+    return {"data": [{"type": "campaign-message", "attributes": {"definition": definition}}]}
+
+
+@pytest.mark.parametrize(
+    ("attributes", "message"),
+    [
+        # the branch the discriminator names is the one reported, not the one with the longest path
+        (
+            {"send_strategy": {"method": "static", "datetime": "tomorrow"}},
+            "send_strategy.datetime: must be an ISO 8601 date-time",
+        ),
+        (
+            {"campaign-messages": _messages({"channel": "sms", "content": {"bdy": "x"}})},
+            "definition.content.bdy: unknown attribute; allowed: body",
+        ),
+        # a discriminator that names no branch: its allowed values
+        (
+            {"send_strategy": {"method": "later"}},
+            "send_strategy.method: must be one of static, throttled, immediate, smart_send_time (got 'later')",
+        ),
+        (
+            {"campaign-messages": _messages({"channel": "fax"})},
+            "definition.channel: must be one of email, sms, mobile_push (got 'fax')",
+        ),
+        (
+            {"campaign-messages": _messages({"channel": "mobile_push", "notification_type": "loud"})},
+            "definition.notification_type: must be one of standard, silent (got 'loud')",
+        ),
+        # a discriminator of the wrong type: the type error says more than a list of values
+        (
+            {"send_strategy": {"method": "static", "datetime": "2026-08-01T10:00:00Z", "options": {"is_local": 1}}},
+            "send_strategy.options.is_local: must be true or false, got 1",
+        ),
+    ],
+)
+def test_one_of_reports_the_branch_the_value_names(attributes: dict[str, Any], message: str) -> None:
+    with pytest.raises(InputError) as caught:
+        build("create_campaign", body=_campaign(**attributes))
+    assert message in str(caught.value)
 
 
 def test_a_good_body_passes_and_keeps_its_retry_safety() -> None:

@@ -118,6 +118,9 @@ class InputSpec:
     target: str | None = None
     #: JSON ``null`` clears the value in Klaviyo (a nullable attribute an update may remove).
     nullable: bool = False
+    #: The default is only what a builder UI pre-fills: at run time an empty value stays empty (the action
+    #: decides what "not given" means, e.g. List Campaigns lists every channel).
+    prefill: bool = False
 
     @property
     def writes(self) -> bool:
@@ -135,7 +138,7 @@ class InputSpec:
         if explicit_null and self.nullable:
             return NULL
         if _is_empty(raw):
-            if self.default is not None and not _is_empty(self.default) and not self.writes:
+            if self.default is not None and not _is_empty(self.default) and not (self.writes or self.prefill):
                 raw = self.default
             elif self.required:
                 raise InputError("is required", label=self.label, key=self.key)
@@ -180,13 +183,15 @@ def input_field(
     schema: Mapping[str, Any] | None = None,
     to: str | None = None,
     nullable: bool = False,
+    prefill: bool = False,
 ) -> Any:
     """Declare one input as an attrs field; the wire key defaults to the camelCase field name.
 
     Optional inputs default to None in Python (the catalog ``default`` applies on the wire); a
     required input with a catalog default gets that default in Python too, unless its value is written to
     Klaviyo (``to`` names a body part): then the caller must give it. ``to`` says where the value goes in the
-    request (``BODY_TARGETS``); ``nullable`` lets JSON ``null`` clear it.
+    request (``BODY_TARGETS``); ``nullable`` lets JSON ``null`` clear it; ``prefill`` makes ``default`` a builder
+    pre-fill only (never applied at run time).
 
     Example:
         >>> import attrs
@@ -210,13 +215,14 @@ def input_field(
         schema=dict(schema or {}),
         target=to,
         nullable=nullable,
+        prefill=prefill,
     )
     metadata = {_META: (key, spec_kwargs)}
     writes = to is not None and to.startswith(BODY_TARGETS)
-    if required and (default is None or writes):
+    if required and (default is None or writes or prefill):
         return attrs.field(metadata=metadata, kw_only=True)
     python_default: Any = None
-    if required:
+    if required and not prefill:
         python_default = default
     if collection is not None and python_default is None:
         return attrs.field(metadata=metadata, kw_only=True, factory=list)
@@ -286,7 +292,7 @@ def clean_inputs(cls: type[T], raw: Mapping[str, Any]) -> T:
 
 
 def _is_empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and value.strip() == "")
+    return value is None or value is NULL or (isinstance(value, str) and value.strip() == "")
 
 
 def to_str(value: Any) -> str:

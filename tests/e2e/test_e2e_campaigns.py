@@ -206,9 +206,15 @@ def test_list_campaigns_by_channel(cli: Cli, sb: Sandbox, audiences: dict[str, s
     assert email_ids <= channel_ids("email")
     assert [c["attributes"]["name"] for c in emails] == sorted(c["attributes"]["name"] for c in emails)
 
-    # the catalog's default filter lists SMS campaigns
+    # no filter and no channel: every channel (the catalog's SMS-only default is a builder pre-fill)
     default = ok(r_default)["data"]
-    assert {c["id"] for c in default} == channel_ids("sms") == {sms}
+    assert channel_ids("sms") == {sms}
+    channel_of = {c["id"]: c["channel"] for c in sb.state.campaigns()}
+    listed_channels = [channel_of[c["id"]] for c in default]  # one listing per channel, in this order
+    assert listed_channels == sorted(listed_channels, key=("email", "sms", "mobile_push").index)
+    assert {c["id"] for c in default} == {c["id"] for c in sb.state.campaigns()}
+    only_sms = ok(cli("listCampaigns", {"filterCampaigns": "equals(messages.channel,'sms')"}))["data"]
+    assert [c["id"] for c in only_sms] == [sms]
 
     pushes = ok(r_pushes)
     assert [(c["id"], c["attributes"]) for c in pushes["data"]] == [(push, {"name": "E2E List Push"})]

@@ -78,6 +78,20 @@ def test_create_event_then_get_and_list_it(cli: Cli, sb: Sandbox) -> None:
     listed = ok(cli("listEvents", {"filter": f'equals(metric_id,"{metric_id}")', "sort": "-datetime"}))["data"]
     assert [e["id"] for e in listed] == [event["id"]]
     assert listed[0]["attributes"]["uuid"] == event["uuid"]
+    assert "included" not in listed[0]  # nothing asked, nothing included
+
+    # with Metric/Profile Fields, each listed event carries the metric and profile Klaviyo included
+    with_related = ok(
+        cli(
+            "listEvents",
+            {"filter": f'equals(metric_id,"{metric_id}")', "metricFields": "name", "profileFields": "email"},
+        )
+    )["data"]
+    related = {(r["type"], r["id"]): r["attributes"] for r in with_related[0]["included"]}
+    assert related == {
+        ("metric", metric_id): {"name": "Placed Order"},
+        ("profile", profile_id): {"email": "buyer@example.com"},
+    }
 
     got = ok(
         cli(
@@ -131,7 +145,15 @@ def test_bulk_create_events_in_every_form(cli: Cli, sb: Sandbox) -> None:
         },
         {"metric": "Bulk Added", "profile": {"email": "bulk2@example.com"}, "value": 5, "unique_id": "cart-1"},
     ]
-    assert ok(cli("bulkCreateEvents", {"eventsArray": flat})) == {"data": None, "requests": 1, "events": 3}
+    assert ok(cli("bulkCreateEvents", {"eventsArray": flat})) == {
+        "data": None,
+        "requests": 1,
+        "events": 3,
+        "delivered": 3,
+        "rejected": 0,
+        "retryable": 0,
+        "records": [{"index": i, "status": "delivered"} for i in range(3)],
+    }
     wait_until(lambda: len(_events_of(sb, "Bulk Viewed", "bulk1@example.com")) == 2)
     viewed = _events_of(sb, "Bulk Viewed", "bulk1@example.com")
     assert sorted(e["event_properties"]["SKU"] for e in viewed) == ["1", "2"]
@@ -163,7 +185,8 @@ def test_bulk_create_events_in_every_form(cli: Cli, sb: Sandbox) -> None:
             }
         ]
     }
-    assert ok(cli("bulkCreateEvents", {"eventsArray": klaviyo_form}))["events"] == 1
+    sent = ok(cli("bulkCreateEvents", {"eventsArray": klaviyo_form}))
+    assert (sent["events"], sent["records"]) == (1, [{"index": 0, "event": 0, "status": "delivered"}])
     metric_id = wait_until(lambda: _metric_id(sb, "Bulk SMS Click"))
     [event] = wait_until(lambda: [e for e in sb.state.events() if e["metric_id"] == metric_id])
     profile = sb.state.profile(event["profile_id"])

@@ -158,7 +158,15 @@ def test_subscribe_list_members_and_unsubscribe(cli: Cli, sb: Sandbox) -> None:
             },
         )
     )
-    assert submitted == {"data": None, "requests": 1, "profiles": 2}
+    assert submitted == {
+        "data": None,
+        "requests": 1,
+        "profiles": 2,
+        "delivered": 2,
+        "rejected": 0,
+        "retryable": 0,
+        "records": [{"index": 0, "status": "delivered"}, {"index": 1, "status": "delivered"}],
+    }
     wait_until(lambda: len(_members(sb, list_id)) == 2)
     new = _by_email(sb, "new.sub@example.com")
     assert new is not None
@@ -221,13 +229,75 @@ def test_subscribe_to_double_opt_in_list_and_historical_import(cli: Cli, sb: San
     assert consent["consent_timestamp"].startswith("2024-03-01T12:00:00")
 
 
+def test_one_refused_profile_is_reported_and_the_others_go_through(cli: Cli, sb: Sandbox) -> None:
+    """Klaviyo refuses one profile of the request: the CLI exits 4 with every profile's outcome on stderr."""
+    list_id = ok(cli("createList", {"listName": "E2E Partial", "optInProcess": "single_opt_in"}))["data"]["id"]
+    profiles = [
+        {"email": "partial1@example.com"},
+        {"id": "01NOSUCHPROFILE000000000000", "email": "ghost@example.com"},  # no such profile id
+        {"email": "partial2@example.com"},
+    ]
+
+    result = cli("subscribeProfiles", {"profiles": profiles, "listId": list_id})
+
+    assert result.code == 4
+    error = result.err["error"]
+    assert error["type"] == "BulkRecordsError"
+    assert error["message"].startswith("1 of 3 profiles not delivered (1 rejected, 0 retryable)")
+    outcome = error["result"]
+    assert [(r["index"], r["status"]) for r in outcome["records"]] == [
+        (0, "delivered"),
+        (1, "rejected"),
+        (2, "delivered"),
+    ]
+    assert "does not exist" in outcome["records"][1]["reason"]
+    assert (outcome["requests"], outcome["delivered"], outcome["rejected"]) == (2, 2, 1)
+    wait_until(lambda: len(_members(sb, list_id)) == 2)
+    for email in ("partial1@example.com", "partial2@example.com"):
+        profile = _by_email(sb, email)
+        assert profile is not None
+        assert _email_consent(sb, profile["id"])["consent"] == "SUBSCRIBED"
+    assert _by_email(sb, "ghost@example.com") is None
+
+    # Unsubscribing: an email consent for a profile given by phone only is Klaviyo's to refuse, alone.
+    gone = cli(
+        "unsubscribeProfiles",
+        {
+            "profiles": [
+                {"email": "partial1@example.com"},
+                {
+                    "phone_number": "+15005550011",
+                    "subscriptions": {"email": {"marketing": {"consent": "UNSUBSCRIBED"}}},
+                },
+            ]
+        },
+    )
+    assert gone.code == 4
+    assert [r["status"] for r in gone.err["error"]["result"]["records"]] == ["delivered", "rejected"]
+    first = _by_email(sb, "partial1@example.com")
+    assert first is not None
+    wait_until(lambda: _email_consent(sb, first["id"])["consent"] == "UNSUBSCRIBED")
+
+
+def test_update_profile_clears_an_attribute_given_as_null(cli: Cli, sb: Sandbox) -> None:
+    profile_id = ok(cli("createProfile", {"email": "clear@example.com", "title": "Countess", "firstName": "Ada"}))[
+        "data"
+    ]["id"]
+    ok(cli("updateProfile", {"profileId": profile_id, "title": None, "firstName": ""}))
+    stored = sb.state.profile(profile_id)
+    assert stored is not None
+    assert stored["title"] is None  # null cleared it
+    assert stored["first_name"] == "Ada"  # empty left it as it was
+
+
 def test_profile_input_errors_send_nothing(cli: Cli, sb: Sandbox, http_log: list[tuple[str, str]]) -> None:
     before = sb.state.profiles()
     sent = len(http_log)
     cases: tuple[Any, ...] = (
         ("createProfile", {"firstName": "Nobody"}),  # no identifier
         ("createProfile", {"email": "not-an-email"}),
-        ("createProfile", {"email": "ok@example.com", "location": {"planet": "Mars"}}),
+        ("createProfile", {"email": "ok@example.com", "location": {"planet": "Mars"}}),  # the registry's check
+        ("subscribeProfiles", {"profiles": [{"type": "profile", "attributes": {"emial": "a@example.com"}}]}),
         ("updateProfile", {"profileId": "x y", "firstName": "A"}),
         ("subscribeProfiles", {"profiles": []}),
         ("subscribeProfiles", {"profiles": [{"email": "a@example.com", "consented_at": "2024-01-01T00:00:00Z"}]}),

@@ -176,56 +176,85 @@ def _one_of(
 ) -> tuple[str, str] | None:
     """Fits when any branch fits (the spec's oneOf branches overlap, e.g. identical send options).
 
-    When every branch names its kind with a one-value enum (a segment condition's ``type``), only the branches
-    of the value's kind explain what is wrong, and a kind no branch has is reported as such.
+    When it fits none, the problem reported is the one of the branch the value names through a discriminator
+    (a property each branch pins to one value: ``method``, ``channel``, ``type``), so a static send strategy
+    with a bad date-time is told about its date-time, not about a throttled strategy's percentage; a value
+    whose discriminator names no branch is told the values it may take.
 
     Example:
-        >>> kinds = {"oneOf": [{"type": "object", "properties": {"type": {"enum": [k]}, "n": {"type": "integer"}}}
-        ...                    for k in ("a", "b")]}
-        >>> find_problem({"type": "c"}, kinds, {}, "x"), find_problem({"type": "b", "n": "1"}, kinds, {}, "x")
-        (('x.type', "must be one of a, b (got 'c')"), ('x.n', "must be a whole number, got '1'"))
+        >>> static = {"type": "object", "properties": {"method": {"type": "string", "enum": ["static"]},
+        ...           "datetime": {"type": "string", "format": "date-time"}}, "required": ["method", "datetime"]}
+        >>> throttled = {"type": "object", "properties": {"method": {"type": "string", "enum": ["throttled"]},
+        ...              "throttle_percentage": {"type": "integer"}}, "required": ["method", "throttle_percentage"]}
+        >>> union = {"oneOf": [static, throttled]}
+        >>> find_problem({"method": "static", "datetime": "soon"}, union, {}, "send_strategy")[0]
+        'send_strategy.datetime'
+        >>> find_problem({"method": "later"}, union, {}, "send_strategy")
+        ('send_strategy.method', "must be one of static, throttled (got 'later')")
     """
-    branches = list(schema["oneOf"])
-    kind = _discriminator(value, branches, schemas)
-    if kind is not None:
-        name, kinds = kind
-        branches = [b for b, k in zip(branches, kinds, strict=True) if k == value[name]]
-        if not branches:
-            listed = ", ".join(dict.fromkeys(map(str, kinds)))
-            return f"{where}.{name}", f"must be one of {listed} (got {_short(value[name])})"
     problems = []
-    for branch in branches:
+    for branch in schema["oneOf"]:
         found = find_problem(value, branch, schemas, where, depth + 1)
         if found is None:
             return None
-        problems.append(found)
+        problems.append((found, *_agreement(value, branch, schemas)))
+    named = [found for found, _, clashes in problems if not clashes]
+    if not named:
+        # No branch is named outright: keep those agreeing on the most pinned values (push standard/silent
+        # share channel mobile_push), and say what their discriminator may be when the value names none.
+        best = max(agrees for _, agrees, _ in problems)
+        closest = [i for i, (_, agrees, _) in enumerate(problems) if agrees == best]
+        unnamed = _unknown_discriminator(value, [schema["oneOf"][i] for i in closest], schemas, where)
+        if unnamed is not None:
+            return unnamed
+        named = [problems[i][0] for i in closest]
     # The branch that got furthest into the value (the longest path) explains best what is wrong.
-    return max(problems, key=lambda p: len(p[0]))
+    return max(named, key=lambda p: len(p[0]))
 
 
-def _discriminator(
-    value: Any, branches: list[Mapping[str, Any]], schemas: Mapping[str, Any]
-) -> tuple[str, list[Any]] | None:
-    """``(property, each branch's value)`` when the value has a property every branch fixes to one value."""
-    if not isinstance(value, dict):
+def _pins(branch: Mapping[str, Any], schemas: Mapping[str, Any]) -> dict[str, Any]:
+    """The properties ``branch`` pins to a single value (``{"method": "static"}``)."""
+    while "$ref" in branch:
+        branch = schemas[branch["$ref"]]
+    out: dict[str, Any] = {}
+    for name, prop in (branch.get("properties") or {}).items():
+        while "$ref" in prop:
+            prop = schemas[prop["$ref"]]
+        enum = prop.get("enum")
+        if isinstance(enum, list) and len(enum) == 1:
+            out[name] = enum[0]
+    return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and a == b  # True is not 1 here
+
+
+def _agreement(value: Any, branch: Mapping[str, Any], schemas: Mapping[str, Any]) -> tuple[int, int]:
+    """How many pinned properties of ``branch`` the value gives the pinned value, and how many another one."""
+    if not isinstance(value, Mapping):
+        return 0, 0
+    given = [_same(value[name], pinned) for name, pinned in _pins(branch, schemas).items() if name in value]
+    return sum(given), len(given) - sum(given)
+
+
+def _unknown_discriminator(
+    value: Any, branches: list[Any], schemas: Mapping[str, Any], where: str
+) -> tuple[str, str] | None:
+    """``(path, "must be one of ...")`` when every branch pins a property the value sets to a value none names."""
+    if not isinstance(value, Mapping):
         return None
-    fixed: list[dict[str, Any]] = []
-    for branch in branches:
-        enums = {name: _resolved(prop, schemas).get("enum") for name, prop in _properties(branch, schemas).items()}
-        fixed.append({name: enum[0] for name, enum in enums.items() if isinstance(enum, list) and len(enum) == 1})
-    common = set.intersection(*(set(f) for f in fixed)) if fixed else set()
-    for name in sorted(common, key=lambda n: (n != "type", n)):
-        if name in value:
-            return name, [f[name] for f in fixed]
+    pins = [_pins(branch, schemas) for branch in branches]
+    for name in value:
+        allowed = [p[name] for p in pins if name in p]
+        if len(allowed) != len(pins) or not all(_same_type(value[name], a) for a in allowed):
+            continue  # not a discriminator of every branch, or the wrong type (the type error says more)
+        if any(_same(value[name], a) for a in allowed):
+            continue  # a value some branch takes: another property is what no branch fits
+        choices = list(dict.fromkeys(allowed))
+        return f"{where}.{name}", f"must be one of {', '.join(map(str, choices))} (got {_short(value[name])})"
     return None
 
 
-def _properties(schema: Mapping[str, Any], schemas: Mapping[str, Any]) -> Mapping[str, Any]:
-    properties: Mapping[str, Any] = _resolved(schema, schemas).get("properties") or {}
-    return properties
-
-
-def _resolved(schema: Mapping[str, Any], schemas: Mapping[str, Any]) -> Mapping[str, Any]:
-    while "$ref" in schema:
-        schema = {**schemas[schema["$ref"]], **{k: v for k, v in schema.items() if k != "$ref"}}
-    return schema
+def _same_type(a: Any, b: Any) -> bool:
+    return type(a) is type(b)

@@ -188,13 +188,17 @@ def _plain_object(spec: Mapping[str, Any], schema: Mapping[str, Any]) -> bool:
         return False
     for prop in _properties(spec, schema).values():
         prop = _raw(spec, prop)
-        if "oneOf" in prop:
+        if "oneOf" in prop and not all(_scalar(spec, branch) for branch in prop["oneOf"]):
             return False
         if prop.get("type") == "array" and python_type(spec, prop) == "list[Any]":
             return False
         if (prop.get("type") == "object" or "properties" in prop) and not _plain_object(spec, prop):
             return False
     return True
+
+
+def _scalar(spec: Mapping[str, Any], schema: Mapping[str, Any]) -> bool:
+    return _raw(spec, schema).get("type") in ("string", "integer", "number", "boolean")
 
 
 def _classes(spec: Mapping[str, Any], name: str, what: str, attributes: Mapping[str, Any], depth: int) -> list[str]:

@@ -32,13 +32,13 @@ Reference: https://developers.klaviyo.com/en/reference/campaigns_api_overview
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
 
 from actions._facade.campaigns import CampaignsOperations
+from actions._facade.models.campaigns import CampaignAttributes
 from connector.client.errors import InputError
 from connector.client.jsonapi import Resource
 from connector.client.pipeline import KlaviyoClient
@@ -54,6 +54,8 @@ from connector.framework.inputs import (
     to_timestamp,
 )
 from connector.klaviyo.operation_actions import (
+    PICKLIST_DEFAULT,
+    PicklistInputs,
     clean_id,
     delete_action,
     fields_input,
@@ -62,11 +64,11 @@ from connector.klaviyo.operation_actions import (
     max_records_input,
     operation_action,
     page_size_input,
+    picklist_options,
     request_for,
     sort_input,
     stream_for,
 )
-from connector.klaviyo.operations.calls import paginate
 from connector.klaviyo.operations.filters import conditions
 from connector.klaviyo.operations.registry import operation
 from connector.klaviyo.validators import clean_email, clean_non_blank
@@ -87,44 +89,6 @@ CAMPAIGN_NAME_COMMENTS = "The name of the campaign."
 
 
 # -- models ------------------------------------------------------------------------------------
-
-
-@attrs.frozen
-class CampaignAudiences:
-    """The list and segment IDs a campaign is sent to, and those it skips.
-
-    Example:
-        >>> CampaignAudiences(included=["Y6nRLr"]).included
-        ['Y6nRLr']
-    """
-
-    included: list[str] | None = None
-    excluded: list[str] | None = None
-
-
-@attrs.frozen
-class CampaignAttributes:
-    """A campaign's attributes as Klaviyo returns them (every field may be absent).
-
-    ``send_options``, ``tracking_options`` and ``send_strategy`` stay the JSON objects Klaviyo sends,
-    since their shape depends on the channel and the send method.
-
-    Example:
-        >>> CampaignAttributes(name="Spring sale", status="Draft").status
-        'Draft'
-    """
-
-    name: str | None = None
-    status: str | None = None
-    archived: bool | None = None
-    audiences: CampaignAudiences | None = None
-    send_options: dict[str, Any] | None = None
-    tracking_options: dict[str, Any] | None = None
-    send_strategy: dict[str, Any] | None = None
-    created_at: dt.datetime | None = None
-    scheduled_at: dt.datetime | None = None
-    updated_at: dt.datetime | None = None
-    send_time: dt.datetime | None = None
 
 
 Campaign = Resource[CampaignAttributes]
@@ -535,29 +499,38 @@ DELETE_CAMPAIGN = delete_action(
 
 
 @attrs.frozen
-class SelectCampaignInputs:
-    """Inputs of the Select Campaign picklist."""
+class SelectCampaignInputs(PicklistInputs):
+    """Inputs of the Select Campaign picklist: search, cap, and a channel."""
 
     channel: str | None = _channel_input("Only this channel's campaigns; leave empty for every channel.")
 
 
 def select_campaign(client: KlaviyoClient, inputs: SelectCampaignInputs) -> Iterator[dict[str, str]]:
-    """Every campaign as ``{"label": "name (channel)", "key": id}``.
+    """Campaigns as ``{"label": "name (channel)", "key": id}``, searched by name and capped over all channels.
 
     Klaviyo lists one channel per request in this revision, so without a Channel the picklist merges the
-    email, sms and mobile_push listings (the generic ``picklist`` factory sends no filter, hence this one).
+    email, sms and mobile_push listings.
     """
+    left = inputs.limit or PICKLIST_DEFAULT
     for channel in (inputs.channel,) if inputs.channel else CHANNELS:
-        params = {"fields[campaign]": ["name"], "filter": _channel_filter(channel)}
-        for campaign in paginate(client, "get_campaigns", params=params):
-            name = (campaign.get("attributes") or {}).get("name") or campaign.get("id")
-            yield {"label": f"{name} ({channel})", "key": str(campaign.get("id"))}
+        capped = attrs.evolve(inputs, limit=left)
+        options = picklist_options(
+            client, "get_campaigns", ("name",), capped, scope=_channel_filter(channel), suffix=f" ({channel})"
+        )
+        for option in options:
+            yield option
+            left -= 1
+        if left <= 0:
+            return
 
 
 SELECT_CAMPAIGN = DataSourceDefinition(
     key="selectCampaign",
     label="Select Campaign",
-    description="A picklist of the account's campaigns (every channel unless one is chosen).",
+    description=(
+        "A picklist of the account's campaigns (every channel unless one is chosen). Search sent to Klaviyo as "
+        f"contains(name, ...); at most Max Options (default {PICKLIST_DEFAULT})."
+    ),
     inputs=SelectCampaignInputs,
     perform=select_campaign,
     operation_ids=("get_campaigns",),

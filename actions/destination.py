@@ -21,8 +21,7 @@ from typing import Any
 
 import attrs
 
-from actions._shared import clean_id
-from actions.profiles import ProfileAttributes
+from actions._facade.models.profiles import ProfileAttributes
 from connector.client.errors import InputError
 from connector.client.jsonapi import Resource, parse_document, relationship
 from connector.client.pipeline import KlaviyoClient
@@ -41,6 +40,7 @@ from connector.klaviyo.lookups import (
     lookup_profile_ids,
     now_iso,
 )
+from connector.klaviyo.operation_actions import clean_id
 from connector.klaviyo.orders import order_id, product_events
 from connector.klaviyo.values import consent_time, currency, iso_time, number
 

@@ -39,7 +39,10 @@ import attrs
 
 from actions._bulk import BulkResult, finish, send_counted
 from actions._facade.events import EventsOperations
-from actions.profiles import ProfileAttributes, clean_profile_attributes
+from actions._facade.models.events import EventAttributes
+from actions._facade.models.metrics import MetricAttributes
+from actions._facade.models.profiles import ProfileAttributes
+from actions.profiles import clean_profile_attributes
 from connector.client.errors import InputError
 from connector.client.jsonapi import Resource, parse_resource
 from connector.client.pagination import Paginator
@@ -78,36 +81,6 @@ MAX_BODY_BYTES = 5_000_000
 EARLIEST_EVENT = dt.datetime(1990, 1, 1, tzinfo=dt.timezone.utc)
 #: Any one of these identifies the profile an event belongs to (besides a profile ``id``).
 PROFILE_IDENTIFIERS = ("email", "phone_number", "external_id", "anonymous_id", "_kx")
-
-
-@attrs.frozen
-class EventAttributes:
-    """An event's attributes as Klaviyo returns them.
-
-    Example:
-        >>> EventAttributes(uuid="abc").uuid
-        'abc'
-    """
-
-    timestamp: int | None = None
-    event_properties: dict[str, Any] | None = None
-    datetime: dt.datetime | None = None
-    uuid: str | None = None
-
-
-@attrs.frozen
-class MetricAttributes:
-    """A metric's attributes (``integration`` says which service records it).
-
-    Example:
-        >>> MetricAttributes(name="Placed Order").name
-        'Placed Order'
-    """
-
-    name: str | None = None
-    created: dt.datetime | None = None
-    updated: dt.datetime | None = None
-    integration: dict[str, Any] | None = None
 
 
 Metric = Resource[MetricAttributes]

@@ -31,6 +31,7 @@ from typing import Any, cast
 import attrs
 
 from actions._bulk import BulkResult, finish, send_counted
+from actions._facade.models.profiles import ProfileAttributes
 from actions._facade.profiles import ProfilesOperations
 from connector.client.errors import InputError
 from connector.client.jsonapi import Resource
@@ -58,57 +59,6 @@ from connector.klaviyo.validators import clean_email, clean_external_id, clean_p
 PROFILE_ID_COMMENTS = "Unique identifier for the profile."
 ADDITIONAL_COMMENTS = "Request additional fields not included by default in the response."
 IDENTIFIER_LABELS = "Email, Phone Number, External ID"
-
-
-@attrs.frozen
-class ProfileLocation:
-    """A profile's ``location`` (latitude/longitude come as text or numbers).
-
-    Example:
-        >>> ProfileLocation(city="New York").city
-        'New York'
-    """
-
-    address1: str | None = None
-    address2: str | None = None
-    city: str | None = None
-    country: str | None = None
-    region: str | None = None
-    zip: str | None = None
-    timezone: str | None = None
-    ip: str | None = None
-    latitude: Any = None
-    longitude: Any = None
-
-
-@attrs.frozen
-class ProfileAttributes:
-    """A profile's attributes as Klaviyo returns them (every field may be absent).
-
-    ``subscriptions`` and ``predictive_analytics`` only come back when asked for as additional fields.
-
-    Example:
-        >>> ProfileAttributes(email="ada@example.com").email
-        'ada@example.com'
-    """
-
-    email: str | None = None
-    phone_number: str | None = None
-    external_id: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    organization: str | None = None
-    locale: str | None = None
-    title: str | None = None
-    image: str | None = None
-    created: dt.datetime | None = None
-    updated: dt.datetime | None = None
-    last_event_date: dt.datetime | None = None
-    joined_group_at: dt.datetime | None = None
-    location: ProfileLocation | None = None
-    properties: dict[str, Any] | None = None
-    subscriptions: dict[str, Any] | None = None
-    predictive_analytics: dict[str, Any] | None = None
 
 
 Profile = Resource[ProfileAttributes]

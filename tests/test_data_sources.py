@@ -22,10 +22,9 @@ def _page(kind: str, names: list[str], next_url: str | None = None, field: str =
 
 
 def test_every_data_source_has_search_and_a_cap() -> None:
-    # selectCampaign (every channel) is rebuilt with the campaigns group.
-    sources = [s for s in COMPONENT.data_sources() if s.key != "selectCampaign"]
+    sources = COMPONENT.data_sources()
     assert {s.key for s in sources} >= {
-        "selectAccount", "selectList", "selectMetric", "selectProfile", "selectSegment",
+        "selectAccount", "selectCampaign", "selectList", "selectMetric", "selectProfile", "selectSegment",
         "selectTemplate", "selectFlow", "selectTag", "selectCoupon", "selectCatalogItem", "selectForm",
         "selectWebFeed",
     }  # fmt: skip
@@ -100,3 +99,27 @@ def test_a_profile_search_by_email_is_an_exact_server_side_match(
 def test_a_bad_cap_is_an_input_error(client: KlaviyoClient, limit: str) -> None:
     with pytest.raises(InputError, match="Max Options"):
         SELECT_FLOW.run(client, {"limit": limit})
+
+
+def test_select_campaign_searches_each_channel_and_caps_the_total(
+    client: KlaviyoClient, mocked: responses.RequestsMock
+) -> None:
+    from actions.campaigns import SELECT_CAMPAIGN
+
+    mocked.get(f"{BASE}/api/campaigns", json=_page("campaign", ["Spring sale", "Spring again"]))
+    out = SELECT_CAMPAIGN.run(client, {"search": "spring", "limit": 2})
+    assert out["result"] == [
+        {"label": "Spring sale (email)", "key": "campaign-Spring sale"},
+        {"label": "Spring again (email)", "key": "campaign-Spring again"},
+    ]
+    assert len(mocked.calls) == 1  # the cap was reached on the first channel
+    assert_request(
+        mocked.calls[0],
+        "GET",
+        "/api/campaigns",
+        query={
+            "fields[campaign]": "name",
+            "filter": "and(equals(messages.channel,'email'),contains(name,\"spring\"))",
+            "page[size]": "2",
+        },
+    )

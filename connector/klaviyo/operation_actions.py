@@ -563,24 +563,7 @@ def picklist(
     server_field = next((f for f in label_fields if "contains" in _operators(op, f)), None)
 
     def perform(client: KlaviyoClient, inputs: PicklistInputs) -> Iterator[dict[str, str]]:
-        cap = inputs.limit or PICKLIST_DEFAULT
-        search = (inputs.search or "").strip()
-        params: dict[str, Any] = {f"fields[{op.response_type}]": list(label_fields)}
-        server = _server_filter(op, label_fields, server_field, search)
-        if server:
-            params["filter"] = server
-        # Klaviyo filters a server-side search; otherwise the search is matched here, within a bounded scan.
-        scan = cap if not search or server else PICKLIST_SCAN
-        found = 0
-        for resource in paginate(client, op_id, params=params, limit=max(scan, cap)):
-            attributes = resource.get("attributes") or {}
-            text = next(filter(None, (attribute_at(attributes, f) for f in label_fields)), None) or resource.get("id")
-            if search and search.lower() not in str(text).lower():
-                continue
-            yield {"label": str(text), "key": str(resource.get("id"))}
-            found += 1
-            if found >= cap:
-                return
+        return picklist_options(client, op_id, label_fields, inputs)
 
     where = (
         f"sent to Klaviyo as contains({server_field}, ...)" if server_field else f"matched in the first {PICKLIST_SCAN}"
@@ -596,6 +579,42 @@ def picklist(
         perform=perform,
         operation_ids=(op_id,),
     )
+
+
+def picklist_options(
+    client: KlaviyoClient,
+    op_id: str,
+    label_fields: Sequence[str],
+    inputs: PicklistInputs,
+    *,
+    scope: str | None = None,
+    suffix: str = "",
+) -> Iterator[dict[str, str]]:
+    """``{"label", "key"}`` options of a list operation, narrowed by the search and capped (see :func:`picklist`).
+
+    ``scope`` is a filter the operation needs anyway (List Campaigns' channel), combined with the search's.
+    """
+    op = operation(op_id)
+    cap = inputs.limit or PICKLIST_DEFAULT
+    search = (inputs.search or "").strip()
+    server_field = next((f for f in label_fields if "contains" in _operators(op, f)), None)
+    server = _server_filter(op, label_fields, server_field, search)
+    params: dict[str, Any] = {f"fields[{op.response_type}]": list(label_fields)}
+    filters = [f for f in (scope, server) if f]
+    if filters:
+        params["filter"] = filters[0] if len(filters) == 1 else f"and({','.join(filters)})"
+    # Klaviyo filters a server-side search; otherwise the search is matched here, within a bounded scan.
+    scan = cap if not search or server else PICKLIST_SCAN
+    found = 0
+    for resource in paginate(client, op_id, params=params, limit=max(scan, cap)):
+        attributes = resource.get("attributes") or {}
+        text = next(filter(None, (attribute_at(attributes, f) for f in label_fields)), None) or resource.get("id")
+        if search and search.lower() not in str(text).lower():
+            continue
+        yield {"label": f"{text}{suffix}", "key": str(resource.get("id"))}
+        found += 1
+        if found >= cap:
+            return
 
 
 def _operators(op: Operation, field: str) -> frozenset[str]:

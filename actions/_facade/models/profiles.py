@@ -30,6 +30,22 @@ class ImportErrorAttributes:
 
 
 @attrs.frozen
+class ProfileLocation:
+    """The attributes of ``location`` as Klaviyo returns them (every field may be absent)."""
+
+    address1: str | None = None
+    address2: str | None = None
+    city: str | None = None
+    country: str | None = None
+    ip: str | None = None
+    latitude: Any | None = None
+    longitude: Any | None = None
+    region: str | None = None
+    timezone: str | None = None
+    zip: str | None = None
+
+
+@attrs.frozen
 class ProfilePredictiveAnalytics:
     """The attributes of ``predictive_analytics`` as Klaviyo returns them (every field may be absent)."""
 
@@ -58,7 +74,7 @@ class ProfileAttributes:
     last_event_date: dt.datetime | None = None
     last_name: str | None = None
     locale: str | None = None
-    location: dict[str, Any] | None = None
+    location: ProfileLocation | None = None
     organization: str | None = None
     phone_number: str | None = None
     predictive_analytics: ProfilePredictiveAnalytics | None = None
@@ -138,4 +154,4 @@ class PushTokenAttributes:
     vendor: str | None = None
 
 
-__all__ = ['ImportErrorAttributes', 'ImportErrorSource', 'ProfileAttributes', 'ProfileBulkImportJobAttributes', 'ProfilePredictiveAnalytics', 'ProfileSuppressionBulkCreateJobAttributes', 'ProfileSuppressionBulkDeleteJobAttributes', 'PushTokenAttributes', 'PushTokenMetadata']
+__all__ = ['ImportErrorAttributes', 'ImportErrorSource', 'ProfileAttributes', 'ProfileBulkImportJobAttributes', 'ProfileLocation', 'ProfilePredictiveAnalytics', 'ProfileSuppressionBulkCreateJobAttributes', 'ProfileSuppressionBulkDeleteJobAttributes', 'PushTokenAttributes', 'PushTokenMetadata']

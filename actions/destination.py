@@ -41,6 +41,7 @@ from connector.klaviyo.lookups import (
     now_iso,
 )
 from connector.klaviyo.operation_actions import clean_id
+from connector.klaviyo.operations.calls import request
 from connector.klaviyo.orders import order_id, product_events
 from connector.klaviyo.values import consent_time, currency, iso_time, number
 
@@ -122,7 +123,7 @@ def _upsert(client: KlaviyoClient, attributes: dict[str, Any], *, always_update:
     profile_id, doc, _created = create_or_find_profile(client, attributes)
     if doc is None and (always_update or set(attributes) - set(IDENTIFIER_KEYS)):
         body = {"data": {"type": "profile", "id": profile_id, "attributes": attributes}}
-        doc = client.request("PATCH", f"/api/profiles/{profile_id}", json=body, retry_safe=True).json()
+        doc = request(client, "update_profile", ids={"id": profile_id}, body=body).json()
     return profile_id, doc
 
 
@@ -189,8 +190,8 @@ class EventInputs(IdentifierInputs):
 
 
 def _send_event(client: KlaviyoClient, event: EventIntent) -> None:
-    # Every event carries a unique id, so Klaviyo deduplicates a repeat: retrying is safe.
-    client.request("POST", "/api/events", json=event.body(), retry_safe=True)
+    # Every event carries a unique id, so Klaviyo deduplicates a repeat: the registry retries it.
+    request(client, "create_event", body=event.body())
 
 
 @attrs.frozen
@@ -333,7 +334,7 @@ def remove_profile_from_list(client: KlaviyoClient, inputs: ListMembershipInputs
     removed = lookup_profile_ids(client, identifiers) if list_id else []
     if list_id and removed:
         body = {"data": [{"type": "profile", "id": pid} for pid in removed]}
-        client.request("DELETE", f"/api/lists/{list_id}/relationships/profiles", json=body)
+        request(client, "remove_profiles_from_list", ids={"id": list_id}, body=body)
     return {"list_id": list_id, "removed": removed}
 
 
@@ -450,7 +451,7 @@ def subscribe_profile(client: KlaviyoClient, inputs: SubscribeProfileInputs) -> 
     if inputs.custom_source:
         extra["custom_source"] = inputs.custom_source
     body = _consent_body("profile-subscription-bulk-create-job", profile, inputs.list_id, extra)
-    client.request("POST", "/api/profile-subscription-bulk-create-jobs", json=body, retry_safe=True)
+    request(client, "bulk_subscribe_profiles", body=body)
     if inputs.consented_at and not historical:
         why = "sent only with Historical Import: without it consent is given now, through the list's opt-in"
         return {"ignored": {"consented_at": why}}
@@ -464,7 +465,7 @@ def unsubscribe_profile(client: KlaviyoClient, inputs: UnsubscribeProfileInputs)
     )
     profile = consent_profile(subscribe=False, email=ids.email, phone_number=ids.phone_number)
     body = _consent_body("profile-subscription-bulk-delete-job", profile, inputs.list_id, {})
-    client.request("POST", "/api/profile-subscription-bulk-delete-jobs", json=body, retry_safe=True)
+    request(client, "bulk_unsubscribe_profiles", body=body)
 
 
 SUBSCRIBE_PROFILE = ActionDefinition(

@@ -75,18 +75,6 @@ def event_bulk_item(
     }
 
 
-def appends(meta: Mapping[str, Any] | None) -> bool:
-    """True when a profile's ``meta.patch_properties`` appends: repeated after a lost answer, an append would
-    add its value twice, so such a request is not retried (unappend and unset are idempotent).
-
-    Example:
-        >>> appends({"patch_properties": {"append": {"tags": "vip"}}}), appends({"patch_properties": {"unset": "t"}})
-        (True, False)
-    """
-    patch = (meta or {}).get("patch_properties")
-    return isinstance(patch, Mapping) and bool(patch.get("append"))
-
-
 def consent_profile(
     *,
     subscribe: bool,

@@ -18,7 +18,7 @@ from typing import Any
 from connector.client.errors import EXIT_TRANSIENT, ConflictError
 from connector.client.jsonapi import resource_body
 from connector.client.pipeline import KlaviyoClient
-from connector.klaviyo.bodies import appends
+from connector.klaviyo.operations.calls import paginate, request
 
 
 class UnresolvedDuplicateProfile(ConflictError):
@@ -54,7 +54,8 @@ def create_or_find_profile(client: KlaviyoClient, attributes: Mapping[str, Any])
     """
     try:
         # A repeat after a dropped connection answers 409 with the id, which is handled below.
-        doc = client.request("POST", "/api/profiles", json=resource_body("profile", attributes), retry_safe=True).json()
+        body = resource_body("profile", attributes)
+        doc = request(client, "create_profile", body=body, retry_safe=True).json()
     except ConflictError as exc:
         profile_id = exc.duplicate_profile_id
         if not profile_id:
@@ -67,8 +68,8 @@ def import_profile(client: KlaviyoClient, attributes: Mapping[str, Any], meta: M
     """Create or update one profile (``POST /api/profile-import``), with ``meta`` (``patch_properties``); its id.
 
     Bulk import jobs take no ``meta``: a profile whose list properties are appended to, unappended from or
-    unset goes through this call. It is retried after a lost answer only without an append (see
-    :func:`~connector.klaviyo.bodies.appends`).
+    unset goes through this call. It is retried after a lost answer only without an append (the operation
+    layer's rule).
 
     Example:
         >>> # import_profile(client, {"email": "a@b.co"}, {"patch_properties": {"append": {"tags": "vip"}}})
@@ -76,7 +77,7 @@ def import_profile(client: KlaviyoClient, attributes: Mapping[str, Any], meta: M
     data: dict[str, Any] = {"type": "profile", "attributes": dict(attributes)}
     if meta:
         data["meta"] = dict(meta)
-    doc = client.request("POST", "/api/profile-import", json={"data": data}, retry_safe=not appends(meta)).json()
+    doc = request(client, "create_or_update_profile", body={"data": data}).json()
     return str(doc["data"]["id"])
 
 
@@ -89,7 +90,7 @@ def add_to_list(client: KlaviyoClient, list_id: str, profile_ids: list[str]) -> 
     if not profile_ids:
         return
     body = {"data": [{"type": "profile", "id": pid} for pid in profile_ids]}
-    client.request("POST", f"/api/lists/{list_id}/relationships/profiles", json=body, retry_safe=True)
+    request(client, "add_profiles_to_list", ids={"id": list_id}, body=body)
 
 
 def filter_equals(field: str, value: str) -> str:
@@ -99,7 +100,7 @@ def filter_equals(field: str, value: str) -> str:
 
 def find_list(client: KlaviyoClient, name: str) -> str | None:
     """The id of the first list named exactly ``name``, or None (``GET /api/lists?filter=equals(name,...)``)."""
-    for item in client.paginate("/api/lists", params={"filter": filter_equals("name", name)}, page_size=10, limit=1):
+    for item in paginate(client, "get_lists", params={"filter": filter_equals("name", name)}, limit=1):
         return str(item["id"])
     return None
 
@@ -110,10 +111,12 @@ def find_or_create_list(client: KlaviyoClient, name: str) -> str:
     Example:
         >>> # find_or_create_list(client, "Engaged users")
     """
-    found = find_list(client, name)
-    if found:
-        return found
-    doc = client.request("POST", "/api/lists", json=resource_body("list", {"name": name})).json()
+    return find_list(client, name) or create_list(client, name)
+
+
+def create_list(client: KlaviyoClient, name: str) -> str:
+    """Create a list named ``name`` (``create_list``); its id."""
+    doc = request(client, "create_list", body=resource_body("list", {"name": name})).json()
     return str(doc["data"]["id"])
 
 
@@ -125,7 +128,7 @@ def lookup_profile_ids(client: KlaviyoClient, identifiers: Mapping[str, str]) ->
         if not value:
             continue
         params = {"filter": filter_equals(field, value), "fields[profile]": ["id"]}
-        for item in client.paginate("/api/profiles", params=params, page_size=100):
+        for item in paginate(client, "get_profiles", params=params):
             if str(item["id"]) not in found:
                 found.append(str(item["id"]))
     return found

@@ -30,11 +30,11 @@ from collections.abc import Hashable, Iterator, Mapping, Sequence
 from typing import Any
 
 from connector.client.errors import KlaviyoError
-from connector.client.jsonapi import resource_body
 from connector.client.pipeline import KlaviyoClient
 from connector.klaviyo.bulk.outcomes import RecordOutcome, Status
 from connector.klaviyo.intents import MembershipIntent
-from connector.klaviyo.lookups import create_or_find_profile, find_list
+from connector.klaviyo.lookups import create_list, create_or_find_profile, find_list
+from connector.klaviyo.operations.calls import paginate, request
 
 LOOKUP_FIELDS = ("email", "phone_number", "external_id")
 FILTER_MAX = 100
@@ -74,8 +74,7 @@ class ListDirectory:
         if found:
             return found
         assert self.client is not None
-        doc = self.client.request("POST", "/api/lists", json=resource_body("list", {"name": name})).json()
-        created = str(doc["data"]["id"])
+        created = create_list(self.client, name)
         self._ids[name] = created
         return created
 
@@ -120,7 +119,7 @@ def lookup_profile_ids(client: KlaviyoClient, identities: Sequence[Mapping[str, 
         found: dict[str, str] = {}
         for chunk in _chunks(wanted, FILTER_MAX):
             params = {"filter": any_filter(field, chunk), "fields[profile]": ",".join(LOOKUP_FIELDS)}
-            for item in client.paginate("/api/profiles", params=params, page_size=FILTER_MAX):
+            for item in paginate(client, "get_profiles", params=params, page_size=FILTER_MAX):
                 value = (item.get("attributes") or {}).get(field)
                 if value:
                     found.setdefault(_norm(field, value), str(item["id"]))
@@ -208,11 +207,11 @@ def sync_memberships(
     for (list_id, _), index in final_by_pair.items():
         groups.setdefault((list_id, records[index][1].add), []).append(index)
     for (list_id, add), indexes in groups.items():
-        method = "POST" if add else "DELETE"
+        op_id = "add_profiles_to_list" if add else "remove_profiles_from_list"
         for chunk in _chunks(indexes, RELATIONSHIP_MAX):
             body = {"data": [{"type": "profile", "id": profile_of[i]} for i in chunk]}
             try:
-                client.request(method, f"/api/lists/{list_id}/relationships/profiles", json=body, retry_safe=True)
+                request(client, op_id, ids={"id": list_id}, body=body)
             except KlaviyoError as exc:
                 outcomes.update({i: failure(records[i][0], exc) for i in chunk})
                 continue

@@ -43,7 +43,6 @@ from connector.apps.delivery.mapping import Skipped, mapper_for
 from connector.apps.delivery.settings import DeliverySettings
 from connector.client.errors import KlaviyoError
 from connector.client.pipeline import KlaviyoClient
-from connector.klaviyo.bodies import appends
 from connector.klaviyo.bulk import senders as batching
 from connector.klaviyo.bulk.jobs import JobPoller
 from connector.klaviyo.bulk.outcomes import DeliverySummary, RecordOutcome, Status, worst
@@ -57,6 +56,7 @@ from connector.klaviyo.intents import (
     plan_consents,
 )
 from connector.klaviyo.lookups import add_to_list, import_profile
+from connector.klaviyo.operations.calls import request
 
 WINDOW = 10_000
 Source = str | os.PathLike[str] | Iterable[str | Mapping[str, Any]]
@@ -309,9 +309,9 @@ def _send_events(
 
 
 def _create_event(client: KlaviyoClient, key: Any, intent: EventIntent) -> RecordOutcome:
-    """One event through ``POST /api/events`` (its unique id makes a repeat harmless, unless its profile appends)."""
+    """One event through ``create_event`` (its unique id makes a repeat harmless, unless its profile appends)."""
     try:
-        client.request("POST", "/api/events", json=intent.body(), retry_safe=not appends(intent.profile_meta))
+        request(client, "create_event", body=intent.body())
     except KlaviyoError as exc:
         return failure(key, exc)
     return RecordOutcome(key, Status.DELIVERED)

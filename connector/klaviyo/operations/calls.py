@@ -254,6 +254,8 @@ def is_retry_safe(op: Operation, body: Any) -> bool:
         >>> is_retry_safe(operation("create_event"), event)
         True
     """
+    if _appends(body):
+        return False
     if op.retry == "always":
         return True
     if op.retry == "unique_id":
@@ -278,12 +280,37 @@ def _events(body: Any) -> list[Any]:
     return events
 
 
+def _appends(body: Any) -> bool:
+    """A profile's ``meta.patch_properties.append`` (on the profile, or an event's profile) adds its value again
+    when the request is repeated after a lost answer; unappend and unset are idempotent.
+
+    Example:
+        >>> _appends({"data": {"meta": {"patch_properties": {"append": {"tags": "vip"}}}}})
+        True
+        >>> _appends({"data": {"meta": {"patch_properties": {"unset": "tags"}}}})
+        False
+    """
+    data = body.get("data") if isinstance(body, Mapping) else None
+    if not isinstance(data, Mapping):
+        return False
+    profile = ((data.get("attributes") or {}).get("profile") or {}).get("data")
+    for meta in (data.get("meta"), profile.get("meta") if isinstance(profile, Mapping) else None):
+        patch = meta.get("patch_properties") if isinstance(meta, Mapping) else None
+        if isinstance(patch, Mapping) and patch.get("append"):
+            return True
+    return False
+
+
 def _has_unique_id(event: Any) -> bool:
     return isinstance(event, Mapping) and bool((event.get("attributes") or {}).get("unique_id"))
 
 
-def send(client: KlaviyoClient, call: Call, **options: Any) -> KlaviyoResponse:
-    """Send a checked call through the client's pipeline (``options``: ``files``, ``headers``, ``timeout``...)."""
+def send(client: KlaviyoClient, call: Call, *, retry_safe: bool | None = None, **options: Any) -> KlaviyoResponse:
+    """Send a checked call through the client's pipeline (``options``: ``files``, ``headers``, ``timeout``...).
+
+    ``retry_safe`` overrides the registry's rule only where the caller handles what a repeat answers (Create
+    Profile repeated after a lost answer gets a 409 naming the profile it created, which the caller reads).
+    """
     if call.headers:
         options["headers"] = {**call.headers, **(options.get("headers") or {})}
     return client.request(
@@ -291,7 +318,7 @@ def send(client: KlaviyoClient, call: Call, **options: Any) -> KlaviyoResponse:
         call.path,
         params=dict(call.params) or None,
         json=call.body if call.operation.body is None or call.operation.body.shape != "form" else None,
-        retry_safe=call.retry_safe,
+        retry_safe=call.retry_safe if retry_safe is None else retry_safe,
         **options,
     )
 
@@ -303,6 +330,7 @@ def request(
     ids: Mapping[str, str] | None = None,
     params: Mapping[str, Any] | None = None,
     body: Any = None,
+    retry_safe: bool | None = None,
     **options: Any,
 ) -> KlaviyoResponse:
     """Check and send one call of ``op_id`` (see :func:`build`); returns the successful response.
@@ -310,7 +338,7 @@ def request(
     Example:
         >>> # request(client, "create_list", body={"data": {"type": "list", "attributes": {"name": "VIP"}}})
     """
-    return send(client, build(op_id, ids=ids, params=params, body=body), **options)
+    return send(client, build(op_id, ids=ids, params=params, body=body), retry_safe=retry_safe, **options)
 
 
 def paginate(

@@ -189,12 +189,12 @@ class CampaignsOperations(ResourceGroup):
         """
         return self._one(ImageAttributes, derived_action("get_image_id_for_campaign_message"), campaign_message_id=campaign_message_id)
 
-    def update_image_for_message(self, campaign_message_id: str) -> None:
+    def update_image_for_message(self, campaign_message_id: str, *, id: str) -> None:
         """Update Image for Campaign Message.
 
         ``PATCH /api/campaign-messages/{id}/relationships/image`` (``update_image_for_campaign_message``).
         """
-        self._perform(derived_action("update_image_for_campaign_message"), campaign_message_id=campaign_message_id)
+        self._perform(derived_action("update_image_for_campaign_message"), campaign_message_id=campaign_message_id, id=id)
 
     def list_tags(self, campaign_id: str, *, fields: Sequence[str] | None = None) -> Iterator[Resource[TagAttributes]]:
         """Get Tags for Campaign (``GET /api/campaigns/{id}/tags``, ``get_tags_for_campaign``)."""

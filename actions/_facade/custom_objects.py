@@ -356,13 +356,14 @@ class CustomObjects(ResourceGroup):
         self,
         object_schema_id: str,
         *,
+        id: str,
         meta: Mapping[str, Any] | None = None,
     ) -> None:
         """Update Object Schema Relationship.
 
         ``PATCH /api/object-schemas/{id}/relationships/object-schemas`` (``update_object_schema_relationship``).
         """
-        self._perform(derived_action("update_object_schema_relationship"), object_schema_id=object_schema_id, meta=meta)
+        self._perform(derived_action("update_object_schema_relationship"), object_schema_id=object_schema_id, id=id, meta=meta)
 
     def delete_object_schema_relationship(self, object_schema_id: str, *, object_schema_ids: Sequence[str]) -> None:
         """Delete Object Schema Relationship.
@@ -397,13 +398,14 @@ class CustomObjects(ResourceGroup):
         self,
         object_schema_id: str,
         *,
+        id: str,
         meta: Mapping[str, Any] | None = None,
     ) -> None:
         """Update Profile Schema Relationship.
 
         ``PATCH /api/object-schemas/{id}/relationships/profile-object-schemas`` (``update_profile_schema_relationship``).
         """
-        self._perform(derived_action("update_profile_schema_relationship"), object_schema_id=object_schema_id, meta=meta)
+        self._perform(derived_action("update_profile_schema_relationship"), object_schema_id=object_schema_id, id=id, meta=meta)
 
     def delete_profile_schema_relationship(
         self,

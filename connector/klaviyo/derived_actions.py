@@ -361,7 +361,9 @@ def _body_inputs(op: Operation) -> list[DerivedInput]:
         )
         return [DerivedInput(f"{_snake(kind)}_ids", "Sequence[str]", field, required=True)]
     out: list[DerivedInput] = []
-    if body.id != "none" and "id" not in op.path_params:
+    # The body's data.id is the path's id only when the path names the resource itself (PATCH /api/lists/{id});
+    # a relationship's body names the related resource (PATCH .../relationships/image takes the image's id).
+    if body.id != "none" and not re.fullmatch(r"/api/[^/]+/\{id\}", op.path):
         required = body.id == "required"
         field = input_field(
             "ID",

@@ -44,7 +44,12 @@ from connector.framework.inputs import (
 from connector.klaviyo.operations.calls import Call, build, paginate, send
 from connector.klaviyo.operations.registry import Operation, operation
 
-_ID_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+#: Klaviyo's ids are short codes (``Y6nRLr``), ULIDs, and for catalogs, topics and object records composite
+#: text such as ``$custom:::$default:::SKU-1`` or ``event:klaviyo.sent_sms``. Every id is escaped as one path
+#: segment by the operation layer; these characters are refused anyway, as no Klaviyo id holds them and they
+#: would only ever come from a mistake (``../profiles``, a pasted URL, a line break).
+_NOT_IN_IDS = frozenset("/\\?#%&=\"'<>{}|^`")
+ID_MAX = 512
 
 
 # -- declaring an action -------------------------------------------------------------------------
@@ -333,15 +338,16 @@ def _location(target: str | None) -> str | None:
 
 
 def clean_id(value: Any) -> str:
-    """A Klaviyo resource id: trimmed, non-empty, letters, digits, ``-`` or ``_`` (safe in a URL path).
+    """A Klaviyo resource id: trimmed, non-empty, printable, without spaces, slashes or URL syntax.
 
     Example:
-        >>> clean_id(" Y6nRLr ")
-        'Y6nRLr'
+        >>> clean_id(" Y6nRLr "), clean_id("$custom:::$default:::SKU-1"), clean_id("event:klaviyo.sent_sms")
+        ('Y6nRLr', '$custom:::$default:::SKU-1', 'event:klaviyo.sent_sms')
     """
     text = to_stripped(value)
-    if not text or len(text) > 128 or not set(text) <= _ID_CHARACTERS:
-        raise InputError(f"must be a Klaviyo ID (letters, digits, '-' or '_'), got {text!r}")
+    bad = not text or len(text) > ID_MAX or text.strip(".") == "" or not text.isprintable()
+    if bad or any(c.isspace() or c in _NOT_IN_IDS for c in text):
+        raise InputError(f"must be a Klaviyo ID (no spaces, slashes or URL syntax), got {text[:80]!r}")
     return text
 
 

@@ -7,8 +7,15 @@ profile id); Order Completed's product events get deterministic unique IDs, so a
 duplicates them; events without a unique ID get one derived from their content.
 
 Example:
-    >>> # k = Klaviyo(api_key="pk_...")
-    >>> # k.destination.upsert_profile(email="ada@example.com", first_name="Ada", list_id="Y6nRLr")
+    >>> from connector.sandbox import Sandbox
+    >>> from connector.shell.facade import Klaviyo
+    >>> with Sandbox() as sb:
+    ...     k = Klaviyo(api_key=sb.api_key, base_url=sb.url)
+    ...     vip = k.lists.create(name="VIP")
+    ...     ada = k.destination.upsert_profile(email="ada@example.com", first_name="Ada", list_id=vip.id)
+    ...     members = [m["profile_id"] for m in sb.state.list_members(vip.id)]
+    >>> ada.attributes.first_name, members == [ada.id]
+    ('Ada', True)
     >>> UPSERT_PROFILE.key, ORDER_COMPLETED.label
     ('upsertProfile', 'Order Completed')
 
@@ -131,7 +138,8 @@ def upsert_profile(client: KlaviyoClient, inputs: UpsertProfileInputs) -> Any:
     """Create the profile; on 409 update the profile Klaviyo names; then add it to the list, if any.
 
     Example:
-        >>> # upsert_profile(client, UpsertProfileInputs(email="ada@example.com", list_id="Y6nRLr"))
+        >>> UPSERT_PROFILE.clean({"email": " ada@example.com ", "firstName": "Ada"}).profile_attributes()
+        {'email': 'ada@example.com', 'first_name': 'Ada'}
     """
     profile_id, doc = _upsert(client, inputs.profile_attributes())
     list_id = inputs.override_list_id or inputs.list_id
@@ -205,7 +213,17 @@ def track_event(client: KlaviyoClient, inputs: TrackEventInputs) -> dict[str, An
     """``POST /api/events``: returns the unique id and time sent (Klaviyo answers 202 with no body).
 
     Example:
-        >>> # track_event(client, TrackEventInputs(metric_name="Signed Up", email="ada@example.com"))
+        >>> from connector.sandbox import Sandbox
+        >>> from connector.shell.facade import Klaviyo
+        >>> with Sandbox() as sb:
+        ...     client = Klaviyo(api_key=sb.api_key, base_url=sb.url).client
+        ...     inputs = TRACK_EVENT.clean({"metricName": "Signed Up", "email": "ada@example.com", "uniqueId": "s1"})
+        ...     sent = track_event(client, inputs)
+        ...     sb.wait_for_jobs()
+        ...     metrics = {m["id"]: m["name"] for m in sb.state.metrics()}
+        ...     event = sb.state.events()[0]
+        >>> sent["unique_id"], event["unique_id"], metrics[event["metric_id"]]
+        ('s1', 's1', 'Signed Up')
     """
     if len(inputs.metric_name) >= 128:
         raise InputError("must be under 128 characters", label="Metric Name", key="metricName")
@@ -246,8 +264,18 @@ def order_completed(client: KlaviyoClient, inputs: OrderCompletedInputs) -> dict
     """The order event, then (once Klaviyo accepted it) one event per product, all with deterministic ids.
 
     Example:
-        >>> # order_completed(client, OrderCompletedInputs(email="a@b.co", properties={"order_id": "o1"},
-        >>> #                 products=[{"product_id": "p1", "price": 9.5}]))
+        >>> from connector.sandbox import Sandbox
+        >>> from connector.shell.facade import Klaviyo
+        >>> with Sandbox() as sb:
+        ...     client = Klaviyo(api_key=sb.api_key, base_url=sb.url).client
+        ...     inputs = ORDER_COMPLETED.clean({"email": "a@b.co", "properties": {"order_id": "o1"},
+        ...                                     "products": [{"product_id": "p1", "price": 9.5}]})
+        ...     _ = order_completed(client, inputs)
+        ...     sb.wait_for_jobs()
+        ...     metrics = {m["id"]: m["name"] for m in sb.state.metrics()}
+        ...     sent = sorted((metrics[e["metric_id"]], e["unique_id"]) for e in sb.state.events())
+        >>> sent
+        [('Order Completed', 'o1'), ('Ordered Product', 'o1_p1')]
     """
     content = (inputs.products,) if inputs.products else ()
     order = inputs.intent(inputs.event_name, unique_id=order_id(inputs.properties or {}), content=content)
@@ -304,7 +332,16 @@ def add_profile_to_list(client: KlaviyoClient, inputs: AddProfileToListInputs) -
     The list is ``list_id``, else the one named after the audience (found or created).
 
     Example:
-        >>> # add_profile_to_list(client, AddProfileToListInputs(email="a@b.co", audience_name="Engaged"))
+        >>> from connector.sandbox import Sandbox
+        >>> from connector.shell.facade import Klaviyo
+        >>> with Sandbox() as sb:
+        ...     client = Klaviyo(api_key=sb.api_key, base_url=sb.url).client
+        ...     inputs = ADD_PROFILE_TO_LIST.clean({"email": "a@b.co", "audienceName": "Engaged"})
+        ...     _ = add_profile_to_list(client, inputs)
+        ...     engaged = next(lst["id"] for lst in sb.state.lists() if lst["name"] == "Engaged")
+        ...     members = [sb.state.profile(m["profile_id"])["email"] for m in sb.state.list_members(engaged)]
+        >>> members
+        ['a@b.co']
     """
     attributes = inputs.profile_attributes()
     if inputs.list_id:
@@ -431,7 +468,8 @@ def subscribe_profile(client: KlaviyoClient, inputs: SubscribeProfileInputs) -> 
     (``{"ignored": {"consented_at": ...}}``); otherwise nothing is returned.
 
     Example:
-        >>> # subscribe_profile(client, SubscribeProfileInputs(email="a@b.co", list_id="Y6nRLr"))
+        >>> SUBSCRIBE_PROFILE.clean({"email": "a@b.co", "listId": "Y6nRLr"}).list_id
+        'Y6nRLr'
     """
     ids = check_consent_identifiers(
         email=inputs.email, phone_number=inputs.phone_number, default_region=inputs.country_code
@@ -528,8 +566,6 @@ class Destination(ResourceGroup):
     """``Klaviyo(...).destination``: the Segment Actions set from Python, with the same validation.
 
     Example:
-        >>> # k = Klaviyo(api_key="pk_...")
-        >>> # k.destination.track_event("Signed Up", email="ada@example.com", properties={"plan": "pro"})
         >>> TrackedEvent(unique_id="u1").unique_id
         'u1'
     """

@@ -183,8 +183,15 @@ class Lists(ListsOperations):
     inherited from the generated :class:`~actions._facade.lists.ListsOperations`).
 
     Example:
-        >>> # k = Klaviyo(api_key="pk_...")
-        >>> # vip = k.lists.create(name="VIP"); k.lists.get(vip.id).attributes.name
+        >>> from connector.sandbox import Sandbox
+        >>> from connector.shell.facade import Klaviyo
+        >>> with Sandbox() as sb:
+        ...     k = Klaviyo(api_key=sb.api_key, base_url=sb.url)
+        ...     vip = k.lists.create(name="VIP")
+        ...     renamed = k.lists.update(vip.id, name="VIP customers").attributes.name
+        ...     tags = list(k.lists.list_tags(vip.id))  # an operation of the generated ListsOperations
+        >>> renamed, tags
+        ('VIP customers', [])
     """
 
     def create(self, name: str, *, opt_in_process: str | None = None) -> KlaviyoList:

@@ -44,8 +44,15 @@ class ActionDefinition(Generic[I]):
     resources (list actions stream), bytes (binary responses) or None (204 / 202 answers).
 
     Example:
-        >>> ActionDefinition  # doctest: +ELLIPSIS
-        <class 'connector.framework.definitions.ActionDefinition'>
+        >>> import attrs
+        >>> from connector.framework.inputs import input_field
+        >>> @attrs.frozen
+        ... class EchoInputs:
+        ...     text: str = input_field("Text", required=True)
+        >>> echo = ActionDefinition("echo", "Echo", "Says it back.", EchoInputs, lambda client, i: iter([i.text]),
+        ...                         operation_ids=("get_lists",))
+        >>> echo.run(None, {"text": "hi"}), echo.docs_url
+        ({'data': ['hi']}, 'https://developers.klaviyo.com/en/reference/get_lists')
     """
 
     key: str
@@ -101,8 +108,14 @@ class DataSourceDefinition(Generic[I]):
     """A picklist source for builders: returns ``[{"label", "key"}]``.
 
     Example:
-        >>> DataSourceDefinition  # doctest: +ELLIPSIS
-        <class 'connector.framework.definitions.DataSourceDefinition'>
+        >>> import attrs
+        >>> @attrs.frozen
+        ... class NoInputs:
+        ...     pass
+        >>> colours = DataSourceDefinition("selectColour", "Select Colour", "", NoInputs,
+        ...                                lambda client, i: [{"label": "Red", "key": "r"}])
+        >>> colours.run(None, {})
+        {'result': [{'label': 'Red', 'key': 'r'}]}
     """
 
     key: str

@@ -4,7 +4,12 @@ Python callers get the same cleaning and validation as low-code steps (``clean``
 values as they are), then the action's ``perform``; the group turns Klaviyo's JSON into models.
 
 Example:
-    >>> # Klaviyo(api_key="pk_...").lists.create(name="VIP")
+    >>> from connector.sandbox import Sandbox
+    >>> from connector.shell.facade import Klaviyo
+    >>> with Sandbox() as sb:
+    ...     vip = Klaviyo(api_key=sb.api_key, base_url=sb.url).lists.create(name="VIP")
+    >>> vip.type, vip.attributes.name
+    ('list', 'VIP')
 """
 
 from __future__ import annotations
@@ -23,8 +28,9 @@ class ResourceGroup:
     """Shared plumbing of ``client.lists``, ``client.profiles``, ...
 
     Example:
-        >>> ResourceGroup  # doctest: +ELLIPSIS
-        <class 'connector.framework.facade.ResourceGroup'>
+        >>> from connector.client.pipeline import KlaviyoClient
+        >>> ResourceGroup(KlaviyoClient(None, base_url="http://127.0.0.1:9"))
+        ResourceGroup(KlaviyoClient(base_url='http://127.0.0.1:9', revision='2026-07-15', auth=no credential))
     """
 
     def __init__(self, client: KlaviyoClient) -> None:

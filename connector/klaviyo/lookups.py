@@ -50,7 +50,14 @@ def create_or_find_profile(client: KlaviyoClient, attributes: Mapping[str, Any])
     """``POST /api/profiles``; on 409 the existing profile's id. Returns (id, created document or None, created).
 
     Example:
-        >>> # create_or_find_profile(client, {"email": "a@b.co"})
+        >>> from connector.sandbox import Sandbox
+        >>> from connector.shell.facade import Klaviyo
+        >>> with Sandbox() as sb:
+        ...     client = Klaviyo(api_key=sb.api_key, base_url=sb.url).client
+        ...     first = create_or_find_profile(client, {"email": "ada@example.com"})
+        ...     again = create_or_find_profile(client, {"email": "ada@example.com"})
+        >>> first[2], again[0] == first[0], again[1:]
+        (True, True, (None, False))
     """
     try:
         # A repeat after a dropped connection answers 409 with the id, which is handled below.
@@ -72,7 +79,16 @@ def import_profile(client: KlaviyoClient, attributes: Mapping[str, Any], meta: M
     layer's rule).
 
     Example:
-        >>> # import_profile(client, {"email": "a@b.co"}, {"patch_properties": {"append": {"tags": "vip"}}})
+        >>> from connector.sandbox import Sandbox
+        >>> from connector.shell.facade import Klaviyo
+        >>> with Sandbox() as sb:
+        ...     client = Klaviyo(api_key=sb.api_key, base_url=sb.url).client
+        ...     pid = import_profile(client, {"email": "ada@example.com", "properties": {"tags": ["a"]}})
+        ...     append = {"patch_properties": {"append": {"tags": "b"}}}
+        ...     same = import_profile(client, {"email": "ada@example.com"}, append)
+        ...     tags = sb.state.profiles()[0]["properties"]["tags"]
+        >>> pid == same, tags
+        (True, ['a', 'b'])
     """
     data: dict[str, Any] = {"type": "profile", "attributes": dict(attributes)}
     if meta:
@@ -109,7 +125,13 @@ def find_or_create_list(client: KlaviyoClient, name: str) -> str:
     """Reuse the list named after the audience, or create it on the first sync.
 
     Example:
-        >>> # find_or_create_list(client, "Engaged users")
+        >>> from connector.sandbox import Sandbox
+        >>> from connector.shell.facade import Klaviyo
+        >>> with Sandbox() as sb:
+        ...     client = Klaviyo(api_key=sb.api_key, base_url=sb.url).client
+        ...     created, reused = find_or_create_list(client, "Engaged"), find_or_create_list(client, "Engaged")
+        >>> created == reused
+        True
     """
     return find_list(client, name) or create_list(client, name)
 

@@ -95,7 +95,7 @@ def performer(op_id: str) -> Callable[[KlaviyoClient, Any], Any]:
 def perform_operation(client: KlaviyoClient, op_id: str, inputs: Any, **extra_params: Any) -> Any:
     """Build the call of ``op_id`` from bound ``inputs``, send it, and return what an action returns."""
     op = operation(op_id)
-    if op.query.paged and op.method == "GET":
+    if op.method == "GET" and (op.query.paged or op.returns_many):
         return stream_for(client, op_id, inputs, **extra_params)
     response = send(client, request_for(op_id, inputs, **extra_params))
     return response.json() if response.content.strip() else None

@@ -5,7 +5,12 @@ machine with no account. With a key set it refuses to write to that (real) accou
 ``--write-to-my-account`` is given, because it creates a list, profiles, consent and events.
 
 Example:
-    >>> # klaviyo-connector demo            (local sandbox)
+    >>> import argparse, io
+    >>> out = io.StringIO()
+    >>> run(argparse.Namespace(write_to_my_account=False), out)  # the local sandbox: no KLAVIYO_API_KEY here
+    0
+    >>> "sandbox" in out.getvalue().lower()
+    True
 """
 
 from __future__ import annotations

@@ -24,9 +24,18 @@ has one JSON object per input line, in input order: ``{"line", "status", "reason
 "messageId"?}``.
 
 Example:
-    >>> # from connector.apps.delivery import deliver
-    >>> # deliver("events.jsonl", format="segment", report="report.jsonl").to_json()
-    >>> # {'lines': 3, 'delivered': 2, 'rejected': 1, 'retryable': 0, 'skipped': 0, 'report': 'report.jsonl'}
+    >>> import io
+    >>> from connector.sandbox import Sandbox
+    >>> from connector.shell.facade import Klaviyo
+    >>> lines = ['{"type": "identify", "userId": "u1", "traits": {"email": "ada@example.com"}}',
+    ...          '{"type": "track", "event": "Signed Up", "userId": "u1", "messageId": "m1"}',
+    ...          '{"type": "identify", "userId": "u2", "traits": {"email": "not-an-email"}}']
+    >>> report = io.StringIO()
+    >>> with Sandbox() as sb:
+    ...     summary = deliver(lines, format="segment", client=Klaviyo(api_key=sb.api_key, base_url=sb.url).client,
+    ...                       report=report)
+    >>> summary.delivered, summary.rejected, [json.loads(row)["status"] for row in report.getvalue().splitlines()]
+    (2, 1, ['delivered', 'delivered', 'rejected'])
 """
 
 from __future__ import annotations
@@ -84,7 +93,9 @@ def deliver(
         window: lines mapped and sent together.
 
     Example:
-        >>> # deliver(["{\\"type\\":\\"track\\",\\"event\\":\\"X\\",\\"userId\\":\\"u1\\"}"], client=c)
+        >>> from connector.client.pipeline import KlaviyoClient
+        >>> deliver(['{"type": "page"}'], client=KlaviyoClient(None, base_url="http://127.0.0.1:9")).skipped
+        1
     """
     chosen = settings if isinstance(settings, DeliverySettings) else DeliverySettings.from_mapping(settings or {})
     mapper = mapper_for(format)(chosen)

@@ -336,7 +336,13 @@ def request(
     """Check and send one call of ``op_id`` (see :func:`build`); returns the successful response.
 
     Example:
-        >>> # request(client, "create_list", body={"data": {"type": "list", "attributes": {"name": "VIP"}}})
+        >>> from connector.sandbox import Sandbox
+        >>> from connector.shell.facade import Klaviyo
+        >>> with Sandbox() as sb:
+        ...     client = Klaviyo(api_key=sb.api_key, base_url=sb.url).client
+        ...     created = request(client, "create_list", body={"data": {"type": "list", "attributes": {"name": "VIP"}}})
+        >>> created.status, created.json()["data"]["attributes"]["name"]
+        (201, 'VIP')
     """
     return send(client, build(op_id, ids=ids, params=params, body=body), retry_safe=retry_safe, **options)
 
@@ -353,7 +359,15 @@ def paginate(
     """Stream the resources of a collection operation across pages (largest page by default), up to ``limit``.
 
     Example:
-        >>> # for lst in paginate(client, "get_lists", params={"sort": "-created"}, limit=50): ...
+        >>> from connector.sandbox import Sandbox
+        >>> from connector.shell.facade import Klaviyo
+        >>> with Sandbox() as sb:
+        ...     client = Klaviyo(api_key=sb.api_key, base_url=sb.url).client
+        ...     for n in range(12):  # two pages: Get Lists returns at most 10 a page
+        ...         _ = request(client, "create_list", body={"data": {"type": "list", "attributes": {"name": f"L{n}"}}})
+        ...     names = [lst["attributes"]["name"] for lst in paginate(client, "get_lists", params={"sort": "name"})]
+        >>> len(names), names[:2]
+        (12, ['L0', 'L1'])
     """
     op = operation(op_id)
     size = page_size or op.query.page_size_max

@@ -395,3 +395,18 @@ def test_throttle_is_consulted_around_every_attempt(mocked: responses.RequestsMo
         ("before", "GET", "/api/lists"),
         ("after", "GET", "/api/lists", 200, None),
     ]
+
+
+def test_next_link_and_page_resources_are_pure_functions_of_one_page() -> None:
+    from connector.client.pagination import first_page_query, next_link, page_resources
+    from connector.client.response import KlaviyoResponse
+
+    def page(body: Any) -> KlaviyoResponse:
+        return KlaviyoResponse(200, {}, json.dumps(body).encode(), "GET", f"{BASE}/api/lists", "/api/lists")
+
+    nxt = f"{BASE}/api/lists?page%5Bcursor%5D=2"
+    assert next_link(page({"data": [{"id": "1"}], "links": {"next": nxt}})) == nxt
+    assert next_link(page({"data": [], "links": {"next": None}})) is None
+    assert next_link(page({"data": []})) is None
+    assert page_resources(page({"data": [{"id": "1"}]})) == [{"id": "1"}]
+    assert first_page_query([("page[size]", 5), ("sort", "name")], 20) == [("sort", "name"), ("page[size]", 20)]

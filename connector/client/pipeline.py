@@ -1,10 +1,17 @@
 """The typed Klaviyo client: one session, one request pipeline, shared by every entry point.
 
-``KlaviyoClient.request`` does, in order: resolve the URL against the configured host (refusing
-other hosts), add the pinned ``revision``, JSON:API content headers, ``User-Agent`` and the
-credential, send with explicit connect/read timeouts, follow redirects without ever carrying the
-credential off the configured host, turn error statuses into the :mod:`connector.client.errors` hierarchy,
-and retry under the shared :class:`~connector.client.retry.RetryPolicy`.
+``KlaviyoClient.request`` runs named steps, in order:
+
+1. :meth:`~KlaviyoClient.prepare`: resolve the URL against the configured host (refusing other
+   hosts), add the pinned ``revision``, JSON:API content headers and ``User-Agent``, encode the
+   body and the query. The result, a :class:`PreparedCall`, does not change between attempts.
+2. :meth:`~KlaviyoClient.attempt`: send one try with the credential and explicit connect/read
+   timeouts, following redirects without ever carrying the credential off the configured host.
+3. :meth:`~KlaviyoClient.interpret`: turn the answer (or the transport failure) into a retry
+   :class:`~connector.client.retry.Outcome` and, for a failure, the error of the
+   :mod:`connector.client.errors` hierarchy.
+4. :meth:`RetryPolicy.decide <connector.client.retry.RetryPolicy.decide>`: a pure decision to wait
+   and retry, or to stop.
 
 Example:
     >>> from connections.api_key import ApiKeyConnection
@@ -24,6 +31,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
+import attrs
+
 from connector.client.auth import Credential
 from connector.client.clock import Clock, SystemClock
 from connector.client.errors import (
@@ -34,8 +43,9 @@ from connector.client.errors import (
     RateLimitError,
     TransportError,
 )
+from connector.client.pagination import PaginationLoopError, first_page_query, next_link, page_resources
 from connector.client.response import KlaviyoResponse
-from connector.client.retry import RetryPolicy, parse_retry_after
+from connector.client.retry import Decision, Outcome, RetryPolicy, parse_retry_after
 from connector.client.secrets import redact
 from connector.version import API_REVISION, USER_AGENT
 
@@ -65,6 +75,34 @@ class Throttle(Protocol):
 
     def after(self, method: str, path: str, status: int | None, retry_after: float | None) -> None:
         """Called after every attempt; ``status`` is None when no answer came."""
+
+
+@attrs.frozen
+class PreparedCall:
+    """One logical request, ready to send: everything that stays the same across attempts.
+
+    ``request`` is the prepared HTTP request (URL with the query, headers, encoded body) without
+    the ``Authorization`` header, which each attempt adds (an OAuth token may be refreshed between
+    attempts).
+    """
+
+    method: str
+    url: str
+    path: str
+    request: requests.PreparedRequest
+    authenticate: bool
+    retry_safe: bool
+
+
+@attrs.frozen
+class TransportFailure:
+    """An attempt that got no HTTP answer: what happened, and whether the request may have been sent."""
+
+    description: str
+    request_sent: bool
+
+
+Answer = KlaviyoResponse | TransportFailure
 
 
 class KlaviyoClient:
@@ -222,145 +260,93 @@ class KlaviyoClient:
         Example:
             >>> # client.request("POST", "/api/lists", json={"data": {...}})
         """
-        import requests
+        call = self.prepare(
+            method,
+            path,
+            params=params,
+            json=json,
+            data=data,
+            files=files,
+            headers=headers,
+            revision=revision,
+            retry_safe=retry_safe,
+            authenticate=authenticate,
+        )
+        return self.send(call, retry or self.retry, timeout)
 
-        method = method.upper()
-        url = self.url_for(path)
-        policy = retry or self.retry
-        request_path = urlsplit(url).path
-        prepared_headers = self._headers(headers, revision, json is not None)
-        body_kwargs: dict[str, Any] = {}
-        if json is not None:
-            import json as jsonlib
-
-            body_kwargs["data"] = jsonlib.dumps(json, separators=(",", ":"), ensure_ascii=False).encode()
-        elif data is not None:
-            body_kwargs["data"] = data
-        if files is not None:
-            body_kwargs["files"] = files
-        query = _encode_params(params)
+    def send(
+        self, call: PreparedCall, policy: RetryPolicy, timeout: tuple[float, float] | None = None
+    ) -> KlaviyoResponse:
+        """Attempt ``call`` until it succeeds or ``policy`` decides to stop; raise the last error then."""
         started = self.clock.monotonic()
         deadline = started + policy.total_timeout if policy.total_timeout else None
         attempt = 0
         refreshed = False
         while True:
             attempt += 1
-            send_headers = dict(prepared_headers)
-            if authenticate:
-                send_headers["Authorization"] = self._authorization()
-            if self.throttle is not None:
-                self.throttle.before(method, request_path)
-            try:
-                raw = self._send(method, url, query, send_headers, body_kwargs, timeout, deadline)
-            except requests.RequestException as exc:
-                if self.throttle is not None:
-                    self.throttle.after(method, request_path, None, None)
-                sent = not _never_connected(exc)
-                failure = TransportError(self._scrub(_describe_transport(exc)), method=method, path=request_path)
-                if (
-                    policy.allows_another(attempt)
-                    and policy.should_retry_transport(method, retry_safe, request_sent=sent)
-                    and self._wait_before_retry(policy, attempt, None, deadline, request_path)
-                ):
-                    continue
-                raise failure from None
-            response = KlaviyoResponse(
-                status=raw.status_code,
-                headers=dict(raw.headers),
-                content=raw.content,
-                method=method,
-                url=url,
-                path=request_path,
-                attempts=attempt,
-            )
-            log.debug("%s %s -> %s (attempt %d)", method, request_path, response.status, attempt)
-            if self.throttle is not None:
-                self.throttle.after(
-                    method,
-                    request_path,
-                    response.status,
-                    parse_retry_after(_header(response.headers, "retry-after"), now=self.clock.time()),
-                )
-            if response.status < 400:
-                return response
-            if response.status == 401 and authenticate and not refreshed and self.credential is not None:
+            answer = self.attempt(call, timeout, deadline)
+            outcome, error = self.interpret(call, answer)
+            if isinstance(answer, KlaviyoResponse):
+                answer.attempts = attempt
+                log.debug("%s %s -> %s (attempt %d)", call.method, call.path, answer.status, attempt)
+                if error is None:
+                    return answer
+            if not refreshed and self._refreshed_after(call, outcome):
                 refreshed = True
-                with self._refresh_lock:
-                    renewed = self.credential.on_unauthorized()
-                if renewed:
-                    attempt -= 1  # a refreshed token is a new start, not a retry of a failure
-                    continue
-            error = self._api_error(response)
-            if policy.allows_another(attempt) and policy.should_retry_status(response.status, method, retry_safe):
-                retry_after = error.retry_after if isinstance(error, RateLimitError) else None
-                if retry_after is not None and retry_after > policy.max_retry_after:
-                    error.message = error.args[0] + (
-                        f"; Klaviyo asked to wait {retry_after:g}s, more than the "
-                        f"{policy.max_retry_after:g}s this client will wait, so it gave up"
-                    )
-                    error.args = (error.message,)
-                    raise error
-                if self._wait_before_retry(policy, attempt, retry_after, deadline, request_path):
-                    continue
-            raise error
+                attempt -= 1  # a refreshed token is a new start, not a retry of a failure
+                continue
+            decision = policy.decide(outcome, attempt, self.clock.monotonic() - started)
+            if not decision.retry:
+                break
+            log.info("retrying %s in %.3fs (retry %d of %d)", call.path, decision.wait, attempt, policy.max_retries)
+            self.clock.sleep(decision.wait)
+        # Raised outside any ``except`` block: no library exception (which could quote a header) is chained.
+        raise _final_error(error, decision, outcome, policy)
 
-    def _send(
+    # -- step 1: prepare ---------------------------------------------------------------------------
+
+    def prepare(
         self,
         method: str,
-        url: str,
-        query: list[tuple[str, str]],
-        headers: dict[str, str],
-        body_kwargs: dict[str, Any],
-        timeout: tuple[float, float] | None,
-        deadline: float | None,
-    ) -> requests.Response:
-        connect, read = timeout or self.timeout
-        if deadline is not None:
-            remaining = max(0.001, deadline - self.clock.monotonic())
-            connect, read = min(connect, remaining), min(read, remaining)
-        response = self.session.request(
+        path: str,
+        *,
+        params: QueryParams | None = None,
+        json: Any = None,
+        data: Any = None,
+        files: Any = None,
+        headers: Mapping[str, str] | None = None,
+        revision: str | None = None,
+        retry_safe: bool = False,
+        authenticate: bool = True,
+    ) -> PreparedCall:
+        """Resolve the URL, build the headers, encode body and query: everything but the credential."""
+        import requests
+
+        method = method.upper()
+        url = self.url_for(path)
+        body: dict[str, Any] = {}
+        if json is not None:
+            body["data"] = _encode_json(json)
+        elif data is not None:
+            body["data"] = data
+        if files is not None:
+            body["files"] = files
+        request = requests.Request(
             method,
             url,
-            params=query or None,
-            headers=headers,
-            timeout=(connect, read),
-            allow_redirects=False,
-            **body_kwargs,
+            params=_encode_params(params) or None,
+            headers=self._headers(headers, revision, json is not None),
+            **body,
         )
-        hops = 0
-        while response.is_redirect and hops < MAX_REDIRECTS:
-            hops += 1
-            target = urljoin(response.url, response.headers["Location"])
-            follow_headers = dict(headers)
-            if not self.is_own_host(target):
-                # The credential never leaves the configured host, whatever a redirect says.
-                follow_headers.pop("Authorization", None)
-            redirect_method = method if response.status_code in (307, 308) else "GET"
-            response.close()
-            response = self.session.request(
-                redirect_method,
-                target,
-                headers=follow_headers,
-                timeout=(connect, read),
-                allow_redirects=False,
-                **(body_kwargs if redirect_method == method and method != "GET" else {}),
-            )
-        return response
-
-    def _wait_before_retry(
-        self,
-        policy: RetryPolicy,
-        attempt: int,
-        retry_after: float | None,
-        deadline: float | None,
-        path: str,
-    ) -> bool:
-        wait = policy.wait(attempt, retry_after)
-        if deadline is not None and self.clock.monotonic() + wait >= deadline:
-            return False
-        log.info("retrying %s in %.3fs (retry %d of %d)", path, wait, attempt, policy.max_retries)
-        self.clock.sleep(wait)
-        return True
+        prepared = self.session.prepare_request(request)
+        return PreparedCall(
+            method=method,
+            url=str(prepared.url),
+            path=urlsplit(url).path,
+            request=prepared,
+            authenticate=authenticate,
+            retry_safe=retry_safe,
+        )
 
     def _headers(self, extra: Mapping[str, str] | None, revision: str | None, has_json: bool) -> dict[str, str]:
         headers = {
@@ -377,6 +363,77 @@ class KlaviyoClient:
             headers[name] = value
         return headers
 
+    # -- step 2: attempt ---------------------------------------------------------------------------
+
+    def attempt(
+        self, call: PreparedCall, timeout: tuple[float, float] | None = None, deadline: float | None = None
+    ) -> Answer:
+        """Send one try of ``call`` (following redirects) and return the answer or the transport failure."""
+        import requests
+
+        request = call.request.copy()
+        if call.authenticate:
+            request.headers["Authorization"] = self._authorization()
+        if self.throttle is not None:
+            self.throttle.before(call.method, call.path)
+        answer: Answer
+        try:
+            answer = self._follow_redirects(call, request, self._attempt_timeout(timeout, deadline))
+        except requests.RequestException as exc:
+            answer = TransportFailure(_describe_transport(exc), request_sent=not _never_connected(exc))
+        if self.throttle is not None:
+            if isinstance(answer, KlaviyoResponse):
+                retry_after = parse_retry_after(_header(answer.headers, "retry-after"), now=self.clock.time())
+                self.throttle.after(call.method, call.path, answer.status, retry_after)
+            else:
+                self.throttle.after(call.method, call.path, None, None)
+        return answer
+
+    def _attempt_timeout(self, timeout: tuple[float, float] | None, deadline: float | None) -> tuple[float, float]:
+        connect, read = timeout or self.timeout
+        if deadline is not None:
+            remaining = max(0.001, deadline - self.clock.monotonic())
+            connect, read = min(connect, remaining), min(read, remaining)
+        return connect, read
+
+    def _follow_redirects(
+        self, call: PreparedCall, request: requests.PreparedRequest, timeout: tuple[float, float]
+    ) -> KlaviyoResponse:
+        raw = self._send_once(request, timeout)
+        hops = 0
+        while raw.is_redirect and hops < MAX_REDIRECTS:
+            hops += 1
+            request = self._next_hop(request, raw.status_code, urljoin(str(raw.url), raw.headers["Location"]))
+            raw.close()
+            raw = self._send_once(request, timeout)
+        return KlaviyoResponse(
+            status=raw.status_code,
+            headers=dict(raw.headers),
+            content=raw.content,
+            method=call.method,
+            url=call.url,
+            path=call.path,
+        )
+
+    def _send_once(self, request: requests.PreparedRequest, timeout: tuple[float, float]) -> requests.Response:
+        adapter = self.session.get_adapter(str(request.url))
+        raw = adapter.send(request, stream=False, timeout=timeout, verify=True, cert=None, proxies={})
+        raw.content  # noqa: B018 - read the whole body while the attempt's limits apply
+        return raw
+
+    def _next_hop(self, request: requests.PreparedRequest, status: int, target: str) -> requests.PreparedRequest:
+        hop = request.copy()
+        hop.prepare_url(target, None)
+        if not self.is_own_host(target):
+            # The credential never leaves the configured host, whatever a redirect says.
+            hop.headers.pop("Authorization", None)
+        if status not in (307, 308) or request.method == "GET":
+            hop.method = "GET" if status not in (307, 308) else request.method
+            hop.body = None
+            for name in ("Content-Length", "Content-Type", "Transfer-Encoding"):
+                hop.headers.pop(name, None)
+        return hop
+
     def _authorization(self) -> str:
         if self.credential is None:
             raise ConnectionConfigError(
@@ -384,6 +441,26 @@ class KlaviyoClient:
                 "or log in with `klaviyo-connector oauth login`."
             )
         return self.credential.authorization_header()
+
+    # -- step 3: interpret -------------------------------------------------------------------------
+
+    def interpret(self, call: PreparedCall, answer: Answer) -> tuple[Outcome, KlaviyoError | None]:
+        """The retry outcome of one answer, and the error it means (None for a success)."""
+        if isinstance(answer, TransportFailure):
+            error: KlaviyoError = TransportError(self._scrub(answer.description), method=call.method, path=call.path)
+            return Outcome(call.method, None, None, answer.request_sent, call.retry_safe), error
+        if answer.status < 400:
+            return Outcome(call.method, answer.status, retry_safe=call.retry_safe), None
+        api_error = self._api_error(answer)
+        retry_after = api_error.retry_after if isinstance(api_error, RateLimitError) else None
+        return Outcome(call.method, answer.status, retry_after, True, call.retry_safe), api_error
+
+    def _refreshed_after(self, call: PreparedCall, outcome: Outcome) -> bool:
+        """After a 401, let the credential renew itself once; True when a repeat may now succeed."""
+        if outcome.status != 401 or not call.authenticate or self.credential is None:
+            return False
+        with self._refresh_lock:
+            return self.credential.on_unauthorized()
 
     def _api_error(self, response: KlaviyoResponse) -> ApiError:
         retry_after = parse_retry_after(_header(response.headers, "retry-after"), now=self.clock.time())
@@ -408,6 +485,22 @@ class KlaviyoClient:
 
     # -- pagination ----------------------------------------------------------------------------
 
+    def pages(
+        self, path: str, *, params: QueryParams | None = None, page_size: int | None = None, revision: str | None = None
+    ) -> Iterator[KlaviyoResponse]:
+        """Yield each page of a collection, first to last, following ``links.next``."""
+        seen: set[str] = set()
+        response = self.request("GET", path, params=first_page_query(params, page_size), revision=revision)
+        while True:
+            yield response
+            url = next_link(response)
+            if url is None:
+                return
+            if url in seen or url == response.url:
+                raise PaginationLoopError(url)
+            seen.add(url)
+            response = self.request("GET", url, revision=revision)
+
     def paginate(
         self,
         path: str,
@@ -419,14 +512,42 @@ class KlaviyoClient:
     ) -> Iterator[dict[str, Any]]:
         """Yield every resource of a collection, following ``links.next`` page by page.
 
-        Stops after ``limit`` resources when given. See :class:`connector.client.pagination.Paginator`.
+        Stops after ``limit`` resources when given; only one page is held in memory.
 
         Example:
             >>> # for lst in client.paginate("/api/lists", page_size=10): print(lst["id"])
         """
-        from connector.client.pagination import Paginator
+        if limit is not None and limit < 0:
+            raise ValueError("limit must be 0 or more")
+        return self._resources(self.pages(path, params=params, page_size=page_size, revision=revision), limit)
 
-        return Paginator(self, path, params=params, page_size=page_size, limit=limit, revision=revision).items()
+    @staticmethod
+    def _resources(pages: Iterator[KlaviyoResponse], limit: int | None) -> Iterator[dict[str, Any]]:
+        if limit == 0:
+            return
+        count = 0
+        for page in pages:
+            for resource in page_resources(page):
+                yield resource
+                count += 1
+                if limit is not None and count >= limit:
+                    return
+
+
+def _final_error(error: KlaviyoError | None, decision: Decision, outcome: Outcome, policy: RetryPolicy) -> KlaviyoError:
+    """The error to raise when the retry policy stops, explaining a Retry-After it refused to wait."""
+    assert error is not None
+    if decision.reason == Decision.RETRY_AFTER_TOO_LONG and outcome.retry_after is not None:
+        error.message = error.args[0] + (
+            f"; Klaviyo asked to wait {outcome.retry_after:g}s, more than the "
+            f"{policy.max_retry_after:g}s this client will wait, so it gave up"
+        )
+        error.args = (error.message,)
+    return error
+
+
+def _encode_json(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
@@ -500,4 +621,4 @@ def _describe_transport(exc: BaseException) -> str:
     return f"connection to Klaviyo failed ({type(exc).__name__})"
 
 
-__all__ = ["DEFAULT_BASE_URL", "JSON_API", "KlaviyoClient", "KlaviyoError"]
+__all__ = ["DEFAULT_BASE_URL", "JSON_API", "KlaviyoClient", "KlaviyoError", "PreparedCall"]

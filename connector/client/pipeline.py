@@ -33,6 +33,7 @@ from urllib.parse import urljoin, urlsplit
 
 import attrs
 
+from connector.client import urls
 from connector.client.auth import Credential
 from connector.client.clock import Clock, SystemClock
 from connector.client.errors import (
@@ -40,8 +41,10 @@ from connector.client.errors import (
     ConnectionConfigError,
     InputError,
     KlaviyoError,
+    MalformedResponseError,
     RateLimitError,
     TransportError,
+    excerpt,
 )
 from connector.client.pagination import PaginationLoopError, first_page_query, next_link, page_resources
 from connector.client.response import KlaviyoResponse
@@ -140,7 +143,7 @@ class KlaviyoClient:
     ) -> None:
         self.credential = credential
         self.base_url = _normalise_base_url(base_url or DEFAULT_BASE_URL)
-        self._origin = _origin(self.base_url)
+        self._origin = urls.origin(self.base_url)
         self.revision = revision or API_REVISION
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
@@ -201,23 +204,39 @@ class KlaviyoClient:
         text = path_or_url.strip()
         if not text:
             raise InputError("a path such as /api/lists is required", label="URL", key="url")
-        parts = urlsplit(text)
-        if parts.scheme or parts.netloc or text.startswith("//"):
-            if _origin(text) != self._origin:
+        if urls.control_character(text):
+            raise InputError(
+                "contains a control character (a line break, tab, NUL...), which cannot be sent in a URL",
+                label="URL",
+                key="url",
+            )
+        if urls.is_absolute(text):
+            problem = urls.unsafe_reason(text)
+            if problem is not None:
                 raise InputError(
-                    f"{_origin(text) or text!r} is not the configured Klaviyo host {self._origin}; "
-                    "the credential is only ever sent there. Give a path such as /api/lists.",
+                    f"{text!r} {problem}, so which host it names is ambiguous; the credential is only ever "
+                    "sent to the configured Klaviyo host. Give a path such as /api/lists.",
                     label="URL",
                     key="url",
                 )
+            self._refuse_other_host(text)
             return text
         if not text.startswith("/"):
             text = "/" + text
         return self.base_url + text
 
     def is_own_host(self, url: str) -> bool:
-        """True when ``url`` is on the configured Klaviyo origin (scheme, host and port)."""
-        return _origin(url) == self._origin
+        """True when ``url`` is on the configured Klaviyo origin (scheme, host and port), as urllib3 reads it."""
+        return urls.origin(url) == self._origin
+
+    def _refuse_other_host(self, url: str) -> None:
+        if not self.is_own_host(url):
+            raise InputError(
+                f"{urls.origin(url) or url!r} is not the configured Klaviyo host {self._origin}; "
+                "the credential is only ever sent there. Give a path such as /api/lists.",
+                label="URL",
+                key="url",
+            )
 
     # -- the pipeline --------------------------------------------------------------------------
 
@@ -338,7 +357,9 @@ class KlaviyoClient:
             headers=self._headers(headers, revision, json is not None),
             **body,
         )
-        prepared = self.session.prepare_request(request)
+        prepared = self._prepare_request(request)
+        # The host is decided on the URL exactly as it will be sent, with the parser that sends it.
+        self._refuse_other_host(str(prepared.url))
         return PreparedCall(
             method=method,
             url=str(prepared.url),
@@ -347,6 +368,16 @@ class KlaviyoClient:
             authenticate=authenticate,
             retry_safe=retry_safe,
         )
+
+    def _prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
+        import requests
+
+        problem = None
+        try:
+            return self.session.prepare_request(request)
+        except (requests.RequestException, ValueError, TypeError) as exc:
+            problem = f"the request cannot be sent as given: {excerpt(str(exc))}"
+        raise InputError(problem)  # outside the except block: nothing chained
 
     def _headers(self, extra: Mapping[str, str] | None, revision: str | None, has_json: bool) -> dict[str, str]:
         headers = {
@@ -403,7 +434,7 @@ class KlaviyoClient:
         hops = 0
         while raw.is_redirect and hops < MAX_REDIRECTS:
             hops += 1
-            request = self._next_hop(request, raw.status_code, urljoin(str(raw.url), raw.headers["Location"]))
+            request = self._next_hop(call, request, raw)
             raw.close()
             raw = self._send_once(request, timeout)
         return KlaviyoResponse(
@@ -421,10 +452,31 @@ class KlaviyoClient:
         raw.content  # noqa: B018 - read the whole body while the attempt's limits apply
         return raw
 
-    def _next_hop(self, request: requests.PreparedRequest, status: int, target: str) -> requests.PreparedRequest:
+    def _next_hop(
+        self, call: PreparedCall, request: requests.PreparedRequest, raw: requests.Response
+    ) -> requests.PreparedRequest:
+        """The request a redirect asks for, checked like a URL the caller gave (every hop, not just the first)."""
+        import requests
+
+        status = raw.status_code
+        location = str(raw.headers.get("Location", ""))
+        target = urljoin(str(request.url), location)
+        problem = urls.unsafe_reason(location) or urls.unsafe_reason(target)
         hop = request.copy()
-        hop.prepare_url(target, None)
-        if not self.is_own_host(target):
+        if problem is None:
+            try:
+                hop.prepare_url(target, None)
+            except (requests.RequestException, ValueError):
+                problem = "cannot be parsed"
+        if problem is not None:
+            raise MalformedResponseError(
+                f"refused to follow a redirect whose Location {problem}",
+                status=status,
+                method=call.method,
+                path=call.path,
+                received=excerpt(self._scrub(f"Location: {location}")),
+            )
+        if not self.is_own_host(str(hop.url)):
             # The credential never leaves the configured host, whatever a redirect says.
             hop.headers.pop("Authorization", None)
         if status not in (307, 308) or request.method == "GET":
@@ -555,22 +607,13 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 
 
 def _normalise_base_url(url: str) -> str:
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConnectionConfigError(f"Base URL {url!r} must be an http(s) URL such as https://a.klaviyo.com")
+    text = url.strip()
+    parts = urlsplit(text)
+    problem = urls.unsafe_reason(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or problem or not urls.origin(text):
+        detail = f" ({problem})" if problem else ""
+        raise ConnectionConfigError(f"Base URL {url!r} must be an http(s) URL such as https://a.klaviyo.com{detail}")
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    if not parts.scheme or not parts.hostname:
-        return ""
-    default_port = {"http": 80, "https": 443}.get(parts.scheme)
-    try:
-        port = parts.port or default_port
-    except ValueError:
-        return ""
-    return f"{parts.scheme}://{parts.hostname.lower()}:{port}"
 
 
 def _encode_params(params: QueryParams | None) -> list[tuple[str, str]]:

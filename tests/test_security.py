@@ -1,0 +1,162 @@
+"""The security issue: the credential never leaves Klaviyo, and bad answers never crash.
+
+One section per item of the issue; each test failed before its fix. Socket-level tests use servers on
+127.0.0.1 (tests/loopback.py) with budgets of a second or less.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import responses
+from conftest import API_KEY, BASE
+from loopback import answer, header_of, loopback
+
+from actions.raw_request import RAW_REQUEST
+from connections.api_key import ApiKeyConnection
+from connections.oauth2 import OAuth2Connection
+from connector.client.auth import Credential
+from connector.client.clock import FakeClock
+from connector.client.errors import InputError, KlaviyoError
+from connector.client.pipeline import KlaviyoClient
+from connector.client.retry import RetryPolicy
+
+ACCESS = "oauth-access-token-value-123456"
+ATTACKER = re.compile(r"https?://attacker\.example.*")
+
+
+def _api_key() -> Credential:
+    return ApiKeyConnection(API_KEY)
+
+
+def _oauth() -> Credential:
+    return OAuth2Connection(client_id="cid", token={"access_token": ACCESS})
+
+
+CREDENTIALS = pytest.mark.parametrize("make_credential", [_api_key, _oauth], ids=["api-key", "oauth"])
+
+
+@pytest.fixture
+def anywhere() -> Iterator[responses.RequestsMock]:
+    """Mocked HTTP where the attacker's host answers too, so a leak would be recorded, not hidden."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+            rsps.add(method, ATTACKER, json={"data": []})
+        yield rsps
+
+
+def _client(credential: Credential) -> KlaviyoClient:
+    return KlaviyoClient(credential, base_url=BASE, clock=FakeClock(), retry=RetryPolicy(jitter=0.0))
+
+
+def _leaks(rsps: responses.RequestsMock) -> list[str]:
+    """Every request that went anywhere but the configured host, or carried the credential off it."""
+    return [call.request.url for call in rsps.calls if not str(call.request.url).startswith(BASE + "/")]
+
+
+# -- 1. the credential can be sent to another host ------------------------------------------------
+
+TRICKS = [
+    "https://attacker.example\\@a.klaviyo.com/api/lists",
+    "https://attacker.example%5C@a.klaviyo.com/api/lists",
+    "https://user:pw@a.klaviyo.com/api/lists",
+    "https://a.klaviyo.com@attacker.example/api/lists",
+    "https://attacker.example\\\\@a.klaviyo.com/api/lists",
+    "https:\\\\attacker.example/api/lists",
+    "\\\\attacker.example/api/lists",
+    "/\\attacker.example/api/lists",
+    "https://a.klaviyo.com\t/api/lists",
+    "https://a.klaviyo.com /api/lists",
+    "https://a.klaviyo.com/api/lists\r\nX-Injected: 1",
+    "https://a.klaviyo.com\x00.attacker.example/api/lists",
+    "https://\uff41.klaviyo.com/api/lists",  # a fullwidth "a": IDNA would map it to a.klaviyo.com
+]
+
+
+@CREDENTIALS
+@pytest.mark.parametrize("url", TRICKS)
+def test_request_with_a_tricky_absolute_url_is_refused_before_sending(
+    make_credential: Any, url: str, anywhere: responses.RequestsMock
+) -> None:
+    with pytest.raises(InputError) as caught:
+        _client(make_credential()).request("GET", url)
+    assert caught.value.label == "URL"
+    assert not anywhere.calls
+
+
+@pytest.mark.parametrize("url", TRICKS)
+def test_raw_request_url_with_userinfo_backslash_or_whitespace_is_an_input_error(
+    url: str, anywhere: responses.RequestsMock
+) -> None:
+    with pytest.raises(InputError) as caught:
+        RAW_REQUEST.run(_client(_api_key()), {"method": "GET", "url": url})
+    assert caught.value.label == "URL"
+    assert not anywhere.calls
+
+
+@CREDENTIALS
+def test_links_next_with_a_backslash_authority_is_not_followed(
+    make_credential: Any, anywhere: responses.RequestsMock
+) -> None:
+    trick = "https://attacker.example\\@a.klaviyo.com/api/lists?page%5Bcursor%5D=2"
+    anywhere.get(f"{BASE}/api/lists", json={"data": [{"id": "1"}], "links": {"next": trick}})
+    with pytest.raises(KlaviyoError):
+        list(_client(make_credential()).paginate("/api/lists"))
+    assert _leaks(anywhere) == []
+
+
+@CREDENTIALS
+@pytest.mark.parametrize(
+    "location",
+    [
+        "https://attacker.example\\@a.klaviyo.com/api/lists",
+        "https://attacker.example%5C@a.klaviyo.com/api/lists",
+        "https://a.klaviyo.com@attacker.example/x",
+        "\\\\attacker.example/x",
+        "/\\attacker.example/x",
+        "https://a.klaviyo.com /x",
+    ],
+)
+def test_redirect_to_a_tricky_location_is_refused(
+    make_credential: Any, location: str, anywhere: responses.RequestsMock
+) -> None:
+    anywhere.get(f"{BASE}/api/lists", status=302, headers={"Location": location})
+    with pytest.raises(KlaviyoError) as caught:
+        _client(make_credential()).request("GET", "/api/lists")
+    assert caught.value.exit_code == 4
+    assert _leaks(anywhere) == []
+
+
+@CREDENTIALS
+def test_every_redirect_hop_is_checked(make_credential: Any, anywhere: responses.RequestsMock) -> None:
+    """Same host, then another host (followed without the credential), then back: once off, never again."""
+    anywhere.get(f"{BASE}/api/a", status=302, headers={"Location": "/api/b"})
+    anywhere.get(f"{BASE}/api/b", status=302, headers={"Location": "https://attacker.example/c"})
+    anywhere.replace("GET", ATTACKER, status=302, headers={"Location": f"{BASE}/api/d"})
+    anywhere.get(f"{BASE}/api/d", json={"data": []})
+    _client(make_credential()).request("GET", "/api/a")
+    sent = [(c.request.url, c.request.headers.get("Authorization")) for c in anywhere.calls]
+    assert [url for url, _ in sent] == [f"{BASE}/api/a", f"{BASE}/api/b", "https://attacker.example/c", f"{BASE}/api/d"]
+    assert [auth is not None for _, auth in sent] == [True, True, False, False]
+
+
+def test_over_real_sockets_a_backslash_url_never_reaches_the_other_server() -> None:
+    """The issue's exploit end to end: urlsplit reads the configured host, urllib3 would connect elsewhere."""
+    with (
+        loopback(lambda conn, _: conn.sendall(answer())) as attacker,
+        loopback(lambda conn, _: conn.sendall(answer())) as klaviyo,
+    ):
+        base = f"http://localhost:{klaviyo.port}"
+        client = KlaviyoClient(_api_key(), base_url=base, retry=RetryPolicy(max_retries=0))
+        with pytest.raises(InputError):
+            client.request("GET", f"http://127.0.0.1:{attacker.port}\\@localhost:{klaviyo.port}/api/lists")
+        redirecting = answer(302, b"", {"Location": f"http://127.0.0.1:{attacker.port}\\@localhost:{klaviyo.port}/x"})
+        klaviyo.respond = lambda conn, _: conn.sendall(redirecting)
+        with pytest.raises(KlaviyoError):
+            client.request("GET", "/api/lists")
+        client.close()
+    assert attacker.requests == []
+    assert all(header_of(r, "Authorization") for r in klaviyo.requests)

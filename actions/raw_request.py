@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import json
 import mimetypes
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -24,6 +23,7 @@ import attrs
 
 from actions._shared import DOCS
 from connector.client.errors import InputError
+from connector.client.headers import FRAMING_HEADERS, HEADER_NAME, value_problem
 from connector.client.pipeline import JSON_API, KlaviyoClient
 from connector.client.response import KlaviyoResponse
 from connector.client.retry import DEFAULT_BASE_DELAY, RetryPolicy
@@ -37,8 +37,6 @@ RESPONSE_TYPES = ("json", "text", "binary")
 MAX_RETRY_COUNT = 100
 #: Response headers never handed back to a flow (they could carry credentials).
 _PRIVATE_HEADERS = frozenset({"authorization", "proxy-authorization"})
-#: RFC 9110 ``token``: what a header name may contain.
-_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 # -- values ------------------------------------------------------------------------------------
@@ -92,7 +90,8 @@ def clean_method(value: Any) -> str:
 
 
 def clean_header_value(value: Any) -> str:
-    """A header value on one line (a line break would smuggle in another header).
+    """A header value that can be sent: one line (a line break would smuggle in another header), no
+    other control characters, Latin-1 text only (what HTTP headers carry).
 
     Example:
         >>> clean_header_value("application/json")
@@ -101,6 +100,9 @@ def clean_header_value(value: Any) -> str:
     text = to_str(value)
     if "\r" in text or "\n" in text:
         raise InputError("a header value must not contain a line break")
+    problem = value_problem("header", text)
+    if problem is not None:
+        raise InputError(problem.replace("the value of header", "a header value"))
     return text.strip()
 
 
@@ -326,14 +328,22 @@ def _headers(pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
     headers: dict[str, str] = {}
     for name, value in pairs:
         name = name.strip()
-        if not _HEADER_NAME.fullmatch(name):
+        lowered = name.lower()
+        if not HEADER_NAME.fullmatch(name):
             raise _input_error("Header", "header", f"{name!r} is not a valid header name")
-        if name.lower() in _PRIVATE_HEADERS:
+        if lowered in _PRIVATE_HEADERS:
             raise _input_error(
                 "Header",
                 "header",
                 f"{name} cannot be set here: the connection supplies it (turn on Exclude Authorization "
                 "to send none, for public /client endpoints)",
+            )
+        if lowered in FRAMING_HEADERS or lowered.startswith("proxy-"):
+            raise _input_error(
+                "Header",
+                "header",
+                f"{name} cannot be set here: the HTTP library sets it from the body and URL (a second "
+                "framing header could smuggle another request onto the connection)",
             )
         headers[name] = value
     return headers

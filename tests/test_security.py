@@ -160,3 +160,71 @@ def test_over_real_sockets_a_backslash_url_never_reaches_the_other_server() -> N
         client.close()
     assert attacker.requests == []
     assert all(header_of(r, "Authorization") for r in klaviyo.requests)
+
+
+# -- 2. request smuggling through Raw Request's Header input -----------------------------------------
+
+FRAMING = [
+    "Content-Length",
+    "Transfer-Encoding",
+    "Host",
+    "Connection",
+    "Keep-Alive",
+    "TE",
+    "Trailer",
+    "Upgrade",
+    "Proxy-Connection",
+    "Proxy-Authenticate",
+    "transfer-encoding",
+]
+
+
+@pytest.mark.parametrize("name", FRAMING)
+def test_framing_and_hop_by_hop_headers_are_input_errors_naming_header(
+    name: str, anywhere: responses.RequestsMock
+) -> None:
+    client = _client(_api_key())
+    with pytest.raises(InputError) as caught:
+        RAW_REQUEST.run(client, {"method": "POST", "url": "/api/lists", "data": "{}", "header": {name: "chunked"}})
+    assert caught.value.label == "Header" and caught.value.key == "header"
+    assert name.lower() in str(caught.value).lower()
+    with pytest.raises(InputError) as direct:
+        client.request("GET", "/api/lists", headers={name: "10"})  # every entry point, not just Raw Request
+    assert direct.value.label == "Header"
+    assert not anywhere.calls
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["a\rb", "a\nb", "a\x00b", "a\x1bb", "a\x7fb", "\u20ac uro", "emoji \U0001f600", "lone \ud800 surrogate"],
+    ids=["CR", "LF", "NUL", "ESC", "DEL", "euro", "emoji", "surrogate"],
+)
+def test_header_values_that_cannot_be_sent_are_input_errors(value: str, anywhere: responses.RequestsMock) -> None:
+    client = _client(_api_key())
+    with pytest.raises(InputError) as caught:
+        RAW_REQUEST.run(client, {"method": "GET", "url": "/api/lists", "header": {"X-Note": value}})
+    assert caught.value.label == "Header"
+    with pytest.raises(InputError) as direct:
+        client.request("GET", "/api/lists", headers={"X-Note": value})
+    assert direct.value.label == "Header"
+    assert not anywhere.calls
+
+
+def test_latin1_header_values_still_go_through(anywhere: responses.RequestsMock) -> None:
+    anywhere.get(f"{BASE}/api/lists", json={"data": []})
+    _client(_api_key()).request("GET", "/api/lists", headers={"X-Note": "caf\u00e9\tok ", "If-None-Match": '"e1"'})
+    assert anywhere.calls[0].request.headers["X-Note"] == "caf\u00e9\tok"
+
+
+def test_over_real_sockets_no_smuggled_request_reaches_the_server() -> None:
+    """Transfer-Encoding plus a body that reads as a second request: refused, nothing reaches the socket."""
+    smuggle = "0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: a.klaviyo.com\r\n\r\n"
+    with loopback(lambda conn, _: conn.sendall(answer())) as server:
+        client = KlaviyoClient(_api_key(), base_url=server.url, retry=RetryPolicy(max_retries=0))
+        with pytest.raises(InputError):
+            RAW_REQUEST.run(
+                client,
+                {"method": "POST", "url": "/api/lists", "data": smuggle, "header": {"Transfer-Encoding": "chunked"}},
+            )
+        client.close()
+    assert server.requests == []

@@ -46,6 +46,7 @@ from connector.client.errors import (
     TransportError,
     excerpt,
 )
+from connector.client.headers import merge_headers
 from connector.client.pagination import PaginationLoopError, first_page_query, next_link, page_resources
 from connector.client.response import KlaviyoResponse
 from connector.client.retry import Decision, Outcome, RetryPolicy, parse_retry_after
@@ -387,12 +388,7 @@ class KlaviyoClient:
         }
         if has_json:
             headers["Content-Type"] = JSON_API
-        for name, value in (extra or {}).items():
-            if name.lower() == "authorization":
-                continue  # the connection owns Authorization; a user header must not replace it
-            headers = {k: v for k, v in headers.items() if k.lower() != name.lower()}
-            headers[name] = value
-        return headers
+        return merge_headers(headers, extra)
 
     # -- step 2: attempt ---------------------------------------------------------------------------
 

@@ -305,7 +305,8 @@ def retry_policy(client: KlaviyoClient, inputs: RawRequestInputs) -> RetryPolicy
     Example:
         >>> # retry_policy(client, RawRequestInputs(url="/api/lists", method="GET", max_retry_count=2))
     """
-    total = inputs.timeout / 1000 if inputs.timeout else None
+    # Timeout replaces the client's budget (a CLI step has one by default); empty keeps it.
+    total = inputs.timeout / 1000 if inputs.timeout else client.retry.total_timeout
     retries = inputs.max_retry_count or 0
     if retries == 0:
         # "0 for no retries" means none at all, not even after a 429.
@@ -436,8 +437,10 @@ def raw_request(client: KlaviyoClient, inputs: RawRequestInputs) -> RawResponse:
     - Response Type: json gives parsed JSON (None for an empty body, the text when it is not JSON),
       text a string, binary bytes (base64 in low-code output). An error status raises the same
       errors as every action, after retries.
-    - Timeout is in milliseconds and is the total budget across every attempt and wait; each attempt's
-      own timeout is capped by what is left of it. Empty: the client's per-attempt timeouts only.
+    - Timeout is in milliseconds and is the total budget across every attempt and wait, reading the
+      answer included (a server dripping its answer is cut off when it runs out); each attempt's own
+      timeout is capped by what is left of it. Empty: the client's budget (a CLI step has one by
+      default), else the client's per-attempt timeouts only.
     - Max Retry Count 0 (the default): no retry at all, not even after a 429. Above 0 the call is
       retried on 429, 408, 5xx and network errors whatever the method (the user asked for retries);
       Retry On All Errors retries every failure, 4xx included.
@@ -455,8 +458,10 @@ def raw_request(client: KlaviyoClient, inputs: RawRequestInputs) -> RawResponse:
     body_kwargs = _body_kwargs(inputs, headers)
     policy = retry_policy(client, inputs)
     timeout = None
-    if policy.total_timeout is not None:
-        timeout = (min(client.timeout[0], policy.total_timeout), policy.total_timeout)
+    if inputs.timeout:
+        # One attempt may use the whole budget the user gave, whatever the client's read timeout.
+        total = inputs.timeout / 1000
+        timeout = (min(client.timeout[0], total), total)
     response = client.request(
         inputs.method,
         inputs.url,

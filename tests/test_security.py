@@ -6,21 +6,23 @@ One section per item of the issue; each test failed before its fix. Socket-level
 
 from __future__ import annotations
 
+import json
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import responses
 from conftest import API_KEY, BASE
-from loopback import answer, header_of, loopback
+from loopback import answer, drip, header_of, loopback
 
 from actions.raw_request import RAW_REQUEST
 from connections.api_key import ApiKeyConnection
 from connections.oauth2 import OAuth2Connection
 from connector.client.auth import Credential
 from connector.client.clock import FakeClock
-from connector.client.errors import InputError, KlaviyoError
+from connector.client.errors import InputError, KlaviyoError, TransportError
 from connector.client.pipeline import KlaviyoClient
 from connector.client.retry import RetryPolicy
 
@@ -228,3 +230,69 @@ def test_over_real_sockets_no_smuggled_request_reaches_the_server() -> None:
             )
         client.close()
     assert server.requests == []
+
+
+# -- 3. timeouts are a budget -----------------------------------------------------------------------
+
+
+def _elapsed(run: Any) -> tuple[float, BaseException | None]:
+    started = time.monotonic()
+    try:
+        run()
+    except BaseException as exc:
+        return time.monotonic() - started, exc
+    return time.monotonic() - started, None
+
+
+def test_raw_request_timeout_bounds_a_dripping_answer() -> None:
+    """The issue: Timeout 1,500 ms held 19.8 s against one byte every 0.5 s. Here: 300 ms, a byte every 50 ms."""
+    with loopback(drip(0.05)) as server:
+        client = KlaviyoClient(_api_key(), base_url=server.url)
+        took, error = _elapsed(lambda: RAW_REQUEST.run(client, {"method": "GET", "url": "/api/lists", "timeout": 300}))
+        client.close()
+    assert isinstance(error, TransportError) and error.exit_code == 5
+    assert "time budget" in str(error)
+    assert took < 1.2
+
+
+def test_client_total_timeout_bounds_a_body_that_drips_after_quick_headers() -> None:
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 400\r\nContent-Type: application/json\r\n\r\n"
+
+    def respond(conn: Any, _request: bytes) -> None:
+        conn.sendall(head)
+        drip(0.05, b"[" + b" " * 398 + b"]")(conn, _request)
+
+    with loopback(respond) as server:
+        policy = RetryPolicy(max_retries=3, total_timeout=0.3)
+        client = KlaviyoClient(_api_key(), base_url=server.url, timeout=(1, 1), retry=policy)
+        took, error = _elapsed(lambda: client.request("GET", "/api/lists"))
+        client.close()
+    assert isinstance(error, TransportError)
+    assert took < 1.2
+    assert len(server.requests) == 1  # no retry can fit in what is left of the budget
+
+
+def test_a_silent_server_is_bounded_by_the_budget_across_retries() -> None:
+    with loopback(lambda conn, _: time.sleep(3)) as server:
+        policy = RetryPolicy(max_retries=5, base_delay=0.05, jitter=0.0, total_timeout=0.5)
+        client = KlaviyoClient(_api_key(), base_url=server.url, retry=policy)
+        took, error = _elapsed(lambda: client.request("GET", "/api/lists"))
+        client.close()
+    assert isinstance(error, TransportError)
+    assert took < 1.5
+
+
+def test_the_cli_gives_a_step_a_default_total_budget(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import connector.shell.env as env
+    from connector.shell.cli import main
+
+    assert env.STEP_TIME_BUDGET == 120.0  # the figure the README states
+    monkeypatch.setattr(env, "STEP_TIME_BUDGET", 0.4)
+    with loopback(lambda conn, _: time.sleep(3)) as server:
+        monkeypatch.setenv("KLAVIYO_API_KEY", API_KEY)
+        monkeypatch.setenv("KLAVIYO_BASE_URL", server.url)
+        took, _ = _elapsed(lambda: pytest.fail("") if main(["run", "getList", "-i", "listId=x"]) != 5 else None)
+    assert took < 2.0
+    assert json.loads(capsys.readouterr().err)["error"]["type"] == "TransportError"

@@ -168,11 +168,13 @@ class KlaviyoClient:
             with self._session_lock:
                 if self._session is None:
                     import requests
-                    from requests.adapters import HTTPAdapter
+
+                    from connector.client.transport import WatchedAdapter
 
                     session = requests.Session()
                     # Retries are ours (status-aware, Retry-After-aware); urllib3's own would double them.
-                    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=self._pool_size, max_retries=0)
+                    # The adapter's connections can be cut when an attempt's time budget runs out.
+                    adapter = WatchedAdapter(pool_connections=4, pool_maxsize=self._pool_size, max_retries=0)
                     session.mount("http://", adapter)
                     session.mount("https://", adapter)
                     # Environment proxies and .netrc could inject credentials or reroute the key.
@@ -395,32 +397,46 @@ class KlaviyoClient:
     def attempt(
         self, call: PreparedCall, timeout: tuple[float, float] | None = None, deadline: float | None = None
     ) -> Answer:
-        """Send one try of ``call`` (following redirects) and return the answer or the transport failure."""
+        """Send one try of ``call`` (following redirects) and return the answer or the transport failure.
+
+        With a ``deadline`` the whole try (connecting, sending, every redirect hop and the whole body)
+        must end by then: a watchdog cuts the connection when it passes, so a server that drips its
+        answer cannot hold the call past the budget.
+        """
         import requests
+
+        from connector.client.transport import Watchdog
 
         request = call.request.copy()
         if call.authenticate:
             request.headers["Authorization"] = self._authorization()
         if self.throttle is not None:
             self.throttle.before(call.method, call.path)
+        budget = None if deadline is None else max(0.001, deadline - self.clock.monotonic())
         answer: Answer
-        try:
-            answer = self._follow_redirects(call, request, self._attempt_timeout(timeout, deadline))
-        except requests.RequestException as exc:
-            answer = TransportFailure(_describe_transport(exc), request_sent=not _never_connected(exc))
-        if self.throttle is not None:
-            if isinstance(answer, KlaviyoResponse):
-                retry_after = parse_retry_after(_header(answer.headers, "retry-after"), now=self.clock.time())
-                self.throttle.after(call.method, call.path, answer.status, retry_after)
-            else:
-                self.throttle.after(call.method, call.path, None, None)
+        with Watchdog(budget) as watchdog:
+            try:
+                answer = self._follow_redirects(call, request, self._attempt_timeout(timeout, budget))
+            except requests.RequestException as exc:
+                answer = TransportFailure(_describe_transport(exc), request_sent=not _never_connected(exc))
+        if watchdog.expired and isinstance(answer, TransportFailure):
+            answer = TransportFailure(f"no complete answer within the time budget ({budget:.3g}s)", True)
+        self._tell_throttle(call, answer)
         return answer
 
-    def _attempt_timeout(self, timeout: tuple[float, float] | None, deadline: float | None) -> tuple[float, float]:
+    def _tell_throttle(self, call: PreparedCall, answer: Answer) -> None:
+        if self.throttle is None:
+            return
+        if isinstance(answer, KlaviyoResponse):
+            retry_after = parse_retry_after(_header(answer.headers, "retry-after"), now=self.clock.time())
+            self.throttle.after(call.method, call.path, answer.status, retry_after)
+        else:
+            self.throttle.after(call.method, call.path, None, None)
+
+    def _attempt_timeout(self, timeout: tuple[float, float] | None, budget: float | None) -> tuple[float, float]:
         connect, read = timeout or self.timeout
-        if deadline is not None:
-            remaining = max(0.001, deadline - self.clock.monotonic())
-            connect, read = min(connect, remaining), min(read, remaining)
+        if budget is not None:
+            connect, read = min(connect, budget), min(read, budget)
         return connect, read
 
     def _follow_redirects(

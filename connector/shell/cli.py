@@ -90,12 +90,12 @@ def cmd_describe(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from connector.framework.definitions import to_output
+    from connector.shell import env
     from connector.shell.component import COMPONENT
-    from connector.shell.env import client_from_env
 
     action = COMPONENT.action(args.key)
     cleaned = action.clean(_parse_inputs(args))  # input errors before any connection or request
-    with client_from_env() as client:
+    with env.client_from_env(total_timeout=env.STEP_TIME_BUDGET) as client:
         result = action.perform(client, cleaned)
         if args.jsonl and isinstance(result, Iterator):
             for item in result:
@@ -106,12 +106,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_source(args: argparse.Namespace) -> int:
+    from connector.shell import env
     from connector.shell.component import COMPONENT
-    from connector.shell.env import client_from_env
 
     source = COMPONENT.data_source(args.key)
     values = _parse_inputs(args)
-    with client_from_env() as client:
+    with env.client_from_env(total_timeout=env.STEP_TIME_BUDGET) as client:
         _print_json(source.run(client, values), sys.stdout)
     return 0
 

@@ -418,9 +418,15 @@ def _decode(response: KlaviyoResponse, response_type: str) -> Any:
     if not response.content.strip():
         return None
     try:
-        return json.loads(response.content)
-    except ValueError:
-        return response.text  # an HTML page or plain text: give it back rather than fail after a success
+        return json.loads(response.content, parse_constant=_not_json)
+    except (ValueError, RecursionError):
+        # An HTML page, plain text, NaN or JSON nested too deeply to decode: give the text back
+        # rather than fail after a success.
+        return response.text
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def raw_request(client: KlaviyoClient, inputs: RawRequestInputs) -> RawResponse:

@@ -23,7 +23,14 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from connector.client.errors import ConnectionConfigError, ReauthorizationRequired
+from connector.client.errors import (
+    ApiError,
+    ConnectionConfigError,
+    KlaviyoError,
+    MalformedResponseError,
+    ReauthorizationRequired,
+    excerpt,
+)
 from connector.client.secrets import MASK, Secret, redact
 
 AUTHORIZE_URL = "https://www.klaviyo.com/oauth/authorize"
@@ -79,6 +86,7 @@ class OAuth2Connection:
         self._clock = clock
         self._timeout = timeout
         self._lock = threading.RLock()
+        self._last_answer: tuple[int, str] | None = None
 
     def __repr__(self) -> str:
         shown = MASK if self._token else None
@@ -147,6 +155,7 @@ class OAuth2Connection:
             default_timeout=self._timeout,
         )
         session.trust_env = False
+        session.hooks["response"].append(self._remember)
         return session
 
     def authorization_url(self, redirect_uri: str, state: str | None = None) -> tuple[str, str, str]:
@@ -197,33 +206,89 @@ class OAuth2Connection:
 
     def _store(self, token: Mapping[str, Any]) -> None:
         fresh = dict(token)
+        access = fresh.get("access_token")
+        if not isinstance(access, str) or not access:
+            raise self._malformed("the answer has no access_token string")
+        refresh = fresh.get("refresh_token")
+        if refresh is not None and not isinstance(refresh, str):
+            raise self._malformed("the answer's refresh_token is not a string")
         # Our clock decides expiry (authlib stamps its own from the wall clock; tests inject time).
         if fresh.get("expires_in") is not None:
-            fresh["expires_at"] = int(self._clock()) + int(fresh["expires_in"])
+            expires_in = fresh["expires_in"]
+            if isinstance(expires_in, bool) or not isinstance(expires_in, (int, float, str)):
+                raise self._malformed("the answer's expires_in is not a number of seconds")
+            try:
+                fresh["expires_at"] = int(self._clock()) + int(float(expires_in))
+            except (ValueError, OverflowError):
+                raise self._malformed("the answer's expires_in is not a number of seconds") from None
         self._token = fresh
         if self._on_token_updated is not None:
             self._on_token_updated(dict(fresh))
 
     def _call(self, operation: Callable[[], Any]) -> Any:
+        """Run one token-endpoint operation; every failure becomes a typed error that quotes no secret.
+
+        The errors are raised after the ``except`` blocks, so no library exception (whose message may
+        quote a token) is chained to them as ``__context__``.
+        """
         from authlib.integrations.base_client.errors import OAuthError
 
+        self._last_answer = None
+        failure: KlaviyoError | None = None
         try:
             result = operation()
         except OAuthError as exc:
             if exc.error == "invalid_grant":
-                raise ReauthorizationRequired() from None
-            detail = redact(f"{exc.error}: {exc.description or ''}".strip(": "), self.secrets())
-            raise ConnectionConfigError(f"OAuth 2.0 token endpoint refused the request ({detail})") from None
-        except Exception as exc:  # requests errors and authlib's own; never echo the secrets
-            import requests
-
-            if isinstance(exc, requests.RequestException):
-                raise ConnectionConfigError(
-                    f"OAuth 2.0: could not reach {self.token_url} ({type(exc).__name__})"
-                ) from None
-            raise
+                failure = ReauthorizationRequired()
+            else:
+                detail = redact(f"{exc.error}: {exc.description or ''}".strip(": "), self.secrets())
+                failure = ConnectionConfigError(f"OAuth 2.0 token endpoint refused the request ({detail})")
+        except Exception as exc:  # requests errors, authlib's own, a body that is not JSON; never echo secrets
+            failure = self._translate(exc)
+        if failure is not None:
+            raise failure
         if hasattr(result, "status_code"):
             if result.status_code >= 400:
                 raise ConnectionConfigError(f"OAuth 2.0: revoke failed with HTTP {result.status_code}")
             return None
+        if not isinstance(result, Mapping):
+            raise self._malformed("the answer is not a token object")
         return dict(result)
+
+    def _translate(self, exc: Exception) -> KlaviyoError:
+        import requests
+
+        response = getattr(exc, "response", None)
+        if isinstance(exc, requests.HTTPError) and response is not None:
+            text = redact(response.text, self.secrets())
+            return ApiError.from_response(
+                response.status_code, None, method="POST", path=_path(self.token_url), body_text=text
+            )
+        if isinstance(exc, requests.RequestException):
+            return ConnectionConfigError(f"OAuth 2.0: could not reach {self.token_url} ({type(exc).__name__})")
+        if isinstance(exc, (ValueError, TypeError, KeyError, RecursionError)):
+            return self._malformed("the answer is not a JSON token object")
+        raise exc  # a bug of ours: let the CLI report it (its message is not printed)
+
+    def _remember(self, response: Any, *args: Any, **kwargs: Any) -> Any:
+        """Response hook: keep what the token endpoint answered, scrubbed, to quote in an error."""
+        content_type = response.headers.get("Content-Type", "")
+        text = redact(response.content.decode("utf-8", errors="replace"), self.secrets())
+        self._last_answer = (response.status_code, excerpt(f"{content_type}: {text}" if content_type else text))
+        return response
+
+    def _malformed(self, problem: str) -> MalformedResponseError:
+        status, received = self._last_answer or (None, None)
+        return MalformedResponseError(
+            f"OAuth 2.0 token endpoint: {problem}",
+            status=status,
+            method="POST",
+            path=_path(self.token_url),
+            received=received or "(nothing)",
+        )
+
+
+def _path(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).path

@@ -296,3 +296,151 @@ def test_the_cli_gives_a_step_a_default_total_budget(
         took, _ = _elapsed(lambda: pytest.fail("") if main(["run", "getList", "-i", "listId=x"]) != 5 else None)
     assert took < 2.0
     assert json.loads(capsys.readouterr().err)["error"]["type"] == "TransportError"
+
+
+# -- 4. malformed answers are typed errors, never a crash or a success ---------------------------------
+
+HTML = "<html><body>Log in to the hotel Wi-Fi</body></html>"
+
+
+def _cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, Any]:
+    from connector.shell.cli import main
+
+    code = main(argv)
+    err = capsys.readouterr().err
+    return code, (json.loads(err)["error"] if err.strip() else None)
+
+
+@pytest.fixture
+def api_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KLAVIYO_API_KEY", API_KEY)
+    monkeypatch.setenv("KLAVIYO_BASE_URL", BASE)
+
+
+@pytest.mark.parametrize(
+    "nxt", [5, {"href": f"{BASE}/api/lists?page=2"}, ["x"], True], ids=["number", "object", "array", "bool"]
+)
+def test_links_next_that_is_not_a_string_is_a_malformed_response(
+    nxt: Any, api_env: None, mocked: responses.RequestsMock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mocked.get(f"{BASE}/api/lists", json={"data": [{"type": "list", "id": "1"}], "links": {"next": nxt}})
+    code, error = _cli(["run", "listLists"], capsys)
+    assert code == 4 and error["type"] == "MalformedResponseError"
+    assert "links.next" in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "method", "path", "status"),
+    [
+        (["run", "createList", "-i", "listName=VIP"], "POST", "/api/lists", 201),
+        (["run", "getList", "-i", "listId=Y6nRLr"], "GET", "/api/lists/Y6nRLr", 200),
+        (["run", "listLists"], "GET", "/api/lists", 200),
+        (["run", "upsertProfile", "-i", "email=ada@example.com"], "POST", "/api/profiles", 201),
+        (["source", "selectList"], "GET", "/api/lists", 200),
+    ],
+    ids=["create", "get", "list", "upsert", "source"],
+)
+@pytest.mark.parametrize(
+    "body",
+    [HTML.encode(), b'\xff\xfe{"data": {}}', b'{"data": null}', b"[]", b'"text"', b'{"data": 5}', b"[" * 5000],
+    ids=["html", "invalid-utf8", "data-null", "array", "string", "data-number", "deep"],
+)
+def test_a_success_status_with_a_body_that_is_not_the_document_is_a_malformed_response(
+    argv: list[str],
+    method: str,
+    path: str,
+    status: int,
+    body: bytes,
+    api_env: None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.add(method, re.compile(re.escape(BASE + path) + r"(\?.*)?$"), body=body, status=status)
+        code, error = _cli(argv, capsys)
+    if body == b'{"data": null}' and argv[1] == "getList":
+        assert code == 0  # null primary data is valid JSON:API for a 200 on a single resource
+        return
+    assert code == 4, error
+    assert error["type"] == "MalformedResponseError"
+    assert error["status"] == status and error["received"]
+
+
+def test_what_was_received_is_shortened_and_scrubbed(mocked: responses.RequestsMock) -> None:
+    mocked.post(f"{BASE}/api/lists", body=f"<html>{API_KEY} " + "x" * 5000 + "</html>", status=201)
+    with pytest.raises(KlaviyoError) as caught:
+        _client(_api_key()).request("POST", "/api/lists", json={}).json()
+    text = str(caught.value) + json.dumps(caught.value.to_json())
+    assert API_KEY not in text and "********" in text
+    assert len(caught.value.to_json()["error"]["received"]) < 400
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        [(302, {})],
+        [(301, {"Location": ""})],
+        [(307, {"Location": "/api/lists"})],
+        [(302, {"Location": "/api/b"}), (302, {"Location": "/api/lists"})],
+        [(300, {"Location": "/api/b"})],
+    ],
+    ids=["no-location", "empty-location", "self-loop", "loop", "multiple-choices"],
+)
+def test_a_redirect_that_cannot_be_followed_is_an_error_not_success(
+    script: list[tuple[int, dict[str, str]]], api_env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        paths = ["/api/lists", "/api/b"]
+        for (status, headers), p in zip(script, paths[: len(script)], strict=True):
+            rsps.get(f"{BASE}{p}", status=status, headers=headers, body="")
+        code, error = _cli(["run", "rawRequest", "-i", "url=/api/lists", "-i", "method=GET"], capsys)
+        assert code == 4 and error["type"] == "MalformedResponseError", error
+        code, error = _cli(["run", "listLists"], capsys)
+    assert code == 4 and error["type"] == "MalformedResponseError"
+
+
+def test_too_many_redirects_is_an_error(mocked: responses.RequestsMock) -> None:
+    for i in range(6):
+        mocked.get(f"{BASE}/api/r{i}", status=302, headers={"Location": f"/api/r{i + 1}"})
+    with pytest.raises(KlaviyoError) as caught:
+        _client(_api_key()).request("GET", "/api/r0")
+    assert caught.value.exit_code == 4 and "redirects" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("reply", "exit_code"),
+    [
+        ({"body": HTML, "status": 200}, 4),
+        ({"body": b"\xff\xfe", "status": 200}, 4),
+        ({"json": [1, 2]}, 4),
+        ({"json": {"token_type": "Bearer"}}, 4),  # no access_token
+        ({"json": {"access_token": "a-new-access-token", "expires_in": "soon"}}, 4),
+        ({"json": {"access_token": 12345678, "expires_in": 3600}}, 4),
+        ({"body": "upstream down", "status": 503}, 5),
+        ({"body": "[" * 5000, "status": 200}, 4),
+    ],
+    ids=["html", "invalid-utf8", "array", "no-access-token", "bad-expires-in", "number-token", "503", "deep"],
+)
+def test_an_oauth_token_answer_that_is_not_a_token_is_a_typed_error(
+    reply: dict[str, Any], exit_code: int, mocked: responses.RequestsMock
+) -> None:
+    mocked.post(f"{BASE}/oauth/token", **reply)
+    conn = OAuth2Connection(client_id="cid", client_secret="client-secret-value", token={"refresh_token": "rt-123456"})
+    with pytest.raises(KlaviyoError) as caught:
+        conn.refresh()
+    assert caught.value.exit_code == exit_code, caught.value
+    assert "client-secret-value" not in str(caught.value) and "rt-123456" not in str(caught.value)
+
+
+def test_an_oauth_token_answer_that_is_not_a_token_exits_4_from_the_cli(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any, mocked: responses.RequestsMock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    token_file = tmp_path / "token.json"
+    token_file.write_text(json.dumps({"access_token": "old-access", "refresh_token": "rt-123456", "expires_at": 0}))
+    monkeypatch.setenv("KLAVIYO_TOKEN_FILE", str(token_file))
+    monkeypatch.setenv("KLAVIYO_CLIENT_ID", "cid")
+    monkeypatch.setenv("KLAVIYO_CLIENT_SECRET", "client-secret-value")
+    monkeypatch.setenv("KLAVIYO_BASE_URL", BASE)
+    mocked.post(f"{BASE}/oauth/token", body=HTML, status=200)
+    code, error = _cli(["run", "getList", "-i", "listId=x"], capsys)
+    assert code == 4 and error["type"] == "MalformedResponseError"
+    assert "Wi-Fi" in error["received"]

@@ -39,18 +39,37 @@ class PaginationLoopError(KlaviyoError):
 
 
 def next_link(page: KlaviyoResponse) -> str | None:
-    """The ``links.next`` URL of a page, or None on the last page."""
-    body = page.json_or_none() or {}
-    links = body.get("links") if isinstance(body, dict) else None
-    next_url = links.get("next") if isinstance(links, dict) else None
-    return next_url or None
+    """The ``links.next`` URL of a page, or None on the last page.
+
+    Raises :class:`~connector.client.errors.MalformedResponseError` when the page is not a JSON:API
+    document or ``links.next`` is neither a URL string nor null (a number, an object...).
+    """
+    links = _document(page).get("links")
+    if links is None:
+        return None
+    if not isinstance(links, dict):
+        raise page.malformed("the page's links is not an object")
+    next_url = links.get("next")
+    if next_url is None or next_url == "":
+        return None
+    if not isinstance(next_url, str):
+        raise page.malformed(f"the page's links.next is not a URL but {type(next_url).__name__}")
+    return next_url
 
 
 def page_resources(page: KlaviyoResponse) -> list[dict[str, Any]]:
-    """The resources (``data``) of one page."""
-    body = page.json_or_none() or {}
-    data = body.get("data") if isinstance(body, dict) else None
-    return data if isinstance(data, list) else []
+    """The resources (``data``) of one page; a page whose data is not an array of objects is malformed."""
+    data = _document(page).get("data")
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        raise page.malformed("the page's data is not an array of resources")
+    return data
+
+
+def _document(page: KlaviyoResponse) -> dict[str, Any]:
+    document = page.json()
+    if not isinstance(document, dict):
+        raise page.malformed("a page without a JSON:API document")
+    return document
 
 
 def first_page_query(

@@ -63,6 +63,8 @@ JSON_API = "application/vnd.api+json"
 #: Seconds to wait for a TCP connection, and then for each read of the answer.
 DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 60.0)
 MAX_REDIRECTS = 5
+#: The redirects the client follows (each hop checked); any other 3xx but 304 is a malformed answer.
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 QueryParams = Mapping[str, Any] | Sequence[tuple[str, Any]]
 
@@ -443,10 +445,23 @@ class KlaviyoClient:
         self, call: PreparedCall, request: requests.PreparedRequest, timeout: tuple[float, float]
     ) -> KlaviyoResponse:
         raw = self._send_once(request, timeout)
-        hops = 0
-        while raw.is_redirect and hops < MAX_REDIRECTS:
-            hops += 1
-            request = self._next_hop(call, request, raw)
+        visited = {str(request.url)}
+        while 300 <= raw.status_code < 400 and raw.status_code != 304:
+            # A redirect must be followable; an unfollowed 3xx must never read as success.
+            problem = None
+            if raw.status_code not in REDIRECT_STATUSES:
+                problem = "an unexpected redirect status"
+            elif not raw.headers.get("Location"):
+                problem = "a redirect without a Location header"
+            elif len(visited) > MAX_REDIRECTS:
+                problem = f"more than {MAX_REDIRECTS} redirects"
+            if problem is None:
+                request = self._next_hop(call, request, raw)
+                if str(request.url) in visited:
+                    problem = "a redirect loop (the Location was already visited)"
+            if problem is not None:
+                raise self._redirect_error(call, raw, problem)
+            visited.add(str(request.url))
             raw.close()
             raw = self._send_once(request, timeout)
         return KlaviyoResponse(
@@ -456,6 +471,14 @@ class KlaviyoClient:
             method=call.method,
             url=call.url,
             path=call.path,
+            scrub=self._scrub,
+        )
+
+    def _redirect_error(self, call: PreparedCall, raw: requests.Response, problem: str) -> MalformedResponseError:
+        location = raw.headers.get("Location")
+        received = f"Location: {location}" if location is not None else "no Location header"
+        return MalformedResponseError(
+            problem, status=raw.status_code, method=call.method, path=call.path, received=excerpt(self._scrub(received))
         )
 
     def _send_once(self, request: requests.PreparedRequest, timeout: tuple[float, float]) -> requests.Response:
@@ -481,13 +504,7 @@ class KlaviyoClient:
             except (requests.RequestException, ValueError):
                 problem = "cannot be parsed"
         if problem is not None:
-            raise MalformedResponseError(
-                f"refused to follow a redirect whose Location {problem}",
-                status=status,
-                method=call.method,
-                path=call.path,
-                received=excerpt(self._scrub(f"Location: {location}")),
-            )
+            raise self._redirect_error(call, raw, f"refused to follow a redirect whose Location {problem}")
         if not self.is_own_host(str(hop.url)):
             # The credential never leaves the configured host, whatever a redirect says.
             hop.headers.pop("Authorization", None)
@@ -532,7 +549,7 @@ class KlaviyoClient:
         scrubbed = self._scrub(response.text) if response.content else ""
         try:
             body = json.loads(scrubbed) if scrubbed.strip() else None
-        except ValueError:
+        except (ValueError, RecursionError):
             body = None
         return ApiError.from_response(
             response.status,

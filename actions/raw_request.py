@@ -29,7 +29,17 @@ from connector.client.response import KlaviyoResponse
 from connector.client.retry import DEFAULT_BASE_DELAY, RetryPolicy
 from connector.framework.definitions import ActionDefinition
 from connector.framework.facade import ResourceGroup
-from connector.framework.inputs import Collection, InputType, input_field, to_data, to_number, to_str
+from connector.framework.inputs import (
+    MAX_JSON_DEPTH,
+    Collection,
+    InputType,
+    check_json_value,
+    check_text,
+    input_field,
+    to_data,
+    to_number,
+    to_str,
+)
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 RESPONSE_TYPES = ("json", "text", "binary")
@@ -67,12 +77,16 @@ def clean_body(value: Any) -> RawBody:
     if isinstance(value, (bytes, bytearray)):
         return RawBody("bytes", bytes(value))
     if isinstance(value, str):
+        check_text(value)
         try:
-            return RawBody("json", json.loads(value))
+            parsed = json.loads(value, parse_constant=_not_json)
+        except RecursionError:
+            raise InputError(f"is JSON nested more than {MAX_JSON_DEPTH} levels deep") from None
         except ValueError:
             return RawBody("text", value)
+        return RawBody("json", check_json_value(parsed))
     if value is None or isinstance(value, (dict, list, int, float, bool)):
-        return RawBody("json", value)
+        return RawBody("json", check_json_value(value))
     raise InputError(f"must be JSON, text or bytes, got {type(value).__name__}")
 
 
@@ -404,7 +418,7 @@ def _body_kwargs(inputs: RawRequestInputs, headers: dict[str, str]) -> dict[str,
     if body.kind == "json":
         if _header(headers, "Content-Type") is None:
             headers["Content-Type"] = JSON_API
-        return {"data": json.dumps(body.value, separators=(",", ":"), ensure_ascii=False).encode()}
+        return {"data": json.dumps(body.value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()}
     if body.kind == "text":
         return {"data": str(body.value).encode()}
     return {"data": body.value}

@@ -444,3 +444,124 @@ def test_an_oauth_token_answer_that_is_not_a_token_exits_4_from_the_cli(
     code, error = _cli(["run", "getList", "-i", "listId=x"], capsys)
     assert code == 4 and error["type"] == "MalformedResponseError"
     assert "Wi-Fi" in error["received"]
+
+
+# -- 5. inputs that crashed --------------------------------------------------------------------------
+
+DEEP = "[" * 5000 + "]" * 5000
+
+
+def _inputs_file(tmp_path: Any, text: str) -> str:
+    path = tmp_path / "inputs.json"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("action", "inputs", "input_key"),
+    [
+        ("rawRequest", '{"url": "/api/lists", "method": "POST", "data": ' + DEEP + "}", "data"),
+        ("createProfile", '{"email": "ada@example.com", "properties": {"a": ' + DEEP + "}}", "properties"),
+        ("rawRequest", '{"url": "/api/lists", "method": "POST", "data": ' + json.dumps(DEEP) + "}", "data"),
+        (
+            "createProfile",
+            '{"email": "ada@example.com", "properties": ' + json.dumps('{"a": ' + DEEP + "}") + "}",
+            "properties",
+        ),
+        ("bulkCreateEvents", '{"eventsArray": ' + json.dumps("[" * 500 + "]" * 500) + "}", "eventsArray"),
+        ("createProfile", '{"email": "ada@example.com", "location": ' + "[" * 400 + "]" * 400 + "}", "location"),
+    ],
+    ids=["inputs-file", "inputs-file-nested", "json-text", "json-text-nested", "json-500", "value-400"],
+)
+def test_json_nested_too_deeply_is_an_input_error_naming_the_input(
+    action: str, inputs: str, input_key: str, api_env: None, tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with responses.RequestsMock() as nothing_sent:
+        code, error = _cli(["run", action, "--inputs", _inputs_file(tmp_path, inputs)], capsys)
+    assert code == 2, error
+    assert error["type"] == "InputError" and error["input"] == input_key
+    assert "nested" in error["message"]
+    assert not nothing_sent.calls
+
+
+@pytest.mark.parametrize(
+    ("action", "inputs", "input_key"),
+    [
+        ("createList", {"listName": "VIP \ud800"}, "listName"),
+        ("rawRequest", {"url": "/api/lists/\udcff", "method": "GET"}, "url"),
+        ("rawRequest", {"url": "/api/lists", "method": "POST", "data": '{"a": "\ud800"}'}, "data"),
+        ("rawRequest", {"url": "/api/lists", "method": "POST", "data": {"a": ["\udfff"]}}, "data"),
+        ("rawRequest", {"url": "/api/lists", "method": "GET", "queryParameter": {"k\ud800": "v"}}, "queryParameter"),
+        ("rawRequest", {"url": "/api/lists", "method": "GET", "header": {"X-Note": "\u20ac"}}, "header"),
+        ("createProfile", {"email": "ada@example.com", "properties": {"\ud800": 1}}, "properties"),
+        ("createProfile", {"email": "ada@example.com", "properties": '{"a": NaN}'}, "properties"),
+        (
+            "createEvent",
+            {"eventName": "M", "eventProfile": {"email": "ada@example.com"}, "eventProperties": '{"big": -Infinity}'},
+            "eventProperties",
+        ),
+    ],
+    ids=["string", "url", "json-text", "json-value", "query-key", "header-not-latin1", "json-key", "nan", "inf"],
+)
+def test_text_that_cannot_be_sent_is_an_input_error_naming_the_input(
+    action: str,
+    inputs: dict[str, Any],
+    input_key: str,
+    api_env: None,
+    tmp_path: Any,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    text = json.dumps(inputs)  # ensure_ascii: lone surrogates travel as \\ud800 escapes
+    with responses.RequestsMock() as nothing_sent:
+        code, error = _cli(["run", action, "--inputs", _inputs_file(tmp_path, text)], capsys)
+    assert code == 2, error
+    assert error["input"] == input_key
+    assert not nothing_sent.calls
+
+
+def test_a_lone_surrogate_from_the_command_line_is_an_input_error(
+    api_env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Arguments that are not UTF-8 reach Python as lone surrogates (surrogateescape)."""
+    code, error = _cli(["run", "createList", "-i", "listName=VIP \udcff"], capsys)
+    assert code == 2 and error["input"] == "listName"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b'{"listName": "\xff\xfe"}', b'{"listName": ' + b"1" * 5000 + b"}", b"[" * 5000, b'{"listName": NaN}'],
+    ids=["not-utf8", "huge-int", "deep", "nan"],
+)
+def test_unreadable_inputs_files_are_input_errors(
+    raw: bytes, api_env: None, tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "inputs.json"
+    path.write_bytes(raw)
+    code, error = _cli(["run", "createList", "--inputs", str(path)], capsys)
+    assert code == 2, error
+    assert error["type"] == "InputError" and "--inputs" in error["message"]
+
+
+def test_python_values_that_are_not_json_are_input_errors_naming_the_input() -> None:
+    from connector.shell.component import COMPONENT
+
+    action = COMPONENT.action("createEvent")
+    for bad in ({"big": float("inf")}, {"n": [float("nan")]}, {"k": "\ud800"}):
+        with pytest.raises(InputError) as caught:
+            action.clean({"eventName": "M", "eventProfile": {"email": "ada@example.com"}, "eventProperties": bad})
+        assert caught.value.key == "eventProperties"
+
+
+def test_a_python_caller_gets_input_errors_too(anywhere: responses.RequestsMock) -> None:
+    client = _client(_api_key())
+    deep: Any = []
+    for _ in range(5000):
+        deep = [deep]
+    for body in ({"a": float("nan")}, {"a": "\ud800"}, deep, {"a": object()}):
+        with pytest.raises(InputError):
+            client.request("POST", "/api/lists", json=body)
+    with pytest.raises(InputError):
+        client.request("POST", "/api/lists", data="text \ud800")
+    with pytest.raises(InputError):
+        client.request("GET", "/api/lists", params={"filter": "\ud800"})
+    assert not anywhere.calls

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
@@ -67,6 +68,7 @@ MAX_REDIRECTS = 5
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 QueryParams = Mapping[str, Any] | Sequence[tuple[str, Any]]
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class Throttle(Protocol):
@@ -351,6 +353,8 @@ class KlaviyoClient:
         body: dict[str, Any] = {}
         if json is not None:
             body["data"] = _encode_json(json)
+        elif isinstance(data, str):
+            body["data"] = _encode_text(data)  # http.client would encode a str body as Latin-1
         elif data is not None:
             body["data"] = data
         if files is not None:
@@ -628,7 +632,23 @@ def _final_error(error: KlaviyoError | None, decision: Decision, outcome: Outcom
 
 
 def _encode_json(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    """Compact UTF-8 JSON; a value that is not JSON (NaN, a lone surrogate, too deep) is an InputError."""
+    problem = None
+    try:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+    except RecursionError:
+        problem = "is nested too deeply to encode"
+    except (TypeError, ValueError) as exc:  # UnicodeEncodeError is a ValueError
+        problem = f"cannot be encoded as JSON ({excerpt(str(exc), 120)})"
+    raise InputError(f"the JSON body {problem}")
+
+
+def _encode_text(text: str) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        problem = "the body contains a lone UTF-16 surrogate, which is not text"
+    raise InputError(problem)
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
@@ -658,7 +678,10 @@ def _encode_params(params: QueryParams | None) -> list[tuple[str, str]]:
             value = ",".join(str(v) for v in value)
         elif isinstance(value, bool):
             value = "true" if value else "false"
-        out.append((key, str(value)))
+        pair = (str(key), str(value))
+        if any(_SURROGATE.search(text) for text in pair):
+            raise InputError(f"query parameter {pair[0]!a} has a lone UTF-16 surrogate, which is not text")
+        out.append(pair)
     return out
 
 

@@ -18,10 +18,12 @@ Reference: https://developers.klaviyo.com/en/docs/set_up_oauth
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from connector.client.errors import (
     ApiError,
@@ -31,6 +33,7 @@ from connector.client.errors import (
     ReauthorizationRequired,
     excerpt,
 )
+from connector.client.headers import value_problem
 from connector.client.secrets import MASK, Secret, redact
 
 AUTHORIZE_URL = "https://www.klaviyo.com/oauth/authorize"
@@ -81,7 +84,8 @@ class OAuth2Connection:
         self.token_url = f"{base}/oauth/token"
         self.revoke_url = f"{base}/oauth/revoke"
         self.authorize_url = authorize_url
-        self._token: dict[str, Any] = dict(token or {})
+        # The access and refresh tokens are held as Secret, so reprs, vars() and tracebacks mask them.
+        self._token: dict[str, Any] = _hide(token or {})
         self._on_token_updated = on_token_updated
         self._clock = clock
         self._timeout = timeout
@@ -104,7 +108,7 @@ class OAuth2Connection:
                 raise ConnectionConfigError(
                     "OAuth 2.0: no access token; run `klaviyo-connector oauth login` to authorize the app"
                 )
-            return f"Bearer {access}"
+            return f"Bearer {_reveal(access)}"
 
     def on_unauthorized(self) -> bool:
         """Refresh once after a 401 (the token may have been revoked early); False when impossible."""
@@ -115,10 +119,23 @@ class OAuth2Connection:
             return True
 
     def secrets(self) -> Sequence[Secret]:
+        """The client secret, the tokens, and the HTTP Basic forms of the client credentials.
+
+        A token endpoint (or a proxy) may echo the ``Authorization: Basic base64(id:secret)`` header
+        it received, so those encodings are masked too.
+        """
         values = [self._client_secret]
         for name in ("access_token", "refresh_token"):
             if self._token.get(name):
-                values.append(Secret(str(self._token[name])))
+                values.append(_as_secret(self._token[name]))
+        secret = self._client_secret.reveal()
+        if secret:
+            for text in (f"{self.client_id}:{secret}", f"{quote(self.client_id)}:{quote(secret)}"):
+                for encoding in ("latin-1", "utf-8"):
+                    try:
+                        values.append(Secret(base64.b64encode(text.encode(encoding)).decode()))
+                    except UnicodeEncodeError:
+                        continue
         return values
 
     # -- token lifecycle -------------------------------------------------------------------------
@@ -127,7 +144,7 @@ class OAuth2Connection:
     def token(self) -> dict[str, Any]:
         """A copy of the current token (contains secrets: store it, don't print it)."""
         with self._lock:
-            return dict(self._token)
+            return _show(self._token)
 
     def _needs_refresh(self) -> bool:
         if not self._token.get("refresh_token"):
@@ -143,6 +160,11 @@ class OAuth2Connection:
         if not self.client_id:
             raise ConnectionConfigError(
                 "Client ID: required to authorize or refresh the OAuth 2.0 connection (set KLAVIYO_CLIENT_ID)"
+            )
+        if value_problem("client credentials", f"{self.client_id}:{self._client_secret.reveal()}"):
+            raise ConnectionConfigError(
+                "Client ID / Client secret: contain a line break or characters HTTP Basic authentication cannot "
+                "carry (only Latin-1 text); copy them again from the app's settings"
             )
         session = OAuth2Session(
             client_id=self.client_id,
@@ -178,7 +200,7 @@ class OAuth2Connection:
                 )
             )
             self._store(token)
-            return dict(self._token)
+            return _show(self._token)
 
     def refresh(self) -> dict[str, Any]:
         """Get a new access token with the refresh token; keeps a rotated refresh token."""
@@ -187,11 +209,11 @@ class OAuth2Connection:
             if not refresh_token:
                 raise ReauthorizationRequired("OAuth 2.0: the access token expired and there is no refresh token")
             with self._session() as session:
-                token = self._call(lambda: session.refresh_token(self.token_url, refresh_token=refresh_token))
+                token = self._call(lambda: session.refresh_token(self.token_url, refresh_token=_reveal(refresh_token)))
             if not token.get("refresh_token"):
-                token["refresh_token"] = refresh_token
+                token["refresh_token"] = _reveal(refresh_token)
             self._store(token)
-            return dict(self._token)
+            return _show(self._token)
 
     def revoke(self) -> None:
         """Revoke the refresh token (uninstall from the account's point of view) and forget the token."""
@@ -200,7 +222,9 @@ class OAuth2Connection:
             if value:
                 with self._session() as session:
                     self._call(
-                        lambda: session.revoke_token(self.revoke_url, token=value, token_type_hint="refresh_token")
+                        lambda: session.revoke_token(
+                            self.revoke_url, token=_reveal(value), token_type_hint="refresh_token"
+                        )
                     )
             self._token = {}
 
@@ -217,13 +241,14 @@ class OAuth2Connection:
             expires_in = fresh["expires_in"]
             if isinstance(expires_in, bool) or not isinstance(expires_in, (int, float, str)):
                 raise self._malformed("the answer's expires_in is not a number of seconds")
-            try:
-                fresh["expires_at"] = int(self._clock()) + int(float(expires_in))
-            except (ValueError, OverflowError):
-                raise self._malformed("the answer's expires_in is not a number of seconds") from None
-        self._token = fresh
+            seconds = _seconds(expires_in)
+            if seconds is None:
+                raise self._malformed("the answer's expires_in is not a number of seconds")
+            fresh["expires_at"] = int(self._clock()) + seconds
+        self._token = _hide(fresh)
+        self._last_answer = None  # it quotes the new tokens: keep it no longer than needed for an error
         if self._on_token_updated is not None:
-            self._on_token_updated(dict(fresh))
+            self._on_token_updated(_show(self._token))
 
     def _call(self, operation: Callable[[], Any]) -> Any:
         """Run one token-endpoint operation; every failure becomes a typed error that quotes no secret.
@@ -248,6 +273,7 @@ class OAuth2Connection:
         if failure is not None:
             raise failure
         if hasattr(result, "status_code"):
+            self._last_answer = None
             if result.status_code >= 400:
                 raise ConnectionConfigError(f"OAuth 2.0: revoke failed with HTTP {result.status_code}")
             return None
@@ -286,6 +312,34 @@ class OAuth2Connection:
             path=_path(self.token_url),
             received=received or "(nothing)",
         )
+
+
+_TOKEN_KEYS = ("access_token", "refresh_token")
+
+
+def _hide(token: Mapping[str, Any]) -> dict[str, Any]:
+    """The token with its secret values wrapped in :class:`Secret`."""
+    return {k: _as_secret(v) if k in _TOKEN_KEYS and v else v for k, v in token.items()}
+
+
+def _show(token: Mapping[str, Any]) -> dict[str, Any]:
+    """The token as plain JSON values, to hand to the caller (who stores it)."""
+    return {k: _reveal(v) for k, v in token.items()}
+
+
+def _as_secret(value: Any) -> Secret:
+    return value if isinstance(value, Secret) else Secret(str(value))
+
+
+def _reveal(value: Any) -> Any:
+    return value.reveal() if isinstance(value, Secret) else value
+
+
+def _seconds(value: Any) -> int | None:
+    try:
+        return int(float(value))
+    except (ValueError, OverflowError):
+        return None
 
 
 def _path(url: str) -> str:

@@ -565,3 +565,119 @@ def test_a_python_caller_gets_input_errors_too(anywhere: responses.RequestsMock)
     with pytest.raises(InputError):
         client.request("GET", "/api/lists", params={"filter": "\ud800"})
     assert not anywhere.calls
+
+
+# -- 6. smaller ones ----------------------------------------------------------------------------------
+
+CLIENT_SECRET = "client-secret-value-abcdef"
+REFRESH = "oauth-refresh-token-value-654321"
+
+
+def _chain_text(error: BaseException) -> str:
+    """Everything an error and the exceptions chained to it hold (messages, args and attributes)."""
+    parts: list[str] = []
+    seen: set[int] = set()
+    stack: list[BaseException | None] = [error]
+    while stack:
+        current = stack.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        parts += [str(current), repr(current.args)]
+        parts += [repr(value) for value in vars(current).values()]
+        stack += [current.__context__, current.__cause__]
+    return "\n".join(parts)
+
+
+def test_the_basic_auth_form_of_the_client_credentials_is_redacted(mocked: responses.RequestsMock) -> None:
+    import base64
+
+    basic = base64.b64encode(f"cid:{CLIENT_SECRET}".encode()).decode()
+    mocked.post(f"{BASE}/oauth/token", status=401, json={"error": "invalid_client", "error_description": basic})
+    mocked.post(f"{BASE}/oauth/token", status=200, body=f"<html>Authorization: Basic {basic}</html>")
+    conn = OAuth2Connection(client_id="cid", client_secret=CLIENT_SECRET, token={"refresh_token": REFRESH})
+    for _ in range(2):
+        with pytest.raises(KlaviyoError) as caught:
+            conn.refresh()
+        assert basic not in _chain_text(caught.value) + json.dumps(caught.value.to_json())
+
+
+def test_oauth_tokens_are_held_as_secrets(mocked: responses.RequestsMock) -> None:
+    mocked.post(f"{BASE}/oauth/token", json={"access_token": ACCESS, "refresh_token": REFRESH, "expires_in": 3600})
+    conn = OAuth2Connection(client_id="cid", client_secret=CLIENT_SECRET, token={"refresh_token": "rt-first-123"})
+    conn.refresh()
+    held = repr(vars(conn)) + str(vars(conn))
+    for secret in (ACCESS, REFRESH, CLIENT_SECRET):
+        assert secret not in held
+    assert conn.token["access_token"] == ACCESS and conn.token["refresh_token"] == REFRESH  # to persist it
+    assert conn.authorization_header() == f"Bearer {ACCESS}"
+
+
+@pytest.mark.parametrize("case", ["token-endpoint-echo", "token-file", "answer-not-utf8", "transport"])
+def test_no_secret_hides_in_a_chained_exception(case: str, mocked: responses.RequestsMock, tmp_path: Any) -> None:
+    from connections.token_store import TokenFile
+
+    conn = OAuth2Connection(client_id="cid", client_secret=CLIENT_SECRET, token={"refresh_token": REFRESH})
+    with pytest.raises(KlaviyoError) as caught:
+        if case == "token-endpoint-echo":
+            mocked.post(
+                f"{BASE}/oauth/token", status=400, json={"error": "invalid_request", "error_description": REFRESH}
+            )
+            conn.refresh()
+        elif case == "token-file":
+            path = tmp_path / "token.json"
+            path.write_text('{"refresh_token": "' + REFRESH + '", ')
+            TokenFile(path).load()
+        elif case == "answer-not-utf8":
+            mocked.post(f"{BASE}/api/lists", status=201, body=b"\xff" + API_KEY.encode())
+            _client(_api_key()).request("POST", "/api/lists", json={}).json()
+        else:
+            import requests
+
+            mocked.get(f"{BASE}/api/lists", body=requests.exceptions.ConnectionError(f"header {API_KEY}"))
+            KlaviyoClient(_api_key(), base_url=BASE, retry=RetryPolicy(max_retries=0)).request("GET", "/api/lists")
+    text = _chain_text(caught.value)
+    for secret in (API_KEY, REFRESH, CLIENT_SECRET):
+        assert secret not in text
+
+
+@pytest.mark.parametrize("token", ["abc\r\nX-Injected: 1", "abc\ndef", "abc\x1bdef", "t\u00f6k\u20acn"])
+def test_a_credential_that_cannot_be_sent_is_a_configuration_error_not_a_retried_network_error(
+    token: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("KLAVIYO_ACCESS_TOKEN", token)
+    monkeypatch.setenv("KLAVIYO_BASE_URL", BASE)
+    with responses.RequestsMock() as nothing_sent:
+        code, error = _cli(["run", "getList", "-i", "listId=x"], capsys)
+    assert code == 3 and error["type"] == "ConnectionConfigError", error
+    assert token not in json.dumps(error, ensure_ascii=False)
+    assert not nothing_sent.calls
+
+
+def test_a_credential_with_a_nul_is_a_configuration_error_too(anywhere: responses.RequestsMock) -> None:
+    conn = OAuth2Connection(client_id="cid", token={"access_token": "abc\x00def"})
+    with pytest.raises(KlaviyoError) as caught:
+        _client(conn).request("GET", "/api/lists")
+    assert caught.value.exit_code == 3 and not anywhere.calls
+
+
+def test_raw_request_honours_retry_after_on_a_503(mocked: responses.RequestsMock) -> None:
+    clock = FakeClock()
+    client = KlaviyoClient(_api_key(), base_url=BASE, clock=clock, retry=RetryPolicy(jitter=0.0))
+    mocked.get(f"{BASE}/api/lists", status=503, headers={"Retry-After": "7"}, json={"errors": []})
+    mocked.get(f"{BASE}/api/lists", json={"data": []})
+    RAW_REQUEST.run(client, {"method": "GET", "url": "/api/lists", "maxRetryCount": 1, "retryDelayMs": 100})
+    assert clock.sleeps == [7.0]
+    mocked.get(f"{BASE}/api/lists", status=503, headers={"Retry-After": "3600"}, json={"errors": []})
+    with pytest.raises(KlaviyoError, match="more than the 300s"):
+        client.request("GET", "/api/lists")  # above the limit: give up at once, like a 429
+    assert clock.sleeps == [7.0]
+
+
+@pytest.mark.parametrize("status", [307, 308])
+def test_a_307_or_308_to_another_host_never_resends_the_body(status: int, anywhere: responses.RequestsMock) -> None:
+    anywhere.post(f"{BASE}/api/lists", status=status, headers={"Location": "https://attacker.example/collect"})
+    with pytest.raises(KlaviyoError) as caught:
+        _client(_api_key()).request("POST", "/api/lists", json={"data": {"attributes": {"name": "private"}}})
+    assert caught.value.exit_code == 4
+    assert _leaks(anywhere) == []

@@ -43,11 +43,10 @@ from connector.client.errors import (
     InputError,
     KlaviyoError,
     MalformedResponseError,
-    RateLimitError,
     TransportError,
     excerpt,
 )
-from connector.client.headers import merge_headers
+from connector.client.headers import merge_headers, value_problem
 from connector.client.pagination import PaginationLoopError, first_page_query, next_link, page_resources
 from connector.client.response import KlaviyoResponse
 from connector.client.retry import Decision, Outcome, RetryPolicy, parse_retry_after
@@ -510,6 +509,9 @@ class KlaviyoClient:
         if problem is not None:
             raise self._redirect_error(call, raw, f"refused to follow a redirect whose Location {problem}")
         if not self.is_own_host(str(hop.url)):
+            if status in (307, 308) and request.body:
+                # 307/308 repeat the method and body; the body is for Klaviyo only.
+                raise self._redirect_error(call, raw, "refused to re-send the request body to another host")
             # The credential never leaves the configured host, whatever a redirect says.
             hop.headers.pop("Authorization", None)
         if status not in (307, 308) or request.method == "GET":
@@ -525,7 +527,14 @@ class KlaviyoClient:
                 "No Klaviyo connection is configured: set KLAVIYO_API_KEY (a private key pk_...) "
                 "or log in with `klaviyo-connector oauth login`."
             )
-        return self.credential.authorization_header()
+        value = self.credential.authorization_header()
+        if not isinstance(value, str) or value_problem("Authorization", value):
+            # A configuration problem, not a network one: never retried, and the value is not shown.
+            raise ConnectionConfigError(
+                f"{type(self.credential).__name__}: the key or token contains a line break or characters an "
+                "HTTP header cannot carry; copy the credential again"
+            )
+        return value
 
     # -- step 3: interpret -------------------------------------------------------------------------
 
@@ -536,9 +545,9 @@ class KlaviyoClient:
             return Outcome(call.method, None, None, answer.request_sent, call.retry_safe), error
         if answer.status < 400:
             return Outcome(call.method, answer.status, retry_safe=call.retry_safe), None
-        api_error = self._api_error(answer)
-        retry_after = api_error.retry_after if isinstance(api_error, RateLimitError) else None
-        return Outcome(call.method, answer.status, retry_after, True, call.retry_safe), api_error
+        # Retry-After is honoured on any error status that is retried (a 503 as much as a 429).
+        retry_after = parse_retry_after(_header(answer.headers, "retry-after"), now=self.clock.time())
+        return Outcome(call.method, answer.status, retry_after, True, call.retry_safe), self._api_error(answer)
 
     def _refreshed_after(self, call: PreparedCall, outcome: Outcome) -> bool:
         """After a 401, let the credential renew itself once; True when a repeat may now succeed."""

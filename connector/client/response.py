@@ -90,12 +90,17 @@ class KlaviyoResponse:
     def _decode(self) -> Any:
         if not self.content.strip():
             return None
+        # Errors are raised after the except blocks: a decoding error holds the raw body (which may
+        # echo a credential) and must not ride along as __context__.
+        problem = None
         try:
             document = json.loads(self.content.decode("utf-8"), parse_constant=_no_constant)
         except UnicodeDecodeError:
-            raise self.malformed("the body is not UTF-8 text") from None
+            problem = "the body is not UTF-8 text"
         except (ValueError, RecursionError):
-            raise self.malformed("the body is not a JSON document") from None
+            problem = "the body is not a JSON document"
+        if problem is not None:
+            raise self.malformed(problem)
         if 200 <= self.status < 300:
             self._check_document(document)
         return document

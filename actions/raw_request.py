@@ -425,18 +425,21 @@ def _body_kwargs(inputs: RawRequestInputs, headers: dict[str, str]) -> dict[str,
 
 
 def _decode(response: KlaviyoResponse, response_type: str) -> Any:
+    """The body as the Response Type asks, with the connection's secrets masked (a server may echo them)."""
     if response_type == "binary":
-        return response.content
+        # Latin-1 maps bytes to characters one to one, so masking cannot corrupt the other bytes.
+        return response.scrub(response.content.decode("latin-1")).encode("latin-1")
+    text = response.scrub(response.text)
     if response_type == "text":
-        return response.text
+        return text
     if not response.content.strip():
         return None
     try:
-        return json.loads(response.content, parse_constant=_not_json)
+        return json.loads(text, parse_constant=_not_json)
     except (ValueError, RecursionError):
         # An HTML page, plain text, NaN or JSON nested too deeply to decode: give the text back
         # rather than fail after a success.
-        return response.text
+        return text
 
 
 def _not_json(name: str) -> Any:
@@ -493,7 +496,7 @@ def raw_request(client: KlaviyoClient, inputs: RawRequestInputs) -> RawResponse:
         authenticate=not inputs.exclude_authorization,
         **body_kwargs,
     )
-    safe_headers = {k: v for k, v in response.headers.items() if k.lower() not in _PRIVATE_HEADERS}
+    safe_headers = {k: response.scrub(v) for k, v in response.headers.items() if k.lower() not in _PRIVATE_HEADERS}
     return RawResponse(response.status, safe_headers, _decode(response, inputs.response_type or "json"))
 
 

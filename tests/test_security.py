@@ -6,6 +6,7 @@ One section per item of the issue; each test failed before its fix. Socket-level
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import time
@@ -398,6 +399,53 @@ def test_a_redirect_that_cannot_be_followed_is_an_error_not_success(
     assert code == 4 and error["type"] == "MalformedResponseError"
 
 
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [(200, b'{"data": [{"type": "profile", "id": "1"}]}'), (204, b""), (202, b""), (201, b'{"data": {"type": "x"}}')],
+    ids=["array", "no-content", "accepted", "no-id"],
+)
+def test_a_create_answered_without_the_created_resource_is_malformed(
+    status: int, body: bytes, api_env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by the CLI fuzz test: upsertProfile read doc["data"]["id"] and crashed with a TypeError."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.post(f"{BASE}/api/profiles", status=status, body=body)
+        code, error = _cli(["run", "upsertProfile", "-i", "email=ada@example.com"], capsys)
+    assert code == 4 and error["type"] == "MalformedResponseError", error
+
+
+@pytest.mark.parametrize("response_type", ["json", "text", "binary"])
+def test_raw_request_output_masks_a_credential_the_server_echoes(
+    response_type: str, api_env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by the CLI fuzz test: Raw Request printed a body (and headers) that echoed the API key."""
+    from connector.shell.cli import main
+
+    with responses.RequestsMock() as rsps:
+        rsps.get(f"{BASE}/api/lists", json={"echo": f"Klaviyo-API-Key {API_KEY}"}, headers={"X-Debug": API_KEY})
+        code = main(
+            ["run", "rawRequest", "-i", "url=/api/lists", "-i", "method=GET", "-i", f"responseType={response_type}"]
+        )
+    out = capsys.readouterr().out
+    assert code == 0 and API_KEY not in out
+    data = json.loads(out)["data"]
+    if response_type == "binary":
+        assert API_KEY.encode() not in base64.b64decode(data)
+
+
+def test_absurd_rate_limit_and_retry_after_headers_are_read_as_finite_numbers(mocked: responses.RequestsMock) -> None:
+    """Found by the CLI fuzz test: 400-digit values raised OverflowError or printed Infinity (not JSON)."""
+    huge = "9" * 400
+    mocked.get(f"{BASE}/api/lists", status=429, headers={"Retry-After": huge, "RateLimit-Limit": huge}, json={})
+    with pytest.raises(KlaviyoError) as caught:
+        _client(_api_key()).request("GET", "/api/lists")
+    json.dumps(caught.value.to_json(), allow_nan=False)  # valid JSON: no Infinity
+    from connector.client.response import KlaviyoResponse
+
+    page = KlaviyoResponse(200, {"RateLimit-Limit": huge, "RateLimit-Remaining": "nan"}, b"{}", "GET", "u", "/x")
+    assert page.rate_limit.limit is None
+
+
 def test_too_many_redirects_is_an_error(mocked: responses.RequestsMock) -> None:
     for i in range(6):
         mocked.get(f"{BASE}/api/r{i}", status=302, headers={"Location": f"/api/r{i + 1}"})
@@ -590,7 +638,6 @@ def _chain_text(error: BaseException) -> str:
 
 
 def test_the_basic_auth_form_of_the_client_credentials_is_redacted(mocked: responses.RequestsMock) -> None:
-    import base64
 
     basic = base64.b64encode(f"cid:{CLIENT_SECRET}".encode()).decode()
     mocked.post(f"{BASE}/oauth/token", status=401, json={"error": "invalid_client", "error_description": basic})

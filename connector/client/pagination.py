@@ -60,8 +60,8 @@ def next_link(page: KlaviyoResponse) -> str | None:
 def page_resources(page: KlaviyoResponse) -> list[dict[str, Any]]:
     """The resources (``data``) of one page; a page whose data is not an array of objects is malformed."""
     data = _document(page).get("data")
-    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-        raise page.malformed("the page's data is not an array of resources")
+    if not isinstance(data, list) or not all(isinstance(item, dict) and "id" in item for item in data):
+        raise page.malformed("the page's data is not an array of resources (objects with an id)")
     return data
 
 

@@ -30,6 +30,10 @@ def _same(text: str) -> str:
     return text
 
 
+def _is_resource(data: Any) -> bool:
+    return isinstance(data, dict) and isinstance(data.get("id"), str) and bool(data["id"])
+
+
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
@@ -109,10 +113,26 @@ class KlaviyoResponse:
         if not isinstance(document, dict):
             raise self.malformed("the body is JSON but not a JSON:API document (an object)")
         data = document.get("data")
-        if self.status == 201 and not isinstance(data, dict):
-            raise self.malformed("a 201 Created without the created resource as its data")
+        if self.status == 201 and not _is_resource(data):
+            raise self.malformed("a 201 Created without the created resource (with its id) as its data")
         if not isinstance(data, (dict, list)) and data is not None:
             raise self.malformed("the document's data is neither a resource, an array nor null")
+
+    def resource(self) -> dict[str, Any]:
+        """The one resource a single-resource answer carries: ``data``, an object with a string ``id``.
+
+        Raises :class:`~connector.client.errors.MalformedResponseError` for anything else (no body, an
+        array, a resource without an id), so callers can read ``["id"]`` without crashing.
+
+        Example:
+            >>> KlaviyoResponse(200, {}, b'{"data": {"type": "list", "id": "L1"}}', "GET", "u", "/x").resource()["id"]
+            'L1'
+        """
+        document = self.json()
+        data = document.get("data") if isinstance(document, dict) else None
+        if not isinstance(data, dict) or not _is_resource(data):
+            raise self.malformed("expected one resource with an id as the document's data")
+        return data
 
     def malformed(self, problem: str) -> MalformedResponseError:
         """A :class:`~connector.client.errors.MalformedResponseError` about this answer, quoting it scrubbed.

@@ -198,6 +198,8 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
         6.0
         >>> parse_retry_after("soon", now=0.0) is None
         True
+        >>> parse_retry_after("inf", now=0.0)
+        1000000000.0
     """
     if value is None:
         return None
@@ -212,7 +214,14 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
 
         try:
             when = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
+            seconds = when.timestamp() - now
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
-        seconds = when.timestamp() - now
-    return max(0.0, seconds)
+    if seconds != seconds:  # NaN tells nothing
+        return None
+    # "inf" or 400 digits: far more than any limit, but a finite number (it is printed as JSON).
+    return min(max(0.0, seconds), MAX_RETRY_AFTER_READ)
+
+
+#: The largest ``Retry-After`` read, in seconds (about 31 years): any larger value means the same.
+MAX_RETRY_AFTER_READ = 1e9

@@ -53,13 +53,14 @@ def create_or_find_profile(client: KlaviyoClient, attributes: Mapping[str, Any])
     """
     try:
         # A repeat after a dropped connection answers 409 with the id, which is handled below.
-        doc = client.request("POST", "/api/profiles", json=resource_body("profile", attributes), retry_safe=True).json()
+        response = client.request("POST", "/api/profiles", json=resource_body("profile", attributes), retry_safe=True)
     except ConflictError as exc:
         profile_id = exc.duplicate_profile_id
         if not profile_id:
             raise UnresolvedDuplicateProfile.from_conflict(exc) from None
         return profile_id, None, False
-    return str(doc["data"]["id"]), doc, True
+    # resource(): an answer without the created profile is a MalformedResponseError, not a TypeError.
+    return response.resource()["id"], response.json(), True
 
 
 def add_to_list(client: KlaviyoClient, list_id: str, profile_ids: list[str]) -> None:
@@ -95,8 +96,7 @@ def find_or_create_list(client: KlaviyoClient, name: str) -> str:
     found = find_list(client, name)
     if found:
         return found
-    doc = client.request("POST", "/api/lists", json=resource_body("list", {"name": name})).json()
-    return str(doc["data"]["id"])
+    return str(client.request("POST", "/api/lists", json=resource_body("list", {"name": name})).resource()["id"])
 
 
 def lookup_profile_ids(client: KlaviyoClient, identifiers: Mapping[str, str]) -> list[str]:

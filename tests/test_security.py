@@ -100,6 +100,18 @@ def test_raw_request_url_with_userinfo_backslash_or_whitespace_is_an_input_error
     assert not anywhere.calls
 
 
+def test_the_python_facade_refuses_the_same_urls(anywhere: responses.RequestsMock) -> None:
+    from connector.shell.facade import Klaviyo
+
+    k = Klaviyo(client=_client(_api_key()))
+    for url in TRICKS:
+        with pytest.raises(InputError):
+            k.request("GET", url)
+        with pytest.raises(InputError):
+            k.raw_request.request("GET", url)
+    assert not anywhere.calls
+
+
 @CREDENTIALS
 def test_links_next_with_a_backslash_authority_is_not_followed(
     make_credential: Any, anywhere: responses.RequestsMock

@@ -270,7 +270,8 @@ class KlaviyoClient:
             params: query parameters (a mapping or a list of pairs; lists are comma-joined).
             json: a JSON body, sent as ``application/vnd.api+json``.
             data, files: a raw or form body, and multipart files (Upload Image From File).
-            headers: extra headers; they cannot replace ``Authorization``.
+            headers: extra headers; they cannot replace ``Authorization`` nor set framing or hop-by-hop
+                headers (see :mod:`connector.client.headers`).
             revision: per-call API revision.
             retry_safe: the call may be repeated after a 5xx or dropped connection without harm.
             retry: a per-call retry policy instead of the client's.
@@ -279,8 +280,12 @@ class KlaviyoClient:
 
         Raises:
             ApiError: (a subclass per status) when Klaviyo answers with an error after retries.
-            TransportError: when no answer came after retries.
-            InputError: when ``path`` names another host.
+            TransportError: when no answer came after retries, or none within the time budget.
+            MalformedResponseError: when a redirect cannot be followed safely (no ``Location``, a loop,
+                another host for a 307/308 with a body, a ``Location`` parsers read differently).
+            InputError: when ``path`` names another host or is ambiguous, or a header, the query or the
+                body cannot be sent.
+            ConnectionConfigError: when there is no credential or it cannot be sent in a header.
 
         Example:
             >>> # client.request("POST", "/api/lists", json={"data": {...}})

@@ -45,7 +45,6 @@ from actions._facade.models.profiles import ProfileAttributes
 from actions.profiles import clean_profile_attributes
 from connector.client.errors import InputError
 from connector.client.jsonapi import Resource, parse_resource
-from connector.client.pagination import Paginator
 from connector.client.pipeline import KlaviyoClient
 from connector.framework.inputs import (
     InputType,
@@ -70,8 +69,9 @@ from connector.klaviyo.operation_actions import (
     picklist,
     request_for,
     sort_input,
+    stream_for,
 )
-from connector.klaviyo.operations.calls import Call, send
+from connector.klaviyo.operations.calls import related_ids, send
 from connector.klaviyo.validators import clean_currency, clean_non_blank
 
 METRIC_NAME_MAX = 127  # Klaviyo: "less than 128 characters"
@@ -109,7 +109,7 @@ def parse_event(raw: Mapping[str, Any], included: Sequence[Mapping[str, Any]] | 
     related = {
         (r.get("type"), r.get("id")): r for r in (included if included is not None else raw.get("included") or ())
     }
-    found = {kind: related.get((kind, ident)) for kind, ident in _related_ids(raw)}
+    found = {kind: related.get((kind, ident)) for kind, ident in related_ids(raw)}
     metric, profile = found.get("metric"), found.get("profile")
     return Event(
         type=base.type,
@@ -121,17 +121,6 @@ def parse_event(raw: Mapping[str, Any], included: Sequence[Mapping[str, Any]] | 
         metric=parse_resource(MetricAttributes, metric) if metric else None,
         profile=parse_resource(ProfileAttributes, profile) if profile else None,
     )
-
-
-def _related_ids(resource: Mapping[str, Any]) -> list[tuple[Any, Any]]:
-    """``(type, id)`` of every resource the relationships of ``resource`` point at."""
-    out = []
-    for relationship in (resource.get("relationships") or {}).values():
-        data = relationship.get("data") if isinstance(relationship, Mapping) else None
-        for linkage in data if isinstance(data, list) else [data]:
-            if isinstance(linkage, Mapping):
-                out.append((linkage.get("type"), linkage.get("id")))
-    return out
 
 
 @attrs.frozen(kw_only=True)
@@ -691,32 +680,7 @@ def list_events(client: KlaviyoClient, inputs: ListEventsInputs) -> Iterator[dic
     for it (``include=metric,profile``), so they survive streaming (``--jsonl``, the Python iterator).
     """
     include = _include(inputs.metric_fields, inputs.profile_fields)
-    call = request_for("get_events", inputs, include=include)  # checked now; pages are fetched when iterated
-    return _with_included(client, call, page_size=inputs.page_size, limit=inputs.max_records, attach=bool(include))
-
-
-def _with_included(
-    client: KlaviyoClient, call: Call, *, page_size: int | None, limit: int | None, attach: bool
-) -> Iterator[dict[str, Any]]:
-    """The resources of ``call`` across pages (largest page by default), each with its ``included`` resources."""
-    size = page_size or call.operation.query.page_size_max
-    if size is not None and limit is not None:
-        size = min(size, max(limit, 1))
-    pages = Paginator(client, call.path, params=dict(call.params), page_size=size, limit=limit).pages()
-    count = 0
-    if limit == 0:
-        return
-    for page in pages:
-        body = page.json_or_none() or {}
-        related = {(r.get("type"), r.get("id")): r for r in body.get("included") or () if isinstance(r, Mapping)}
-        for resource in body.get("data") or ():
-            if attach:
-                found = (related.get(key) for key in _related_ids(resource))
-                resource = {**resource, "included": [r for r in found if r is not None]}
-            yield resource
-            count += 1
-            if limit is not None and count >= limit:
-                return
+    return stream_for(client, "get_events", inputs, attach_included=bool(include), include=include)
 
 
 LIST_EVENTS = operation_action(

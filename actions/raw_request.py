@@ -16,19 +16,29 @@ from __future__ import annotations
 import base64
 import json
 import mimetypes
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 
 from connector.client.errors import InputError
+from connector.client.headers import FRAMING_HEADERS, HEADER_NAME, value_problem
 from connector.client.pipeline import JSON_API, KlaviyoClient
 from connector.client.response import KlaviyoResponse
 from connector.client.retry import DEFAULT_BASE_DELAY, RetryPolicy
 from connector.framework.definitions import ActionDefinition
 from connector.framework.facade import ResourceGroup
-from connector.framework.inputs import Collection, InputType, input_field, to_data, to_number, to_str
+from connector.framework.inputs import (
+    MAX_JSON_DEPTH,
+    Collection,
+    InputType,
+    check_json_value,
+    check_text,
+    input_field,
+    to_data,
+    to_number,
+    to_str,
+)
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 RESPONSE_TYPES = ("json", "text", "binary")
@@ -36,8 +46,6 @@ RESPONSE_TYPES = ("json", "text", "binary")
 MAX_RETRY_COUNT = 100
 #: Response headers never handed back to a flow (they could carry credentials).
 _PRIVATE_HEADERS = frozenset({"authorization", "proxy-authorization"})
-#: RFC 9110 ``token``: what a header name may contain.
-_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 # -- values ------------------------------------------------------------------------------------
@@ -68,12 +76,16 @@ def clean_body(value: Any) -> RawBody:
     if isinstance(value, (bytes, bytearray)):
         return RawBody("bytes", bytes(value))
     if isinstance(value, str):
+        check_text(value)
         try:
-            return RawBody("json", json.loads(value))
+            parsed = json.loads(value, parse_constant=_not_json)
+        except RecursionError:
+            raise InputError(f"is JSON nested more than {MAX_JSON_DEPTH} levels deep") from None
         except ValueError:
             return RawBody("text", value)
+        return RawBody("json", check_json_value(parsed))
     if value is None or isinstance(value, (dict, list, int, float, bool)):
-        return RawBody("json", value)
+        return RawBody("json", check_json_value(value))
     raise InputError(f"must be JSON, text or bytes, got {type(value).__name__}")
 
 
@@ -91,7 +103,8 @@ def clean_method(value: Any) -> str:
 
 
 def clean_header_value(value: Any) -> str:
-    """A header value on one line (a line break would smuggle in another header).
+    """A header value that can be sent: one line (a line break would smuggle in another header), no
+    other control characters, Latin-1 text only (what HTTP headers carry).
 
     Example:
         >>> clean_header_value("application/json")
@@ -100,6 +113,9 @@ def clean_header_value(value: Any) -> str:
     text = to_str(value)
     if "\r" in text or "\n" in text:
         raise InputError("a header value must not contain a line break")
+    problem = value_problem("header", text)
+    if problem is not None:
+        raise InputError(problem.replace("the value of header", "a header value"))
     return text.strip()
 
 
@@ -302,7 +318,8 @@ def retry_policy(client: KlaviyoClient, inputs: RawRequestInputs) -> RetryPolicy
     Example:
         >>> # retry_policy(client, RawRequestInputs(url="/api/lists", method="GET", max_retry_count=2))
     """
-    total = inputs.timeout / 1000 if inputs.timeout else None
+    # Timeout replaces the client's budget (a CLI step has one by default); empty keeps it.
+    total = inputs.timeout / 1000 if inputs.timeout else client.retry.total_timeout
     retries = inputs.max_retry_count or 0
     if retries == 0:
         # "0 for no retries" means none at all, not even after a 429.
@@ -325,14 +342,22 @@ def _headers(pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
     headers: dict[str, str] = {}
     for name, value in pairs:
         name = name.strip()
-        if not _HEADER_NAME.fullmatch(name):
+        lowered = name.lower()
+        if not HEADER_NAME.fullmatch(name):
             raise _input_error("Header", "header", f"{name!r} is not a valid header name")
-        if name.lower() in _PRIVATE_HEADERS:
+        if lowered in _PRIVATE_HEADERS:
             raise _input_error(
                 "Header",
                 "header",
                 f"{name} cannot be set here: the connection supplies it (turn on Exclude Authorization "
                 "to send none, for public /client endpoints)",
+            )
+        if lowered in FRAMING_HEADERS or lowered.startswith("proxy-"):
+            raise _input_error(
+                "Header",
+                "header",
+                f"{name} cannot be set here: the HTTP library sets it from the body and URL (a second "
+                "framing header could smuggle another request onto the connection)",
             )
         headers[name] = value
     return headers
@@ -392,23 +417,32 @@ def _body_kwargs(inputs: RawRequestInputs, headers: dict[str, str]) -> dict[str,
     if body.kind == "json":
         if _header(headers, "Content-Type") is None:
             headers["Content-Type"] = JSON_API
-        return {"data": json.dumps(body.value, separators=(",", ":"), ensure_ascii=False).encode()}
+        return {"data": json.dumps(body.value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()}
     if body.kind == "text":
         return {"data": str(body.value).encode()}
     return {"data": body.value}
 
 
 def _decode(response: KlaviyoResponse, response_type: str) -> Any:
+    """The body as the Response Type asks, with the connection's secrets masked (a server may echo them)."""
     if response_type == "binary":
-        return response.content
+        # Latin-1 maps bytes to characters one to one, so masking cannot corrupt the other bytes.
+        return response.scrub(response.content.decode("latin-1")).encode("latin-1")
+    text = response.scrub(response.text)
     if response_type == "text":
-        return response.text
+        return text
     if not response.content.strip():
         return None
     try:
-        return json.loads(response.content)
-    except ValueError:
-        return response.text  # an HTML page or plain text: give it back rather than fail after a success
+        return json.loads(text, parse_constant=_not_json)
+    except (ValueError, RecursionError):
+        # An HTML page, plain text, NaN or JSON nested too deeply to decode: give the text back
+        # rather than fail after a success.
+        return text
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def raw_request(client: KlaviyoClient, inputs: RawRequestInputs) -> RawResponse:
@@ -425,8 +459,10 @@ def raw_request(client: KlaviyoClient, inputs: RawRequestInputs) -> RawResponse:
     - Response Type: json gives parsed JSON (None for an empty body, the text when it is not JSON),
       text a string, binary bytes (base64 in low-code output). An error status raises the same
       errors as every action, after retries.
-    - Timeout is in milliseconds and is the total budget across every attempt and wait; each attempt's
-      own timeout is capped by what is left of it. Empty: the client's per-attempt timeouts only.
+    - Timeout is in milliseconds and is the total budget across every attempt and wait, reading the
+      answer included (a server dripping its answer is cut off when it runs out); each attempt's own
+      timeout is capped by what is left of it. Empty: the client's budget (a CLI step has one by
+      default), else the client's per-attempt timeouts only.
     - Max Retry Count 0 (the default): no retry at all, not even after a 429. Above 0 the call is
       retried on 429, 408, 5xx and network errors whatever the method (the user asked for retries);
       Retry On All Errors retries every failure, 4xx included.
@@ -444,8 +480,10 @@ def raw_request(client: KlaviyoClient, inputs: RawRequestInputs) -> RawResponse:
     body_kwargs = _body_kwargs(inputs, headers)
     policy = retry_policy(client, inputs)
     timeout = None
-    if policy.total_timeout is not None:
-        timeout = (min(client.timeout[0], policy.total_timeout), policy.total_timeout)
+    if inputs.timeout:
+        # One attempt may use the whole budget the user gave, whatever the client's read timeout.
+        total = inputs.timeout / 1000
+        timeout = (min(client.timeout[0], total), total)
     response = client.request(
         inputs.method,
         inputs.url,
@@ -457,7 +495,7 @@ def raw_request(client: KlaviyoClient, inputs: RawRequestInputs) -> RawResponse:
         authenticate=not inputs.exclude_authorization,
         **body_kwargs,
     )
-    safe_headers = {k: v for k, v in response.headers.items() if k.lower() not in _PRIVATE_HEADERS}
+    safe_headers = {k: response.scrub(v) for k, v in response.headers.items() if k.lower() not in _PRIVATE_HEADERS}
     return RawResponse(response.status, safe_headers, _decode(response, inputs.response_type or "json"))
 
 

@@ -47,19 +47,32 @@ class TokenFile:
         return f"TokenFile({str(self.path)!r})"
 
     def load(self) -> dict[str, Any] | None:
-        """The stored token, or None when there is no file."""
+        """The stored token, or None when there is no file.
+
+        Errors are raised outside the ``except`` blocks: a ``JSONDecodeError`` keeps the whole document
+        (the tokens) in its ``doc`` attribute and must not ride along as ``__context__``.
+        """
+        failure: ConnectionConfigError | None = None
         try:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise ConnectionConfigError(f"cannot read token file {self.path}: {exc.strerror}") from None
+            failure = ConnectionConfigError(f"cannot read token file {self.path}: {exc.strerror}")
+        except UnicodeDecodeError:
+            failure = ConnectionConfigError(
+                f"token file {self.path} is not UTF-8 text; run `klaviyo-connector oauth login` again"
+            )
+        if failure is not None:
+            raise failure
         try:
             data = json.loads(text)
-        except json.JSONDecodeError:
-            raise ConnectionConfigError(
+        except (ValueError, RecursionError):
+            failure = ConnectionConfigError(
                 f"token file {self.path} is not valid JSON; run `klaviyo-connector oauth login` again"
-            ) from None
+            )
+        if failure is not None:
+            raise failure
         if not isinstance(data, dict):
             raise ConnectionConfigError(f"token file {self.path} does not hold a token object")
         return data

@@ -9,6 +9,8 @@ Every failure a caller can see is a :class:`KlaviyoError`:
   (:class:`BadRequestError`, :class:`AuthenticationError`, :class:`PermissionDeniedError`,
   :class:`NotFoundError`, :class:`ConflictError`, :class:`RateLimitError`, :class:`ServerError`).
 - :class:`TransportError`: no answer at all (connection refused/reset, timeout).
+- :class:`MalformedResponseError`: an answer that cannot be used (not the JSON:API document due, a
+  redirect without a usable ``Location``, a redirect loop).
 
 Each error knows whether retrying may help (:attr:`KlaviyoError.retryable`) and which exit code the
 CLI uses for it (:attr:`KlaviyoError.exit_code`).
@@ -173,6 +175,54 @@ class TransportError(KlaviyoError):
         self.method = method
         self.path = path
         super().__init__(f"{method} {path}: {message}" if method else message)
+
+
+class MalformedResponseError(KlaviyoError, ValueError):
+    """An answer that cannot be used: not the JSON:API document the call expects (an HTML page from a
+    captive portal, invalid UTF-8, ``{"data": null}`` on a 201), a redirect without a usable ``Location``,
+    a redirect loop, or a redirect that would carry the request somewhere it must not go.
+
+    ``received`` is what came back, shortened and scrubbed of secrets by the caller. It is a
+    ``ValueError`` too, as decoding a body has always raised one.
+
+    Example:
+        >>> e = MalformedResponseError("the body is not JSON", status=200, method="GET", path="/api/lists",
+        ...                            received="<html>Log in to the Wi-Fi</html>")
+        >>> e.exit_code, str(e)
+        (4, 'GET /api/lists: the body is not JSON (HTTP 200); received: <html>Log in to the Wi-Fi</html>')
+    """
+
+    exit_code = EXIT_API
+
+    def __init__(
+        self, problem: str, *, status: int | None = None, method: str = "", path: str = "", received: str | None = None
+    ) -> None:
+        self.problem = problem
+        self.status = status
+        self.method = method
+        self.path = path
+        self.received = received
+        message = f"{method} {path}: {problem}" if method else problem
+        if status is not None:
+            message += f" (HTTP {status})"
+        if received:
+            message += f"; received: {received}"
+        super().__init__(message)
+
+    def to_json(self) -> dict[str, Any]:
+        out = super().to_json()
+        out["error"].update(status=self.status, method=self.method, path=self.path, received=self.received)
+        return out
+
+
+def excerpt(text: str | None, limit: int = 200) -> str:
+    """``text`` on one line, cut to ``limit`` characters (the caller scrubs secrets first).
+
+    Example:
+        >>> excerpt("a  b" + "c" * 300, limit=8)
+        'a bccccc...'
+    """
+    return _excerpt(text, limit)
 
 
 class ApiError(KlaviyoError):

@@ -1,24 +1,27 @@
-"""Cursor pagination: follow ``links.next`` (full URLs) until Klaviyo stops giving one.
+"""Cursor pagination, as pure functions of one page: its resources and the link to the next page.
 
 Klaviyo's ``links.next`` already carries ``page[cursor]`` and the original query, so it is followed
 verbatim, but only on the configured host (the client refuses others). A ``next`` link seen before
-means the server is looping; the paginator stops with :class:`PaginationLoopError` instead of
-spinning forever.
+means the server is looping; the client stops with :class:`PaginationLoopError` instead of
+spinning forever. The loop that fetches pages lives in the client
+(:meth:`connector.client.pipeline.KlaviyoClient.pages`); this module reads answers and imports no
+client, so there is no import cycle between the two.
 
 Example:
-    >>> # Paginator(client, "/api/lists", page_size=10, limit=25).items()
+    >>> from connector.client.response import KlaviyoResponse
+    >>> page = KlaviyoResponse(status=200, headers={}, content=b'{"data": [{"id": "1"}], "links": {"next": null}}',
+    ...                        method="GET", url="https://a.klaviyo.com/api/lists", path="/api/lists")
+    >>> page_resources(page), next_link(page)
+    ([{'id': '1'}], None)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from connector.client.errors import KlaviyoError
 from connector.client.response import KlaviyoResponse
-
-if TYPE_CHECKING:
-    from connector.client.pipeline import KlaviyoClient, QueryParams
 
 
 class PaginationLoopError(KlaviyoError):
@@ -35,77 +38,52 @@ class PaginationLoopError(KlaviyoError):
         super().__init__(f"pagination loop: links.next repeats an already fetched page ({url})")
 
 
-class Paginator:
-    """Walks a collection page by page.
+def next_link(page: KlaviyoResponse) -> str | None:
+    """The ``links.next`` URL of a page, or None on the last page.
 
-    Args:
-        client: the client that sends each page request (retries included).
-        path: the collection path, e.g. ``/api/profiles``.
-        params: the first page's query (filters, fields, sort).
-        page_size: ``page[size]`` for endpoints that accept it.
-        limit: stop after this many resources (None = all).
+    Raises :class:`~connector.client.errors.MalformedResponseError` when the page is not a JSON:API
+    document or ``links.next`` is neither a URL string nor null (a number, an object...).
+    """
+    links = _document(page).get("links")
+    if links is None:
+        return None
+    if not isinstance(links, dict):
+        raise page.malformed("the page's links is not an object")
+    next_url = links.get("next")
+    if next_url is None or next_url == "":
+        return None
+    if not isinstance(next_url, str):
+        raise page.malformed(f"the page's links.next is not a URL but {type(next_url).__name__}")
+    return next_url
+
+
+def page_resources(page: KlaviyoResponse) -> list[dict[str, Any]]:
+    """The resources (``data``) of one page; a page whose data is not an array of objects is malformed."""
+    data = _document(page).get("data")
+    if not isinstance(data, list) or not all(isinstance(item, dict) and "id" in item for item in data):
+        raise page.malformed("the page's data is not an array of resources (objects with an id)")
+    return data
+
+
+def _document(page: KlaviyoResponse) -> dict[str, Any]:
+    document = page.json()
+    if not isinstance(document, dict):
+        raise page.malformed("a page without a JSON:API document")
+    return document
+
+
+def first_page_query(
+    params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None, page_size: int | None
+) -> list[tuple[str, Any]]:
+    """The first page's query: the caller's parameters with ``page[size]`` set when given.
 
     Example:
-        >>> # [p["id"] for p in Paginator(client, "/api/profiles", page_size=100).items()]
+        >>> first_page_query({"sort": "name", "page[size]": 5}, 10)
+        [('sort', 'name'), ('page[size]', 10)]
     """
-
-    def __init__(
-        self,
-        client: KlaviyoClient,
-        path: str,
-        *,
-        params: QueryParams | None = None,
-        page_size: int | None = None,
-        limit: int | None = None,
-        revision: str | None = None,
-    ) -> None:
-        if limit is not None and limit < 0:
-            raise ValueError("limit must be 0 or more")
-        self.client = client
-        self.path = path
-        first: list[tuple[str, Any]] = _pairs(params)
-        if page_size is not None:
-            first = [(k, v) for k, v in first if k != "page[size]"] + [("page[size]", page_size)]
-        self.params = first
-        self.limit = limit
-        self.revision = revision
-        self.pages_fetched = 0
-
-    def pages(self) -> Iterator[KlaviyoResponse]:
-        """Yield each page's response, first to last."""
-        seen: set[str] = set()
-        response = self.client.request("GET", self.path, params=self.params, revision=self.revision)
-        while True:
-            self.pages_fetched += 1
-            yield response
-            body = response.json_or_none() or {}
-            links = body.get("links") if isinstance(body, dict) else None
-            next_url = links.get("next") if isinstance(links, dict) else None
-            if not next_url:
-                return
-            if next_url in seen or next_url == response.url:
-                raise PaginationLoopError(next_url)
-            seen.add(next_url)
-            response = self.client.request("GET", next_url, revision=self.revision)
-
-    def items(self) -> Iterator[dict[str, Any]]:
-        """Yield resources across pages, stopping at ``limit``; only one page is held in memory."""
-        if self.limit == 0:
-            return
-        count = 0
-        for page in self.pages():
-            body = page.json_or_none() or {}
-            data = body.get("data") if isinstance(body, dict) else None
-            for resource in data if isinstance(data, list) else []:
-                yield resource
-                count += 1
-                if self.limit is not None and count >= self.limit:
-                    return
-
-
-def _pairs(params: QueryParams | None) -> list[tuple[str, Any]]:
-    if params is None:
-        return []
-    if isinstance(params, Mapping):
-        return list(params.items())
-    return list(params)
+    pairs: list[tuple[str, Any]] = []
+    if params is not None:
+        pairs = list(params.items()) if isinstance(params, Mapping) else list(params)
+    if page_size is not None:
+        pairs = [(k, v) for k, v in pairs if k != "page[size]"] + [("page[size]", page_size)]
+    return pairs

@@ -1,10 +1,17 @@
 """The typed Klaviyo client: one session, one request pipeline, shared by every entry point.
 
-``KlaviyoClient.request`` does, in order: resolve the URL against the configured host (refusing
-other hosts), add the pinned ``revision``, JSON:API content headers, ``User-Agent`` and the
-credential, send with explicit connect/read timeouts, follow redirects without ever carrying the
-credential off the configured host, turn error statuses into the :mod:`connector.client.errors` hierarchy,
-and retry under the shared :class:`~connector.client.retry.RetryPolicy`.
+``KlaviyoClient.request`` runs named steps, in order:
+
+1. :meth:`~KlaviyoClient.prepare`: resolve the URL against the configured host (refusing other
+   hosts), add the pinned ``revision``, JSON:API content headers and ``User-Agent``, encode the
+   body and the query. The result, a :class:`PreparedCall`, does not change between attempts.
+2. :meth:`~KlaviyoClient.attempt`: send one try with the credential and explicit connect/read
+   timeouts, following redirects without ever carrying the credential off the configured host.
+3. :meth:`~KlaviyoClient.interpret`: turn the answer (or the transport failure) into a retry
+   :class:`~connector.client.retry.Outcome` and, for a failure, the error of the
+   :mod:`connector.client.errors` hierarchy.
+4. :meth:`RetryPolicy.decide <connector.client.retry.RetryPolicy.decide>`: a pure decision to wait
+   and retry, or to stop.
 
 Example:
     >>> from connections.api_key import ApiKeyConnection
@@ -19,11 +26,15 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
+import attrs
+
+from connector.client import urls
 from connector.client.auth import Credential
 from connector.client.clock import Clock, SystemClock
 from connector.client.errors import (
@@ -31,11 +42,14 @@ from connector.client.errors import (
     ConnectionConfigError,
     InputError,
     KlaviyoError,
-    RateLimitError,
+    MalformedResponseError,
     TransportError,
+    excerpt,
 )
+from connector.client.headers import merge_headers, value_problem
+from connector.client.pagination import PaginationLoopError, first_page_query, next_link, page_resources
 from connector.client.response import KlaviyoResponse
-from connector.client.retry import RetryPolicy, parse_retry_after
+from connector.client.retry import Decision, Outcome, RetryPolicy, parse_retry_after
 from connector.client.secrets import redact
 from connector.version import API_REVISION, USER_AGENT
 
@@ -49,8 +63,11 @@ JSON_API = "application/vnd.api+json"
 #: Seconds to wait for a TCP connection, and then for each read of the answer.
 DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 60.0)
 MAX_REDIRECTS = 5
+#: The redirects the client follows (each hop checked); any other 3xx but 304 is a malformed answer.
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 QueryParams = Mapping[str, Any] | Sequence[tuple[str, Any]]
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class Throttle(Protocol):
@@ -65,6 +82,34 @@ class Throttle(Protocol):
 
     def after(self, method: str, path: str, status: int | None, retry_after: float | None) -> None:
         """Called after every attempt; ``status`` is None when no answer came."""
+
+
+@attrs.frozen
+class PreparedCall:
+    """One logical request, ready to send: everything that stays the same across attempts.
+
+    ``request`` is the prepared HTTP request (URL with the query, headers, encoded body) without
+    the ``Authorization`` header, which each attempt adds (an OAuth token may be refreshed between
+    attempts).
+    """
+
+    method: str
+    url: str
+    path: str
+    request: requests.PreparedRequest
+    authenticate: bool
+    retry_safe: bool
+
+
+@attrs.frozen
+class TransportFailure:
+    """An attempt that got no HTTP answer: what happened, and whether the request may have been sent."""
+
+    description: str
+    request_sent: bool
+
+
+Answer = KlaviyoResponse | TransportFailure
 
 
 class KlaviyoClient:
@@ -102,7 +147,7 @@ class KlaviyoClient:
     ) -> None:
         self.credential = credential
         self.base_url = _normalise_base_url(base_url or DEFAULT_BASE_URL)
-        self._origin = _origin(self.base_url)
+        self._origin = urls.origin(self.base_url)
         self.revision = revision or API_REVISION
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
@@ -126,11 +171,13 @@ class KlaviyoClient:
             with self._session_lock:
                 if self._session is None:
                     import requests
-                    from requests.adapters import HTTPAdapter
+
+                    from connector.client.transport import WatchedAdapter
 
                     session = requests.Session()
                     # Retries are ours (status-aware, Retry-After-aware); urllib3's own would double them.
-                    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=self._pool_size, max_retries=0)
+                    # The adapter's connections can be cut when an attempt's time budget runs out.
+                    adapter = WatchedAdapter(pool_connections=4, pool_maxsize=self._pool_size, max_retries=0)
                     session.mount("http://", adapter)
                     session.mount("https://", adapter)
                     # Environment proxies and .netrc could inject credentials or reroute the key.
@@ -163,23 +210,39 @@ class KlaviyoClient:
         text = path_or_url.strip()
         if not text:
             raise InputError("a path such as /api/lists is required", label="URL", key="url")
-        parts = urlsplit(text)
-        if parts.scheme or parts.netloc or text.startswith("//"):
-            if _origin(text) != self._origin:
+        if urls.control_character(text):
+            raise InputError(
+                "contains a control character (a line break, tab, NUL...), which cannot be sent in a URL",
+                label="URL",
+                key="url",
+            )
+        if urls.is_absolute(text):
+            problem = urls.unsafe_reason(text)
+            if problem is not None:
                 raise InputError(
-                    f"{_origin(text) or text!r} is not the configured Klaviyo host {self._origin}; "
-                    "the credential is only ever sent there. Give a path such as /api/lists.",
+                    f"{text!r} {problem}, so which host it names is ambiguous; the credential is only ever "
+                    "sent to the configured Klaviyo host. Give a path such as /api/lists.",
                     label="URL",
                     key="url",
                 )
+            self._refuse_other_host(text)
             return text
         if not text.startswith("/"):
             text = "/" + text
         return self.base_url + text
 
     def is_own_host(self, url: str) -> bool:
-        """True when ``url`` is on the configured Klaviyo origin (scheme, host and port)."""
-        return _origin(url) == self._origin
+        """True when ``url`` is on the configured Klaviyo origin (scheme, host and port), as urllib3 reads it."""
+        return urls.origin(url) == self._origin
+
+    def _refuse_other_host(self, url: str) -> None:
+        if not self.is_own_host(url):
+            raise InputError(
+                f"{urls.origin(url) or url!r} is not the configured Klaviyo host {self._origin}; "
+                "the credential is only ever sent there. Give a path such as /api/lists.",
+                label="URL",
+                key="url",
+            )
 
     # -- the pipeline --------------------------------------------------------------------------
 
@@ -207,7 +270,8 @@ class KlaviyoClient:
             params: query parameters (a mapping or a list of pairs; lists are comma-joined).
             json: a JSON body, sent as ``application/vnd.api+json``.
             data, files: a raw or form body, and multipart files (Upload Image From File).
-            headers: extra headers; they cannot replace ``Authorization``.
+            headers: extra headers; they cannot replace ``Authorization`` nor set framing or hop-by-hop
+                headers (see :mod:`connector.client.headers`).
             revision: per-call API revision.
             retry_safe: the call may be repeated after a 5xx or dropped connection without harm.
             retry: a per-call retry policy instead of the client's.
@@ -216,151 +280,117 @@ class KlaviyoClient:
 
         Raises:
             ApiError: (a subclass per status) when Klaviyo answers with an error after retries.
-            TransportError: when no answer came after retries.
-            InputError: when ``path`` names another host.
+            TransportError: when no answer came after retries, or none within the time budget.
+            MalformedResponseError: when a redirect cannot be followed safely (no ``Location``, a loop,
+                another host for a 307/308 with a body, a ``Location`` parsers read differently).
+            InputError: when ``path`` names another host or is ambiguous, or a header, the query or the
+                body cannot be sent.
+            ConnectionConfigError: when there is no credential or it cannot be sent in a header.
 
         Example:
             >>> # client.request("POST", "/api/lists", json={"data": {...}})
         """
-        import requests
+        call = self.prepare(
+            method,
+            path,
+            params=params,
+            json=json,
+            data=data,
+            files=files,
+            headers=headers,
+            revision=revision,
+            retry_safe=retry_safe,
+            authenticate=authenticate,
+        )
+        return self.send(call, retry or self.retry, timeout)
 
-        method = method.upper()
-        url = self.url_for(path)
-        policy = retry or self.retry
-        request_path = urlsplit(url).path
-        prepared_headers = self._headers(headers, revision, json is not None)
-        body_kwargs: dict[str, Any] = {}
-        if json is not None:
-            import json as jsonlib
-
-            body_kwargs["data"] = jsonlib.dumps(json, separators=(",", ":"), ensure_ascii=False).encode()
-        elif data is not None:
-            body_kwargs["data"] = data
-        if files is not None:
-            body_kwargs["files"] = files
-        query = _encode_params(params)
+    def send(
+        self, call: PreparedCall, policy: RetryPolicy, timeout: tuple[float, float] | None = None
+    ) -> KlaviyoResponse:
+        """Attempt ``call`` until it succeeds or ``policy`` decides to stop; raise the last error then."""
         started = self.clock.monotonic()
         deadline = started + policy.total_timeout if policy.total_timeout else None
         attempt = 0
         refreshed = False
         while True:
             attempt += 1
-            send_headers = dict(prepared_headers)
-            if authenticate:
-                send_headers["Authorization"] = self._authorization()
-            if self.throttle is not None:
-                self.throttle.before(method, request_path)
-            try:
-                raw = self._send(method, url, query, send_headers, body_kwargs, timeout, deadline)
-            except requests.RequestException as exc:
-                if self.throttle is not None:
-                    self.throttle.after(method, request_path, None, None)
-                sent = not _never_connected(exc)
-                failure = TransportError(self._scrub(_describe_transport(exc)), method=method, path=request_path)
-                if (
-                    policy.allows_another(attempt)
-                    and policy.should_retry_transport(method, retry_safe, request_sent=sent)
-                    and self._wait_before_retry(policy, attempt, None, deadline, request_path)
-                ):
-                    continue
-                raise failure from None
-            response = KlaviyoResponse(
-                status=raw.status_code,
-                headers=dict(raw.headers),
-                content=raw.content,
-                method=method,
-                url=url,
-                path=request_path,
-                attempts=attempt,
-            )
-            log.debug("%s %s -> %s (attempt %d)", method, request_path, response.status, attempt)
-            if self.throttle is not None:
-                self.throttle.after(
-                    method,
-                    request_path,
-                    response.status,
-                    parse_retry_after(_header(response.headers, "retry-after"), now=self.clock.time()),
-                )
-            if response.status < 400:
-                return response
-            if response.status == 401 and authenticate and not refreshed and self.credential is not None:
+            answer = self.attempt(call, timeout, deadline)
+            outcome, error = self.interpret(call, answer)
+            if isinstance(answer, KlaviyoResponse):
+                answer.attempts = attempt
+                log.debug("%s %s -> %s (attempt %d)", call.method, call.path, answer.status, attempt)
+                if error is None:
+                    return answer
+            if not refreshed and self._refreshed_after(call, outcome):
                 refreshed = True
-                with self._refresh_lock:
-                    renewed = self.credential.on_unauthorized()
-                if renewed:
-                    attempt -= 1  # a refreshed token is a new start, not a retry of a failure
-                    continue
-            error = self._api_error(response)
-            if policy.allows_another(attempt) and policy.should_retry_status(response.status, method, retry_safe):
-                retry_after = error.retry_after if isinstance(error, RateLimitError) else None
-                if retry_after is not None and retry_after > policy.max_retry_after:
-                    error.message = error.args[0] + (
-                        f"; Klaviyo asked to wait {retry_after:g}s, more than the "
-                        f"{policy.max_retry_after:g}s this client will wait, so it gave up"
-                    )
-                    error.args = (error.message,)
-                    raise error
-                if self._wait_before_retry(policy, attempt, retry_after, deadline, request_path):
-                    continue
-            raise error
+                attempt -= 1  # a refreshed token is a new start, not a retry of a failure
+                continue
+            decision = policy.decide(outcome, attempt, self.clock.monotonic() - started)
+            if not decision.retry:
+                break
+            log.info("retrying %s in %.3fs (retry %d of %d)", call.path, decision.wait, attempt, policy.max_retries)
+            self.clock.sleep(decision.wait)
+        # Raised outside any ``except`` block: no library exception (which could quote a header) is chained.
+        raise _final_error(error, decision, outcome, policy)
 
-    def _send(
+    # -- step 1: prepare ---------------------------------------------------------------------------
+
+    def prepare(
         self,
         method: str,
-        url: str,
-        query: list[tuple[str, str]],
-        headers: dict[str, str],
-        body_kwargs: dict[str, Any],
-        timeout: tuple[float, float] | None,
-        deadline: float | None,
-    ) -> requests.Response:
-        connect, read = timeout or self.timeout
-        if deadline is not None:
-            remaining = max(0.001, deadline - self.clock.monotonic())
-            connect, read = min(connect, remaining), min(read, remaining)
-        response = self.session.request(
+        path: str,
+        *,
+        params: QueryParams | None = None,
+        json: Any = None,
+        data: Any = None,
+        files: Any = None,
+        headers: Mapping[str, str] | None = None,
+        revision: str | None = None,
+        retry_safe: bool = False,
+        authenticate: bool = True,
+    ) -> PreparedCall:
+        """Resolve the URL, build the headers, encode body and query: everything but the credential."""
+        import requests
+
+        method = method.upper()
+        url = self.url_for(path)
+        body: dict[str, Any] = {}
+        if json is not None:
+            body["data"] = _encode_json(json)
+        elif isinstance(data, str):
+            body["data"] = _encode_text(data)  # http.client would encode a str body as Latin-1
+        elif data is not None:
+            body["data"] = data
+        if files is not None:
+            body["files"] = files
+        request = requests.Request(
             method,
             url,
-            params=query or None,
-            headers=headers,
-            timeout=(connect, read),
-            allow_redirects=False,
-            **body_kwargs,
+            params=_encode_params(params) or None,
+            headers=self._headers(headers, revision, json is not None),
+            **body,
         )
-        hops = 0
-        while response.is_redirect and hops < MAX_REDIRECTS:
-            hops += 1
-            target = urljoin(response.url, response.headers["Location"])
-            follow_headers = dict(headers)
-            if not self.is_own_host(target):
-                # The credential never leaves the configured host, whatever a redirect says.
-                follow_headers.pop("Authorization", None)
-            redirect_method = method if response.status_code in (307, 308) else "GET"
-            response.close()
-            response = self.session.request(
-                redirect_method,
-                target,
-                headers=follow_headers,
-                timeout=(connect, read),
-                allow_redirects=False,
-                **(body_kwargs if redirect_method == method and method != "GET" else {}),
-            )
-        return response
+        prepared = self._prepare_request(request)
+        # The host is decided on the URL exactly as it will be sent, with the parser that sends it.
+        self._refuse_other_host(str(prepared.url))
+        return PreparedCall(
+            method=method,
+            url=str(prepared.url),
+            path=urlsplit(url).path,
+            request=prepared,
+            authenticate=authenticate,
+            retry_safe=retry_safe,
+        )
 
-    def _wait_before_retry(
-        self,
-        policy: RetryPolicy,
-        attempt: int,
-        retry_after: float | None,
-        deadline: float | None,
-        path: str,
-    ) -> bool:
-        wait = policy.wait(attempt, retry_after)
-        if deadline is not None and self.clock.monotonic() + wait >= deadline:
-            return False
-        log.info("retrying %s in %.3fs (retry %d of %d)", path, wait, attempt, policy.max_retries)
-        self.clock.sleep(wait)
-        return True
+    def _prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
+        import requests
+
+        problem = None
+        try:
+            return self.session.prepare_request(request)
+        except (requests.RequestException, ValueError, TypeError) as exc:
+            problem = f"the request cannot be sent as given: {excerpt(str(exc))}"
+        raise InputError(problem)  # outside the except block: nothing chained
 
     def _headers(self, extra: Mapping[str, str] | None, revision: str | None, has_json: bool) -> dict[str, str]:
         headers = {
@@ -370,12 +400,131 @@ class KlaviyoClient:
         }
         if has_json:
             headers["Content-Type"] = JSON_API
-        for name, value in (extra or {}).items():
-            if name.lower() == "authorization":
-                continue  # the connection owns Authorization; a user header must not replace it
-            headers = {k: v for k, v in headers.items() if k.lower() != name.lower()}
-            headers[name] = value
-        return headers
+        return merge_headers(headers, extra)
+
+    # -- step 2: attempt ---------------------------------------------------------------------------
+
+    def attempt(
+        self, call: PreparedCall, timeout: tuple[float, float] | None = None, deadline: float | None = None
+    ) -> Answer:
+        """Send one try of ``call`` (following redirects) and return the answer or the transport failure.
+
+        With a ``deadline`` the whole try (connecting, sending, every redirect hop and the whole body)
+        must end by then: a watchdog cuts the connection when it passes, so a server that drips its
+        answer cannot hold the call past the budget.
+        """
+        import requests
+
+        from connector.client.transport import Watchdog
+
+        request = call.request.copy()
+        if call.authenticate:
+            request.headers["Authorization"] = self._authorization()
+        if self.throttle is not None:
+            self.throttle.before(call.method, call.path)
+        budget = None if deadline is None else max(0.001, deadline - self.clock.monotonic())
+        answer: Answer
+        with Watchdog(budget) as watchdog:
+            try:
+                answer = self._follow_redirects(call, request, self._attempt_timeout(timeout, budget))
+            except requests.RequestException as exc:
+                answer = TransportFailure(_describe_transport(exc), request_sent=not _never_connected(exc))
+        if watchdog.expired and isinstance(answer, TransportFailure):
+            answer = TransportFailure(f"no complete answer within the time budget ({budget:.3g}s)", True)
+        self._tell_throttle(call, answer)
+        return answer
+
+    def _tell_throttle(self, call: PreparedCall, answer: Answer) -> None:
+        if self.throttle is None:
+            return
+        if isinstance(answer, KlaviyoResponse):
+            retry_after = parse_retry_after(_header(answer.headers, "retry-after"), now=self.clock.time())
+            self.throttle.after(call.method, call.path, answer.status, retry_after)
+        else:
+            self.throttle.after(call.method, call.path, None, None)
+
+    def _attempt_timeout(self, timeout: tuple[float, float] | None, budget: float | None) -> tuple[float, float]:
+        connect, read = timeout or self.timeout
+        if budget is not None:
+            connect, read = min(connect, budget), min(read, budget)
+        return connect, read
+
+    def _follow_redirects(
+        self, call: PreparedCall, request: requests.PreparedRequest, timeout: tuple[float, float]
+    ) -> KlaviyoResponse:
+        raw = self._send_once(request, timeout)
+        visited = {str(request.url)}
+        while 300 <= raw.status_code < 400 and raw.status_code != 304:
+            # A redirect must be followable; an unfollowed 3xx must never read as success.
+            problem = None
+            if raw.status_code not in REDIRECT_STATUSES:
+                problem = "an unexpected redirect status"
+            elif not raw.headers.get("Location"):
+                problem = "a redirect without a Location header"
+            elif len(visited) > MAX_REDIRECTS:
+                problem = f"more than {MAX_REDIRECTS} redirects"
+            if problem is None:
+                request = self._next_hop(call, request, raw)
+                if str(request.url) in visited:
+                    problem = "a redirect loop (the Location was already visited)"
+            if problem is not None:
+                raise self._redirect_error(call, raw, problem)
+            visited.add(str(request.url))
+            raw.close()
+            raw = self._send_once(request, timeout)
+        return KlaviyoResponse(
+            status=raw.status_code,
+            headers=dict(raw.headers),
+            content=raw.content,
+            method=call.method,
+            url=call.url,
+            path=call.path,
+            scrub=self._scrub,
+        )
+
+    def _redirect_error(self, call: PreparedCall, raw: requests.Response, problem: str) -> MalformedResponseError:
+        location = raw.headers.get("Location")
+        received = f"Location: {location}" if location is not None else "no Location header"
+        return MalformedResponseError(
+            problem, status=raw.status_code, method=call.method, path=call.path, received=excerpt(self._scrub(received))
+        )
+
+    def _send_once(self, request: requests.PreparedRequest, timeout: tuple[float, float]) -> requests.Response:
+        adapter = self.session.get_adapter(str(request.url))
+        raw = adapter.send(request, stream=False, timeout=timeout, verify=True, cert=None, proxies={})
+        raw.content  # noqa: B018 - read the whole body while the attempt's limits apply
+        return raw
+
+    def _next_hop(
+        self, call: PreparedCall, request: requests.PreparedRequest, raw: requests.Response
+    ) -> requests.PreparedRequest:
+        """The request a redirect asks for, checked like a URL the caller gave (every hop, not just the first)."""
+        import requests
+
+        status = raw.status_code
+        location = str(raw.headers.get("Location", ""))
+        target = urljoin(str(request.url), location)
+        problem = urls.unsafe_reason(location) or urls.unsafe_reason(target)
+        hop = request.copy()
+        if problem is None:
+            try:
+                hop.prepare_url(target, None)
+            except (requests.RequestException, ValueError):
+                problem = "cannot be parsed"
+        if problem is not None:
+            raise self._redirect_error(call, raw, f"refused to follow a redirect whose Location {problem}")
+        if not self.is_own_host(str(hop.url)):
+            if status in (307, 308) and request.body:
+                # 307/308 repeat the method and body; the body is for Klaviyo only.
+                raise self._redirect_error(call, raw, "refused to re-send the request body to another host")
+            # The credential never leaves the configured host, whatever a redirect says.
+            hop.headers.pop("Authorization", None)
+        if status not in (307, 308) or request.method == "GET":
+            hop.method = "GET" if status not in (307, 308) else request.method
+            hop.body = None
+            for name in ("Content-Length", "Content-Type", "Transfer-Encoding"):
+                hop.headers.pop(name, None)
+        return hop
 
     def _authorization(self) -> str:
         if self.credential is None:
@@ -383,7 +532,34 @@ class KlaviyoClient:
                 "No Klaviyo connection is configured: set KLAVIYO_API_KEY (a private key pk_...) "
                 "or log in with `klaviyo-connector oauth login`."
             )
-        return self.credential.authorization_header()
+        value = self.credential.authorization_header()
+        if not isinstance(value, str) or value_problem("Authorization", value):
+            # A configuration problem, not a network one: never retried, and the value is not shown.
+            raise ConnectionConfigError(
+                f"{type(self.credential).__name__}: the key or token contains a line break or characters an "
+                "HTTP header cannot carry; copy the credential again"
+            )
+        return value
+
+    # -- step 3: interpret -------------------------------------------------------------------------
+
+    def interpret(self, call: PreparedCall, answer: Answer) -> tuple[Outcome, KlaviyoError | None]:
+        """The retry outcome of one answer, and the error it means (None for a success)."""
+        if isinstance(answer, TransportFailure):
+            error: KlaviyoError = TransportError(self._scrub(answer.description), method=call.method, path=call.path)
+            return Outcome(call.method, None, None, answer.request_sent, call.retry_safe), error
+        if answer.status < 400:
+            return Outcome(call.method, answer.status, retry_safe=call.retry_safe), None
+        # Retry-After is honoured on any error status that is retried (a 503 as much as a 429).
+        retry_after = parse_retry_after(_header(answer.headers, "retry-after"), now=self.clock.time())
+        return Outcome(call.method, answer.status, retry_after, True, call.retry_safe), self._api_error(answer)
+
+    def _refreshed_after(self, call: PreparedCall, outcome: Outcome) -> bool:
+        """After a 401, let the credential renew itself once; True when a repeat may now succeed."""
+        if outcome.status != 401 or not call.authenticate or self.credential is None:
+            return False
+        with self._refresh_lock:
+            return self.credential.on_unauthorized()
 
     def _api_error(self, response: KlaviyoResponse) -> ApiError:
         retry_after = parse_retry_after(_header(response.headers, "retry-after"), now=self.clock.time())
@@ -391,7 +567,7 @@ class KlaviyoClient:
         scrubbed = self._scrub(response.text) if response.content else ""
         try:
             body = json.loads(scrubbed) if scrubbed.strip() else None
-        except ValueError:
+        except (ValueError, RecursionError):
             body = None
         return ApiError.from_response(
             response.status,
@@ -408,6 +584,22 @@ class KlaviyoClient:
 
     # -- pagination ----------------------------------------------------------------------------
 
+    def pages(
+        self, path: str, *, params: QueryParams | None = None, page_size: int | None = None, revision: str | None = None
+    ) -> Iterator[KlaviyoResponse]:
+        """Yield each page of a collection, first to last, following ``links.next``."""
+        seen: set[str] = set()
+        response = self.request("GET", path, params=first_page_query(params, page_size), revision=revision)
+        while True:
+            yield response
+            url = next_link(response)
+            if url is None:
+                return
+            if url in seen or url == response.url:
+                raise PaginationLoopError(url)
+            seen.add(url)
+            response = self.request("GET", url, revision=revision)
+
     def paginate(
         self,
         path: str,
@@ -419,14 +611,58 @@ class KlaviyoClient:
     ) -> Iterator[dict[str, Any]]:
         """Yield every resource of a collection, following ``links.next`` page by page.
 
-        Stops after ``limit`` resources when given. See :class:`connector.client.pagination.Paginator`.
+        Stops after ``limit`` resources when given; only one page is held in memory.
 
         Example:
             >>> # for lst in client.paginate("/api/lists", page_size=10): print(lst["id"])
         """
-        from connector.client.pagination import Paginator
+        if limit is not None and limit < 0:
+            raise ValueError("limit must be 0 or more")
+        return self._resources(self.pages(path, params=params, page_size=page_size, revision=revision), limit)
 
-        return Paginator(self, path, params=params, page_size=page_size, limit=limit, revision=revision).items()
+    @staticmethod
+    def _resources(pages: Iterator[KlaviyoResponse], limit: int | None) -> Iterator[dict[str, Any]]:
+        if limit == 0:
+            return
+        count = 0
+        for page in pages:
+            for resource in page_resources(page):
+                yield resource
+                count += 1
+                if limit is not None and count >= limit:
+                    return
+
+
+def _final_error(error: KlaviyoError | None, decision: Decision, outcome: Outcome, policy: RetryPolicy) -> KlaviyoError:
+    """The error to raise when the retry policy stops, explaining a Retry-After it refused to wait."""
+    assert error is not None
+    if decision.reason == Decision.RETRY_AFTER_TOO_LONG and outcome.retry_after is not None:
+        error.message = error.args[0] + (
+            f"; Klaviyo asked to wait {outcome.retry_after:g}s, more than the "
+            f"{policy.max_retry_after:g}s this client will wait, so it gave up"
+        )
+        error.args = (error.message,)
+    return error
+
+
+def _encode_json(value: Any) -> bytes:
+    """Compact UTF-8 JSON; a value that is not JSON (NaN, a lone surrogate, too deep) is an InputError."""
+    problem = None
+    try:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+    except RecursionError:
+        problem = "is nested too deeply to encode"
+    except (TypeError, ValueError) as exc:  # UnicodeEncodeError is a ValueError
+        problem = f"cannot be encoded as JSON ({excerpt(str(exc), 120)})"
+    raise InputError(f"the JSON body {problem}")
+
+
+def _encode_text(text: str) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        problem = "the body contains a lone UTF-16 surrogate, which is not text"
+    raise InputError(problem)
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
@@ -434,22 +670,13 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 
 
 def _normalise_base_url(url: str) -> str:
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConnectionConfigError(f"Base URL {url!r} must be an http(s) URL such as https://a.klaviyo.com")
+    text = url.strip()
+    parts = urlsplit(text)
+    problem = urls.unsafe_reason(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or problem or not urls.origin(text):
+        detail = f" ({problem})" if problem else ""
+        raise ConnectionConfigError(f"Base URL {url!r} must be an http(s) URL such as https://a.klaviyo.com{detail}")
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    if not parts.scheme or not parts.hostname:
-        return ""
-    default_port = {"http": 80, "https": 443}.get(parts.scheme)
-    try:
-        port = parts.port or default_port
-    except ValueError:
-        return ""
-    return f"{parts.scheme}://{parts.hostname.lower()}:{port}"
 
 
 def _encode_params(params: QueryParams | None) -> list[tuple[str, str]]:
@@ -465,7 +692,10 @@ def _encode_params(params: QueryParams | None) -> list[tuple[str, str]]:
             value = ",".join(str(v) for v in value)
         elif isinstance(value, bool):
             value = "true" if value else "false"
-        out.append((key, str(value)))
+        pair = (str(key), str(value))
+        if any(_SURROGATE.search(text) for text in pair):
+            raise InputError(f"query parameter {pair[0]!a} has a lone UTF-16 surrogate, which is not text")
+        out.append(pair)
     return out
 
 
@@ -500,4 +730,4 @@ def _describe_transport(exc: BaseException) -> str:
     return f"connection to Klaviyo failed ({type(exc).__name__})"
 
 
-__all__ = ["DEFAULT_BASE_URL", "JSON_API", "KlaviyoClient", "KlaviyoError"]
+__all__ = ["DEFAULT_BASE_URL", "JSON_API", "KlaviyoClient", "KlaviyoError", "PreparedCall"]

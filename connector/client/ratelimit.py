@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 
@@ -60,4 +61,6 @@ def _first_number(value: str | None) -> float | None:
     if value is None:
         return None
     match = _LEADING_NUMBER.match(value)
-    return float(match.group(1)) if match else None
+    number = float(match.group(1)) if match else None
+    # A value too long to be a count (it would read as infinity) tells nothing: ignore it.
+    return number if number is not None and math.isfinite(number) else None

@@ -14,6 +14,10 @@ Rules (one place for all of them):
 - ``total_timeout`` is a budget across all attempts and waits; a wait that would overrun it is
   not taken.
 
+:meth:`RetryPolicy.decide` applies these rules to one :class:`Outcome` (what an attempt ended with)
+and returns a :class:`Decision` (retry after N seconds, or stop, with the reason). It is pure: no
+HTTP, no clock, so every rule is tested on plain values.
+
 Example:
     >>> policy = RetryPolicy(max_retries=3, base_delay=0.5, jitter=0.0)
     >>> [policy.backoff(n) for n in (1, 2, 3)]
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from typing import ClassVar
 
 import attrs
 
@@ -33,6 +38,56 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 #: Default first wait, in seconds, when a caller asks for retries without saying how long to wait.
 DEFAULT_BASE_DELAY = 0.5
+
+
+@attrs.frozen
+class Outcome:
+    """How one attempt ended, as far as the retry rules care.
+
+    ``status`` is the HTTP status, or None when no answer came (``request_sent`` then says whether
+    the request may have reached Klaviyo). ``retry_after`` is the server's ``Retry-After`` in seconds.
+
+    Example:
+        >>> Outcome("GET", status=503, retry_after=2.0).failed
+        True
+    """
+
+    method: str
+    status: int | None = None
+    retry_after: float | None = None
+    request_sent: bool = True
+    retry_safe: bool = False
+
+    @property
+    def failed(self) -> bool:
+        """True for an error status or no answer at all."""
+        return self.status is None or self.status >= 400
+
+
+@attrs.frozen
+class Decision:
+    """Retry after :attr:`wait` seconds, or stop; :attr:`reason` says why (one of the class constants).
+
+    Example:
+        >>> Decision.stop(Decision.NOT_RETRYABLE)
+        Decision(retry=False, wait=0.0, reason='not retryable')
+    """
+
+    SUCCEEDED: ClassVar[str] = "succeeded"
+    NOT_RETRYABLE: ClassVar[str] = "not retryable"
+    EXHAUSTED: ClassVar[str] = "retries exhausted"
+    RETRY_AFTER_TOO_LONG: ClassVar[str] = "Retry-After above the limit"
+    OUT_OF_TIME: ClassVar[str] = "total time budget spent"
+    RETRY: ClassVar[str] = "retry"
+
+    retry: bool
+    wait: float
+    reason: str
+
+    @classmethod
+    def stop(cls, reason: str) -> Decision:
+        """A decision not to retry."""
+        return cls(retry=False, wait=0.0, reason=reason)
 
 
 @attrs.frozen
@@ -94,6 +149,37 @@ class RetryPolicy:
             delay *= 1.0 - self.jitter * float(self.random())
         return float(delay)
 
+    def decide(self, outcome: Outcome, attempt: int, elapsed: float) -> Decision:
+        """Whether to retry after ``attempt`` (1-based) ended with ``outcome``, ``elapsed`` seconds in.
+
+        Example:
+            >>> policy = RetryPolicy(max_retries=2, jitter=0.0)
+            >>> policy.decide(Outcome("GET", status=503), attempt=1, elapsed=0.0)
+            Decision(retry=True, wait=0.5, reason='retry')
+            >>> policy.decide(Outcome("POST", status=503), attempt=1, elapsed=0.0).reason
+            'not retryable'
+            >>> policy.decide(Outcome("GET", status=429, retry_after=900), attempt=1, elapsed=0.0).reason
+            'Retry-After above the limit'
+        """
+        if not outcome.failed:
+            return Decision.stop(Decision.SUCCEEDED)
+        if not self.allows_another(attempt):
+            return Decision.stop(Decision.EXHAUSTED)
+        if outcome.status is None:
+            retryable = self.should_retry_transport(
+                outcome.method, outcome.retry_safe, request_sent=outcome.request_sent
+            )
+        else:
+            retryable = self.should_retry_status(outcome.status, outcome.method, outcome.retry_safe)
+        if not retryable:
+            return Decision.stop(Decision.NOT_RETRYABLE)
+        if outcome.retry_after is not None and outcome.retry_after > self.max_retry_after:
+            return Decision.stop(Decision.RETRY_AFTER_TOO_LONG)
+        wait = self.wait(attempt, outcome.retry_after)
+        if self.total_timeout is not None and elapsed + wait >= self.total_timeout:
+            return Decision.stop(Decision.OUT_OF_TIME)
+        return Decision(retry=True, wait=wait, reason=Decision.RETRY)
+
     def wait(self, retry_number: int, retry_after: float | None = None) -> float:
         """The wait before retry ``retry_number``: the greater of the backoff and ``retry_after``."""
         delay = self.backoff(retry_number)
@@ -112,6 +198,8 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
         6.0
         >>> parse_retry_after("soon", now=0.0) is None
         True
+        >>> parse_retry_after("inf", now=0.0)
+        1000000000.0
     """
     if value is None:
         return None
@@ -126,7 +214,14 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
 
         try:
             when = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
+            seconds = when.timestamp() - now
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
-        seconds = when.timestamp() - now
-    return max(0.0, seconds)
+    if seconds != seconds:  # NaN tells nothing
+        return None
+    # "inf" or 400 digits: far more than any limit, but a finite number (it is printed as JSON).
+    return min(max(0.0, seconds), MAX_RETRY_AFTER_READ)
+
+
+#: The largest ``Retry-After`` read, in seconds (about 31 years): any larger value means the same.
+MAX_RETRY_AFTER_READ = 1e9

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
@@ -154,6 +155,11 @@ class InputSpec:
             if exc.label:
                 raise
             raise InputError(exc.problem, label=self.label, key=self.key) from None
+        except RecursionError:
+            # A value nested deeper than a cleaner (or a repr in its message) can walk.
+            raise InputError(
+                f"is nested too deeply (at most {MAX_JSON_DEPTH} levels)", label=self.label, key=self.key
+            ) from None
         except (ValueError, TypeError) as exc:
             raise InputError(str(exc), label=self.label, key=self.key) from None
 
@@ -295,10 +301,135 @@ def _is_empty(value: Any) -> bool:
     return value is None or value is NULL or (isinstance(value, str) and value.strip() == "")
 
 
+#: The deepest nesting a JSON input may have. Klaviyo's documents need a handful of levels; values
+#: nested near Python's recursion limit (about 1,000) could not even be encoded.
+MAX_JSON_DEPTH = 100
+#: Lone UTF-16 surrogates: Python strings can hold them (JSON ``\ud800`` escapes, command-line bytes
+#: that are not UTF-8), but they are not Unicode text and cannot be encoded to be sent.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def check_text(value: str) -> str:
+    """``value`` when it is Unicode text that can be encoded (no lone surrogate), else :class:`InputError`.
+
+    Example:
+        >>> check_text("caf\u00e9")
+        'café'
+        >>> check_text("a" + chr(0xD800))
+        Traceback (most recent call last):
+        ...
+        connector.client.errors.InputError: contains '\\ud800', half of a UTF-16 surrogate pair, which is not text
+    """
+    found = _SURROGATE.search(value)
+    if found:
+        raise InputError(f"contains {found.group()!a}, half of a UTF-16 surrogate pair, which is not text")
+    return value
+
+
+def check_json_value(value: Any) -> Any:
+    """``value`` when it can be sent as JSON: nested at most :data:`MAX_JSON_DEPTH` levels, its strings
+    and keys text (see :func:`check_text`), its numbers finite. Walks iteratively, so any depth is safe.
+
+    Example:
+        >>> check_json_value({"a": [1, "x"]})
+        {'a': [1, 'x']}
+        >>> check_json_value({"a": float("nan")})
+        Traceback (most recent call last):
+        ...
+        connector.client.errors.InputError: contains NaN or Infinity, which JSON cannot represent
+    """
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, str):
+            check_text(node)
+        elif isinstance(node, float) and not math.isfinite(node):
+            raise InputError("contains NaN or Infinity, which JSON cannot represent")
+        elif isinstance(node, (dict, list, tuple)):
+            if depth > MAX_JSON_DEPTH:
+                raise InputError(f"is nested more than {MAX_JSON_DEPTH} levels deep")
+            if isinstance(node, dict):
+                for key in node:
+                    if isinstance(key, str):
+                        check_text(key)
+                stack.extend((child, depth + 1) for child in node.values())
+            else:
+                stack.extend((child, depth + 1) for child in node)
+    return value
+
+
+def parse_json(text: str) -> Any:
+    """Parse JSON text given as an input value, checked by :func:`check_json_value`.
+
+    JSON too deep for Python's parser, ``NaN``/``Infinity`` and numbers too long to convert are
+    :class:`InputError` like any other invalid JSON.
+
+    Example:
+        >>> parse_json('{"a": [1]}')
+        {'a': [1]}
+        >>> parse_json("[" * 5000)
+        Traceback (most recent call last):
+        ...
+        connector.client.errors.InputError: is nested more than 100 levels deep
+    """
+    failure: InputError | None = None
+    try:
+        return check_json_value(json.loads(check_text(text), parse_constant=_not_json))
+    except json.JSONDecodeError as exc:
+        failure = InputError(f"is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})")
+    except RecursionError:
+        failure = InputError(f"is nested more than {MAX_JSON_DEPTH} levels deep")
+    except ValueError as exc:  # NaN/Infinity, an integer with more digits than Python converts
+        failure = InputError(f"is not valid JSON ({exc})")
+    raise failure
+
+
+def nested_too_deeply_at(text: str) -> str | None:
+    """The top-level key of a JSON object text under which nesting passes :data:`MAX_JSON_DEPTH`, if any.
+
+    For naming the input when a whole inputs document is too deep to parse.
+
+    Example:
+        >>> nested_too_deeply_at('{"a": 1, "data": ' + "[" * 200 + "]" * 200 + "}")
+        'data'
+    """
+    depth = 0
+    key: str | None = None
+    last_string: str | None = None
+    for match in _JSON_TOKENS.finditer(text):
+        token = match.group()
+        if token.startswith('"'):
+            last_string = token
+        elif token == ":" and depth == 1 and last_string is not None:
+            key = _json_string(last_string)
+        elif token in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return key
+        elif token in "]}":
+            depth -= 1
+    return None
+
+
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}:]')
+
+
+def _json_string(token: str) -> str:
+    try:
+        decoded = json.loads(token)
+    except ValueError:
+        return token[1:-1]
+    return str(decoded)
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def to_str(value: Any) -> str:
-    """Any scalar as a string (JSON values are not silently stringified)."""
+    """Any scalar as a string (JSON values are not silently stringified); text only (no lone surrogates)."""
     if isinstance(value, str):
-        return value
+        return check_text(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
@@ -381,11 +512,8 @@ def to_json(value: Any) -> Any:
         {'a': 1}
     """
     if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
-    return value
+        return parse_json(value)
+    return check_json_value(value)
 
 
 def to_json_object(value: Any) -> dict[str, Any]:
@@ -448,18 +576,24 @@ def to_key_value_list(value: Any) -> list[tuple[str, Any]]:
                 pairs.append((k.strip(), v.strip()))
             return pairs
     if isinstance(parsed, Mapping):
-        return [(str(k), v) for k, v in parsed.items()]
+        return [(_key(k), v) for k, v in parsed.items()]
     if isinstance(parsed, list):
         out = []
         for item in parsed:
             if isinstance(item, Mapping) and "key" in item:
-                out.append((str(item["key"]), item.get("value")))
+                out.append((_key(item["key"]), item.get("value")))
             elif isinstance(item, (list, tuple)) and len(item) == 2:
-                out.append((str(item[0]), item[1]))
+                out.append((_key(item[0]), item[1]))
             else:
                 raise InputError('each entry must be {"key": ..., "value": ...}')
         return out
     raise InputError("must be a list of key/value pairs or a JSON object")
+
+
+def _key(value: Any) -> str:
+    if isinstance(value, (dict, list, tuple)):
+        raise InputError("each key must be text")
+    return check_text(str(value))
 
 
 def to_timestamp(value: Any) -> str:
@@ -506,7 +640,7 @@ def to_data(value: Any) -> bytes:
         import base64
 
         try:
-            return base64.b64decode(str(value["data"]), validate=True)
+            return base64.b64decode(to_str(value["data"]), validate=True)
         except ValueError:
             raise InputError("data must be base64-encoded") from None
     return to_str(value).encode()

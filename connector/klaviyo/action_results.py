@@ -84,8 +84,9 @@ def follow_job(client: KlaviyoClient, status_op: str, job_id: str, wait: JobWait
     param = operation(status_op).path_params[0]
     attempt = 0
     while True:
-        document: dict[str, Any] = request(client, status_op, ids={param: job_id}).json()
-        status = str(((document.get("data") or {}).get("attributes") or {}).get("status") or "")
+        response = request(client, status_op, ids={param: job_id})
+        status = str(_attributes(response.resource()).get("status") or "")
+        document: dict[str, Any] = response.json()
         if status in FINISHED:
             return document
         pause = wait.schedule[min(attempt, len(wait.schedule) - 1)]
@@ -98,15 +99,20 @@ def follow_job(client: KlaviyoClient, status_op: str, job_id: str, wait: JobWait
 def _job_performer(op_id: str, status_op: str) -> Callable[[KlaviyoClient, Any], Any]:
     def perform(client: KlaviyoClient, inputs: Any) -> Any:
         call = request_for(op_id, inputs)
-        document = send(client, call).json()
+        response = send(client, call)
+        job = response.resource()  # the accepted job, with its id (anything else is a malformed answer)
         if not getattr(inputs, "wait_for_completion", False):
-            return document
-        job_id = str((document.get("data") or {}).get("id") or "")
-        finished = follow_job(client, status_op, job_id)
+            return response.json()
+        finished = follow_job(client, status_op, str(job["id"]))
         return job_result(client, op_id, finished, _record_count(call.body))
 
     perform.__doc__ = f"``{operation(op_id).method} {operation(op_id).path}``, then ``{status_op}`` until done."
     return perform
+
+
+def _attributes(resource: Mapping[str, Any]) -> Mapping[str, Any]:
+    attributes = resource.get("attributes")
+    return attributes if isinstance(attributes, Mapping) else {}
 
 
 def _record_count(body: Any) -> int:
@@ -192,10 +198,14 @@ def _report_performer(op_id: str) -> Callable[[KlaviyoClient, Any], Any]:
 
     def perform(client: KlaviyoClient, inputs: Any) -> Any:
         call = request_for(op_id, inputs)
-        document = send(client, call).json()
+        response = send(client, call)
+        report = response.resource()  # one report resource (anything else is a malformed answer)
         by = ((call.body or {}).get("data") or {}).get("attributes", {}).get("by") or []
-        rows = shape(document) if shape is not aggregate_rows else aggregate_rows(document, by)
-        return {"data": rows, "report": document.get("data")}
+        try:
+            rows = shape({"data": report}) if shape is not aggregate_rows else aggregate_rows({"data": report}, by)
+        except (AttributeError, TypeError):
+            raise response.malformed(f"the {op_id} answer's attributes are not the report Klaviyo describes") from None
+        return {"data": rows, "report": report}
 
     perform.__doc__ = f"``POST {operation(op_id).path}`` (``{op_id}``): one row per grouping (and date)."
     return perform

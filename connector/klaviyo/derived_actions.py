@@ -43,6 +43,7 @@ from connector.framework.inputs import (
     to_bool,
     to_int,
     to_json,
+    to_json_object,
     to_number,
     to_str,
     to_timestamp,
@@ -382,6 +383,7 @@ def _body_inputs(op: Operation) -> list[DerivedInput]:
             "Meta",
             type=InputType.JSON,
             comments=_comments(_resolve(op, body.meta), "The body's data.meta object, as Klaviyo takes it."),
+            clean=to_json_object,
             to="meta",
         )
         out.append(DerivedInput("meta", "Mapping[str, Any] | None", field))

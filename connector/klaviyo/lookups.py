@@ -62,13 +62,14 @@ def create_or_find_profile(client: KlaviyoClient, attributes: Mapping[str, Any])
     try:
         # A repeat after a dropped connection answers 409 with the id, which is handled below.
         body = resource_body("profile", attributes)
-        doc = request(client, "create_profile", body=body, retry_safe=True).json()
+        response = request(client, "create_profile", body=body, retry_safe=True)
     except ConflictError as exc:
         profile_id = exc.duplicate_profile_id
         if not profile_id:
             raise UnresolvedDuplicateProfile.from_conflict(exc) from None
         return profile_id, None, False
-    return str(doc["data"]["id"]), doc, True
+    # resource(): an answer without the created profile is a MalformedResponseError, not a TypeError.
+    return response.resource()["id"], response.json(), True
 
 
 def import_profile(client: KlaviyoClient, attributes: Mapping[str, Any], meta: Mapping[str, Any] | None = None) -> str:
@@ -93,8 +94,7 @@ def import_profile(client: KlaviyoClient, attributes: Mapping[str, Any], meta: M
     data: dict[str, Any] = {"type": "profile", "attributes": dict(attributes)}
     if meta:
         data["meta"] = dict(meta)
-    doc = request(client, "create_or_update_profile", body={"data": data}).json()
-    return str(doc["data"]["id"])
+    return str(request(client, "create_or_update_profile", body={"data": data}).resource()["id"])
 
 
 def add_to_list(client: KlaviyoClient, list_id: str, profile_ids: list[str]) -> None:
@@ -138,8 +138,7 @@ def find_or_create_list(client: KlaviyoClient, name: str) -> str:
 
 def create_list(client: KlaviyoClient, name: str) -> str:
     """Create a list named ``name`` (``create_list``); its id."""
-    doc = request(client, "create_list", body=resource_body("list", {"name": name})).json()
-    return str(doc["data"]["id"])
+    return str(request(client, "create_list", body=resource_body("list", {"name": name})).resource()["id"])
 
 
 def lookup_profile_ids(client: KlaviyoClient, identifiers: Mapping[str, str]) -> list[str]:

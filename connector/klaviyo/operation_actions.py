@@ -110,12 +110,22 @@ def request_for(op_id: str, inputs: Any, **extra_params: Any) -> Call:
         return build(op_id, ids=parts.ids, params=parts.params, body=parts.body(op), headers=parts.headers)
 
 
-def stream_for(client: KlaviyoClient, op_id: str, inputs: Any, **extra_params: Any) -> Iterator[dict[str, Any]]:
-    """Every resource of a list operation, page by page, up to the ``page:limit`` input."""
+def stream_for(
+    client: KlaviyoClient, op_id: str, inputs: Any, *, attach_included: bool = False, **extra_params: Any
+) -> Iterator[dict[str, Any]]:
+    """Every resource of a list operation, page by page, up to the ``page:limit`` input (see ``paginate``)."""
     parts = _Parts.from_inputs(operation(op_id), inputs)
     parts.params.update({k: v for k, v in extra_params.items() if v is not None})
     with relabelled(input_specs(type(inputs))):
-        return paginate(client, op_id, ids=parts.ids, params=parts.params, page_size=parts.page_size, limit=parts.limit)
+        return paginate(
+            client,
+            op_id,
+            ids=parts.ids,
+            params=parts.params,
+            page_size=parts.page_size,
+            limit=parts.limit,
+            attach_included=attach_included,
+        )
 
 
 @attrs.define

@@ -27,22 +27,21 @@ from connector.version import API_REVISION, __version__
 
 
 def _print_json(data: Any, stream: TextIO, *, pretty: bool = True) -> None:
-    json.dump(data, stream, indent=2 if pretty else None, ensure_ascii=False, default=str)
-    stream.write("\n")
+    text = json.dumps(data, indent=2 if pretty else None, ensure_ascii=False, default=str)
+    try:
+        stream.write(text + "\n")
+    except UnicodeEncodeError:
+        # A lone surrogate (echoed input, an answer's "\ud800" escape) or a stream that is not UTF-8:
+        # the same JSON with every non-ASCII character escaped.
+        stream.write(json.dumps(data, indent=2 if pretty else None, ensure_ascii=True, default=str) + "\n")
 
 
 def _parse_inputs(args: argparse.Namespace) -> dict[str, Any]:
     """Merge ``--inputs FILE|-`` (a JSON object) and ``--input key=value`` pairs (later ones win)."""
     values: dict[str, Any] = {}
     if args.inputs:
-        text = sys.stdin.read() if args.inputs == "-" else _read_file(args.inputs)
-        try:
-            loaded = json.loads(text) if text.strip() else {}
-        except json.JSONDecodeError as exc:
-            raise InputError(f"--inputs is not valid JSON ({exc.msg} at line {exc.lineno})") from None
-        if not isinstance(loaded, dict):
-            raise InputError("--inputs must hold a JSON object of input key to value")
-        values.update(loaded)
+        text = _read_stdin() if args.inputs == "-" else _read_file(args.inputs)
+        values.update(_load_inputs(text))
     for pair in args.input or []:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
@@ -51,12 +50,47 @@ def _parse_inputs(args: argparse.Namespace) -> dict[str, Any]:
     return values
 
 
+def _load_inputs(text: str) -> dict[str, Any]:
+    """The ``--inputs`` document; every way it can be unreadable is an :class:`InputError`, never a crash."""
+    from connector.framework.inputs import MAX_JSON_DEPTH, nested_too_deeply_at
+
+    failure: InputError | None = None
+    try:
+        loaded = json.loads(text, parse_constant=_not_json) if text.strip() else {}
+    except json.JSONDecodeError as exc:
+        failure = InputError(f"--inputs is not valid JSON ({exc.msg} at line {exc.lineno})")
+    except RecursionError:
+        key = nested_too_deeply_at(text)
+        where = f"the value of {key!r}" if key is not None else "the document"
+        failure = InputError(f"is nested more than {MAX_JSON_DEPTH} levels deep", label=f"--inputs: {where}", key=key)
+    except ValueError as exc:  # NaN/Infinity, an integer with more digits than Python converts
+        failure = InputError(f"--inputs is not valid JSON ({exc})")
+    if failure is not None:
+        raise failure
+    if not isinstance(loaded, dict):
+        raise InputError("--inputs must hold a JSON object of input key to value")
+    return loaded
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _read_stdin() -> str:
+    try:
+        return sys.stdin.read()
+    except UnicodeDecodeError:
+        raise InputError("--inputs: standard input is not UTF-8 text") from None
+
+
 def _read_file(path: str) -> str:
     try:
         with open(path, encoding="utf-8") as handle:
             return handle.read()
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"--inputs: {path} is not UTF-8 text") from None
 
 
 def cmd_actions(args: argparse.Namespace) -> int:
@@ -90,12 +124,12 @@ def cmd_describe(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from connector.framework.definitions import to_output
+    from connector.shell import env
     from connector.shell.component import COMPONENT
-    from connector.shell.env import client_from_env
 
     action = COMPONENT.action(args.key)
     cleaned = action.clean(_parse_inputs(args))  # input errors before any connection or request
-    with client_from_env() as client:
+    with env.client_from_env(total_timeout=env.STEP_TIME_BUDGET) as client:
         result = action.perform(client, cleaned)
         if args.jsonl and isinstance(result, Iterator):
             for item in result:
@@ -106,12 +140,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_source(args: argparse.Namespace) -> int:
+    from connector.shell import env
     from connector.shell.component import COMPONENT
-    from connector.shell.env import client_from_env
 
     source = COMPONENT.data_source(args.key)
     values = _parse_inputs(args)
-    with client_from_env() as client:
+    with env.client_from_env(total_timeout=env.STEP_TIME_BUDGET) as client:
         _print_json(source.run(client, values), sys.stdout)
     return 0
 

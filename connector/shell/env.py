@@ -5,6 +5,10 @@ Order: ``KLAVIYO_API_KEY`` (private key); else ``KLAVIYO_ACCESS_TOKEN``; else th
 with ``KLAVIYO_CLIENT_ID`` / ``KLAVIYO_CLIENT_SECRET`` and rewritten when the token rotates.
 ``KLAVIYO_BASE_URL`` overrides the host, ``KLAVIYO_REVISION`` the API revision.
 
+A workflow step (``run``, ``source``) gives every request a total time budget of
+:data:`STEP_TIME_BUDGET` seconds (all attempts, waits and the whole answer), so a silent or dripping
+server cannot hold a step for minutes; the library default has none (per-read timeouts only).
+
 Example:
     >>> credential_from_env({"KLAVIYO_API_KEY": "pk_" + "a" * 34})
     ApiKeyConnection(key='pk_aaa********')
@@ -17,6 +21,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from connector.client.auth import Credential
+
+#: Seconds a request of a CLI workflow step may take in total, retries and waits included (README, "Security").
+STEP_TIME_BUDGET = 120.0
 
 if TYPE_CHECKING:
     from connector.client.pipeline import KlaviyoClient
@@ -56,9 +63,15 @@ def credential_from_env(environ: Mapping[str, str] | None = None) -> Credential 
     return None
 
 
-def client_from_env(environ: Mapping[str, str] | None = None, *, pool_size: int = 16) -> KlaviyoClient:
-    """A client configured from the environment (credential may be None: calls then fail clearly)."""
+def client_from_env(
+    environ: Mapping[str, str] | None = None, *, pool_size: int = 16, total_timeout: float | None = None
+) -> KlaviyoClient:
+    """A client configured from the environment (credential may be None: calls then fail clearly).
+
+    ``total_timeout`` is the default time budget of each request, in seconds (None: per-read timeouts only).
+    """
     from connector.client.pipeline import KlaviyoClient
+    from connector.client.retry import RetryPolicy
 
     env = os.environ if environ is None else environ
     return KlaviyoClient(
@@ -66,4 +79,5 @@ def client_from_env(environ: Mapping[str, str] | None = None, *, pool_size: int 
         base_url=(env.get("KLAVIYO_BASE_URL") or "").strip() or None,
         revision=(env.get("KLAVIYO_REVISION") or "").strip() or None,
         pool_size=pool_size,
+        retry=RetryPolicy(total_timeout=total_timeout),
     )

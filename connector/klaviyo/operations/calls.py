@@ -28,6 +28,7 @@ from urllib.parse import quote
 import attrs
 
 from connector.client.errors import InputError
+from connector.client.pagination import page_resources
 from connector.klaviyo.operations.filters import check_filter
 from connector.klaviyo.operations.registry import Operation, operation
 from connector.klaviyo.operations.schema import check
@@ -355,8 +356,12 @@ def paginate(
     params: Mapping[str, Any] | None = None,
     page_size: int | None = None,
     limit: int | None = None,
+    attach_included: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Stream the resources of a collection operation across pages (largest page by default), up to ``limit``.
+
+    ``attach_included`` gives each resource the ``included`` resources its relationships point at (asked for with
+    ``include=``), so they survive streaming one resource at a time.
 
     Example:
         >>> from connector.sandbox import Sandbox
@@ -378,7 +383,46 @@ def paginate(
         query["page[size]"] = size
     call = build(op_id, ids=ids, params=query)
     first = {k: v for k, v in call.params.items() if k != "page[size]"}
-    return client.paginate(call.path, params=first, page_size=call.params.get("page[size]"), limit=limit)
+    if not attach_included:
+        return client.paginate(call.path, params=first, page_size=call.params.get("page[size]"), limit=limit)
+    pages = client.pages(call.path, params=first, page_size=call.params.get("page[size]"))
+    return _with_included(pages, limit)
+
+
+def _with_included(pages: Iterator[KlaviyoResponse], limit: int | None) -> Iterator[dict[str, Any]]:
+    """Each resource of the pages with ``included``: the related resources Klaviyo included for it."""
+    count = 0
+    if limit == 0:
+        return
+    for page in pages:
+        resources = page_resources(page)  # a page that is no JSON:API collection is refused here
+        included = page.json().get("included") or []
+        if not isinstance(included, list):
+            raise page.malformed("the page's included is not an array")
+        related = {(r.get("type"), r.get("id")): r for r in included if isinstance(r, Mapping)}
+        for resource in resources:
+            found = (related.get(key) for key in related_ids(resource))
+            yield {**resource, "included": [r for r in found if r is not None]}
+            count += 1
+            if limit is not None and count >= limit:
+                return
+
+
+def related_ids(resource: Mapping[str, Any]) -> list[tuple[Any, Any]]:
+    """``(type, id)`` of every resource the relationships of ``resource`` point at.
+
+    Example:
+        >>> related_ids({"relationships": {"metric": {"data": {"type": "metric", "id": "M1"}},
+        ...                                "tags": {"data": [{"type": "tag", "id": "T1"}]}}})
+        [('metric', 'M1'), ('tag', 'T1')]
+    """
+    out = []
+    for relationship in (resource.get("relationships") or {}).values():
+        data = relationship.get("data") if isinstance(relationship, Mapping) else None
+        for linkage in data if isinstance(data, list) else [data]:
+            if isinstance(linkage, Mapping):
+                out.append((linkage.get("type"), linkage.get("id")))
+    return out
 
 
 def send_encoded(

@@ -1,0 +1,64 @@
+"""Packaging: the source distribution runs its own tests and the metadata is complete."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tarfile
+from email.parser import Parser
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def sdist(tmp_path_factory: pytest.TempPathFactory) -> tarfile.TarFile:
+    """The source distribution, built as ``python -m build --sdist`` builds it (setuptools' PEP 517 backend)."""
+    pytest.importorskip("setuptools")
+    out = tmp_path_factory.mktemp("sdist")
+    script = f"from setuptools import build_meta; print(build_meta.build_sdist({str(out)!r}))"
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    name = done.stdout.strip().splitlines()[-1]
+    return tarfile.open(out / name)
+
+
+def _members(sdist: tarfile.TarFile) -> set[str]:
+    return {m.name.split("/", 1)[1] for m in sdist.getmembers() if "/" in m.name and m.isfile()}
+
+
+def test_the_sdist_holds_everything_its_tests_need(sdist: tarfile.TarFile) -> None:
+    members = _members(sdist)
+    tests = {p.relative_to(ROOT).as_posix() for p in (ROOT / "tests").rglob("*.py")}
+    benchmarks = {p.relative_to(ROOT).as_posix() for p in (ROOT / "benchmarks").glob("*.py")}
+    assert len(tests) > 60 and "tests/conftest.py" in tests
+    assert sorted(tests - members) == []
+    assert sorted(benchmarks - members) == []
+    expected = {
+        "README.md",
+        "CHANGELOG.md",
+        "LICENSE",
+        "setup.cfg",
+        "pyproject.toml",
+        ".ci/run",  # tests/test_cli.py checks the README's commands against it
+        "connector/spec/stable.json",
+        "connector/spec/LICENSE",
+        "connector/spec/SOURCE.md",
+        "connector/spec/prismatic-klaviyo.json",
+    }
+    assert sorted(expected - members) == []
+    assert not [m for m in members if "__pycache__" in m or m.endswith((".pyc", ".sqlite"))]
+
+
+def test_the_metadata_names_the_licence_urls_keywords_and_status(sdist: tarfile.TarFile) -> None:
+    info = sdist.extractfile(next(m for m in sdist.getmembers() if m.name.endswith("/PKG-INFO")))
+    assert info is not None
+    metadata = Parser().parsestr(info.read().decode())
+    classifiers = metadata.get_all("Classifier") or []
+    assert "License :: OSI Approved :: MIT License" in classifiers
+    assert any(c.startswith("Development Status :: ") for c in classifiers)
+    assert "LICENSE" in (metadata.get_all("License-File") or [])
+    assert metadata.get_all("Project-URL")
+    assert "klaviyo" in (metadata.get("Keywords") or "")
+

@@ -1,7 +1,8 @@
-"""Packaging: the source distribution runs its own tests and the metadata is complete."""
+"""Packaging: the source distribution runs its own tests, the metadata is complete, the dependencies are lean."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import tarfile
@@ -61,4 +62,20 @@ def test_the_metadata_names_the_licence_urls_keywords_and_status(sdist: tarfile.
     assert "LICENSE" in (metadata.get_all("License-File") or [])
     assert metadata.get_all("Project-URL")
     assert "klaviyo" in (metadata.get("Keywords") or "")
+    # Older setuptools leave Requires-Dist out of an sdist's PKG-INFO; egg-info/requires.txt always has them.
+    requires_txt = sdist.extractfile(next(m for m in sdist.getmembers() if m.name.endswith(".egg-info/requires.txt")))
+    assert requires_txt is not None
+    requires = [line.strip() for line in requires_txt.read().decode().splitlines()]
+    requires += metadata.get_all("Requires-Dist") or []
+    # The lite build of libphonenumber: the same validation API without 40 MB of geocoder and carrier data.
+    assert any(r.startswith("phonenumberslite") for r in requires)
+    assert not [r for r in requires if re.match(r"phonenumbers\b(?!lite)", r)]
 
+
+def test_the_phone_validation_runs_on_the_lite_package() -> None:
+    import phonenumbers
+
+    from connector.klaviyo.validators import clean_phone
+
+    assert clean_phone("(500) 555-0006", default_region="US") == "+15005550006"
+    assert not (Path(phonenumbers.__file__).parent / "geodata").exists()

@@ -15,7 +15,9 @@ from connector.client.clock import FakeClock
 from connector.client.pipeline import KlaviyoClient
 from connector.client.retry import RetryPolicy
 
-# The sandbox's ``sandbox`` / ``sandbox_factory`` fixtures, for end-to-end tests over real HTTP.
+# The sandbox's ``sandbox`` / ``sandbox_factory`` fixtures, for end-to-end tests over real HTTP. Installing the
+# package registers them (its pytest11 entry point, named after the module, so this line is then a no-op); the
+# line keeps the suite working from a source tree on PYTHONPATH or with PYTEST_DISABLE_PLUGIN_AUTOLOAD set.
 pytest_plugins = ["connector.sandbox.pytest_plugin"]
 
 BASE = "https://a.klaviyo.com"

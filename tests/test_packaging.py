@@ -1,11 +1,14 @@
-"""Packaging: the source distribution runs its own tests, the metadata is complete, the dependencies are lean."""
+"""Packaging: the source distribution runs its own tests, the metadata is complete, and installing the package
+makes the sandbox fixtures available to pytest."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
 import tarfile
+import textwrap
 from email.parser import Parser
 from pathlib import Path
 
@@ -70,6 +73,9 @@ def test_the_metadata_names_the_licence_urls_keywords_and_status(sdist: tarfile.
     # The lite build of libphonenumber: the same validation API without 40 MB of geocoder and carrier data.
     assert any(r.startswith("phonenumberslite") for r in requires)
     assert not [r for r in requires if re.match(r"phonenumbers\b(?!lite)", r)]
+    entry_points = sdist.extractfile(next(m for m in sdist.getmembers() if m.name.endswith("/entry_points.txt")))
+    assert entry_points is not None
+    assert "connector.sandbox.pytest_plugin = connector.sandbox.pytest_plugin" in entry_points.read().decode()
 
 
 def test_the_phone_validation_runs_on_the_lite_package() -> None:
@@ -79,3 +85,34 @@ def test_the_phone_validation_runs_on_the_lite_package() -> None:
 
     assert clean_phone("(500) 555-0006", default_region="US") == "+15005550006"
     assert not (Path(phonenumbers.__file__).parent / "geodata").exists()
+
+
+_FIXTURE_TEST = """
+import requests
+
+def test_sandbox(sandbox):
+    answer = requests.get(sandbox.url + "/api/accounts", headers=sandbox.headers(), timeout=10)
+    assert answer.status_code == 200
+
+def test_factory(sandbox_factory):
+    assert sandbox_factory(rate_limits="off").url.startswith("http://127.0.0.1:")
+"""
+
+
+@pytest.mark.parametrize("conftest", [None, 'pytest_plugins = ["connector.sandbox.pytest_plugin"]\n'])
+def test_installing_the_package_makes_the_sandbox_fixtures_available(tmp_path: Path, conftest: str | None) -> None:
+    """No ``pytest_plugins`` line is needed; an old one does not register the plugin twice."""
+    (tmp_path / "test_uses_fixtures.py").write_text(textwrap.dedent(_FIXTURE_TEST))
+    if conftest:
+        (tmp_path / "conftest.py").write_text(conftest)
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_DISABLE_PLUGIN_AUTOLOAD"}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", str(tmp_path)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 passed" in done.stdout

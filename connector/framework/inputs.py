@@ -118,6 +118,40 @@ class InputSpec:
     target: str | None = None
     #: JSON ``null`` clears the value in Klaviyo (a nullable attribute an update may remove).
     nullable: bool = False
+    #: The Python type the input class declares for the value, as written (``"int | None"``); set by
+    #: :func:`input_specs`, it types the value when the cleaner does not say (a lambda).
+    python_type: str | None = None
+
+    @property
+    def value_type(self) -> str | None:
+        """The JSON type of a cleaned value when it is a number or a boolean: ``"integer"``, ``"number"`` or
+        ``"boolean"`` (None for anything else).
+
+        Read from the cleaner's return annotation (``def clean_page_size(value) -> int``), else from the type
+        the input class declares; the manifest's JSON Schema takes it from here, so it cannot drift from what
+        the clean step returns.
+
+        Example:
+            >>> InputSpec(key="n", label="N", clean=to_int).value_type, InputSpec(key="s", label="S").value_type
+            ('integer', None)
+        """
+        cleaner = self.clean or _DEFAULT_CLEANERS.get(self.type)
+        declared = getattr(cleaner, "__annotations__", {}).get("return") if cleaner is not None else None
+        return _json_type(declared) or _json_type(self.python_type)
+
+    @property
+    def must_be_given(self) -> bool:
+        """True when a run without a value fails: required, and no default fills it in (a default never does for
+        an input written to Klaviyo, see :attr:`writes`).
+
+        Example:
+            >>> InputSpec(key="name", label="Name", required=True, default="VIP").must_be_given
+            False
+            >>> written = InputSpec(key="name", label="Name", required=True, default="VIP", target="attributes:name")
+            >>> written.must_be_given
+            True
+        """
+        return self.required and (self.writes or self.default is None or _is_empty(self.default))
 
     @property
     def writes(self) -> bool:
@@ -245,7 +279,8 @@ def input_specs(cls: type[Any]) -> list[InputSpec]:
         if declared is None:
             continue
         key, kwargs = declared
-        specs.append(InputSpec(key=key or camel_case(field.name), **kwargs))
+        annotation = field.type if isinstance(field.type, str) or field.type is None else _type_text(field.type)
+        specs.append(InputSpec(key=key or camel_case(field.name), python_type=annotation, **kwargs))
     setattr(cls, "__klaviyo_input_specs__", tuple(specs))  # noqa: B010 - cached on the class itself
     return specs
 
@@ -305,8 +340,11 @@ def to_stripped(value: Any) -> str:
     return to_str(value).strip()
 
 
-_TRUE = {"true", "yes", "y", "1", "on"}
-_FALSE = {"false", "no", "n", "0", "off"}
+#: The words :func:`to_bool` reads (any case, surrounding whitespace ignored).
+TRUE_WORDS = ("true", "yes", "y", "1", "on")
+FALSE_WORDS = ("false", "no", "n", "0", "off")
+_TRUE = set(TRUE_WORDS)
+_FALSE = set(FALSE_WORDS)
 
 
 def to_bool(value: Any) -> bool:
@@ -504,6 +542,35 @@ def to_data(value: Any) -> bytes:
         except ValueError:
             raise InputError("data must be base64-encoded") from None
     return to_str(value).encode()
+
+
+def _type_text(annotation: Any) -> str:
+    """An annotation as written: ``int``, ``float | None``..."""
+    if isinstance(annotation, type):
+        return annotation.__name__
+    return str(annotation).replace("typing.", "").replace("NoneType", "None")
+
+
+def _json_type(annotation: Any) -> str | None:
+    """``"integer"``, ``"number"`` or ``"boolean"`` for a scalar numeric or boolean annotation (None included).
+
+    Example:
+        >>> _json_type("float | int | None"), _json_type(bool), _json_type("list[int]"), _json_type(None)
+        ('number', 'boolean', None, None)
+    """
+    if annotation is None:
+        return None
+    text = annotation if isinstance(annotation, str) else _type_text(annotation)
+    if "[" in text:
+        return None
+    names = {part.strip() for part in text.split("|")} - {"None", ""}
+    if names == {"bool"}:
+        return "boolean"
+    if names == {"int"}:
+        return "integer"
+    if names and names <= {"int", "float"}:
+        return "number"
+    return None
 
 
 _DEFAULT_CLEANERS: dict[InputType, Cleaner] = {

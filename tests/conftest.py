@@ -30,6 +30,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     for name in (
         "KLAVIYO_API_KEY",
         "KLAVIYO_ACCESS_TOKEN",
+        "KLAVIYO_ACCOUNT",
         "KLAVIYO_BASE_URL",
         "KLAVIYO_CLIENT_ID",
         "KLAVIYO_CLIENT_SECRET",
@@ -37,6 +38,9 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("KLAVIYO_TOKEN_FILE", str(tmp_path / "no-token.json"))
+    # Stored accounts live under XDG_CONFIG_HOME: a fresh, empty one per test; never the system keyring.
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("KLAVIYO_KEYRING", "off")
 
 
 @pytest.fixture

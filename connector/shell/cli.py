@@ -1,7 +1,8 @@
 """``klaviyo-connector``: the command line for low-code steps and shell use.
 
 Commands: ``actions``, ``manifest``, ``describe KEY``, ``run KEY``, ``source KEY`` (data sources),
-``oauth login|status|logout``, ``sandbox``, ``deliver``, ``sync``, ``demo``, ``version``.
+``auth login|list|switch|logout|status``, ``oauth login|status|logout``, ``sandbox``, ``deliver``, ``sync``,
+``demo``, ``version``.
 
 ``run`` prints the result as JSON on stdout and exits 0. Any failure prints one JSON object on
 stderr, ``{"error": {"type", "message", "status", "errors"}}``, and exits with:
@@ -91,11 +92,13 @@ def cmd_describe(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from connector.framework.definitions import to_output
     from connector.shell.component import COMPONENT
-    from connector.shell.env import client_from_env
+    from connector.shell.env import client_for
 
     action = COMPONENT.action(args.key)
-    cleaned = action.clean(_parse_inputs(args))  # input errors before any connection or request
-    with client_from_env() as client:
+    values = _parse_inputs(args)
+    connection = values.pop("connection", None)  # the step's connection: see connector.shell.env
+    cleaned = action.clean(values)  # input errors before any connection or request
+    with client_for(args, connection=connection) as client:
         result = action.perform(client, cleaned)
         if args.jsonl and isinstance(result, Iterator):
             for item in result:
@@ -107,13 +110,20 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_source(args: argparse.Namespace) -> int:
     from connector.shell.component import COMPONENT
-    from connector.shell.env import client_from_env
+    from connector.shell.env import client_for
 
     source = COMPONENT.data_source(args.key)
     values = _parse_inputs(args)
-    with client_from_env() as client:
+    connection = values.pop("connection", None)
+    with client_for(args, connection=connection) as client:
         _print_json(source.run(client, values), sys.stdout)
     return 0
+
+
+def cmd_auth(args: argparse.Namespace) -> int:
+    from connector.shell import auth_cli
+
+    return auth_cli.run(args)
 
 
 def cmd_oauth(args: argparse.Namespace) -> int:
@@ -169,12 +179,15 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         epilog="Exit codes: 0 ok, 2 input error, 3 connection/auth error, 4 API error, "
         "5 rate-limit or transient error, 1 other.",
     )
+    parser.add_argument("--account", metavar="NAME", help="use this stored account (see `auth`; KLAVIYO_ACCOUNT)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
     def add(name: str, handler: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(handler=handler)
+        if name in _CONNECTED:  # SUPPRESS: a --account given before the command is kept
+            p.add_argument("--account", metavar="NAME", default=argparse.SUPPRESS, help="use this stored account")
         return p
 
     add("actions", cmd_actions, "List every action: key and label, one per line.")
@@ -188,10 +201,21 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         p = add(name, handler, text)
         p.add_argument("key", help="action key, e.g. createList")
         p.add_argument("--input", "-i", action="append", metavar="KEY=VALUE", help="one input value (repeatable)")
-        p.add_argument("--inputs", metavar="FILE|-", help="a JSON object of input key to value ('-' = stdin)")
+        p.add_argument(
+            "--inputs", metavar="FILE|-", help="a JSON object of input key to value, 'connection' too ('-' = stdin)"
+        )
         if name == "run":
             p.add_argument("--compact", action="store_true", help="print JSON on one line")
             p.add_argument("--jsonl", action="store_true", help="stream list results as one JSON line per record")
+        p.add_argument(
+            "--token-file", metavar="FILE", help="OAuth token file to use, and where a step's rotated token is written"
+        )
+
+    p = add("auth", cmd_auth, "Named accounts: log in with a private API key, list, switch, log out, status.")
+    if full and command in (None, "auth"):
+        from connector.shell import auth_cli
+
+        auth_cli.add_arguments(p)
 
     p = add("oauth", cmd_oauth, "OAuth 2.0 helpers: log in (authorization code + PKCE), status, log out.")
     if full and command in (None, "oauth"):
@@ -229,11 +253,27 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 _LIGHT_COMMANDS = frozenset({"actions", "manifest", "describe", "run", "source", "version", "demo"})
 
+#: Commands that talk to Klaviyo take ``--account NAME`` (a stored account, see ``auth``).
+_CONNECTED = frozenset({"run", "source", "auth", "oauth", "deliver", "sync", "demo"})
+
+
+def _command_of(arguments: Sequence[str]) -> str | None:
+    """The command word of an argument list (``--account NAME`` may come before it)."""
+    skip = False
+    for argument in arguments:
+        if skip:
+            skip = False
+        elif argument == "--account":
+            skip = True
+        elif not argument.startswith("-"):
+            return argument
+    return None
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``klaviyo-connector`` and ``python -m connector``."""
     arguments = list(sys.argv[1:] if argv is None else argv)
-    command = next((a for a in arguments if not a.startswith("-")), None)
+    command = _command_of(arguments)
     parser = build_parser(command)
     args = parser.parse_args(arguments)
     args = parser.parse_args(argv)

@@ -79,14 +79,14 @@ def run(args: argparse.Namespace) -> int:
         >>> # run(parser.parse_args(["events", "events.jsonl"]))
     """
     from connector.apps.sync.engine import sync
-    from connector.shell.env import client_from_env
+    from connector.shell.env import client_for
 
     if args.concurrency < 1 or args.rate_scale <= 0 or (args.batch_size is not None and args.batch_size < 1):
         print("sync: --concurrency and --batch-size must be at least 1, --rate-scale positive", file=sys.stderr)
         return 2
     try:
         # Enough pooled connections for every concurrent request, plus job polls.
-        with client_from_env(pool_size=args.concurrency * 2 + 4) as client:
+        with client_for(args, pool_size=args.concurrency * 2 + 4) as client:
             summary = sync(
                 args.kind,
                 args.file,

@@ -113,8 +113,9 @@ def _verify(credential: Any, base_url: str | None) -> dict[str, Any]:
     id and organization are then unknown.
     """
     from connector.client.pipeline import KlaviyoClient
+    from connector.shell.reporting import reporting
 
-    with KlaviyoClient(credential, base_url=base_url) as client:
+    with KlaviyoClient(credential, base_url=base_url) as client, reporting(client):
         try:
             document = client.request("GET", "/api/accounts").json_or_none() or {}
         except PermissionDeniedError:

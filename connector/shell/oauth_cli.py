@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     if args.oauth_command == "status":
         if not token:
             print(json.dumps({"loggedIn": False, "tokenFile": str(store.path), "account": account}))
-            return 3
+            raise ConnectionConfigError(f"OAuth 2.0: no token in {store.path}; run `klaviyo-connector oauth login`")
         expires_at = token.get("expires_at")
         print(
             json.dumps(

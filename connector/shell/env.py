@@ -130,6 +130,9 @@ def resolve_connection(
         >>> resolve_connection({"KLAVIYO_API_KEY": "pk_" + "a" * 34}, account=None).source
         'KLAVIYO_API_KEY'
     """
+    from connector.shell.packages import ensure_own_packages
+
+    ensure_own_packages()
     env = os.environ if environ is None else environ
     base_url = _text(env, "KLAVIYO_BASE_URL") or None
     if connection is not None and connection != "":

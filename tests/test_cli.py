@@ -302,6 +302,21 @@ def test_source_accepts_what_run_accepts_and_names_data_sources(
     assert "data source key, e.g. selectList" in help_text and "action key" not in help_text
 
 
+def test_the_readme_documents_the_contract_with_its_users() -> None:
+    """The data sources' output shape as the code prints it, the step's connection value, accounts and their
+    precedence, defaults and clearing."""
+    readme = (ROOT / "README.md").read_text()
+    assert '{"result": [{"label", "key"}, ...]}' in readme and '[{"label", "key"}] across' not in readme
+    assert '{"connection": {"key": "apiKey", "fields": {"apiKey": "pk_..."}}' in readme
+    assert '"token": {"access_token": "...", "refresh_token": "...", "expires_at": 1893456000}' in readme
+    assert "the new token is written\nto the token file" in readme
+    for command in ("auth login --account acme", "auth list", "auth switch acme", "auth logout", "auth status"):
+        assert f"klaviyo-connector {command}" in readme
+    assert "the step's `connection` input" in readme and "4. what is stored: the current account" in readme
+    assert "never takes a\ndefault at run time" in readme and "JSON `null` clears it" in readme
+    assert 'source selectList                # a data source (picklist): {"result": [{"label", "key"}]}' in readme
+
+
 def test_jsonl_on_a_single_record_action_prints_one_line(
     capsys: pytest.CaptureFixture[str], api_env: None, mocked: responses.RequestsMock
 ) -> None:

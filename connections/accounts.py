@@ -121,7 +121,14 @@ class AccountStore:
 
     def __init__(self, path: str | Path | None = None, *, keyring: Any = "auto") -> None:
         self.path = Path(path).expanduser() if path is not None else default_accounts_path()
-        self._keyring = load_keyring() if keyring == "auto" else keyring
+        self._keyring_choice = keyring
+
+    @property
+    def _keyring(self) -> Any:
+        """The keyring, imported on first use: a run that needs no stored key never pays for the import."""
+        if isinstance(self._keyring_choice, str) and self._keyring_choice == "auto":
+            self._keyring_choice = load_keyring()
+        return self._keyring_choice
 
     def __repr__(self) -> str:
         return f"AccountStore({str(self.path)!r})"

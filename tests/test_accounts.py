@@ -75,6 +75,30 @@ def test_the_keyring_is_an_optional_import() -> None:
     assert "keyring" not in setup.split("[options.extras_require]")[0]
 
 
+def test_an_installed_keyring_is_used_and_imported_only_when_a_key_is_needed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+    import types
+
+    fake = FakeKeyring()
+    module = types.ModuleType("keyring")
+    module.set_password = fake.set_password  # type: ignore[attr-defined]
+    module.get_password = fake.get_password  # type: ignore[attr-defined]
+    module.delete_password = fake.delete_password  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "keyring", module)
+    store = AccountStore(tmp_path / "accounts.json")  # keyring="auto"
+    assert store.save_api_key("acme", KEY_A).storage == "keyring"
+    assert fake.passwords == {(KEYRING_SERVICE, "acme"): KEY_A}
+    assert AccountStore(tmp_path / "accounts.json").api_key("acme").reveal() == KEY_A
+
+    monkeypatch.setitem(sys.modules, "keyring", None)  # uninstalled: importing it fails
+    listing = AccountStore(tmp_path / "accounts.json")
+    assert [a.name for a in listing.accounts()] == ["acme"]  # listing needs no keyring
+    with pytest.raises(ConnectionConfigError, match="keyring package is not installed"):
+        listing.api_key("acme")
+
+
 def test_switch_remove_and_names(tmp_path: Path) -> None:
     store = AccountStore(tmp_path / "accounts.json", keyring=None)
     store.save_api_key("agency-a", KEY_A)

@@ -298,6 +298,8 @@ def test_source_accepts_what_run_accepts_and_names_data_sources(
     assert "`klaviyo-connector sources` lists them" in err["error"]["message"]
     code, out, _ = run_cli(capsys, "sources")
     assert code == 0 and "selectList\tSelect List" in out.splitlines()
+    code, _, err = run_cli(capsys, "describe", "selectLst")
+    assert code == 2 and "unknown action or data source 'selectLst'; did you mean selectList" in err["error"]["message"]
     help_text = build_parser("source")._subparsers._group_actions[0].choices["source"].format_help()  # type: ignore[union-attr]
     assert "data source key, e.g. selectList" in help_text and "action key" not in help_text
 

@@ -83,12 +83,16 @@ def cmd_describe(args: argparse.Namespace) -> int:
     from connector.shell.component import COMPONENT
 
     manifest = build_manifest(COMPONENT)
-    for entry in manifest["actions"] + manifest["dataSources"]:
+    entries = manifest["actions"] + manifest["dataSources"]
+    for entry in entries:
         if entry["key"] == args.key:
             _print_json(entry, sys.stdout)
             return 0
-    COMPONENT.action(args.key)  # raises with close matches
-    return 1
+    import difflib
+
+    close = difflib.get_close_matches(args.key, [e["key"] for e in entries], n=3)
+    hint = f"did you mean {', '.join(close)}?" if close else "`actions` and `sources` list them"
+    raise InputError(f"unknown action or data source {args.key!r}; {hint}")
 
 
 def cmd_run(args: argparse.Namespace) -> int:

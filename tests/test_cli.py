@@ -237,7 +237,7 @@ def test_argument_errors_from_a_real_process_are_json_too() -> None:
     assert _one_json_error(done.stderr)["type"] == "InputError"
 
 
-def test_sync_and_sandbox_failures_print_the_json_error_object(
+def test_sync_deliver_and_sandbox_failures_print_the_json_error_object(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("KLAVIYO_BASE_URL", "http://127.0.0.1:9")
@@ -247,6 +247,10 @@ def test_sync_and_sandbox_failures_print_the_json_error_object(
     assert out == "" and "missing.csv" in _one_json_error(err)["message"]
     assert main(["sync", "profiles", str(tmp_path / "x.csv"), "--concurrency", "0"]) == 2
     assert "--concurrency" in _one_json_error(capsys.readouterr().err)["message"]
+
+    assert main(["deliver", "--format", "segment", str(tmp_path / "missing.jsonl")]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and f"deliver: cannot use {tmp_path / 'missing.jsonl'}" in _one_json_error(err)["message"]
 
     assert main(["sandbox", "--rate-limits", "sometimes"]) == 2
     out, err = capsys.readouterr()

@@ -100,7 +100,12 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     source: Any = sys.stdin if args.events == "-" else args.events
     with client_for(args) as client:
-        summary = deliver(source, format=args.format, settings=settings, client=client, report=args.report)
+        try:
+            summary = deliver(source, format=args.format, settings=settings, client=client, report=args.report)
+        except OSError as exc:  # the events file or the report cannot be read or written: the CLI's JSON error
+            if exc.filename is None:
+                raise
+            raise InputError(f"deliver: cannot use {exc.filename} ({exc.strerror})") from None
     json.dump(summary.to_json(), sys.stdout)
     sys.stdout.write("\n")
     if summary.retryable:

@@ -7,11 +7,12 @@ Example:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 from connections.api_key import ApiKeyConnection
-from connections.oauth2 import OAuth2Connection
+from connections.oauth2 import API_BASE_URL, OAuth2Connection
 from connector.client.auth import Credential
 from connector.framework.definitions import ConnectionDefinition
 from connector.framework.inputs import InputSpec, InputType
@@ -53,8 +54,42 @@ def _oauth2(values: Mapping[str, Any]) -> Credential:
         client_id=str(values.get("clientId") or ""),
         client_secret=str(values.get("clientSecret") or ""),
         scopes=str(values.get("scopes") or ""),
-        token=token if isinstance(token, Mapping) else None,
+        token=normalise_token(token) if isinstance(token, Mapping) else None,
+        base_url=str(values.get("baseUrl") or API_BASE_URL),
     )
+
+
+def normalise_token(token: Mapping[str, Any]) -> dict[str, Any]:
+    """A token as a platform passes it, with ``expires_at`` in Unix seconds (it may come as numeric text or an
+    ISO 8601 date-time); an unreadable expiry is dropped, so the token is used until Klaviyo answers 401.
+
+    Example:
+        >>> normalise_token({"access_token": "a", "expires_at": "2030-01-01T00:00:00Z"})["expires_at"]
+        1893456000.0
+        >>> "expires_at" in normalise_token({"access_token": "a", "expires_at": "soon"})
+        False
+    """
+    fresh = dict(token)
+    expires_at = fresh.get("expires_at")
+    if expires_at is None or isinstance(expires_at, bool):
+        fresh.pop("expires_at", None)
+        return fresh
+    if isinstance(expires_at, (int, float)):
+        fresh["expires_at"] = float(expires_at)
+        return fresh
+    text = str(expires_at).strip()
+    try:
+        fresh["expires_at"] = float(text)
+    except ValueError:
+        try:
+            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            fresh.pop("expires_at")
+            return fresh
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.timezone.utc)
+        fresh["expires_at"] = moment.timestamp()
+    return fresh
 
 
 CONNECTIONS = (

@@ -141,6 +141,15 @@ class OAuth2Connection:
     # -- token lifecycle -------------------------------------------------------------------------
 
     @property
+    def on_token_updated(self) -> TokenCallback | None:
+        """Called with the new token after every exchange or refresh (persist rotated refresh tokens there)."""
+        return self._on_token_updated
+
+    @on_token_updated.setter
+    def on_token_updated(self, callback: TokenCallback | None) -> None:
+        self._on_token_updated = callback
+
+    @property
     def token(self) -> dict[str, Any]:
         """A copy of the current token (contains secrets: store it, don't print it)."""
         with self._lock:

@@ -23,13 +23,35 @@ from typing import Any
 from connector.client.errors import ConnectionConfigError
 
 
+def config_dir() -> Path:
+    """``$XDG_CONFIG_HOME/klaviyo-connector`` (``~/.config/klaviyo-connector`` when unset): the token file and
+    the stored accounts live there."""
+    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "klaviyo-connector"
+
+
 def default_token_path() -> Path:
     """``$XDG_CONFIG_HOME/klaviyo-connector/token.json`` (``~/.config`` when unset).
 
     The shell passes ``KLAVIYO_TOKEN_FILE`` as an explicit path when it is set.
     """
-    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-    return base / "klaviyo-connector" / "token.json"
+    return config_dir() / "token.json"
+
+
+def write_private_json(path: Path, data: Any) -> None:
+    """Write JSON that only the current user can read (mode 0600, directory 0700), replacing the file atomically,
+    so a reader never sees half a file and the secrets are never world-readable, not even for a moment."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=2, sort_keys=True)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    os.chmod(path, 0o600)
 
 
 class TokenFile:
@@ -79,14 +101,4 @@ class TokenFile:
 
     def save(self, token: dict[str, Any]) -> None:
         """Write the token so that only the current user can read it, replacing the file atomically."""
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(prefix=".token-", dir=self.path.parent)
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(token, handle, indent=2, sort_keys=True)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        os.chmod(self.path, 0o600)
+        write_private_json(self.path, token)

@@ -15,7 +15,9 @@ from connector.client.clock import FakeClock
 from connector.client.pipeline import KlaviyoClient
 from connector.client.retry import RetryPolicy
 
-# The sandbox's ``sandbox`` / ``sandbox_factory`` fixtures, for end-to-end tests over real HTTP.
+# The sandbox's ``sandbox`` / ``sandbox_factory`` fixtures, for end-to-end tests over real HTTP. Installing the
+# package registers them (its pytest11 entry point, named after the module, so this line is then a no-op); the
+# line keeps the suite working from a source tree on PYTHONPATH or with PYTEST_DISABLE_PLUGIN_AUTOLOAD set.
 pytest_plugins = ["connector.sandbox.pytest_plugin"]
 
 BASE = "https://a.klaviyo.com"
@@ -28,6 +30,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     for name in (
         "KLAVIYO_API_KEY",
         "KLAVIYO_ACCESS_TOKEN",
+        "KLAVIYO_ACCOUNT",
         "KLAVIYO_BASE_URL",
         "KLAVIYO_CLIENT_ID",
         "KLAVIYO_CLIENT_SECRET",
@@ -35,6 +38,9 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("KLAVIYO_TOKEN_FILE", str(tmp_path / "no-token.json"))
+    # Stored accounts live under XDG_CONFIG_HOME: a fresh, empty one per test; never the system keyring.
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("KLAVIYO_KEYRING", "off")
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 import responses
 from conftest import API_KEY, BASE
 
-from connector.shell.cli import main
+from connector.shell.cli import build_parser, main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -192,3 +192,170 @@ def test_sync_subcommand_is_wired(
     assert sorted(p["email"] for p in sandbox.state.profiles()) == ["ada@example.com", "grace@example.com"]
     (dead,) = [json.loads(line) for line in (tmp_path / "dead.jsonl").read_text().splitlines()]
     assert "email" in dead["reason"].lower()
+
+
+# -- the CLI keeps its word: one JSON error object on stderr for every failure --------------------------------
+
+
+def _one_json_error(err: str) -> dict[str, Any]:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    error: dict[str, Any] = json.loads(lines[0])["error"]
+    assert set(error) >= {"type", "message", "status", "errors"}
+    return error
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["run", "createList", "listName=x"], "inputs are given as --input KEY=VALUE: --input listName=x"),
+        (["source", "selectList", "--bogus"], "unrecognized arguments: --bogus"),
+        (["sync", "nope.csv"], "invalid choice: 'nope.csv'"),
+        (["run"], "the following arguments are required: key"),
+        (["nonsense"], "invalid choice: 'nonsense'"),
+        (["run", "listLists", "--account"], "--account: expected one argument"),
+        (["sandbox", "--port", "eighty"], "invalid int value: 'eighty'"),
+    ],
+)
+def test_argument_errors_print_the_json_error_object(
+    capsys: pytest.CaptureFixture[str], argv: list[str], expected: str
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    out, err = capsys.readouterr()
+    assert exited.value.code == 2 and out == ""
+    error = _one_json_error(err)
+    assert error["type"] == "InputError" and expected in error["message"]
+    assert error["usage"].startswith("usage: klaviyo-connector")
+
+
+def test_argument_errors_from_a_real_process_are_json_too() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "connector", "run", "createList", "listName=x"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert _one_json_error(done.stderr)["type"] == "InputError"
+
+
+def test_sync_deliver_and_sandbox_failures_print_the_json_error_object(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("KLAVIYO_BASE_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("KLAVIYO_API_KEY", API_KEY)
+    assert main(["sync", "profiles", str(tmp_path / "missing.csv"), "--no-progress"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "missing.csv" in _one_json_error(err)["message"]
+    assert main(["sync", "profiles", str(tmp_path / "x.csv"), "--concurrency", "0"]) == 2
+    assert "--concurrency" in _one_json_error(capsys.readouterr().err)["message"]
+
+    assert main(["deliver", "--format", "segment", str(tmp_path / "missing.jsonl")]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and f"deliver: cannot use {tmp_path / 'missing.jsonl'}" in _one_json_error(err)["message"]
+
+    assert main(["sandbox", "--rate-limits", "sometimes"]) == 2
+    out, err = capsys.readouterr()
+    error = _one_json_error(err)
+    assert out == "" and error["type"] == "InputError" and error["message"].startswith("sandbox: rate_limits")
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["sandbox", "--port", str(port)]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and f"cannot listen on 127.0.0.1:{port}" in _one_json_error(err)["message"]
+
+
+def test_oauth_status_without_a_token_is_a_json_error_too(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["oauth", "status"]) == 3
+    out, err = capsys.readouterr()
+    assert json.loads(out)["loggedIn"] is False
+    assert _one_json_error(err)["type"] == "ConnectionConfigError"
+
+
+def test_version_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == "klaviyo-connector 0.1.0 (Klaviyo API revision 2026-07-15)\n"
+
+
+def test_source_accepts_what_run_accepts_and_names_data_sources(
+    capsys: pytest.CaptureFixture[str], api_env: None, mocked: responses.RequestsMock
+) -> None:
+    page = {"data": [{"id": "a", "attributes": {"name": "VIP"}}, {"id": "b", "attributes": {"name": "B"}}]}
+    mocked.get(f"{BASE}/api/lists", json={**page, "links": {}})
+    mocked.get(f"{BASE}/api/lists", json={**page, "links": {}})
+    assert main(["source", "selectList", "--compact"]) == 0
+    assert capsys.readouterr().out == ('{"result": [{"label": "VIP", "key": "a"}, {"label": "B", "key": "b"}]}\n')
+    assert main(["source", "selectList", "--jsonl"]) == 0
+    assert [json.loads(line) for line in capsys.readouterr().out.splitlines()] == [
+        {"label": "VIP", "key": "a"},
+        {"label": "B", "key": "b"},
+    ]
+    code, _, err = run_cli(capsys, "source", "selectLists")
+    assert code == 2 and err["error"]["message"].startswith(
+        "unknown data source 'selectLists'; did you mean selectList"
+    )
+    code, _, err = run_cli(capsys, "source", "zzz")
+    assert "`klaviyo-connector sources` lists them" in err["error"]["message"]
+    code, out, _ = run_cli(capsys, "sources")
+    assert code == 0 and "selectList\tSelect List" in out.splitlines()
+    code, _, err = run_cli(capsys, "describe", "selectLst")
+    assert code == 2 and "unknown action or data source 'selectLst'; did you mean selectList" in err["error"]["message"]
+    help_text = build_parser("source")._subparsers._group_actions[0].choices["source"].format_help()  # type: ignore[union-attr]
+    assert "data source key, e.g. selectList" in help_text and "action key" not in help_text
+
+
+def test_the_readme_documents_the_contract_with_its_users() -> None:
+    """The data sources' output shape as the code prints it, the step's connection value, accounts and their
+    precedence, defaults and clearing."""
+    readme = (ROOT / "README.md").read_text()
+    assert '{"result": [{"label", "key"}, ...]}' in readme and '[{"label", "key"}] across' not in readme
+    assert '{"connection": {"key": "apiKey", "fields": {"apiKey": "pk_..."}}' in readme
+    assert '"token": {"access_token": "...", "refresh_token": "...", "expires_at": 1893456000}' in readme
+    assert "the new token is written\nto the token file" in readme
+    for command in ("auth login --account acme", "auth list", "auth switch acme", "auth logout", "auth status"):
+        assert f"klaviyo-connector {command}" in readme
+    assert "the step's `connection` input" in readme and "4. what is stored: the current account" in readme
+    assert "never takes a\ndefault at run time" in readme and "JSON `null` clears it" in readme
+    assert 'source selectList                # a data source (picklist): {"result": [{"label", "key"}]}' in readme
+
+
+def test_jsonl_on_a_single_record_action_prints_one_line(
+    capsys: pytest.CaptureFixture[str], api_env: None, mocked: responses.RequestsMock
+) -> None:
+    document = {"data": {"type": "list", "id": "L1", "attributes": {"name": "VIP"}}, "links": {"self": "x"}}
+    mocked.get(f"{BASE}/api/lists/L1", json=document)
+    assert main(["run", "getList", "-i", "listId=L1", "--jsonl"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and json.loads(out) == document
+
+
+def test_a_connection_error_names_the_host_and_the_attempts(
+    capsys: pytest.CaptureFixture[str], api_env: None, monkeypatch: pytest.MonkeyPatch, mocked: responses.RequestsMock
+) -> None:
+    import requests
+
+    monkeypatch.setattr("connector.client.clock.SystemClock.sleep", lambda self, s: None)
+    for _ in range(4):
+        mocked.get(f"{BASE}/api/lists", body=requests.exceptions.ConnectionError("connection refused"))
+    code, _, err = run_cli(capsys, "run", "listLists")
+    assert code == 5 and err["error"]["type"] == "TransportError"
+    assert err["error"]["message"].endswith(f"(host {BASE}; gave up after 4 attempts)")
+
+
+def test_an_api_error_after_retries_says_how_many_attempts(
+    capsys: pytest.CaptureFixture[str], api_env: None, monkeypatch: pytest.MonkeyPatch, mocked: responses.RequestsMock
+) -> None:
+    monkeypatch.setattr("connector.client.clock.SystemClock.sleep", lambda self, s: None)
+    mocked.get(f"{BASE}/api/lists", json={"data": [{"id": "a"}], "links": {"next": f"{BASE}/api/lists?page=2"}})
+    for _ in range(4):
+        mocked.get(f"{BASE}/api/lists", status=503, json={"errors": [{"detail": "down"}]})
+    code, _, err = run_cli(capsys, "run", "listLists")
+    assert code == 5 and err["error"]["message"].endswith("(gave up after 4 attempts)")
+    # One attempt, no retry: nothing added.
+    mocked.get(f"{BASE}/api/lists/nope", status=404, json={"errors": [{"detail": "No list"}]})
+    code, _, err = run_cli(capsys, "run", "getList", "-i", "listId=nope")
+    assert code == 4 and "attempt" not in err["error"]["message"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import attrs
@@ -155,3 +156,49 @@ def test_a_prefill_default_is_shown_but_never_applied() -> None:
     assert clean_inputs(Prefilled, {}).scope is None
     assert clean_inputs(Prefilled, {"scope": ""}).scope is None
     assert clean_inputs(Prefilled, {"scope": "email"}).scope == "email"
+
+
+# -- DATA inputs: a local file as @path ----------------------------------------------------------------------
+
+
+def test_to_data_reads_a_local_file_given_as_at_path(tmp_path: Any) -> None:
+    from connector.framework.inputs import read_data_file, to_data
+
+    path = tmp_path / "payload.bin"
+    path.write_bytes(b"\x00\x01binary")
+    assert to_data(f"@{path}") == b"\x00\x01binary"
+    assert to_data({"data": f"@{path}"}) == b"\x00\x01binary"
+    assert to_data("@@handle") == b"@handle"  # @@ keeps a literal @
+    assert to_data({"data": "aGk="}) == b"hi" and to_data("plain text") == b"plain text"
+    assert read_data_file(f" @{path} ") == {"data": b"\x00\x01binary", "filename": "payload.bin"}
+
+
+def test_every_data_input_takes_a_file_and_names_itself_when_it_cannot_read_it(tmp_path: Any) -> None:
+    """The shared clean step resolves @path for every DATA input, whatever that input's own cleaner."""
+    from actions.images import UPLOAD_IMAGE
+    from actions.raw_request import RAW_REQUEST
+
+    gif = tmp_path / "dot.gif"
+    gif.write_bytes(base64.b64decode("R0lGODlhAQABAAAAACw="))
+    image = UPLOAD_IMAGE.clean({"fileData": f"@{gif}"}).file_data
+    assert (image.format, image.filename, image.data) == ("gif", "dot.gif", gif.read_bytes())
+    raw = RAW_REQUEST.clean({"url": "/api/image-upload", "method": "POST", "fileData": {"file": f"@{gif}"}})
+    assert raw.file_data == [("file", gif.read_bytes())]
+    # base64 still works beside files
+    assert UPLOAD_IMAGE.clean({"fileData": "R0lGODlhAQABAAAAACw="}).file_data.format == "gif"
+
+    missing = tmp_path / "missing.png"
+    for action, raw_inputs in (
+        (UPLOAD_IMAGE, {"fileData": f"@{missing}"}),
+        (RAW_REQUEST, {"url": "/api/x", "method": "POST", "fileData": [{"key": "file", "value": f"@{missing}"}]}),
+    ):
+        with pytest.raises(InputError) as caught:
+            action.clean(raw_inputs)
+        assert caught.value.key == "fileData" and caught.value.label == "File Data"
+        assert str(caught.value) == f"File Data: cannot read the file {missing} (No such file or directory)"
+    with pytest.raises(InputError, match="File Data: '@' must be followed by the path"):
+        UPLOAD_IMAGE.clean({"fileData": "@"})
+    unreadable = tmp_path / "a-directory"
+    unreadable.mkdir()
+    with pytest.raises(InputError, match=r"File Data: cannot read the file .*a-directory"):
+        UPLOAD_IMAGE.clean({"fileData": f"@{unreadable}"})

@@ -20,11 +20,14 @@ Example:
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
+from connector.client.errors import InputError
+from connector.client.secrets import MASK
 from connector.framework.inputs import InputSpec, InputType, clean_inputs, input_specs
 
 if TYPE_CHECKING:
@@ -90,6 +93,10 @@ class ActionDefinition(Generic[I]):
 class ConnectionDefinition:
     """A way to authenticate, with its inputs and a factory for the credential.
 
+    ``build`` receives the connection's cleaned input values by key, plus ``"token"`` (an OAuth token a
+    platform passes with the connection, or None) and ``"baseUrl"`` (the Klaviyo host the caller is configured
+    for, or None).
+
     Example:
         >>> ConnectionDefinition(key="apiKey", label="API Key", description="", inputs=(),
         ...                      build=lambda values: None).key
@@ -101,6 +108,118 @@ class ConnectionDefinition:
     description: str
     inputs: Sequence[InputSpec]
     build: Callable[[Mapping[str, Any]], Credential | None]
+
+    def credential(self, value: ConnectionValue, *, base_url: str | None = None) -> Credential | None:
+        """The credential for a connection value a step received: its fields cleaned with this definition's
+        inputs (an :class:`InputError` on the ``connection`` input names the field, never its value).
+
+        Example:
+            >>> d = ConnectionDefinition(key="k", label="K", description="", build=dict,
+            ...                          inputs=(InputSpec(key="apiKey", label="API Key", required=True, secret=True),))
+            >>> d.credential(ConnectionValue(key="k", fields={}))
+            Traceback (most recent call last):
+            ...
+            connector.client.errors.InputError: Connection: API Key is required (K connection)
+        """
+        values: dict[str, Any] = {}
+        for spec in self.inputs:
+            raw = value.fields.get(spec.key)
+            try:
+                values[spec.key] = spec.clean_value(raw, explicit_null=spec.key in value.fields and raw is None)
+            except InputError as exc:
+                problem = f"{spec.label} {exc.problem} ({self.label} connection)"
+                raise InputError(problem, label=CONNECTION_INPUT.label, key=CONNECTION_INPUT.key) from None
+        values["token"] = dict(value.token) if value.token is not None else None
+        values["baseUrl"] = base_url
+        return self.build(values)
+
+
+@attrs.frozen(repr=False)
+class ConnectionValue:
+    """A connection as a workflow platform passes it to a step, in Prismatic's shape: the connection's ``key``
+    (``apiKey``, ``oauth2``), its input ``fields`` by key, and for OAuth 2.0 the ``token`` (``access_token``,
+    ``refresh_token``, ``expires_at``). Other keys Prismatic sends (``configVarKey``, ``context``) are ignored.
+
+    Its repr names the fields but shows no value: they are secrets.
+
+    Example:
+        >>> ConnectionValue.parse('{"key": "apiKey", "fields": {"apiKey": "pk_secret"}}')
+        ConnectionValue(key='apiKey', fields=['apiKey'], token=None)
+    """
+
+    key: str
+    fields: Mapping[str, Any] = attrs.field(factory=dict)
+    token: Mapping[str, Any] | None = None
+
+    def __repr__(self) -> str:
+        token = MASK if self.token is not None else None
+        return f"ConnectionValue(key={self.key!r}, fields={sorted(self.fields)}, token={token})"
+
+    @classmethod
+    def parse(cls, raw: Any) -> ConnectionValue:
+        """Read a connection value: an object, or the same object as JSON text.
+
+        Example:
+            >>> ConnectionValue.parse({"key": "oauth2", "fields": {}, "token": {"access_token": "t"}}).token is not None
+            True
+            >>> ConnectionValue.parse({"fields": {}})
+            Traceback (most recent call last):
+            ...
+            connector.client.errors.InputError: Connection: needs the connection's "key" (apiKey or oauth2); ...
+        """
+        label, key = CONNECTION_INPUT.label, CONNECTION_INPUT.key
+        if isinstance(raw, str):
+            try:
+                raw = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                # The text may hold a key: say where it breaks, never what it says.
+                raise InputError(f"is not valid JSON ({exc.msg} at column {exc.colno})", label=label, key=key) from None
+        if not isinstance(raw, Mapping):
+            raise InputError(_CONNECTION_SHAPE, label=label, key=key)
+        name = raw.get("key")
+        if not isinstance(name, str) or not name.strip():
+            raise InputError(
+                f'needs the connection\'s "key" (apiKey or oauth2); {_CONNECTION_SHAPE}', label=label, key=key
+            )
+        fields = raw.get("fields")
+        token = raw.get("token")
+        if fields is not None and not isinstance(fields, Mapping):
+            raise InputError('"fields" must be an object of the connection\'s inputs by key', label=label, key=key)
+        if token is not None and not isinstance(token, Mapping):
+            raise InputError(
+                '"token" must be an object (access_token, refresh_token, expires_at)', label=label, key=key
+            )
+        return cls(key=name.strip(), fields=dict(fields or {}), token=dict(token) if token is not None else None)
+
+
+_CONNECTION_SHAPE = (
+    'expected {"key": "apiKey", "fields": {"apiKey": "pk_..."}} or {"key": "oauth2", "fields": {"clientId", '
+    '"clientSecret"}, "token": {"access_token", "refresh_token", "expires_at"}}'
+)
+
+
+def connection_credential(
+    definitions: Sequence[ConnectionDefinition], raw: Any, *, base_url: str | None = None
+) -> Credential | None:
+    """The credential of the connection value a step received (see :class:`ConnectionValue`), built by the
+    definition its ``key`` names.
+
+    Example:
+        >>> connection_credential([], {"key": "basic", "fields": {}})
+        Traceback (most recent call last):
+        ...
+        connector.client.errors.InputError: Connection: unknown connection key 'basic'; expected one of: (none)
+    """
+    value = ConnectionValue.parse(raw)
+    for definition in definitions:
+        if definition.key == value.key:
+            return definition.credential(value, base_url=base_url)
+    known = ", ".join(d.key for d in definitions) or "(none)"
+    raise InputError(
+        f"unknown connection key {value.key!r}; expected one of: {known}",
+        label=CONNECTION_INPUT.label,
+        key=CONNECTION_INPUT.key,
+    )
 
 
 @attrs.frozen

@@ -122,6 +122,40 @@ class InputSpec:
     #: The default is only what a builder UI pre-fills: at run time an empty value stays empty (the action
     #: decides what "not given" means, e.g. List Campaigns lists every channel).
     prefill: bool = False
+    #: The Python type the input class declares for the value, as written (``"int | None"``); set by
+    #: :func:`input_specs`, it types the value when the cleaner does not say (a lambda).
+    python_type: str | None = None
+
+    @property
+    def value_type(self) -> str | None:
+        """The JSON type of a cleaned value when it is a number or a boolean: ``"integer"``, ``"number"`` or
+        ``"boolean"`` (None for anything else).
+
+        Read from the cleaner's return annotation (``def clean_page_size(value) -> int``), else from the type
+        the input class declares; the manifest's JSON Schema takes it from here, so it cannot drift from what
+        the clean step returns.
+
+        Example:
+            >>> InputSpec(key="n", label="N", clean=to_int).value_type, InputSpec(key="s", label="S").value_type
+            ('integer', None)
+        """
+        cleaner = self.clean or _DEFAULT_CLEANERS.get(self.type)
+        declared = getattr(cleaner, "__annotations__", {}).get("return") if cleaner is not None else None
+        return _json_type(declared) or _json_type(self.python_type)
+
+    @property
+    def must_be_given(self) -> bool:
+        """True when a run without a value fails: required, and no default fills it in (a default never does for
+        an input written to Klaviyo, see :attr:`writes`).
+
+        Example:
+            >>> InputSpec(key="name", label="Name", required=True, default="VIP").must_be_given
+            False
+            >>> written = InputSpec(key="name", label="Name", required=True, default="VIP", target="attributes:name")
+            >>> written.must_be_given
+            True
+        """
+        return self.required and (self.writes or self.prefill or self.default is None or _is_empty(self.default))
 
     @property
     def writes(self) -> bool:
@@ -164,6 +198,8 @@ class InputSpec:
             raise InputError(str(exc), label=self.label, key=self.key) from None
 
     def _clean_one(self, raw: Any) -> Any:
+        if self.type is InputType.DATA:
+            raw = read_data_file(raw)  # ``@path`` reads a local file, whatever the input's own cleaner
         if self.choices is not None and self.clean is None:
             value = to_str(raw)
             if value not in self.choices:
@@ -257,7 +293,8 @@ def input_specs(cls: type[Any]) -> list[InputSpec]:
         if declared is None:
             continue
         key, kwargs = declared
-        specs.append(InputSpec(key=key or camel_case(field.name), **kwargs))
+        annotation = field.type if isinstance(field.type, str) or field.type is None else _type_text(field.type)
+        specs.append(InputSpec(key=key or camel_case(field.name), python_type=annotation, **kwargs))
     setattr(cls, "__klaviyo_input_specs__", tuple(specs))  # noqa: B010 - cached on the class itself
     return specs
 
@@ -442,8 +479,11 @@ def to_stripped(value: Any) -> str:
     return to_str(value).strip()
 
 
-_TRUE = {"true", "yes", "y", "1", "on"}
-_FALSE = {"false", "no", "n", "0", "off"}
+#: The words :func:`to_bool` reads (any case, surrounding whitespace ignored).
+TRUE_WORDS = ("true", "yes", "y", "1", "on")
+FALSE_WORDS = ("false", "no", "n", "0", "off")
+_TRUE = set(TRUE_WORDS)
+_FALSE = set(FALSE_WORDS)
 
 
 def to_bool(value: Any) -> bool:
@@ -633,17 +673,96 @@ def to_date(value: Any) -> str:
 
 
 def to_data(value: Any) -> bytes:
-    """Binary data: bytes as they are, text as UTF-8, or a ``{"data": base64}`` object from a prior step."""
+    """Binary data: bytes as they are, ``@path`` (a local file's bytes), a ``{"data": base64}`` object from a prior
+    step, or other text as UTF-8 (``@@`` keeps a leading ``@`` as text).
+
+    Example:
+        >>> to_data({"data": "aGk="}), to_data("hi"), to_data("@@hi")
+        (b'hi', b'hi', b'@hi')
+    """
+    value = read_data_file(value)
     if isinstance(value, (bytes, bytearray)):
         return bytes(value)
     if isinstance(value, Mapping) and "data" in value:
+        data = value["data"]
+        if isinstance(data, (bytes, bytearray)):
+            return bytes(data)
         import base64
 
         try:
-            return base64.b64decode(to_str(value["data"]), validate=True)
+            return base64.b64decode(to_str(data), validate=True)
         except ValueError:
             raise InputError("data must be base64-encoded") from None
     return to_str(value).encode()
+
+
+def read_data_file(value: Any) -> Any:
+    """Resolve a local file named ``@path`` (``~`` expanded, relative to the working directory) into
+    ``{"data": <bytes>, "filename": <its name>}``, also as the ``data`` of an object; ``@@text`` is the text
+    ``@text``; any other value is returned as it is.
+
+    Every DATA input takes a file this way (Raw Request's and Upload Image's File Data); a path that cannot be
+    read is an :class:`InputError` (the clean step adds the input's label).
+
+    Example:
+        >>> read_data_file("@/nonexistent/hero.png")
+        Traceback (most recent call last):
+        ...
+        connector.client.errors.InputError: cannot read the file /nonexistent/hero.png (No such file or directory)
+        >>> read_data_file("@@mention"), read_data_file({"data": "aGk="})
+        ('@mention', {'data': 'aGk='})
+    """
+    if isinstance(value, Mapping) and isinstance(value.get("data"), str) and value["data"].lstrip().startswith("@"):
+        resolved = read_data_file(value["data"])
+        if isinstance(resolved, Mapping):
+            return {**value, "data": resolved["data"], "filename": value.get("filename") or resolved["filename"]}
+        return {**value, "data": resolved}
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("@@"):
+        return text[1:]
+    if not text.startswith("@"):
+        return value
+    from pathlib import Path
+
+    path = Path(text[1:].strip()).expanduser()
+    if not text[1:].strip():
+        raise InputError("'@' must be followed by the path of a local file (@hero.png)")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the file {path} ({exc.strerror or type(exc).__name__})") from None
+    return {"data": data, "filename": path.name}
+
+
+def _type_text(annotation: Any) -> str:
+    """An annotation as written: ``int``, ``float | None``..."""
+    if isinstance(annotation, type):
+        return annotation.__name__
+    return str(annotation).replace("typing.", "").replace("NoneType", "None")
+
+
+def _json_type(annotation: Any) -> str | None:
+    """``"integer"``, ``"number"`` or ``"boolean"`` for a scalar numeric or boolean annotation (None included).
+
+    Example:
+        >>> _json_type("float | int | None"), _json_type(bool), _json_type("list[int]"), _json_type(None)
+        ('number', 'boolean', None, None)
+    """
+    if annotation is None:
+        return None
+    text = annotation if isinstance(annotation, str) else _type_text(annotation)
+    if "[" in text:
+        return None
+    names = {part.strip() for part in text.split("|")} - {"None", ""}
+    if names == {"bool"}:
+        return "boolean"
+    if names == {"int"}:
+        return "integer"
+    if names and names <= {"int", "float"}:
+        return "number"
+    return None
 
 
 _DEFAULT_CLEANERS: dict[InputType, Cleaner] = {

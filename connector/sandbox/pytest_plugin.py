@@ -1,6 +1,10 @@
 """pytest fixtures: ``sandbox`` (a started :class:`Sandbox` per test) and ``sandbox_factory``.
 
-Enable with ``pytest_plugins = ["connector.sandbox.pytest_plugin"]`` in a conftest.
+Installing the package registers this plugin with pytest (a ``pytest11`` entry point named
+``connector.sandbox.pytest_plugin``), so the fixtures are available in any project that installs
+``klaviyo-connector``: no ``pytest_plugins`` line is needed (an existing one is harmless: pytest finds the plugin
+registered under that name already). With ``PYTEST_DISABLE_PLUGIN_AUTOLOAD`` set, enable it with
+``-p connector.sandbox.pytest_plugin``.
 
 Example::
 

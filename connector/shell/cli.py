@@ -1,10 +1,11 @@
 """``klaviyo-connector``: the command line for low-code steps and shell use.
 
-Commands: ``actions``, ``manifest``, ``describe KEY``, ``run KEY``, ``source KEY`` (data sources),
-``oauth login|status|logout``, ``sandbox``, ``deliver``, ``sync``, ``demo``, ``version``.
+Commands: ``actions``, ``sources``, ``manifest``, ``describe KEY``, ``run KEY``, ``source KEY`` (data
+sources), ``auth login|list|switch|logout|status``, ``oauth login|status|logout``, ``sandbox``, ``deliver``,
+``sync``, ``demo``, ``version`` (and ``--version``).
 
-``run`` prints the result as JSON on stdout and exits 0. Any failure prints one JSON object on
-stderr, ``{"error": {"type", "message", "status", "errors"}}``, and exits with:
+``run`` prints the result as JSON on stdout and exits 0. Any failure, a wrong argument included, prints one
+JSON object on stderr, ``{"error": {"type", "message", "status", "errors"}}``, and exits with:
 2 input error, 3 connection/auth error, 4 API error, 5 rate-limit or transient error, 1 anything else.
 
 Example:
@@ -20,10 +21,12 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from connector.client.errors import InputError, KlaviyoError
 from connector.version import API_REVISION, __version__
+
+VERSION_TEXT = f"klaviyo-connector {__version__} (Klaviyo API revision {API_REVISION})"
 
 
 def _print_json(data: Any, stream: TextIO, *, pretty: bool = True) -> None:
@@ -114,40 +117,88 @@ def cmd_describe(args: argparse.Namespace) -> int:
     from connector.shell.component import COMPONENT
 
     manifest = build_manifest(COMPONENT)
-    for entry in manifest["actions"] + manifest["dataSources"]:
+    entries = manifest["actions"] + manifest["dataSources"]
+    for entry in entries:
         if entry["key"] == args.key:
             _print_json(entry, sys.stdout)
             return 0
-    COMPONENT.action(args.key)  # raises with close matches
-    return 1
+    import difflib
+
+    close = difflib.get_close_matches(args.key, [e["key"] for e in entries], n=3)
+    hint = f"did you mean {', '.join(close)}?" if close else "`actions` and `sources` list them"
+    raise InputError(f"unknown action or data source {args.key!r}; {hint}")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from connector.framework.definitions import to_output
-    from connector.shell import env
     from connector.shell.component import COMPONENT
+    from connector.shell.env import STEP_TIME_BUDGET, client_for
+    from connector.shell.reporting import reporting
 
     action = COMPONENT.action(args.key)
-    cleaned = action.clean(_parse_inputs(args))  # input errors before any connection or request
-    with env.client_from_env(total_timeout=env.STEP_TIME_BUDGET) as client:
-        result = action.perform(client, cleaned)
-        if args.jsonl and isinstance(result, Iterator):
-            for item in result:
-                _print_json(item, sys.stdout, pretty=False)
-            return 0
-        _print_json(to_output(result), sys.stdout, pretty=not args.compact)
+    values = _parse_inputs(args)
+    connection = values.pop("connection", None)  # the step's connection: see connector.shell.env
+    cleaned = action.clean(values)  # input errors before any connection or request
+    with client_for(args, connection=connection, total_timeout=STEP_TIME_BUDGET) as client, reporting(client):
+        _print_result(action.perform(client, cleaned), args)
     return 0
+
+
+def _print_result(result: Any, args: argparse.Namespace) -> None:
+    """The step's result on stdout: pretty JSON, one line (``--compact``), or JSON lines (``--jsonl``: one per
+    record of a list result; any other result on one line)."""
+    from connector.framework.definitions import to_output
+
+    if args.jsonl and isinstance(result, Iterator):
+        for item in result:
+            _print_json(item, sys.stdout, pretty=False)
+        return
+    _print_json(to_output(result), sys.stdout, pretty=not (args.compact or args.jsonl))
 
 
 def cmd_source(args: argparse.Namespace) -> int:
-    from connector.shell import env
+    from connector.shell.env import STEP_TIME_BUDGET, client_for
+    from connector.shell.reporting import reporting
+
+    source = _data_source(args.key)
+    values = _parse_inputs(args)
+    connection = values.pop("connection", None)
+    with client_for(args, connection=connection, total_timeout=STEP_TIME_BUDGET) as client, reporting(client):
+        output = source.run(client, values)
+    if args.jsonl:
+        for option in output["result"]:
+            _print_json(option, sys.stdout, pretty=False)
+        return 0
+    _print_json(output, sys.stdout, pretty=not args.compact)
+    return 0
+
+
+def _data_source(key: str) -> Any:
+    """The data source ``key``; an unknown key's error names data sources, not actions."""
     from connector.shell.component import COMPONENT
 
-    source = COMPONENT.data_source(args.key)
-    values = _parse_inputs(args)
-    with env.client_from_env(total_timeout=env.STEP_TIME_BUDGET) as client:
-        _print_json(source.run(client, values), sys.stdout)
+    try:
+        return COMPONENT.data_source(key)
+    except InputError:
+        import difflib
+
+        known = [d.key for d in COMPONENT.data_sources()]
+        close = difflib.get_close_matches(key, known, n=3)
+        hint = f"did you mean {', '.join(close)}?" if close else "`klaviyo-connector sources` lists them"
+        raise InputError(f"unknown data source {key!r}; {hint}") from None
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    from connector.shell.component import COMPONENT
+
+    for source in COMPONENT.data_sources():
+        print(f"{source.key}\t{source.label}")
     return 0
+
+
+def cmd_auth(args: argparse.Namespace) -> int:
+    from connector.shell import auth_cli
+
+    return auth_cli.run(args)
 
 
 def cmd_oauth(args: argparse.Namespace) -> int:
@@ -157,10 +208,40 @@ def cmd_oauth(args: argparse.Namespace) -> int:
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
+    import contextlib
+
     from connector.sandbox import cli as sandbox_cli
 
-    code: int = sandbox_cli.run(args)
+    # The sandbox reports a bad option or a busy port as a line of text: make it the CLI's JSON error.
+    tap = _SandboxStderr(sys.stderr)
+    with contextlib.redirect_stderr(tap):
+        code: int = sandbox_cli.run(args)
+    if code and tap.failure is not None:
+        raise (InputError if code == 2 else KlaviyoError)(f"sandbox: {tap.failure}")
     return code
+
+
+class _SandboxStderr:
+    """Passes the sandbox's stderr through, except its failure line (``klaviyo-connector sandbox: ...``)."""
+
+    PREFIX = "klaviyo-connector sandbox: "
+
+    def __init__(self, target: TextIO) -> None:
+        self.target = target
+        self.failure: str | None = None
+        self._line_end = False
+
+    def write(self, text: str) -> int:
+        if text.startswith(self.PREFIX):
+            self.failure, self._line_end = text[len(self.PREFIX) :].strip(), True
+            return len(text)
+        if self._line_end and text == "\n":
+            self._line_end = False
+            return len(text)
+        return self.target.write(text)
+
+    def flush(self) -> None:
+        self.target.flush()
 
 
 def cmd_deliver(args: argparse.Namespace) -> int:
@@ -184,8 +265,32 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_version(args: argparse.Namespace) -> int:
-    print(f"klaviyo-connector {__version__} (Klaviyo API revision {API_REVISION})")
+    print(VERSION_TEXT)
     return 0
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are the CLI's one JSON error object on stderr (exit 2), like every
+    other failure, instead of usage text."""
+
+    def error(self, message: str) -> NoReturn:
+        error = InputError(f"{self.prog}: {message}{_argument_hint(message)}")
+        payload = error.to_json()
+        payload["error"]["usage"] = " ".join(self.format_usage().split())
+        _print_json(payload, sys.stderr, pretty=False)
+        self.exit(2)
+
+
+def _argument_hint(message: str) -> str:
+    """``run createList listName=x``: say how inputs are given."""
+    if message.startswith("unrecognized arguments:") and "=" in message:
+        pair = next(word for word in message.split(":", 1)[1].split() if "=" in word)
+        return f" (inputs are given as --input KEY=VALUE: --input {pair})"
+    return ""
+
+
+#: Commands that talk to Klaviyo take ``--account NAME`` (a stored account, see ``auth``).
+_CONNECTED = frozenset({"run", "source", "auth", "oauth", "deliver", "sync", "demo"})
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -196,36 +301,63 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     for a low-code step that is one process per call.
     """
     full = command is None or command not in _LIGHT_COMMANDS
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="klaviyo-connector",
         description="Klaviyo connector: run catalog actions as workflow steps, print the manifest, "
         "run a local Klaviyo sandbox.",
         epilog="Exit codes: 0 ok, 2 input error, 3 connection/auth error, 4 API error, "
-        "5 rate-limit or transient error, 1 other.",
+        "5 rate-limit or transient error, 1 other. Every failure prints one JSON object on stderr.",
     )
+    parser.add_argument("--version", action="version", version=VERSION_TEXT)
+    parser.add_argument("--account", metavar="NAME", help="use this stored account (see `auth`; KLAVIYO_ACCOUNT)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
     def add(name: str, handler: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(handler=handler)
+        if name in _CONNECTED:  # SUPPRESS: a --account given before the command is kept
+            p.add_argument("--account", metavar="NAME", default=argparse.SUPPRESS, help="use this stored account")
         return p
 
     add("actions", cmd_actions, "List every action: key and label, one per line.")
+    add("sources", cmd_sources, "List every data source (picklist): key and label, one per line.")
     add("manifest", cmd_manifest, "Print the component manifest as JSON.")
-    p = add("describe", cmd_describe, "Print one action's inputs and JSON Schema.")
-    p.add_argument("key", help="action or data source key, e.g. createList")
-    for name, handler, text in (
-        ("run", cmd_run, "Run one action and print its result as JSON."),
-        ("source", cmd_source, "Run one data source (picklist) and print its options as JSON."),
+    p = add("describe", cmd_describe, "Print one action's or data source's inputs and JSON Schema.")
+    p.add_argument("key", help="action or data source key, e.g. createList or selectList")
+    for name, handler, text, key_help, jsonl_help in (
+        (
+            "run",
+            cmd_run,
+            "Run one action and print its result as JSON.",
+            "action key, e.g. createList (`klaviyo-connector actions` lists them)",
+            "list results as one JSON line per record (any other result on one line)",
+        ),
+        (
+            "source",
+            cmd_source,
+            'Run one data source (picklist) and print its options as JSON: {"result": [{"label", "key"}]}.',
+            "data source key, e.g. selectList (`klaviyo-connector sources` lists them)",
+            "one JSON line per option",
+        ),
     ):
         p = add(name, handler, text)
-        p.add_argument("key", help="action key, e.g. createList")
+        p.add_argument("key", help=key_help)
         p.add_argument("--input", "-i", action="append", metavar="KEY=VALUE", help="one input value (repeatable)")
-        p.add_argument("--inputs", metavar="FILE|-", help="a JSON object of input key to value ('-' = stdin)")
-        if name == "run":
-            p.add_argument("--compact", action="store_true", help="print JSON on one line")
-            p.add_argument("--jsonl", action="store_true", help="stream list results as one JSON line per record")
+        p.add_argument(
+            "--inputs", metavar="FILE|-", help="a JSON object of input key to value, 'connection' too ('-' = stdin)"
+        )
+        p.add_argument("--compact", action="store_true", help="print JSON on one line")
+        p.add_argument("--jsonl", action="store_true", help=jsonl_help)
+        p.add_argument(
+            "--token-file", metavar="FILE", help="OAuth token file to use, and where a step's rotated token is written"
+        )
+
+    p = add("auth", cmd_auth, "Named accounts: log in with a private API key, list, switch, log out, status.")
+    if full and command in (None, "auth"):
+        from connector.shell import auth_cli
+
+        auth_cli.add_arguments(p)
 
     p = add("oauth", cmd_oauth, "OAuth 2.0 helpers: log in (authorization code + PKCE), status, log out.")
     if full and command in (None, "oauth"):
@@ -261,13 +393,26 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-_LIGHT_COMMANDS = frozenset({"actions", "manifest", "describe", "run", "source", "version", "demo"})
+_LIGHT_COMMANDS = frozenset({"actions", "sources", "manifest", "describe", "run", "source", "version", "demo"})
+
+
+def _command_of(arguments: Sequence[str]) -> str | None:
+    """The command word of an argument list (``--account NAME`` may come before it)."""
+    skip = False
+    for argument in arguments:
+        if skip:
+            skip = False
+        elif argument == "--account":
+            skip = True
+        elif not argument.startswith("-"):
+            return argument
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``klaviyo-connector`` and ``python -m connector``."""
     arguments = list(sys.argv[1:] if argv is None else argv)
-    command = next((a for a in arguments if not a.startswith("-")), None)
+    command = _command_of(arguments)
     parser = build_parser(command)
     args = parser.parse_args(arguments)
     args = parser.parse_args(argv)

@@ -16,6 +16,10 @@ import pathlib
 import sys
 
 from connector.framework.component import Component
+from connector.shell.packages import ensure_own_packages
+
+# The component names the ``actions`` and ``connections`` packages: make sure they are the connector's own.
+ensure_own_packages()
 
 COMPONENT = Component(
     key="klaviyo",

@@ -96,12 +96,17 @@ def settings_from_args(args: argparse.Namespace) -> Any:
 def run(args: argparse.Namespace) -> int:
     """Run ``deliver`` with the environment's client; print the summary; return the exit code."""
     from connector.apps.delivery.deliver import deliver
-    from connector.shell.env import client_from_env
+    from connector.shell.env import client_for
 
     settings = settings_from_args(args)
     source: Any = sys.stdin if args.events == "-" else args.events
-    with client_from_env() as client:
-        summary = deliver(source, format=args.format, settings=settings, client=client, report=args.report)
+    with client_for(args) as client:
+        try:
+            summary = deliver(source, format=args.format, settings=settings, client=client, report=args.report)
+        except OSError as exc:  # the events file or the report cannot be read or written: the CLI's JSON error
+            if exc.filename is None:
+                raise
+            raise InputError(f"deliver: cannot use {exc.filename} ({exc.strerror})") from None
     json.dump(summary.to_json(), sys.stdout)
     sys.stdout.write("\n")
     if summary.retryable:

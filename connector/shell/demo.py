@@ -43,16 +43,17 @@ class _Printer:
 
 @contextlib.contextmanager
 def _target(args: argparse.Namespace, say: Callable[[str], None]) -> Iterator[KlaviyoClient]:
-    from connector.shell.env import client_from_env, credential_from_env
+    from connector.shell.env import client_for, connection_options, resolve_connection
 
-    if credential_from_env() is not None:
+    resolved = resolve_connection(**connection_options(args))
+    if resolved.credential is not None:
         if not args.write_to_my_account:
             raise ConnectionConfigError(
-                "A Klaviyo connection is configured (KLAVIYO_API_KEY or an OAuth token): the demo would create "
-                "a list, profiles, consent and events in that real account. Re-run with --write-to-my-account "
-                "to do that, or unset KLAVIYO_API_KEY to use the local sandbox."
+                f"A Klaviyo connection is configured ({resolved.source}): the demo would create a list, profiles, "
+                "consent and events in that real account. Re-run with --write-to-my-account to do that, or unset "
+                "it (KLAVIYO_API_KEY, --account, `auth logout`) to use the local sandbox."
             )
-        with client_from_env() as client:
+        with client_for(args) as client:
             say(f"Using the configured Klaviyo account at {client.base_url}")
             yield client
         return

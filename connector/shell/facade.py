@@ -18,10 +18,15 @@ import importlib
 import os
 from typing import Any
 
-from actions._facade.groups import Groups
 from connector.client.auth import Credential
 from connector.client.pipeline import KlaviyoClient
 from connector.client.retry import RetryPolicy
+from connector.shell.packages import ensure_own_packages
+
+# Another ``actions`` package first on sys.path (a Rasa project's) would break the next import obscurely.
+ensure_own_packages()
+
+from actions._facade.groups import Groups  # noqa: E402 - only once the actions package is known to be ours
 
 
 class Klaviyo(Groups):

@@ -3,7 +3,9 @@
 ``login`` reads the client from ``--client-id``/``KLAVIYO_CLIENT_ID`` and ``KLAVIYO_CLIENT_SECRET``
 (never a command-line flag: it would land in shell history and ``ps``), prints the authorize URL,
 waits for the redirect on ``http://127.0.0.1:<port>/callback``, and stores the token in the token
-file with mode 0600.
+file with mode 0600. With ``--account NAME`` (or ``KLAVIYO_ACCOUNT``) the token goes to that named account's
+own token file and the account is stored beside the API-key accounts (``auth list``); ``status`` and
+``logout`` take the same option (``logout`` also forgets the account).
 
 Example:
     >>> # klaviyo-connector oauth login --scopes "lists:read lists:write"
@@ -20,6 +22,7 @@ import time
 from connections.oauth2 import AUTHORIZE_URL, OAuth2Connection
 from connections.token_store import TokenFile
 from connector.client.errors import ConnectionConfigError
+from connector.shell.env import account_store
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,9 +36,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     login.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the redirect")
     login.add_argument("--token-file", default=None, help="where to store the token")
     login.add_argument("--open", action="store_true", help="open the authorize URL in a browser")
+    login.add_argument("--account", default=argparse.SUPPRESS, help="store it as this named account (see `auth list`)")
     for name, text in (("status", "show whether a token is stored"), ("logout", "revoke and delete the token")):
         p = sub.add_parser(name, help=text)
         p.add_argument("--token-file", default=None, help="the token file")
+        p.add_argument("--account", default=argparse.SUPPRESS, help="the named OAuth account's token")
 
 
 def _authorize_url(base_url: str | None) -> str:
@@ -47,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
     """Run the chosen ``oauth`` subcommand."""
     from connections.oauth_login import login
 
-    store = TokenFile(args.token_file or os.environ.get("KLAVIYO_TOKEN_FILE") or None)
+    account = _account_name(args)
+    store = _token_file(args, account)
     base_url = (os.environ.get("KLAVIYO_BASE_URL") or "").strip() or None
     if args.oauth_command == "login":
         secret = os.environ.get("KLAVIYO_CLIENT_SECRET", "")
@@ -70,13 +76,15 @@ def run(args: argparse.Namespace) -> int:
 
         fresh = login(connection, port=args.port, timeout=args.timeout, announce=announce, open_browser=args.open)
         store.save({**fresh, "client_id": args.client_id, "base_url": base_url})
-        print(json.dumps({"saved": str(store.path), "scope": fresh.get("scope")}))
+        if account:
+            account_store().save_oauth(account, store.path, base_url=base_url)
+        print(json.dumps({"saved": str(store.path), "scope": fresh.get("scope"), "account": account}))
         return 0
     token = store.load()
     if args.oauth_command == "status":
         if not token:
-            print(json.dumps({"loggedIn": False, "tokenFile": str(store.path)}))
-            return 3
+            print(json.dumps({"loggedIn": False, "tokenFile": str(store.path), "account": account}))
+            raise ConnectionConfigError(f"OAuth 2.0: no token in {store.path}; run `klaviyo-connector oauth login`")
         expires_at = token.get("expires_at")
         print(
             json.dumps(
@@ -100,5 +108,30 @@ def run(args: argparse.Namespace) -> int:
         )
         connection.revoke()
         store.path.unlink(missing_ok=True)
+    if account:
+        account_store().remove(account)
     print(json.dumps({"loggedIn": False}))
     return 0
+
+
+def _account_name(args: argparse.Namespace) -> str | None:
+    """``--account NAME``, else ``KLAVIYO_ACCOUNT`` (None for the token file of a plain ``oauth login``)."""
+    from connections.accounts import check_account_name
+
+    name = getattr(args, "account", None) or (os.environ.get("KLAVIYO_ACCOUNT") or "").strip()
+    return check_account_name(name) if name else None
+
+
+def _token_file(args: argparse.Namespace, account: str | None) -> TokenFile:
+    """``--token-file``; else the named account's token file; else ``KLAVIYO_TOKEN_FILE`` or the default."""
+    if args.token_file:
+        return TokenFile(args.token_file)
+    if account:
+        store = account_store()
+        if args.oauth_command == "login":
+            return TokenFile(store.token_file_for(account))
+        stored = store.get(account)
+        if stored.token_file is None:
+            raise ConnectionConfigError(f"account {account!r} is an API key account; see `klaviyo-connector auth`")
+        return TokenFile(stored.token_file)
+    return TokenFile(os.environ.get("KLAVIYO_TOKEN_FILE") or None)

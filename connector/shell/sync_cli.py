@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 from connector.apps.sync.records import KINDS
 from connector.client.errors import EXIT_API, EXIT_TRANSIENT, InputError
@@ -79,14 +78,13 @@ def run(args: argparse.Namespace) -> int:
         >>> # run(parser.parse_args(["events", "events.jsonl"]))
     """
     from connector.apps.sync.engine import sync
-    from connector.shell.env import client_from_env
+    from connector.shell.env import client_for
 
     if args.concurrency < 1 or args.rate_scale <= 0 or (args.batch_size is not None and args.batch_size < 1):
-        print("sync: --concurrency and --batch-size must be at least 1, --rate-scale positive", file=sys.stderr)
-        return 2
+        raise InputError("sync: --concurrency and --batch-size must be at least 1, --rate-scale positive")
     try:
         # Enough pooled connections for every concurrent request, plus job polls.
-        with client_from_env(pool_size=args.concurrency * 2 + 4) as client:
+        with client_for(args, pool_size=args.concurrency * 2 + 4) as client:
             summary = sync(
                 args.kind,
                 args.file,
@@ -105,9 +103,10 @@ def run(args: argparse.Namespace) -> int:
                 custom_source=args.custom_source,
                 progress=False if args.no_progress else None,
             )
-    except (OSError, ValueError, InputError) as exc:
-        print(f"sync: {exc}", file=sys.stderr)
-        return 2
+    except InputError:
+        raise  # the CLI's JSON error, naming the input
+    except (OSError, ValueError) as exc:  # an unreadable file, a bad option: the CLI's JSON error, exit 2
+        raise InputError(f"sync: {exc}") from None
     text = json.dumps(summary.to_json(), indent=2)
     print(text)
     if args.report:

@@ -12,8 +12,8 @@ from connector.sandbox import Sandbox
 
 from .spec import check
 
-# The ``sandbox`` / ``sandbox_factory`` fixtures come from connector.sandbox.pytest_plugin, registered in
-# tests/conftest.py for the whole suite.
+# The ``sandbox`` / ``sandbox_factory`` fixtures come from connector.sandbox.pytest_plugin, registered by the
+# package's pytest11 entry point (tests/conftest.py registers it when that did not happen).
 
 
 class Api:

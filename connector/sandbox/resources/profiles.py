@@ -16,7 +16,8 @@ from ..query import QuerySpec
 from ..routing import Ctx, Route
 from ..wire import Response
 from . import lists, profile_model
-from .common import listing, single, value_of
+from .common import single, value_of
+from .handmade import HandMade
 
 ADDITIONAL = {"profile": frozenset({"subscriptions", "predictive_analytics"})}
 PUSH_FIELDS = frozenset(
@@ -72,20 +73,13 @@ def _value(doc: dict[str, Any], field: str) -> Any:
     return value_of(doc, field)
 
 
-def get_profiles(ctx: Ctx) -> Response:
-    """``GET /api/profiles``.
-
-    Example:
-        >>> get_profiles.__name__
-        'get_profiles'
-    """
-    return listing(
-        ctx,
-        ctx.store.all("profile"),
-        lambda d: profile_model.serialize(d, ctx.base, ctx.query),
-        _value,
-        included=lambda page: [],
-    )
+# Get Profile is its own (lists and segments linkage); the list is the shared one.
+PROFILES = HandMade(
+    "profile",
+    lambda ctx, doc: profile_model.serialize(doc, ctx.base, ctx.query),
+    _value,
+    included=lambda ctx, docs: [],  # include=conversations,push-tokens is accepted; the sandbox adds none
+)
 
 
 def create_profile(ctx: Ctx) -> Response:
@@ -157,7 +151,7 @@ def create_or_update_profile(ctx: Ctx) -> Response:
 
 
 ROUTES = [
-    Route("GET", "/api/profiles", "get_profiles", get_profiles, LIST_SPEC),
+    Route("GET", "/api/profiles", "get_profiles", PROFILES.list_all, LIST_SPEC),
     Route("POST", "/api/profiles", "create_profile", create_profile, WRITE_SPEC),
     Route("GET", "/api/profiles/{id}", "get_profile", get_profile, GET_SPEC),
     Route("PATCH", "/api/profiles/{id}", "update_profile", update_profile, WRITE_SPEC),

@@ -14,10 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ApiError, invalid
-from ..ids import now_iso, ulid
 from ..jsonapi import read_data
 from ..routing import Ctx, Route
 from ..wire import Response
+from .common import record_finished_job
 from .event_model import clean_event, profile_attrs, record, resolve_profile
 
 KIND = "event-bulk-create-job"
@@ -88,18 +88,7 @@ def bulk_create_events(ctx: Ctx) -> Response:
     for profile_body, events_of_profile, pointer in plan:
         profile = resolve_profile(ctx.store, profile_body, pointer)
         stored += sum(record(ctx.store, profile, event) for event in events_of_profile)
-    stamp = now_iso()
-    job: dict[str, Any] = {
-        "id": ulid(),
-        "type": KIND,
-        "status": "complete",
-        "created_at": stamp,
-        "completed_at": stamp,
-        "total_count": total,
-        "completed_count": stored,
-        "failed_count": 0,
-    }
-    ctx.store.put(KIND, job["id"], ctx.jobs.stamp(job))
+    record_finished_job(ctx, KIND, total, stored)
     return Response(202)
 
 

@@ -21,6 +21,7 @@ from ..routing import Ctx
 from ..store import Store
 from .common import value_of
 from .handmade import HandMade
+from .query_parts import TAG_FIELDS
 
 FIELDS = frozenset(
     {
@@ -43,7 +44,7 @@ CHANNELS = ("email", "sms", "mobile_push")
 STATUSES = ("Draft", "Scheduled", "Sent", "Cancelled")
 THROTTLES = (1, 2, 5, 10, 11, 13, 14, 17, 20, 25, 33, 50)
 _COMPARE = "greater-or-equal greater-than less-or-equal less-than"
-_FIELDSETS = {"campaign": FIELDS, "campaign-message": MESSAGE_FIELDS, "tag": frozenset({"id", "name"})}
+_FIELDSETS = {"campaign": FIELDS, "campaign-message": MESSAGE_FIELDS, "tag": TAG_FIELDS}
 _INCLUDE = frozenset({"campaign-messages", "tags"})
 LIST_SPEC = QuerySpec(
     filters={

@@ -21,9 +21,9 @@ from ..wire import Response
 from . import profile_model
 from .common import listing, load, value_of
 from .handmade import HandMade
+from .query_parts import FLOW_FIELDS, GROUP_FILTERS, TAG_FIELDS
 
 FIELDS = frozenset({"created", "id", "name", "opt_in_process", "updated"})
-FLOW_FIELDS = frozenset({"archived", "created", "id", "name", "status", "trigger_type", "updated"})
 OPT_IN = ("double_opt_in", "single_opt_in")
 MEMBER_FILTERS = {
     "email": rule("any equals"),
@@ -35,19 +35,14 @@ MEMBER_FILTERS = {
 ADDITIONAL_PROFILE = {"profile": frozenset({"subscriptions", "predictive_analytics"})}
 
 LIST_SPEC = QuerySpec(
-    filters={
-        "name": rule("any equals"),
-        "id": rule("any equals"),
-        "created": rule("greater-than", "datetime"),
-        "updated": rule("greater-than", "datetime"),
-    },
+    filters=GROUP_FILTERS,
     sorts=("created", "id", "name", "updated"),
-    fields={"list": FIELDS, "flow": FLOW_FIELDS, "tag": frozenset({"id", "name"})},
+    fields={"list": FIELDS, "flow": FLOW_FIELDS, "tag": TAG_FIELDS},
     include=frozenset({"flow-triggers", "tags"}),
     page=(10, 10),
 )
 GET_SPEC = QuerySpec(
-    fields={"list": FIELDS | {"profile_count"}, "flow": FLOW_FIELDS, "tag": frozenset({"id", "name"})},
+    fields={"list": FIELDS | {"profile_count"}, "flow": FLOW_FIELDS, "tag": TAG_FIELDS},
     include=frozenset({"flow-triggers", "tags"}),
     additional={"list": frozenset({"profile_count"})},
 )

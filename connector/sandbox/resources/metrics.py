@@ -18,9 +18,9 @@ from ..query import QuerySpec
 from ..routing import Route
 from ..store import Store
 from .handmade import HandMade
+from .query_parts import FLOW_FIELDS
 
 FIELDS = frozenset({"created", "id", "integration", "name", "updated"})
-FLOW_FIELDS = frozenset({"archived", "created", "id", "name", "status", "trigger_type", "updated"})
 API_INTEGRATION = {"object": "integration", "id": "7FtS4J", "key": "api", "name": "API", "category": "API"}
 
 LIST_SPEC = QuerySpec(

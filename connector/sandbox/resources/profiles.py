@@ -15,16 +15,13 @@ from ..jsonapi import read_data
 from ..query import QuerySpec
 from ..routing import Ctx, Route
 from ..wire import Response
-from . import lists, profile_model
+from . import lists, profile_model, segments
 from .common import single, value_of
 from .handmade import HandMade
 
 ADDITIONAL = {"profile": frozenset({"subscriptions", "predictive_analytics"})}
 PUSH_FIELDS = frozenset(
     {"background", "created", "enablement_status", "id", "metadata", "platform", "recorded_date", "token", "vendor"}
-)
-SEGMENT_FIELDS = frozenset(
-    {"created", "definition", "id", "is_active", "is_processing", "is_starred", "name", "updated"}
 )
 _COMPARE = "greater-or-equal greater-than less-or-equal less-than"
 _SUPP = "subscriptions.email.marketing."
@@ -56,7 +53,7 @@ GET_SPEC = QuerySpec(
         "conversation": frozenset({"channel", "id"}),
         "push-token": PUSH_FIELDS,
         "list": lists.FIELDS,
-        "segment": SEGMENT_FIELDS,
+        "segment": segments.FIELDS,
     },
     include=frozenset({"conversations", "lists", "push-tokens", "segments"}),
     additional=ADDITIONAL,

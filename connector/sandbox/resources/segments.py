@@ -21,17 +21,13 @@ from ..query import QuerySpec
 from ..routing import Ctx
 from ..store import Store
 from .handmade import HandMade
+from .query_parts import FLOW_FIELDS, GROUP_FILTERS, TAG_FIELDS
 
 FIELDS = frozenset({"created", "definition", "id", "is_active", "is_processing", "is_starred", "name", "updated"})
-FLOW_FIELDS = frozenset({"archived", "created", "id", "name", "status", "trigger_type", "updated"})
-TAG_FIELDS = frozenset({"id", "name"})
 _INCLUDE = frozenset({"flow-triggers", "tags"})
 LIST_SPEC = QuerySpec(
     filters={
-        "name": rule("any equals"),
-        "id": rule("any equals"),
-        "created": rule("greater-than", "datetime"),
-        "updated": rule("greater-than", "datetime"),
+        **GROUP_FILTERS,
         "is_active": rule("any equals", "boolean"),
         "is_starred": rule("equals", "boolean"),
     },

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import ApiError, invalid
+from ..errors import invalid
 from ..jsonapi import read_data
 from ..routing import Ctx, Route
 from ..wire import Response
-from .common import record_finished_job
+from .common import record_finished_job, refuse_oversized
 from .event_model import clean_event, profile_attrs, record, resolve_profile
 
 KIND = "event-bulk-create-job"
@@ -41,8 +41,7 @@ def bulk_create_events(ctx: Ctx) -> Response:
         >>> bulk_create_events.__name__
         'bulk_create_events'
     """
-    if len(ctx.req.body) > MAX_BYTES:
-        raise ApiError(413, "payload_too_large", "The payload exceeds 5 MB.", pointer="/data")
+    refuse_oversized(ctx, MAX_BYTES)
     attrs = read_data(ctx.req, KIND)["attributes"]
     container = attrs.get("events-bulk-create")
     entries = container.get("data") if isinstance(container, dict) else None

@@ -12,10 +12,11 @@ Example:
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import ApiError
 from .query import Query, QuerySpec
@@ -53,6 +54,24 @@ class Ctx:
 
 
 Handler = Callable[[Ctx], Response]
+
+
+def call_context(store: Store, method: str, path: str, params: dict[str, str] | None = None, body: Any = None) -> Ctx:
+    """A context for calling one handler directly, as the app would after its checks (default query, JSON body).
+
+    For examples and tests of a handler without the HTTP pipeline; the job queue is never started.
+
+    Example:
+        >>> from .store import Store
+        >>> ctx = call_context(Store(), "PATCH", "/api/lists/L1", {"id": "L1"}, {"data": {"type": "list"}})
+        >>> ctx.params, ctx.req.json, ctx.base
+        ({'id': 'L1'}, {'data': {'type': 'list'}}, 'http://127.0.0.1')
+    """
+    from .jobs import JobQueue
+
+    raw = b"" if body is None else json.dumps(body).encode()
+    req = Request(method, path, {}, {}, raw, json=body, has_json=body is not None)
+    return Ctx(req, params or {}, Query(), store, JobQueue(store, {}))
 
 
 @dataclass

@@ -48,9 +48,13 @@ def render_text(text: str, context: Doc) -> str:
     return _PLACEHOLDER.sub(value, text)
 
 
-def _data(ctx: Ctx) -> Doc:
+def _subject(ctx: Ctx, kind: str) -> tuple[Doc, Doc]:
+    """The request's ``data`` and the stored resource of ``kind`` its ``id`` names (404 pointing at ``/data/id``)."""
     data: Doc = read_json(ctx.req)["data"]
-    return data
+    doc = ctx.store.get(kind, data["id"])
+    if doc is None:
+        raise not_found(kind, data["id"], pointer="/data/id")
+    return data, doc
 
 
 def _linkage(ctx: Ctx, data: Doc, name: str) -> list[tuple[str, str, str]]:
@@ -61,22 +65,21 @@ def _linkage(ctx: Ctx, data: Doc, name: str) -> list[tuple[str, str, str]]:
     return found
 
 
-def _load(ctx: Ctx, kind: str, ident: str) -> Doc:
-    doc = ctx.store.get(kind, ident)
-    if doc is None:
-        raise not_found(kind, ident, pointer="/data/id")
-    return doc
-
-
 def clone_campaign(op: Operation, ctx: Ctx) -> Response:
     """``POST /api/campaign-clone``.
 
     Example:
-        >>> clone_campaign.__name__
-        'clone_campaign'
+        >>> from ..openapi import SPEC
+        >>> from ..routing import call_context
+        >>> from ..store import Store
+        >>> store = Store(); store.put("campaign", "C", {"id": "C", "name": "Sale", "status": "Sent"})
+        >>> body = {"data": {"type": "campaign", "id": "C"}}
+        >>> clone_campaign(SPEC.operation("create_campaign_clone"), call_context(store, "POST", "/", body=body)).status
+        201
+        >>> [(campaign["name"], campaign["status"]) for campaign in store.all("campaign")]
+        [('Sale', 'Sent'), ('Copy of Sale', 'Draft')]
     """
-    data = _data(ctx)
-    source = _load(ctx, "campaign", data["id"])
+    data, source = _subject(ctx, "campaign")
     stamp = now_iso()
     name = (data.get("attributes") or {}).get("new_name") or f"Copy of {source['name']}"
     clone = {**source, "id": ulid(), "name": name, "status": "Draft", "created_at": stamp, "updated_at": stamp}
@@ -96,11 +99,17 @@ def clone_template(op: Operation, ctx: Ctx) -> Response:
     """``POST /api/template-clone``.
 
     Example:
-        >>> clone_template.__name__
-        'clone_template'
+        >>> from ..openapi import SPEC
+        >>> from ..routing import call_context
+        >>> from ..store import Store
+        >>> store = Store(); store.put("template", "T", {"id": "T", "name": "Welcome"})
+        >>> ctx = call_context(store, "POST", "/", body={"data": {"type": "template", "id": "T"}})
+        >>> clone_template(SPEC.operation("clone_template"), ctx).doc["data"]["attributes"]["name"]
+        'Copy of Welcome'
+        >>> store.count("template")
+        2
     """
-    data = _data(ctx)
-    source = _load(ctx, "template", data["id"])
+    data, source = _subject(ctx, "template")
     stamp = now_iso()
     name = (data.get("attributes") or {}).get("name") or f"Copy of {source['name']}"
     clone = {**source, "id": short_id(), "name": name, "created": stamp, "updated": stamp}
@@ -112,11 +121,18 @@ def render_template(op: Operation, ctx: Ctx) -> Response:
     """``POST /api/template-render`` (nothing is stored).
 
     Example:
-        >>> render_template.__name__
-        'render_template'
+        >>> from ..openapi import SPEC
+        >>> from ..routing import call_context
+        >>> from ..store import Store
+        >>> store = Store(); store.put("template", "T", {"id": "T", "html": "<p>Hi {{ first_name }}</p>"})
+        >>> context = {"first_name": "Ann"}
+        >>> ctx = call_context(store, "POST", "/", body={"data": {"id": "T", "attributes": {"context": context}}})
+        >>> render_template(SPEC.operation("render_template"), ctx).doc["data"]["attributes"]["html"]
+        '<p>Hi Ann</p>'
+        >>> store.get("template", "T")["html"]  # nothing is stored
+        '<p>Hi {{ first_name }}</p>'
     """
-    data = _data(ctx)
-    source = _load(ctx, "template", data["id"])
+    data, source = _subject(ctx, "template")
     context = (data.get("attributes") or {}).get("context") or {}
     rendered = dict(source)
     for key in ("html", "text", "amp"):
@@ -132,8 +148,7 @@ def assign_template(op: Operation, ctx: Ctx) -> Response:
         >>> assign_template.__name__
         'assign_template'
     """
-    data = _data(ctx)
-    message = _load(ctx, "campaign-message", data["id"])
+    data, message = _subject(ctx, "campaign-message")
     (_, _, template_id), *_ = _linkage(ctx, data, "template")
     for kind, ident in ctx.store.links("campaign-message", message["id"], "template"):
         ctx.store.unlink("campaign-message", message["id"], "template", kind, ident)
@@ -150,8 +165,7 @@ def merge_profiles(op: Operation, ctx: Ctx) -> Response:
         >>> merge_profiles.__name__
         'merge_profiles'
     """
-    data = _data(ctx)
-    target = _load(ctx, "profile", data["id"])
+    data, target = _subject(ctx, "profile")
     sources = [ident for _, _, ident in _linkage(ctx, data, "profiles")]
     for index, ident in enumerate(sources):
         if ident == target["id"]:

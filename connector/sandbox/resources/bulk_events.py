@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import ApiError, invalid
-from ..ids import now_iso, ulid
+from ..errors import invalid
 from ..jsonapi import read_data
 from ..routing import Ctx, Route
 from ..wire import Response
+from .common import record_finished_job, refuse_oversized
 from .event_model import clean_event, profile_attrs, record, resolve_profile
 
 KIND = "event-bulk-create-job"
@@ -41,8 +41,7 @@ def bulk_create_events(ctx: Ctx) -> Response:
         >>> bulk_create_events.__name__
         'bulk_create_events'
     """
-    if len(ctx.req.body) > MAX_BYTES:
-        raise ApiError(413, "payload_too_large", "The payload exceeds 5 MB.", pointer="/data")
+    refuse_oversized(ctx, MAX_BYTES)
     attrs = read_data(ctx.req, KIND)["attributes"]
     container = attrs.get("events-bulk-create")
     entries = container.get("data") if isinstance(container, dict) else None
@@ -88,18 +87,7 @@ def bulk_create_events(ctx: Ctx) -> Response:
     for profile_body, events_of_profile, pointer in plan:
         profile = resolve_profile(ctx.store, profile_body, pointer)
         stored += sum(record(ctx.store, profile, event) for event in events_of_profile)
-    stamp = now_iso()
-    job: dict[str, Any] = {
-        "id": ulid(),
-        "type": KIND,
-        "status": "complete",
-        "created_at": stamp,
-        "completed_at": stamp,
-        "total_count": total,
-        "completed_count": stored,
-        "failed_count": 0,
-    }
-    ctx.store.put(KIND, job["id"], ctx.jobs.stamp(job))
+    record_finished_job(ctx, KIND, total, stored)
     return Response(202)
 
 

@@ -15,11 +15,13 @@ from typing import Any
 from ..errors import invalid
 from ..filters import rule
 from ..ids import now_iso, parse_datetime, ulid
-from ..jsonapi import read_data, relation, require, resource
+from ..jsonapi import relation, require, resource
 from ..query import QuerySpec
-from ..routing import Ctx, Route
-from ..wire import Response
-from .common import listing, load, single, value_of
+from ..routing import Ctx
+from ..store import Store
+from .common import value_of
+from .handmade import HandMade
+from .query_parts import TAG_FIELDS
 
 FIELDS = frozenset(
     {
@@ -42,7 +44,7 @@ CHANNELS = ("email", "sms", "mobile_push")
 STATUSES = ("Draft", "Scheduled", "Sent", "Cancelled")
 THROTTLES = (1, 2, 5, 10, 11, 13, 14, 17, 20, 25, 33, 50)
 _COMPARE = "greater-or-equal greater-than less-or-equal less-than"
-_FIELDSETS = {"campaign": FIELDS, "campaign-message": MESSAGE_FIELDS, "tag": frozenset({"id", "name"})}
+_FIELDSETS = {"campaign": FIELDS, "campaign-message": MESSAGE_FIELDS, "tag": TAG_FIELDS}
 _INCLUDE = frozenset({"campaign-messages", "tags"})
 LIST_SPEC = QuerySpec(
     filters={
@@ -192,30 +194,8 @@ def _value(doc: dict[str, Any], field: str) -> Any:
     return doc.get("channel") if field == "messages.channel" else value_of(doc, field)
 
 
-def get_campaigns(ctx: Ctx) -> Response:
-    """``GET /api/campaigns`` (the ``messages.channel`` filter is required).
-
-    Example:
-        >>> get_campaigns.__name__
-        'get_campaigns'
-    """
-    return listing(
-        ctx,
-        ctx.store.all("campaign"),
-        lambda d: serialize(d, ctx.base),
-        _value,
-        included=lambda page: _included(ctx, page),
-    )
-
-
-def create_campaign(ctx: Ctx) -> Response:
-    """``POST /api/campaigns`` → 201 with a Draft campaign and its messages.
-
-    Example:
-        >>> create_campaign.__name__
-        'create_campaign'
-    """
-    attrs = read_data(ctx.req, "campaign")["attributes"]
+def _build(ctx: Ctx, attrs: dict[str, Any]) -> dict[str, Any]:
+    """A Draft campaign; its messages are stored here, the campaign keeps their ids."""
     name = require(attrs, "name", str, POINTER)
     audiences = _audiences(ctx, attrs.get("audiences"))
     strategy = _send_strategy(attrs.get("send_strategy"))
@@ -261,30 +241,11 @@ def create_campaign(ctx: Ctx) -> Response:
         }
         ctx.store.put("campaign-message", message["id"], message)
         doc["message_ids"].append(message["id"])
-    ctx.store.put("campaign", doc["id"], doc)
-    return single(ctx, serialize(doc, ctx.base), 201)
+    return doc
 
 
-def get_campaign(ctx: Ctx) -> Response:
-    """``GET /api/campaigns/{id}`` (``include=campaign-messages``).
-
-    Example:
-        >>> get_campaign.__name__
-        'get_campaign'
-    """
-    doc = load(ctx, "campaign")
-    return single(ctx, serialize(doc, ctx.base), included=_included(ctx, [doc]))
-
-
-def update_campaign(ctx: Ctx) -> Response:
-    """``PATCH /api/campaigns/{id}``: name, audiences (replaced), send/tracking options, send strategy.
-
-    Example:
-        >>> update_campaign.__name__
-        'update_campaign'
-    """
-    doc = load(ctx, "campaign")
-    attrs = read_data(ctx.req, "campaign", ident=doc["id"])["attributes"]
+def _change(ctx: Ctx, doc: dict[str, Any], attrs: dict[str, Any]) -> None:
+    """Name, audiences (the lists sent replace the stored ones), send/tracking options, send strategy."""
     if "campaign-messages" in attrs:
         raise invalid(
             "Messages cannot be changed here; use Update Campaign Message.", pointer=f"{POINTER}/campaign-messages"
@@ -298,29 +259,23 @@ def update_campaign(ctx: Ctx) -> Response:
     for key in ("send_options", "tracking_options"):
         if isinstance(attrs.get(key), dict):
             doc[key] = {**(doc.get(key) or {}), **attrs[key]}
-    doc["updated_at"] = now_iso()
-    ctx.store.put("campaign", doc["id"], doc)
-    return single(ctx, serialize(doc, ctx.base))
 
 
-def delete_campaign(ctx: Ctx) -> Response:
-    """``DELETE /api/campaigns/{id}`` → 204 (its messages go too).
-
-    Example:
-        >>> delete_campaign.__name__
-        'delete_campaign'
-    """
-    doc = load(ctx, "campaign")
+def _delete_messages(store: Store, doc: dict[str, Any]) -> None:
     for message_id in doc.get("message_ids", []):
-        ctx.store.delete("campaign-message", message_id)
-    ctx.store.delete("campaign", doc["id"])
-    return Response(204)
+        store.delete("campaign-message", message_id)
 
 
-ROUTES = [
-    Route("GET", "/api/campaigns", "get_campaigns", get_campaigns, LIST_SPEC),
-    Route("POST", "/api/campaigns", "create_campaign", create_campaign, WRITE_SPEC),
-    Route("GET", "/api/campaigns/{id}", "get_campaign", get_campaign, GET_SPEC),
-    Route("PATCH", "/api/campaigns/{id}", "update_campaign", update_campaign, WRITE_SPEC),
-    Route("DELETE", "/api/campaigns/{id}", "delete_campaign", delete_campaign),
-]
+CAMPAIGNS = HandMade(
+    "campaign",
+    lambda ctx, doc: serialize(doc, ctx.base),
+    _value,
+    included=_included,
+    build=_build,
+    change=_change,
+    cascade=_delete_messages,
+    updated="updated_at",
+)
+
+
+ROUTES = CAMPAIGNS.routes(LIST_SPEC, GET_SPEC, WRITE_SPEC)

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ..errors import not_found
+from ..errors import ApiError, not_found
 from ..filters import matches
+from ..ids import now_iso, ulid
 from ..jsonapi import apply_fields, sort_rows
 from ..pagination import paginate, self_url
 from ..routing import Ctx
@@ -88,6 +89,53 @@ def single(ctx: Ctx, res: Doc, status: int = 200, included: list[Doc] | None = N
     if included is not None and ctx.query.include:
         doc["included"] = dedupe([apply_fields(r, ctx.query) for r in included])
     return Response(status, doc)
+
+
+def refuse_oversized(ctx: Ctx, limit: int) -> None:
+    """413 when the body is over ``limit`` bytes (the documented cap of a bulk payload).
+
+    The HTTP server refuses such a body before reading it; this keeps the rule for requests handed to the app
+    directly.
+
+    Example:
+        >>> from ..routing import call_context
+        >>> from ..store import Store
+        >>> refuse_oversized(call_context(Store(), "POST", "/", body={"data": "x" * 2**20}), 2**20)
+        Traceback (most recent call last):
+        ...
+        connector.sandbox.errors.ApiError: The payload exceeds 1 MB.
+    """
+    if len(ctx.req.body) > limit:
+        raise ApiError(413, "payload_too_large", f"The payload exceeds {limit // (1024 * 1024)} MB.", pointer="/data")
+
+
+def record_finished_job(ctx: Ctx, kind: str, total: int, completed: int, **details: Any) -> Doc:
+    """Store a job a handler applied before answering: ``complete`` from the start, with its counts.
+
+    Bulk subscribe, unsubscribe and Bulk Create Events answer 202 with an empty body, so this record is the only
+    trace a client (or :meth:`~..state.State.jobs`) can read; ``details`` are extra fields it keeps.
+
+    Example:
+        >>> from ..routing import call_context
+        >>> from ..store import Store
+        >>> job = record_finished_job(call_context(Store(), "POST", "/api/x"), "x-job", 2, 2, list_id=None)
+        >>> job["status"], job["failed_count"], job["list_id"]
+        ('complete', 0, None)
+    """
+    stamp = now_iso()
+    job: Doc = {
+        "id": ulid(),
+        "type": kind,
+        "status": "complete",
+        "created_at": stamp,
+        "completed_at": stamp,
+        "total_count": total,
+        "completed_count": completed,
+        "failed_count": 0,
+        **details,
+    }
+    ctx.store.put(kind, job["id"], ctx.jobs.stamp(job))
+    return job
 
 
 def dedupe(resources: list[Doc]) -> list[Doc]:

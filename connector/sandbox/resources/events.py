@@ -15,8 +15,9 @@ from ..query import QuerySpec
 from ..routing import Ctx, Route
 from ..wire import Response
 from . import metrics, profile_model
-from .common import listing, load, single, value_of
+from .common import value_of
 from .event_model import clean_event, record, resolve_profile
+from .handmade import HandMade
 
 FIELDS = frozenset({"datetime", "event_properties", "id", "timestamp", "uuid"})
 PROFILE_FIELDS = profile_model.FIELDS - {"subscriptions", "predictive_analytics"}
@@ -90,35 +91,11 @@ def create_event(ctx: Ctx) -> Response:
     return Response(202)
 
 
-def get_events(ctx: Ctx) -> Response:
-    """``GET /api/events``.
-
-    Example:
-        >>> get_events.__name__
-        'get_events'
-    """
-    return listing(
-        ctx,
-        ctx.store.all("event"),
-        lambda d: serialize(d, ctx.base),
-        _value,
-        included=lambda page: _included(ctx, page),
-    )
-
-
-def get_event(ctx: Ctx) -> Response:
-    """``GET /api/events/{id}``.
-
-    Example:
-        >>> get_event.__name__
-        'get_event'
-    """
-    doc = load(ctx, "event")
-    return single(ctx, serialize(doc, ctx.base), included=_included(ctx, [doc]))
+EVENTS = HandMade("event", lambda ctx, doc: serialize(doc, ctx.base), _value, included=_included)
 
 
 ROUTES = [
     Route("POST", "/api/events", "create_event", create_event),
-    Route("GET", "/api/events", "get_events", get_events, LIST_SPEC),
-    Route("GET", "/api/events/{id}", "get_event", get_event, GET_SPEC),
+    Route("GET", "/api/events", "get_events", EVENTS.list_all, LIST_SPEC),
+    Route("GET", "/api/events/{id}", "get_event", EVENTS.get_one, GET_SPEC),
 ]

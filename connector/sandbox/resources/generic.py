@@ -63,19 +63,40 @@ def _ident(ctx: Ctx) -> str:
     return ctx.params.get("id") or ctx.params.get("job_id") or ""
 
 
-def load_owner(ctx: Ctx, op: Operation) -> tuple[str, Doc]:
+def load_owner(ctx: Ctx, op: Operation, *, build_on_read: bool = False) -> tuple[str, Doc]:
     """(type, document) named by the path's ``{id}`` / ``{job_id}``, or 404.
 
+    ``build_on_read``: a system-made type that nothing lists (an IP allow-list, a campaign's recipient
+    estimation) is built from the spec's examples on the first read of an id, since a client has no other way to
+    learn its ids.
+
     Example:
-        >>> load_owner.__name__
-        'load_owner'
+        >>> from ..routing import call_context
+        >>> from ..store import Store
+        >>> load_owner(call_context(Store(), "GET", "/", {"id": "nope"}), SPEC.operation("get_tag"))
+        Traceback (most recent call last):
+        ...
+        connector.sandbox.errors.ApiError: A tag with id nope does not exist.
     """
     kind = owner_kind(op.path)
     ident = _ident(ctx)
     doc = ctx.store.get(kind, ident)
+    if doc is None and build_on_read and _built_on_read(ctx, kind, ident):
+        doc = materialize(ctx.store, kind, ident)
     if doc is None:
         raise not_found(kind, ident)
     return kind, doc
+
+
+# System-made types read by the id of another resource: that resource must exist.
+READ_BY_ID_OF = {"campaign-recipient-estimation": "campaign"}
+
+
+def _built_on_read(ctx: Ctx, kind: str, ident: str) -> bool:
+    if kind in HANDMADE_KINDS or not TYPES.system_made(kind) or TYPES.listable(kind):
+        return False
+    subject = READ_BY_ID_OF.get(kind)
+    return subject is None or ctx.store.exists(subject, ident)
 
 
 def relation_of(op: Operation, kind: str) -> Relation:
@@ -154,29 +175,14 @@ def list_resources(op: Operation, ctx: Ctx) -> Response:
     return Response(op.success, collection_document(ctx, op, kind, page, links))
 
 
-# System-made types read by the id of another resource: that resource must exist.
-READ_BY_ID_OF = {"campaign-recipient-estimation": "campaign"}
-
-
 def get_resource(op: Operation, ctx: Ctx) -> Response:
-    """``GET /api/x/{id}``.
-
-    A system-made type that nothing lists (an IP allow-list, a campaign's recipient estimation) is built from the
-    spec's examples on the first read of an id, since a client has no other way to learn its ids.
+    """``GET /api/x/{id}`` (system-made types nothing lists are built on the first read of an id).
 
     Example:
         >>> get_resource.__name__
         'get_resource'
     """
-    kind = owner_kind(op.path)
-    ident = _ident(ctx)
-    doc = ctx.store.get(kind, ident)
-    if doc is None and kind not in HANDMADE_KINDS and TYPES.system_made(kind) and not TYPES.listable(kind):
-        subject = READ_BY_ID_OF.get(kind)
-        if subject is None or ctx.store.exists(subject, ident):
-            doc = materialize(ctx.store, kind, ident)
-    if doc is None:
-        raise not_found(kind, ident)
+    kind, doc = load_owner(ctx, op, build_on_read=True)
     return Response(op.success, single_document(ctx, op, kind, doc))
 
 
@@ -266,6 +272,19 @@ def request_defaults(op: Operation, kind: str) -> Doc:
     return out
 
 
+def posted(ctx: Ctx) -> tuple[str, Doc]:
+    """(type, ``data``) of a create request (the app has already checked the body against the spec).
+
+    Example:
+        >>> from ..routing import call_context
+        >>> from ..store import Store
+        >>> posted(call_context(Store(), "POST", "/api/tags", body={"data": {"type": "tag"}}))
+        ('tag', {'type': 'tag'})
+    """
+    data: Doc = read_json(ctx.req)["data"]
+    return str(data["type"]), data
+
+
 def create_resource(op: Operation, ctx: Ctx) -> Response:
     """``POST /api/x`` (201 with the resource, or the spec's 200/202/204).
 
@@ -273,8 +292,7 @@ def create_resource(op: Operation, ctx: Ctx) -> Response:
         >>> create_resource.__name__
         'create_resource'
     """
-    data: Doc = read_json(ctx.req)["data"]
-    kind: str = data["type"]
+    kind, data = posted(ctx)
     attrs = dict(data.get("attributes") or {})
     ident = new_id(kind, data)
     if ctx.store.exists(kind, ident):
@@ -329,8 +347,13 @@ def delete_resource(op: Operation, ctx: Ctx) -> Response:
     """``DELETE /api/x/{id}`` → 204; its links go too.
 
     Example:
-        >>> delete_resource.__name__
-        'delete_resource'
+        >>> from ..routing import call_context
+        >>> from ..store import Store
+        >>> store = Store(); store.put("tag", "T", {"id": "T"}); store.link("tag", "T", "lists", "list", "L")
+        >>> delete_resource(SPEC.operation("delete_tag"), call_context(store, "DELETE", "/", {"id": "T"})).status
+        204
+        >>> store.exists("tag", "T"), store.links("tag", "T", "lists")
+        (False, [])
     """
     kind, doc = load_owner(ctx, op)
     ctx.store.delete(kind, doc["id"])
@@ -345,17 +368,29 @@ def get_relationship(op: Operation, ctx: Ctx) -> Response:
     """``GET /api/x/{id}/relationships/y``: linkage only.
 
     Example:
-        >>> get_relationship.__name__
-        'get_relationship'
+        >>> from ..routing import call_context
+        >>> from ..store import Store
+        >>> store = Store(); store.put("list", "L", {"id": "L"}); store.link("tag", "T", "lists", "list", "L")
+        >>> ids = get_relationship(SPEC.operation("get_tag_ids_for_list"), call_context(store, "GET", "/", {"id": "L"}))
+        >>> ids.doc["data"]
+        [{'type': 'tag', 'id': 'T'}]
     """
-    kind, doc = load_owner(ctx, op)
-    rel = relation_of(op, kind)
-    pairs = resolve(ctx.store, kind, doc["id"], rel, required=not rel.many and not _null_allowed(op))
+    rel, pairs = _related(op, ctx)
     linkage = [{"type": t, "id": i} for t, i in pairs]
     if not rel.many:
         return Response(op.success, {"data": linkage[0] if linkage else None, "links": {"self": self_url(ctx.req)}})
     page, links = paginate(linkage, ctx.query, ctx.req)
     return Response(op.success, {"data": page, "links": links})
+
+
+def _related(op: Operation, ctx: Ctx) -> tuple[Relation, list[tuple[str, str]]]:
+    """The relationship the path names and the (type, id) pairs it points at.
+
+    A to-one relationship the answer cannot leave null gets a target made from the spec's examples if it has none.
+    """
+    kind, doc = load_owner(ctx, op)
+    rel = relation_of(op, kind)
+    return rel, resolve(ctx.store, kind, doc["id"], rel, required=not rel.many and not _null_allowed(op))
 
 
 def _null_allowed(op: Operation) -> bool:
@@ -382,8 +417,12 @@ def change_relationship(op: Operation, ctx: Ctx) -> Response:
     """``POST`` adds, ``DELETE`` removes and ``PATCH`` replaces the links of a relationship → 204.
 
     Example:
-        >>> change_relationship.__name__
-        'change_relationship'
+        >>> from ..routing import call_context
+        >>> from ..store import Store
+        >>> store = Store(); store.put("list", "L", {"id": "L"}); store.put("tag", "T", {"id": "T"})
+        >>> ctx = call_context(store, "POST", "/", {"id": "T"}, {"data": [{"type": "list", "id": "L"}]})
+        >>> change_relationship(SPEC.operation("tag_lists"), ctx).status, store.links("tag", "T", "lists")
+        (204, [('list', 'L')])
     """
     kind, doc = load_owner(ctx, op)
     rel = relation_of(op, kind)
@@ -403,12 +442,15 @@ def get_related(op: Operation, ctx: Ctx) -> Response:
     """``GET /api/x/{id}/y``: the related resources (one, or a filtered, sorted page).
 
     Example:
-        >>> get_related.__name__
-        'get_related'
+        >>> from ..routing import call_context
+        >>> from ..store import Store
+        >>> store = Store(); store.put("list", "L", {"id": "L"}); store.put("tag", "T", {"id": "T", "name": "Gold"})
+        >>> store.link("tag", "T", "lists", "list", "L")
+        >>> found = get_related(SPEC.operation("get_tags_for_list"), call_context(store, "GET", "/", {"id": "L"}))
+        >>> [res["attributes"] for res in found.doc["data"]]
+        [{'name': 'Gold'}]
     """
-    kind, doc = load_owner(ctx, op)
-    rel = relation_of(op, kind)
-    pairs = resolve(ctx.store, kind, doc["id"], rel, required=not rel.many and not _null_allowed(op))
+    rel, pairs = _related(op, ctx)
     found = [(t, d) for t, i in pairs if (d := ctx.store.get(t, i)) is not None]
     if not rel.many:
         target, first = found[0] if found else (rel.target, None)

@@ -27,14 +27,13 @@ from typing import Any
 
 from ..errors import ApiError, not_found
 from ..ids import iso, now, now_iso, ulid
-from ..jsonapi import read_json
 from ..openapi import Operation
 from ..resource_types import TYPES
 from ..routing import Ctx
 from ..store import Store
 from ..wire import Response
 from . import profile_model
-from .generic import answer, new_id, targets
+from .generic import answer, new_id, posted, targets
 from .relations import complete
 
 Doc = dict[str, Any]
@@ -77,8 +76,7 @@ def create_job(op: Operation, ctx: Ctx) -> Response:
         >>> create_job.__name__
         'create_job'
     """
-    data: Doc = read_json(ctx.req)["data"]
-    kind: str = data["type"]
+    kind, data = posted(ctx)
     attributes = data.get("attributes") or {}
     ident = new_id(kind, data)
     subject = SUBJECT.get(kind)

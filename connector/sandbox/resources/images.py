@@ -27,7 +27,7 @@ from ..query import QuerySpec
 from ..routing import Ctx, Route
 from ..store import Store
 from ..wire import Response
-from .common import listing, load, single
+from .handmade import HandMade
 
 MAX_BYTES = 5 * 1024 * 1024
 FIELDS = frozenset({"format", "hidden", "id", "image_url", "name", "size", "updated_at"})
@@ -98,9 +98,8 @@ def _save(ctx: Ctx, name: str, fmt: str, data: bytes, hidden: bool) -> Response:
         "hidden": hidden,
         "updated_at": now_iso(),
     }
-    ctx.store.put("image", doc["id"], doc)
     ctx.store.put("image-bytes", doc["id"], {"b64": base64.b64encode(data).decode()})
-    return single(ctx, serialize(doc, ctx.base), 201)
+    return IMAGES.saved(ctx, doc, 201)
 
 
 def upload_from_url(ctx: Ctx) -> Response:
@@ -163,44 +162,17 @@ def upload_from_file(ctx: Ctx) -> Response:
     return _save(ctx, name, fmt, data, hidden)
 
 
-def get_images(ctx: Ctx) -> Response:
-    """``GET /api/images``.
-
-    Example:
-        >>> get_images.__name__
-        'get_images'
-    """
-    return listing(ctx, ctx.store.all("image"), lambda d: serialize(d, ctx.base))
-
-
-def get_image(ctx: Ctx) -> Response:
-    """``GET /api/images/{id}``.
-
-    Example:
-        >>> get_image.__name__
-        'get_image'
-    """
-    return single(ctx, serialize(load(ctx, "image"), ctx.base))
-
-
-def update_image(ctx: Ctx) -> Response:
-    """``PATCH /api/images/{id}``: ``name`` and ``hidden``.
-
-    Example:
-        >>> update_image.__name__
-        'update_image'
-    """
-    doc = load(ctx, "image")
-    attrs = read_data(ctx.req, "image", ident=doc["id"])["attributes"]
+def _change(ctx: Ctx, doc: dict[str, Any], attrs: dict[str, Any]) -> None:
+    """Only ``name`` (kept unique) and ``hidden`` can change."""
     name = optional(attrs, "name", str, POINTER)
     if name is not None and name != doc["name"]:
         doc["name"] = _unique_name(ctx.store, name)
     hidden = optional(attrs, "hidden", bool, POINTER)
     if hidden is not None:
         doc["hidden"] = hidden
-    doc["updated_at"] = now_iso()
-    ctx.store.put("image", doc["id"], doc)
-    return single(ctx, serialize(doc, ctx.base))
+
+
+IMAGES = HandMade("image", lambda ctx, doc: serialize(doc, ctx.base), change=_change, updated="updated_at")
 
 
 def media(store: Store, path: str) -> Response:
@@ -219,9 +191,9 @@ def media(store: Store, path: str) -> Response:
 
 
 ROUTES = [
-    Route("GET", "/api/images", "get_images", get_images, LIST_SPEC),
+    Route("GET", "/api/images", "get_images", IMAGES.list_all, LIST_SPEC),
     Route("POST", "/api/images", "upload_image_from_url", upload_from_url, ONE_SPEC),
     Route("POST", "/api/image-upload", "upload_image_from_file", upload_from_file, ONE_SPEC, body="multipart"),
-    Route("GET", "/api/images/{id}", "get_image", get_image, ONE_SPEC),
-    Route("PATCH", "/api/images/{id}", "update_image", update_image, ONE_SPEC),
+    Route("GET", "/api/images/{id}", "get_image", IMAGES.get_one, ONE_SPEC),
+    Route("PATCH", "/api/images/{id}", "update_image", IMAGES.update_one, ONE_SPEC),
 ]

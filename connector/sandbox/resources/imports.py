@@ -25,7 +25,7 @@ from ..routing import Ctx, Route
 from ..store import Store
 from ..wire import Response
 from . import lists, profile_model
-from .common import listing, load, single
+from .common import listing, load, refuse_oversized, single
 
 KIND = "profile-bulk-import-job"
 PAYLOAD = "profile-bulk-import-payload"  # kept apart so progress updates do not rewrite up to 5 MB each time
@@ -110,8 +110,7 @@ def bulk_import_profiles(ctx: Ctx) -> Response:
         >>> bulk_import_profiles.__name__
         'bulk_import_profiles'
     """
-    if len(ctx.req.body) > MAX_BYTES:
-        raise ApiError(413, "payload_too_large", "The payload exceeds 5 MB.", pointer="/data")
+    refuse_oversized(ctx, MAX_BYTES)
     data = read_data(ctx.req, KIND)
     container = data["attributes"].get("profiles")
     items = container.get("data") if isinstance(container, dict) else None

@@ -16,23 +16,18 @@ from typing import Any
 from ..errors import invalid
 from ..filters import rule
 from ..ids import now_iso, short_id
-from ..jsonapi import optional, read_data, relation, require, resource
+from ..jsonapi import optional, relation, require, resource
 from ..query import QuerySpec
-from ..routing import Ctx, Route
+from ..routing import Ctx
 from ..store import Store
-from ..wire import Response
-from .common import listing, load, single
+from .handmade import HandMade
+from .query_parts import FLOW_FIELDS, GROUP_FILTERS, TAG_FIELDS
 
 FIELDS = frozenset({"created", "definition", "id", "is_active", "is_processing", "is_starred", "name", "updated"})
-FLOW_FIELDS = frozenset({"archived", "created", "id", "name", "status", "trigger_type", "updated"})
-TAG_FIELDS = frozenset({"id", "name"})
 _INCLUDE = frozenset({"flow-triggers", "tags"})
 LIST_SPEC = QuerySpec(
     filters={
-        "name": rule("any equals"),
-        "id": rule("any equals"),
-        "created": rule("greater-than", "datetime"),
-        "updated": rule("greater-than", "datetime"),
+        **GROUP_FILTERS,
         "is_active": rule("any equals", "boolean"),
         "is_starred": rule("equals", "boolean"),
     },
@@ -124,29 +119,12 @@ def profile_count(store: Store, definition: dict[str, Any]) -> int:
     return len(members(store, definition))
 
 
-def get_segments(ctx: Ctx) -> Response:
-    """``GET /api/segments``.
-
-    Example:
-        >>> get_segments.__name__
-        'get_segments'
-    """
-    return listing(ctx, ctx.store.all("segment"), lambda d: serialize(d, ctx.base), included=lambda page: [])
-
-
-def create_segment(ctx: Ctx) -> Response:
-    """``POST /api/segments`` → 201.
-
-    Example:
-        >>> create_segment.__name__
-        'create_segment'
-    """
-    attrs = read_data(ctx.req, "segment")["attributes"]
+def _build(ctx: Ctx, attrs: dict[str, Any]) -> dict[str, Any]:
     name = require(attrs, "name", str, POINTER)
     definition = _definition(require(attrs, "definition", dict, POINTER))
     starred = optional(attrs, "is_starred", bool, POINTER) or False
     stamp = now_iso()
-    doc = {
+    return {
         "id": short_id(),
         "name": name,
         "definition": definition,
@@ -155,33 +133,10 @@ def create_segment(ctx: Ctx) -> Response:
         "created": stamp,
         "updated": stamp,
     }
-    ctx.store.put("segment", doc["id"], doc)
-    return single(ctx, serialize(doc, ctx.base), 201)
 
 
-def get_segment(ctx: Ctx) -> Response:
-    """``GET /api/segments/{id}``.
-
-    Example:
-        >>> get_segment.__name__
-        'get_segment'
-    """
-    doc = load(ctx, "segment")
-    res = serialize(doc, ctx.base)
-    if ctx.query.wants("segment", "profile_count"):
-        res["attributes"]["profile_count"] = profile_count(ctx.store, doc["definition"])
-    return single(ctx, res, included=[])
-
-
-def update_segment(ctx: Ctx) -> Response:
-    """``PATCH /api/segments/{id}``; ``is_active: false`` must be the only attribute.
-
-    Example:
-        >>> update_segment.__name__
-        'update_segment'
-    """
-    doc = load(ctx, "segment")
-    attrs = read_data(ctx.req, "segment", ident=doc["id"])["attributes"]
+def _change(ctx: Ctx, doc: dict[str, Any], attrs: dict[str, Any]) -> None:
+    """Klaviyo refuses ``is_active: false`` together with other attributes."""
     if attrs.get("is_active") is False and len(attrs) > 1:
         raise invalid("'is_active: false' must be sent without other attributes.", pointer=f"{POINTER}/is_active")
     if "name" in attrs:
@@ -192,26 +147,16 @@ def update_segment(ctx: Ctx) -> Response:
         value = optional(attrs, flag, bool, POINTER)
         if value is not None:
             doc[flag] = value
-    doc["updated"] = now_iso()
-    ctx.store.put("segment", doc["id"], doc)
-    return single(ctx, serialize(doc, ctx.base))
 
 
-def delete_segment(ctx: Ctx) -> Response:
-    """``DELETE /api/segments/{id}`` → 204.
+SEGMENTS = HandMade(
+    "segment",
+    lambda ctx, doc: serialize(doc, ctx.base),
+    included=lambda ctx, docs: [],  # include=flow-triggers,tags is accepted; the sandbox has none to add
+    profile_count=lambda store, doc: profile_count(store, doc["definition"]),
+    build=_build,
+    change=_change,
+)
 
-    Example:
-        >>> delete_segment.__name__
-        'delete_segment'
-    """
-    ctx.store.delete("segment", load(ctx, "segment")["id"])
-    return Response(204)
 
-
-ROUTES = [
-    Route("GET", "/api/segments", "get_segments", get_segments, LIST_SPEC),
-    Route("POST", "/api/segments", "create_segment", create_segment, WRITE_SPEC),
-    Route("GET", "/api/segments/{id}", "get_segment", get_segment, GET_SPEC),
-    Route("PATCH", "/api/segments/{id}", "update_segment", update_segment, WRITE_SPEC),
-    Route("DELETE", "/api/segments/{id}", "delete_segment", delete_segment),
-]
+ROUTES = SEGMENTS.routes(LIST_SPEC, GET_SPEC, WRITE_SPEC)

@@ -16,11 +16,12 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import invalid
-from ..ids import iso, now, now_iso, parse_datetime, ulid
+from ..ids import iso, now, now_iso, parse_datetime
 from ..jsonapi import read_data
 from ..routing import Ctx, Route
 from ..wire import Response
 from . import consent, profile_model
+from .common import record_finished_job
 
 SUB_KIND = "profile-subscription-bulk-create-job"
 UNSUB_KIND = "profile-subscription-bulk-delete-job"
@@ -139,24 +140,6 @@ def find_or_create(ctx: Ctx, ident: str | None, attrs: dict[str, Any], pointer: 
     return profile_model.create(ctx.store, attrs, pointer)
 
 
-def _job(ctx: Ctx, kind: str, list_id: str | None, profile_ids: list[str], source: str | None) -> None:
-    stamp = now_iso()
-    job: dict[str, Any] = {
-        "id": ulid(),
-        "type": kind,
-        "status": "complete",
-        "created_at": stamp,
-        "completed_at": stamp,
-        "total_count": len(profile_ids),
-        "completed_count": len(profile_ids),
-        "failed_count": 0,
-        "list_id": list_id,
-        "profile_ids": profile_ids,
-        "custom_source": source,
-    }
-    ctx.store.put(kind, job["id"], ctx.jobs.stamp(job))
-
-
 def subscribe(ctx: Ctx) -> Response:
     """``POST /api/profile-subscription-bulk-create-jobs`` → 202 (at most 1000 profiles).
 
@@ -190,7 +173,7 @@ def subscribe(ctx: Ctx) -> Response:
         if list_id is not None:
             ctx.store.add_member(list_id, doc["id"], stamp)
         ids.append(doc["id"])
-    _job(ctx, SUB_KIND, list_id, ids, source)
+    record_finished_job(ctx, SUB_KIND, len(ids), len(ids), list_id=list_id, profile_ids=ids, custom_source=source)
     return Response(202)
 
 
@@ -218,7 +201,7 @@ def unsubscribe(ctx: Ctx) -> Response:
                 consent.set_consent(doc, channel, kind, "UNSUBSCRIBED", stamp)
         ctx.store.put("profile", doc["id"], doc)
         ids.append(doc["id"])
-    _job(ctx, UNSUB_KIND, list_id, ids, None)
+    record_finished_job(ctx, UNSUB_KIND, len(ids), len(ids), list_id=list_id, profile_ids=ids, custom_source=None)
     return Response(202)
 
 

@@ -16,11 +16,10 @@ from typing import Any
 from ..errors import invalid
 from ..filters import rule
 from ..ids import now_iso, short_id
-from ..jsonapi import optional, read_data, require, resource
+from ..jsonapi import optional, require, resource
 from ..query import QuerySpec
-from ..routing import Ctx, Route
-from ..wire import Response
-from .common import listing, load, single
+from ..routing import Ctx
+from .handmade import HandMade
 
 EDITORS = ("CODE", "USER_DRAGGABLE", "SYSTEM_DRAGGABLE")
 MAX_TEMPLATES = 1000
@@ -76,24 +75,7 @@ def _render(ctx: Ctx, doc: dict[str, Any]) -> dict[str, Any]:
     return serialize(doc, ctx.base, ctx.query.wants("template", "definition"))
 
 
-def get_templates(ctx: Ctx) -> Response:
-    """``GET /api/templates``.
-
-    Example:
-        >>> get_templates.__name__
-        'get_templates'
-    """
-    return listing(ctx, ctx.store.all("template"), lambda d: _render(ctx, d))
-
-
-def create_template(ctx: Ctx) -> Response:
-    """``POST /api/templates`` → 201.
-
-    Example:
-        >>> create_template.__name__
-        'create_template'
-    """
-    attrs = read_data(ctx.req, "template")["attributes"]
+def _build(ctx: Ctx, attrs: dict[str, Any]) -> dict[str, Any]:
     name = require(attrs, "name", str, POINTER)
     editor = require(attrs, "editor_type", str, POINTER)
     if editor not in EDITORS:
@@ -120,29 +102,10 @@ def create_template(ctx: Ctx) -> Response:
     else:
         doc["html"] = require(attrs, "html", str, POINTER)
     _strings(attrs, doc)
-    ctx.store.put("template", doc["id"], doc)
-    return single(ctx, _render(ctx, doc), 201)
+    return doc
 
 
-def get_template(ctx: Ctx) -> Response:
-    """``GET /api/templates/{id}``.
-
-    Example:
-        >>> get_template.__name__
-        'get_template'
-    """
-    return single(ctx, _render(ctx, load(ctx, "template")))
-
-
-def update_template(ctx: Ctx) -> Response:
-    """``PATCH /api/templates/{id}`` (no ``editor_type``).
-
-    Example:
-        >>> update_template.__name__
-        'update_template'
-    """
-    doc = load(ctx, "template")
-    attrs = read_data(ctx.req, "template", ident=doc["id"])["attributes"]
+def _change(ctx: Ctx, doc: dict[str, Any], attrs: dict[str, Any]) -> None:
     if "editor_type" in attrs:
         raise invalid("'editor_type' cannot be changed.", pointer=f"{POINTER}/editor_type")
     if "name" in attrs:
@@ -154,26 +117,9 @@ def update_template(ctx: Ctx) -> Response:
     if "definition" in attrs:
         doc["definition"] = _definition(attrs)
     _strings(attrs, doc)
-    doc["updated"] = now_iso()
-    ctx.store.put("template", doc["id"], doc)
-    return single(ctx, _render(ctx, doc))
 
 
-def delete_template(ctx: Ctx) -> Response:
-    """``DELETE /api/templates/{id}`` → 204.
-
-    Example:
-        >>> delete_template.__name__
-        'delete_template'
-    """
-    ctx.store.delete("template", load(ctx, "template")["id"])
-    return Response(204)
+TEMPLATES = HandMade("template", _render, build=_build, change=_change)
 
 
-ROUTES = [
-    Route("GET", "/api/templates", "get_templates", get_templates, LIST_SPEC),
-    Route("POST", "/api/templates", "create_template", create_template, ONE_SPEC),
-    Route("GET", "/api/templates/{id}", "get_template", get_template, ONE_SPEC),
-    Route("PATCH", "/api/templates/{id}", "update_template", update_template, ONE_SPEC),
-    Route("DELETE", "/api/templates/{id}", "delete_template", delete_template),
-]
+ROUTES = TEMPLATES.routes(LIST_SPEC, ONE_SPEC, ONE_SPEC)

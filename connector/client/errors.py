@@ -26,9 +26,8 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
-
-import attrs
+from types import MappingProxyType
+from typing import Any, ClassVar, NamedTuple
 
 EXIT_INPUT = 2
 EXIT_CONNECTION = 3
@@ -36,9 +35,11 @@ EXIT_API = 4
 EXIT_TRANSIENT = 5
 
 
-@attrs.frozen
-class ErrorObject:
+class ErrorObject(NamedTuple):
     """One entry of a JSON:API ``errors`` array as Klaviyo sends it.
+
+    A plain immutable tuple (not attrs): every CLI process imports the errors, ``--help`` included, and a
+    short-lived step should not pay for attrs just to report one.
 
     Example:
         >>> ErrorObject.from_json({"code": "invalid", "detail": "bad", "source": {"pointer": "/data"}}).pointer
@@ -52,7 +53,7 @@ class ErrorObject:
     id: str | None = None
     pointer: str | None = None
     parameter: str | None = None
-    meta: Mapping[str, Any] = attrs.field(factory=dict)
+    meta: Mapping[str, Any] = MappingProxyType({})
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> ErrorObject:
@@ -77,7 +78,9 @@ class ErrorObject:
 
     def to_json(self) -> dict[str, Any]:
         """The error object as plain JSON (for CLI output)."""
-        out: dict[str, Any] = {k: v for k, v in attrs.asdict(self).items() if v not in (None, {})}
+        out: dict[str, Any] = {k: v for k, v in self._asdict().items() if v is not None and v != {}}
+        if "meta" in out:
+            out["meta"] = dict(out["meta"])
         return out
 
     def describe(self) -> str:

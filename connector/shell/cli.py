@@ -300,7 +300,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     them (or is unknown), so ``run`` never imports the sandbox or authlib: start-up time matters
     for a low-code step that is one process per call.
     """
-    full = command is None or command not in _LIGHT_COMMANDS
+    # With no command (``--help``) only the command list is built: each command's options are built when it runs.
+    full = command is not None and command not in _LIGHT_COMMANDS
     parser = _Parser(
         prog="klaviyo-connector",
         description="Klaviyo connector: run catalog actions as workflow steps, print the manifest, "
@@ -415,7 +416,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = _command_of(arguments)
     parser = build_parser(command)
     args = parser.parse_args(arguments)
-    args = parser.parse_args(argv)
     debug = bool(os.environ.get("KLAVIYO_CONNECTOR_DEBUG"))
     try:
         code: int = args.handler(args)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Hashable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -43,6 +43,61 @@ def json_size(value: Any) -> int:
     return len(_ENCODE(value).encode())
 
 
+class Packer(Generic[T]):
+    """Packs items, as they come, into requests of at most ``max_count`` items whose sizes fit ``max_bytes``.
+
+    The one packing algorithm: :func:`chunk_by_limits` runs it over a sequence, the sync engine feeds it one
+    record at a time. Each item is measured once, by the caller, who passes its size (its encoded bytes);
+    ``max_bytes`` keeps :data:`ENVELOPE_BYTES` for the request around the items and one byte per item for the
+    comma between them. With ``distinct``, two items with the same (non-None) key never share a request
+    (Bulk Create Events fails a whole request when a ``unique_id`` repeats in it).
+
+    An item larger than the budget on its own still gets a request of its own: the caller decides (usually
+    it was refused before this point, by a per-record limit).
+
+    Example:
+        >>> p = Packer(max_count=2, max_bytes=10_000)
+        >>> p.fits(5), p.add("a", 5), p.add("b", 5), p.fits(5)
+        (True, None, None, False)
+        >>> p.take(), len(p)
+        (['a', 'b'], 0)
+    """
+
+    __slots__ = ("budget", "items", "keys", "max_count", "used")
+
+    def __init__(self, *, max_count: int, max_bytes: int, distinct: bool = False) -> None:
+        self.max_count = max_count
+        self.budget = max_bytes - ENVELOPE_BYTES if max_bytes > 2 * ENVELOPE_BYTES else max_bytes
+        self.items: list[T] = []
+        self.used = 0
+        self.keys: set[Hashable] | None = set() if distinct else None
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def fits(self, size: int, key: Hashable | None = None) -> bool:
+        """Whether an item of ``size`` bytes (and ``key``) can join the request being packed."""
+        if not self.items:
+            return True
+        if len(self.items) >= self.max_count or self.used + size + 1 > self.budget:
+            return False
+        return key is None or self.keys is None or key not in self.keys
+
+    def add(self, item: T, size: int, key: Hashable | None = None) -> None:
+        """Add ``item`` to the request being packed (call :meth:`take` first when it does not :meth:`fits`)."""
+        self.items.append(item)
+        self.used += size + 1  # the comma between array items
+        if key is not None and self.keys is not None:
+            self.keys.add(key)
+
+    def take(self) -> list[T]:
+        """The request packed so far (possibly empty); packing starts over."""
+        items, self.items, self.used = self.items, [], 0
+        if self.keys:
+            self.keys = set()
+        return items
+
+
 def chunk_by_limits(
     items: Sequence[T],
     *,
@@ -60,18 +115,14 @@ def chunk_by_limits(
         [2, 1]
     """
     measure = size or json_size
-    budget = max_bytes - ENVELOPE_BYTES if max_bytes > 2 * ENVELOPE_BYTES else max_bytes
-    current: list[T] = []
-    used = 0
+    packer: Packer[T] = Packer(max_count=max_count, max_bytes=max_bytes)
     for item in items:
-        weight = measure(item) + 1  # the comma between array items
-        if current and (len(current) >= max_count or used + weight > budget):
-            yield current
-            current, used = [], 0
-        current.append(item)
-        used += weight
-    if current:
-        yield current
+        weight = measure(item)
+        if not packer.fits(weight):
+            yield packer.take()
+        packer.add(item, weight)
+    if packer:
+        yield packer.take()
 
 
 def rounds(items: Sequence[T], key: Callable[[T], Hashable | None]) -> list[list[T]]:

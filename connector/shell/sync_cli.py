@@ -18,8 +18,10 @@ import argparse
 import json
 import sys
 
+from connector.apps.sync.options import SyncOptions
 from connector.apps.sync.records import KINDS
 from connector.client.errors import EXIT_API, EXIT_TRANSIENT, InputError
+from connector.klaviyo.bulk.limits import MAX_JOBS_IN_FLIGHT
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -69,6 +71,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="subscriptions: import past consent (uses consented_at; no opt-in email)",
     )
     parser.add_argument("--custom-source", help="subscriptions: the consent's custom source")
+    parser.add_argument(
+        "--max-jobs-in-flight",
+        type=int,
+        default=MAX_JOBS_IN_FLIGHT,
+        metavar="N",
+        help=f"profiles: import jobs Klaviyo accepted that the sync follows at once ({MAX_JOBS_IN_FLIGHT}); more "
+        "keep it fast when Klaviyo's jobs take long, each costs about 1 MB while it runs",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar or progress lines")
 
 
@@ -84,27 +94,14 @@ def run(args: argparse.Namespace) -> int:
     if args.concurrency < 1 or args.rate_scale <= 0 or (args.batch_size is not None and args.batch_size < 1):
         print("sync: --concurrency and --batch-size must be at least 1, --rate-scale positive", file=sys.stderr)
         return 2
+    if args.max_jobs_in_flight < 1 or args.max_attempts < 1:
+        print("sync: --max-jobs-in-flight and --max-attempts must be at least 1", file=sys.stderr)
+        return 2
     try:
+        options = options_from(args)
         # Enough pooled connections for every concurrent request, plus job polls.
         with client_from_env(pool_size=args.concurrency * 2 + 4) as client:
-            summary = sync(
-                args.kind,
-                args.file,
-                client=client,
-                list_id=args.list_id,
-                state=args.state,
-                checkpoint=args.checkpoint,
-                dead_letter=args.dead_letter,
-                key=args.key,
-                format=args.format,
-                concurrency=args.concurrency,
-                rate_scale=args.rate_scale,
-                batch_size=args.batch_size,
-                max_attempts=args.max_attempts,
-                historical_import=args.historical_import,
-                custom_source=args.custom_source,
-                progress=False if args.no_progress else None,
-            )
+            summary = sync(args.kind, args.file, client=client, options=options)
     except (OSError, ValueError, InputError) as exc:
         print(f"sync: {exc}", file=sys.stderr)
         return 2
@@ -116,3 +113,29 @@ def run(args: argparse.Namespace) -> int:
     if summary.pending:
         return EXIT_TRANSIENT
     return EXIT_API if summary.rejected else 0
+
+
+def options_from(args: argparse.Namespace) -> SyncOptions:
+    """The :class:`~connector.apps.sync.options.SyncOptions` the parsed ``args`` ask for.
+
+    Example:
+        >>> p = argparse.ArgumentParser(); add_arguments(p)
+        >>> options_from(p.parse_args(["events", "e.jsonl", "--max-jobs-in-flight", "20"])).max_jobs_in_flight
+        20
+    """
+    return SyncOptions(
+        list_id=args.list_id,
+        state=args.state,
+        checkpoint=args.checkpoint,
+        dead_letter=args.dead_letter,
+        key=args.key,
+        format=args.format,
+        concurrency=args.concurrency,
+        rate_scale=args.rate_scale,
+        batch_size=args.batch_size,
+        max_attempts=args.max_attempts,
+        max_jobs_in_flight=args.max_jobs_in_flight,
+        historical_import=args.historical_import,
+        custom_source=args.custom_source,
+        progress=False if args.no_progress else None,
+    )

@@ -66,6 +66,16 @@ class Done:
     identity: dict[str, str] | None = None
 
 
+def encode_identity(identity: dict[str, str]) -> str:
+    """A record's identifiers as the state stores them (to undo the record once it leaves the source).
+
+    Example:
+        >>> encode_identity({"email": "a@b.co"})
+        '{"email": "a@b.co"}'
+    """
+    return json.dumps(identity)
+
+
 class SyncState:
     """The SQLite file of one sync (``:memory:`` for tests). Use from one thread.
 
@@ -147,7 +157,7 @@ class SyncState:
         Example:
             >>> SyncState(":memory:").mark("s", [])
         """
-        rows = [
+        self.mark_rows(
             (
                 scope,
                 o.seq,
@@ -157,12 +167,20 @@ class SyncState:
                 o.status,
                 o.reason,
                 json.dumps(o.record, ensure_ascii=False) if o.record is not None else None,
-                json.dumps(o.identity) if o.identity is not None else None,
+                encode_identity(o.identity) if o.identity is not None else None,
             )
             for o in outcomes
-        ]
-        if not rows:
-            return
+        )
+
+    def mark_rows(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        """Record final outcomes given as ``done`` rows (scope, seq, key, digest, change, status, reason,
+        record JSON, identity JSON) in one transaction: :meth:`mark` without a :class:`Done` per row.
+
+        Example:
+            >>> st = SyncState(":memory:"); st.mark_rows([("s", 1, "k", None, "added", "delivered", None, None, None)])
+            >>> st.counts("s")["delivered"]
+            1
+        """
         with self.db:
             self.db.execute("BEGIN")
             self.db.executemany("INSERT OR REPLACE INTO done VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)

@@ -110,6 +110,23 @@ class Posted:
 Body = Callable[[list[dict[str, Any]]], dict[str, Any]]
 
 
+def too_big(limits: RequestLimits, record: BatchRecord) -> RecordOutcome | None:
+    """The rejection of a record over ``limits``' per-record size, or None (measured on ``record.encoded``).
+
+    Example:
+        >>> too_big(PROFILE_IMPORT, BatchRecord(1, {}, encoded=b"x" * 200_000)).reason
+        "profile is 200000 bytes; Klaviyo's limit is 100 KB per profile"
+    """
+    most = limits.max_record_bytes
+    if most is None:
+        return None
+    size = _size(record)
+    if size <= most:
+        return None
+    reason = f"{limits.record} is {size} bytes; Klaviyo's limit is {most // 1024} KB per {limits.record}"
+    return RecordOutcome(record.key, Status.REJECTED, reason)
+
+
 class BulkSender:
     """One bulk operation: its :class:`~connector.klaviyo.bulk.limits.RequestLimits` and its request body.
 
@@ -136,12 +153,7 @@ class BulkSender:
             >>> profile_import().too_big(BatchRecord(1, {}, encoded=b"x" * 200_000)).reason
             "profile is 200000 bytes; Klaviyo's limit is 100 KB per profile"
         """
-        most = self.limits.max_record_bytes
-        size = _size(record)
-        if most is None or size <= most:
-            return None
-        reason = f"{self.limits.record} is {size} bytes; Klaviyo's limit is {most // 1024} KB per {self.limits.record}"
-        return RecordOutcome(record.key, Status.REJECTED, reason)
+        return too_big(self.limits, record)
 
     def packer(self) -> Packer[BatchRecord]:
         """A :class:`~connector.klaviyo.bulk.chunking.Packer` at this operation's limits.

@@ -22,9 +22,9 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Sequence
 
+from connector.apps.sync.accepted import AcceptedJob
 from connector.apps.sync.state import Done, SyncState
 from connector.client.clock import Clock
 
@@ -53,18 +53,20 @@ class Checkpointer:
         if len(self.buffer) >= self.limit:
             self.flush(force=True)
 
-    def rows(self, rows: Iterable[tuple[Any, ...]], count: int) -> None:
-        """Write ``count`` final outcomes given as ``done`` rows (see :meth:`SyncState.mark_rows`) now.
+    def delivered(self, job: AcceptedJob, only: Sequence[int] | None = None) -> None:
+        """Write the records of a completed import job (at the indexes ``only``, else all) as delivered, now,
+        straight from its compact form.
 
         Example:
             >>> from connector.client.clock import FakeClock
             >>> st = SyncState(":memory:"); points = Checkpointer(st, "s", FakeClock())
-            >>> points.rows([("s", 1, "k", None, "added", "delivered", None, None, None)], 1)
-            >>> st.counts("s")["delivered"], points.finished
-            (1, 1)
+            >>> points.delivered(AcceptedJob([], keep=False, reverse_etl=False)); points.finished
+            0
         """
-        self.state.mark_rows(rows)
-        self.finished += count
+        if only is not None and not only:
+            return
+        job.mark_delivered(self.state, self.scope, only)
+        self.finished += len(job) if only is None else len(only)
 
     def flush(self, force: bool = False) -> None:
         """Write the buffered outcomes if ``every`` seconds passed since the last write (or ``force``)."""

@@ -66,6 +66,9 @@ class Jobs(Protocol):
     def check(self, waiting: Mapping[str, float]) -> dict[str, JobResult]:
         """One polling round over ``waiting`` (job id -> when it was accepted): the results of those that ended."""
 
+    def needed(self, result: JobResult, count: int) -> set[int] | None:
+        """Which of a job's ``count`` records :meth:`finish` needs whole for ``result`` (None: all)."""
+
     def finish(self, result: JobResult, sent: list[BatchRecord]) -> list[RecordOutcome]:
         """The outcomes of a job's records (``sent``, in the job's order) from its result."""
 
@@ -93,6 +96,9 @@ class ClientJobs:
 
     def check(self, waiting: Mapping[str, float]) -> dict[str, JobResult]:
         return self.watcher.check(self.client, waiting)
+
+    def needed(self, result: JobResult, count: int) -> set[int] | None:
+        return self.sender.needed(result, count)
 
     def finish(self, result: JobResult, sent: list[BatchRecord]) -> list[RecordOutcome]:
         return self.sender.finish(result, sent)

@@ -549,20 +549,28 @@ class _Loop:
 
     def _ended(self, event: Ended) -> None:
         job = self.accepted.pop(event.job_id)
-        result = event.result
+        result, jobs = event.result, event.route.jobs
+        assert jobs is not None
         if result.status == "complete" and not result.errors and not result.failed_count:
             # Every record imported (the one result for which the sender's finish() delivers them all):
             # checkpointed straight from the compact job, no record rebuilt.
-            self.points.rows(job.delivered_rows(self.points.scope), len(job))
+            self.points.delivered(job)
             if job.kept is not None:
                 self.window.held -= len(job)
             return
-        records = job.records(self.rebuild)
-        if job.kept is None:
-            self.window.held += len(records)  # whole again, until each has its outcome
-        assert event.route.jobs is not None
-        for record, outcome in zip(records, event.route.jobs.finish(result, records), strict=True):
-            self._outcome(event.route, record, outcome)
+        wanted = jobs.needed(result, len(job))
+        records = job.records(self.rebuild, wanted)
+        outcomes = jobs.finish(result, records)
+        plain = [n for n, o in enumerate(outcomes) if o.status is Status.DELIVERED and o.reason is None]
+        self.points.delivered(job, plain)
+        if job.kept is not None:
+            self.window.held -= len(plain)
+        others = set(range(len(records))).difference(plain)
+        for n in sorted(others):
+            record = records[n] if wanted is None or n in wanted else job.record(n, self.rebuild)
+            if job.kept is None:
+                self.window.held += 1  # whole again, until it has its outcome
+            self._outcome(event.route, record, outcomes[n])
 
     def _outcome(self, route: Route, record: BatchRecord, outcome: RecordOutcome) -> None:
         assert isinstance(record, Outgoing)

@@ -150,25 +150,32 @@ class SourceRows:
         self.first = first
         self.stat = stat
         self._handle: IO[str] | None = None
+        self._reader: RowReader | None = None
+        self._rows: Iterator[Row] | None = None
+        self._expect = (-1, -1)
 
     def row(self, offset: int, number: int) -> Row | None:
         """The row at ``offset``, numbered ``number``.
 
         None when the file changed since ``stat`` (size or modification time) was taken: its rows may
-        not be the ones read the first time.
+        not be the ones read the first time. Rows asked for in file order are read on without seeking.
         """
-        if self.stat is not None:
-            now = os.stat(self.path)
-            if (now.st_size, now.st_mtime_ns) != (self.stat.st_size, self.stat.st_mtime_ns):
-                return None
-        if self._handle is None:
-            self._handle = open(self.path, encoding="utf-8", newline="")  # noqa: SIM115 - closed by close()
-        # A text file's seek takes the byte offset as its cookie (UTF-8 keeps no decoder state at a row start).
-        self._handle.seek(offset)
-        reader = RowReader(
-            self._handle, self.first.format, header=self.first.header, number=number - 1, position=offset
-        )
-        return next(iter(reader), None)
+        if self._rows is None or self._reader is None or (offset, number) != self._expect:
+            if self.stat is not None:
+                now = os.stat(self.path)
+                if (now.st_size, now.st_mtime_ns) != (self.stat.st_size, self.stat.st_mtime_ns):
+                    return None
+            if self._handle is None:
+                self._handle = open(self.path, encoding="utf-8", newline="")  # noqa: SIM115 - closed by close()
+            # A text file's seek takes the byte offset as its cookie (UTF-8 keeps no decoder state at a row start).
+            self._handle.seek(offset)
+            self._reader = RowReader(
+                self._handle, self.first.format, header=self.first.header, number=number - 1, position=offset
+            )
+            self._rows = iter(self._reader)
+        found = next(self._rows, None)
+        self._expect = (self._reader.position, number + 1)
+        return found
 
     def close(self) -> None:
         """Close the file (if it was opened).
@@ -180,6 +187,7 @@ class SourceRows:
         if self._handle is not None:
             self._handle.close()
             self._handle = None
+            self._rows = self._reader = None
 
 
 def open_rows(path: str | os.PathLike[str], fmt: str | None = None) -> tuple[IO[str], RowReader]:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import attrs
@@ -174,7 +174,7 @@ class SyncState:
 
     def mark_rows(self, rows: Iterable[tuple[Any, ...]]) -> None:
         """Record final outcomes given as ``done`` rows (scope, seq, key, digest, change, status, reason,
-        record JSON, identity JSON) in one transaction: :meth:`mark` without a :class:`Done` per row.
+        record JSON, identity JSON) in one transaction.
 
         Example:
             >>> st = SyncState(":memory:"); st.mark_rows([("s", 1, "k", None, "added", "delivered", None, None, None)])
@@ -184,6 +184,46 @@ class SyncState:
         with self.db:
             self.db.execute("BEGIN")
             self.db.executemany("INSERT OR REPLACE INTO done VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def mark_delivered(
+        self,
+        scope: str,
+        seqs: Sequence[int],
+        keys: Sequence[str | None],
+        changes: Sequence[str],
+        digests: Sequence[str | None] | None = None,
+        identities: Sequence[str | None] | None = None,
+    ) -> None:
+        """Record delivered rows (one import job) column by column, in one transaction: what :meth:`mark` writes
+        for them, binding 3 values a row (5 with digests or identities) instead of 9 (a third of the cost).
+
+        ``identities`` are already encoded (:func:`encode_identity`).
+
+        Example:
+            >>> st = SyncState(":memory:")
+            >>> st.mark_delivered("s:'L", [1, 2], ["k1", "k2"], ["added", "changed"])
+            >>> st.db.execute("SELECT * FROM done ORDER BY seq").fetchall()[1]
+            ("s:'L", 2, 'k2', None, 'changed', 'delivered', None, None, None)
+        """
+        none: list[None] = [None] * len(seqs)
+        if "\x00" in scope:  # cannot be written as an SQL literal: bind it on every row
+            self.mark_rows(
+                (scope, seq, key, digest, change, "delivered", None, None, identity)
+                for seq, key, digest, change, identity in zip(
+                    seqs, keys, digests or none, changes, identities or none, strict=True
+                )
+            )
+            return
+        literal = "'" + scope.replace("'", "''") + "'"
+        if digests is None and identities is None:
+            sql = f"INSERT OR REPLACE INTO done VALUES ({literal}, ?, ?, NULL, ?, 'delivered', NULL, NULL, NULL)"
+            rows: Iterable[tuple[Any, ...]] = zip(seqs, keys, changes, strict=True)
+        else:
+            sql = f"INSERT OR REPLACE INTO done VALUES ({literal}, ?, ?, ?, ?, 'delivered', NULL, NULL, ?)"
+            rows = zip(seqs, keys, digests or none, changes, identities or none, strict=True)
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany(sql, rows)
 
     def deleted(self, scope: str, after: str = "", limit: int = 1000) -> list[tuple[str, dict[str, str]]]:
         """Keys of the baseline not seen in this run (deleted from the source), in key order after ``after``.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Hashable, Iterator, Sequence
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
@@ -18,7 +19,16 @@ ENVELOPE_BYTES = 4096
 
 # One encoder for every call: ``json.dumps`` with options builds a new JSONEncoder each time, which for
 # small records costs as much as the encoding. ``encode`` keeps no state between calls (thread-safe).
-_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+_ENCODE = _ENCODER.encode
+# ``JSONEncoder.encode`` builds its C encoder again on every call; this one is built once, with the same
+# settings (so the same bytes), without the circular-reference bookkeeping (records come from JSON or CSV:
+# no cycles; a cycle would still end in RecursionError, not a loop). None where the C module is missing.
+_C_ENCODE = (
+    c_make_encoder(None, _ENCODER.default, encode_basestring, None, ":", ",", False, False, True)
+    if c_make_encoder is not None
+    else None
+)
 
 
 def json_bytes(value: Any) -> bytes:
@@ -29,7 +39,11 @@ def json_bytes(value: Any) -> bytes:
     Example:
         >>> json_bytes({"a": "é", "b": [1, None]})
         b'{"a":"\\xc3\\xa9","b":[1,null]}'
+        >>> json_bytes("x") == _ENCODE("x").encode()
+        True
     """
+    if _C_ENCODE is not None and isinstance(value, dict):
+        return "".join(_C_ENCODE(value, 0)).encode()
     return _ENCODE(value).encode()
 
 

@@ -302,6 +302,29 @@ class ProfileImport(BulkSender):
         """
         return _job_outcomes(result, sent)
 
+    def needed(self, result: JobResult, count: int) -> set[int] | None:
+        """Which of a job's ``count`` records :meth:`finish` needs with their resource for ``result`` (None: all).
+
+        For callers that keep a job's records small while it runs (the sync): only the records an import
+        error names by pointer, when every error does and the job completed; else all (an error without a
+        pointer is matched by identifiers; a job that did not complete sends its records again). A record
+        passed without its resource whose outcome is not "delivered" must be made whole before it is used.
+
+        Example:
+            >>> sender = profile_import()
+            >>> sender.needed(JobResult("J", "complete"), 3), sender.needed(JobResult("J", "timeout"), 3)
+            (set(), None)
+        """
+        if result.status != "complete" or result.failed_count > len(result.errors):
+            return None
+        wanted: set[int] = set()
+        for error in result.errors:
+            index = pointer_index(error.pointer, self.limits.pointer)
+            if index is None or index >= count:
+                return None
+            wanted.add(index)
+        return wanted
+
     def request(self, client: KlaviyoClient, chunk: list[BatchRecord]) -> list[RecordOutcome]:
         """One packed request's outcomes, in ``chunk`` order, waiting for its job(s) with ``poller``.
 

@@ -578,9 +578,12 @@ class _Loop:
         if outcome.status is Status.RETRYABLE:
             item.attempts += 1
             self.tally.retried += 1
-            if item.values is not None and self.retries.add((route, record), sends=item.attempts):
+            if item.values is None:
+                log.warning("row %s cannot be read again (the input changed during the run): left pending", item.seq)
+            elif self.retries.add((route, record), sends=item.attempts):
                 return
-            log.warning("row %s still not delivered after %d attempts: %s", item.seq, item.attempts, outcome.reason)
+            else:
+                log.warning("row %s not delivered after %d attempts: %s", item.seq, item.attempts, outcome.reason)
             self.tally.pend(item)
             self.window.held -= 1
             return

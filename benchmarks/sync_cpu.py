@@ -1,8 +1,10 @@
-"""CPU per row of a profile sync: this tree against another commit (default ``main``), same file, same requests.
+"""CPU per row of a profile sync: this tree against another commit, same file, same requests.
 
 Usage::
 
-    python benchmarks/sync_cpu.py [--baseline main] [--rows 300000] [--rounds 5]
+    python benchmarks/sync_cpu.py [--baseline REF] [--rows 300000] [--rounds 5]
+
+The baseline defaults to where this branch left ``main`` (``git merge-base main HEAD``): the sync as it was.
 
 The baseline's code is exported with ``git archive`` into a temporary directory (the working tree is not
 touched). Each round runs ``klaviyo-connector sync profiles FILE`` once with each tree (the order alternates
@@ -41,11 +43,14 @@ def export(ref: str, into: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--baseline", default="main", help="the commit to compare with (default main)")
+    parser.add_argument("--baseline", help="the commit to compare with (default: git merge-base main HEAD)")
     parser.add_argument("--rows", type=int, default=300_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--no-pin", action="store_true")
     args = parser.parse_args()
+    if not args.baseline:
+        found = subprocess.run(["git", "-C", ROOT, "merge-base", "main", "HEAD"], capture_output=True, text=True)
+        args.baseline = found.stdout.strip() or "main"
     pin = ([], []) if args.no_pin else cores()
     with tempfile.TemporaryDirectory() as workdir:
         trees = {"baseline": export(args.baseline, workdir), "this tree": ROOT}

@@ -177,7 +177,11 @@ def main() -> None:
     print(
         "notes: peak RSS is the sync child's own (os.wait4 ru_maxrss); the server runs in another process."
         + (
-            " The stub accepts every job at once: rows/s is the sync's own speed, not Klaviyo's."
+            (
+                " The stub accepts every job at once: rows/s is the sync's own speed, not Klaviyo's."
+                if not args.job_latency
+                else f" Every import job stayed processing {args.job_latency:g} s: rows/s includes the last one's."
+            )
             if args.server == "stub"
             else ""
         )

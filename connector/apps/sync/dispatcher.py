@@ -78,7 +78,8 @@ class ClientJobs:
 
     Example:
         >>> from connector.klaviyo.bulk.senders import profile_import
-        >>> ClientJobs(profile_import(), None, JobWatcher(interval=0.5)).interval  # type: ignore[arg-type]
+        >>> client = KlaviyoClient(None, base_url="http://127.0.0.1:9")
+        >>> ClientJobs(profile_import(), client, JobWatcher(interval=0.5)).interval
         0.5
     """
 
@@ -176,8 +177,12 @@ class Dispatcher:
 
     def submit(self, route: Route, records: list[BatchRecord]) -> None:
         """Send one packed request of ``route`` on a worker thread."""
-        call: Callable[[list[BatchRecord]], Any] = route.jobs.start if route.jobs is not None else route.send  # type: ignore[assignment]
-        self.posts[self.executor.submit(call, records)] = (route, records)
+        if route.jobs is not None:
+            future: Future[Any] = self.executor.submit(route.jobs.start, records)
+        else:
+            assert route.send is not None
+            future = self.executor.submit(route.send, records)
+        self.posts[future] = (route, records)
 
     def collect(self, timeout: float) -> list[Event]:
         """What ended within ``timeout`` seconds (0: only what already has); starts the polls that are due."""

@@ -28,6 +28,11 @@ Two ways in:
   request, and for imports :meth:`ProfileImport.start` / :meth:`ProfileImport.finish` to follow the job
   in between however the caller likes.
 
+Another bulk operation is one :class:`~connector.klaviyo.bulk.limits.RequestLimits` entry in ``limits.py``
+(from its spec description) and a factory like :func:`subscribe` that gives ``BulkSender`` its request body;
+an accepted request then delivers its records (202), and strip-and-resend, 413 halving and retryable
+failures come with it.
+
 Example:
     >>> rec = BatchRecord(key=1, resource={"type": "profile", "attributes": {"email": "a@b.co"}})
     >>> # outcomes = import_profiles(client, [rec], list_id="Y6nRLr")

@@ -94,14 +94,15 @@ def run(args: argparse.Namespace) -> int:
     if args.concurrency < 1 or args.rate_scale <= 0 or (args.batch_size is not None and args.batch_size < 1):
         print("sync: --concurrency and --batch-size must be at least 1, --rate-scale positive", file=sys.stderr)
         return 2
-    if args.max_jobs_in_flight < 1 or args.max_attempts < 1:
-        print("sync: --max-jobs-in-flight and --max-attempts must be at least 1", file=sys.stderr)
-        return 2
     try:
-        options = options_from(args)
         # Enough pooled connections for every concurrent request, plus job polls.
         with client_from_env(pool_size=args.concurrency * 2 + 4) as client:
-            summary = sync(args.kind, args.file, client=client, options=options)
+            summary = sync(
+                args.kind,
+                args.file,
+                client=client,
+                options=options_from(args),  # its validators refuse bad values (ValueError: exit 2)
+            )
     except (OSError, ValueError, InputError) as exc:
         print(f"sync: {exc}", file=sys.stderr)
         return 2

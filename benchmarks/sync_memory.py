@@ -10,12 +10,12 @@ runs the sync as a child process (``python -m connector.apps.sync profiles FILE 
 the child's peak RSS (``os.wait4``'s ``ru_maxrss`` for that one child, cross-checked by polling
 ``/proc/PID/status`` ``VmHWM``), records/s and the input size. The issue's bound: under 200 MB.
 
-``--server stub`` (the default) is a minimal loopback server in this file answering the bulk-import
-endpoints (202 with a job document, every job ``complete`` with no failures, empty import errors): the
-sandbox validates and stores every profile, which for a million rows takes longer than the sync itself
-and is not what this measures. ``--server sandbox`` runs the real sandbox instead (``--rows 100000``
-finishes in a minute or two). Both use Klaviyo's real packing (10,000 profiles a job) and its rate limits
-time-scaled by ``--rate-scale``.
+``--server stub`` (the default) is the stand-in server ``stub_klaviyo.py`` answering the bulk-import
+endpoints (202 with a job document, every job ``complete`` after ``--job-latency`` seconds, 0 by default,
+with no failures): the sandbox validates and stores every profile, which for a million rows takes longer
+than the sync itself and is not what this measures. ``--server sandbox`` runs the real sandbox instead
+(``--rows 100000`` finishes in a minute or two). Both use Klaviyo's real packing (10,000 profiles a job)
+and its rate limits time-scaled by ``--rate-scale``.
 """
 
 from __future__ import annotations
@@ -23,18 +23,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 API_KEY = "pk_benchmark0123456789abcdefghij"
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
 CITIES = ("Paris", "Lyon", "Boston", "Austin", "Osaka", "Lagos", "Lima", "Oslo")
 PLANS = ("free", "basic", "pro", "gold")
 
@@ -68,89 +66,11 @@ def write_input(path: str, fmt: str, rows: int) -> int:
     return os.path.getsize(path)
 
 
-# -- the stub server -----------------------------------------------------------------------------
-
-_JOB = re.compile(r"^/api/profile-bulk-import-jobs/([^/?]+)(/import-errors)?/?$")
-
-
-def _job_doc(job_id: str, count: int) -> dict[str, Any]:
-    return {
-        "type": "profile-bulk-import-job",
-        "id": job_id,
-        "attributes": {
-            "status": "complete",
-            "total_count": count,
-            "completed_count": count,
-            "failed_count": 0,
-            "created_at": "2026-01-01T00:00:00+00:00",
-        },
-    }
-
-
-class _Stub(BaseHTTPRequestHandler):
-    """Answers the bulk-import endpoints; every job completes at once with no failures."""
-
-    protocol_version = "HTTP/1.1"
-    jobs: dict[str, int] = {}
-    lock = threading.Lock()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-    def _send(self, status: int, doc: dict[str, Any]) -> None:
-        body = json.dumps(doc).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/vnd.api+json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length)
-        if self.path.rstrip("/") != "/api/profile-bulk-import-jobs":
-            self._send(404, {"errors": [{"status": "404", "detail": "not in the stub"}]})
-            return
-        count = len(json.loads(raw)["data"]["attributes"]["profiles"]["data"])
-        job_id = uuid.uuid4().hex
-        with self.lock:
-            self.jobs[job_id] = count
-        doc = _job_doc(job_id, count)
-        doc["attributes"]["status"] = "queued"
-        self._send(202, {"data": doc})
-
-    def do_GET(self) -> None:
-        path = self.path.split("?", 1)[0]
-        if path.rstrip("/") == "/api/profile-bulk-import-jobs":
-            with self.lock:
-                newest = list(self.jobs.items())[-100:][::-1]
-            self._send(200, {"data": [_job_doc(j, c) for j, c in newest], "links": {"next": None}})
-            return
-        found = _JOB.match(path)
-        if not found:
-            self._send(404, {"errors": [{"status": "404", "detail": "not in the stub"}]})
-            return
-        if found.group(2):
-            self._send(200, {"data": [], "links": {"next": None}})
-            return
-        with self.lock:
-            count = self.jobs.get(found.group(1), 0)
-        self._send(200, {"data": _job_doc(found.group(1), count)})
-
-
-def serve_stub() -> None:
-    """Run the stub on a free loopback port; print its URL on the first line of stdout."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Stub)
-    server.daemon_threads = True
-    print(f"http://127.0.0.1:{server.server_address[1]}", flush=True)
-    server.serve_forever()
-
-
-def start_server(kind: str, scale: float) -> tuple[subprocess.Popen[str], str]:
+def start_server(kind: str, scale: float, latency: float = 0.0) -> tuple[subprocess.Popen[str], str]:
     """Start the stub or the sandbox in its own process; return it and its URL."""
     env = {**os.environ, "PYTHONPATH": ROOT}
     if kind == "stub":
-        cmd = [sys.executable, os.path.abspath(__file__), "--serve-stub"]
+        cmd = [sys.executable, os.path.join(HERE, "stub_klaviyo.py"), "--job-latency", f"{latency:g}"]
     else:
         cmd = [sys.executable, "-m", "connector", "sandbox", "--port", "0", "--rate-limits", f"scale={scale:g}"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT)
@@ -218,12 +138,15 @@ def main() -> None:
     )
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--limit-mb", type=float, default=200.0, help="the bound to check against (200)")
-    parser.add_argument("--serve-stub", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--job-latency", type=float, default=0.0, help="stub: seconds each import job stays processing (0)"
+    )
     args = parser.parse_args()
-    if args.serve_stub:
-        serve_stub()
-        return
-    print(f"sync memory: {args.rows:,} profiles, server {args.server}, rate scale {args.rate_scale:g}", flush=True)
+    latency = f", jobs take {args.job_latency:g} s" if args.server == "stub" else ""
+    print(
+        f"sync memory: {args.rows:,} profiles, server {args.server}{latency}, rate scale {args.rate_scale:g}",
+        flush=True,
+    )
     print(
         f"{'format':<7}{'input MB':>10}{'gen s':>7}{'sync s':>8}{'rows/s':>9}{'delivered':>11}{'rejected':>9}"
         f"{'peak RSS MB':>12}{'VmHWM MB':>10}  under {args.limit_mb:g} MB"
@@ -235,7 +158,7 @@ def main() -> None:
             started = time.monotonic()
             size = write_input(path, fmt, args.rows)
             generated = time.monotonic() - started
-            server, url = start_server(args.server, args.rate_scale)
+            server, url = start_server(args.server, args.rate_scale, args.job_latency)
             try:
                 result = run_sync(path, url, args)
             finally:
@@ -254,7 +177,11 @@ def main() -> None:
     print(
         "notes: peak RSS is the sync child's own (os.wait4 ru_maxrss); the server runs in another process."
         + (
-            " The stub accepts every job at once: rows/s is the sync's own speed, not Klaviyo's."
+            (
+                " The stub accepts every job at once: rows/s is the sync's own speed, not Klaviyo's."
+                if not args.job_latency
+                else f" Every import job stayed processing {args.job_latency:g} s: rows/s includes the last one's."
+            )
             if args.server == "stub"
             else ""
         )

@@ -80,7 +80,7 @@ def start_sandbox(scale: float) -> tuple[subprocess.Popen[str], str]:
 def worker(args: argparse.Namespace) -> None:
     """Run one measurement in this process and print its figures as JSON."""
     from connections.api_key import ApiKeyConnection
-    from connector.apps.sync import sync
+    from connector.apps.sync import SyncOptions, sync
     from connector.client.pipeline import KlaviyoClient
     from connector.klaviyo.pacing.adaptive import SyncThrottle
     from connector.klaviyo.pacing.limiter import RateLimiter
@@ -94,15 +94,10 @@ def worker(args: argparse.Namespace) -> None:
         figures = {"delivered": delivered, "rejected": 0}
         requests, throttled = sum(throttle.requests.values()), sum(throttle.throttled.values())
     else:
-        summary = sync(
-            args.kind,
-            args.file,
-            client=client,
-            rate_scale=args.scale,
-            batch_size=args.batch,
-            concurrency=args.concurrency,
-            progress=False,
+        options = SyncOptions(
+            rate_scale=args.scale, batch_size=args.batch, concurrency=args.concurrency, progress=False
         )
+        summary = sync(args.kind, args.file, client=client, options=options)
         figures = {"delivered": summary.delivered, "rejected": summary.rejected, "pending": summary.pending}
         requests, throttled = summary.requests, summary.throttled
     seconds = time.monotonic() - started

@@ -17,8 +17,10 @@ from __future__ import annotations
 import argparse
 import json
 
+from connector.apps.sync.options import SyncOptions
 from connector.apps.sync.records import KINDS
 from connector.client.errors import EXIT_API, EXIT_TRANSIENT, InputError
+from connector.klaviyo.bulk.limits import MAX_JOBS_IN_FLIGHT
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -68,6 +70,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="subscriptions: import past consent (uses consented_at; no opt-in email)",
     )
     parser.add_argument("--custom-source", help="subscriptions: the consent's custom source")
+    parser.add_argument(
+        "--max-jobs-in-flight",
+        type=int,
+        default=MAX_JOBS_IN_FLIGHT,
+        metavar="N",
+        help=f"profiles: import jobs Klaviyo accepted that the sync follows at once ({MAX_JOBS_IN_FLIGHT}); more "
+        "keep it fast when Klaviyo's jobs take long (each costs about 0.5 MB while Klaviyo runs it)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar or progress lines")
 
 
@@ -89,19 +99,7 @@ def run(args: argparse.Namespace) -> int:
                 args.kind,
                 args.file,
                 client=client,
-                list_id=args.list_id,
-                state=args.state,
-                checkpoint=args.checkpoint,
-                dead_letter=args.dead_letter,
-                key=args.key,
-                format=args.format,
-                concurrency=args.concurrency,
-                rate_scale=args.rate_scale,
-                batch_size=args.batch_size,
-                max_attempts=args.max_attempts,
-                historical_import=args.historical_import,
-                custom_source=args.custom_source,
-                progress=False if args.no_progress else None,
+                options=options_from(args),  # its validators refuse bad values (ValueError: exit 2)
             )
     except InputError:
         raise  # the CLI's JSON error, naming the input
@@ -115,3 +113,29 @@ def run(args: argparse.Namespace) -> int:
     if summary.pending:
         return EXIT_TRANSIENT
     return EXIT_API if summary.rejected else 0
+
+
+def options_from(args: argparse.Namespace) -> SyncOptions:
+    """The :class:`~connector.apps.sync.options.SyncOptions` the parsed ``args`` ask for.
+
+    Example:
+        >>> p = argparse.ArgumentParser(); add_arguments(p)
+        >>> options_from(p.parse_args(["events", "e.jsonl", "--max-jobs-in-flight", "20"])).max_jobs_in_flight
+        20
+    """
+    return SyncOptions(
+        list_id=args.list_id,
+        state=args.state,
+        checkpoint=args.checkpoint,
+        dead_letter=args.dead_letter,
+        key=args.key,
+        format=args.format,
+        concurrency=args.concurrency,
+        rate_scale=args.rate_scale,
+        batch_size=args.batch_size,
+        max_attempts=args.max_attempts,
+        max_jobs_in_flight=args.max_jobs_in_flight,
+        historical_import=args.historical_import,
+        custom_source=args.custom_source,
+        progress=False if args.no_progress else None,
+    )

@@ -14,7 +14,7 @@ from typing import IO
 
 import pytest
 
-from connector.apps.sync import engine
+from connector.apps.sync import SyncOptions, engine
 from connector.apps.sync.progress import Progress
 from connector.client.pipeline import KlaviyoClient
 from connector.klaviyo.bulk.outcomes import RecordOutcome, Status
@@ -79,7 +79,7 @@ def test_sync_on_a_terminal_draws_the_bar_and_ends_the_line(
     source = tmp_path / "events.jsonl"
     source.write_text("".join(f'{{"metric": "Viewed", "email": "u{i}@example.com"}}\n' for i in range(300)))
     client = KlaviyoClient(None, base_url="http://127.0.0.1:9")
-    summary = engine.sync("events", source, client=client, batch_size=50, progress=stream)
+    summary = engine.sync("events", source, client=client, options=SyncOptions(batch_size=50, progress=stream))
     assert summary.delivered == 300
     text = _drawn(master)
     assert text.startswith("\r") and text.endswith("\n") and text.count("\n") == 1

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from connections.api_key import ApiKeyConnection
-from connector.apps.sync import sync
+from connector.apps.sync import SyncOptions, sync
 from connector.client.pipeline import KlaviyoClient
 from connector.client.retry import RetryPolicy
 from connector.sandbox import Sandbox
@@ -144,7 +144,8 @@ def test_killed_while_undoing_deletions_then_rerun(sandbox_factory: Callable[...
     state = tmp_path / "state.sqlite"
     source = tmp_path / "audience.csv"
     source.write_text("email,plan\n" + "".join(f"a{i}@example.com,basic\n" for i in range(n)))
-    first = sync("profiles", source, client=client, list_id=list_id, state=state, progress=False)
+    options = SyncOptions(list_id=list_id, state=state, progress=False)
+    first = sync("profiles", source, client=client, options=options)
     sb.wait_for_jobs()
     assert (first.delivered, len(sb.state.list_members(list_id))) == (n, n)
     profiles_before = {p["id"]: p for p in sb.state.profiles()}
@@ -170,5 +171,5 @@ def test_killed_while_undoing_deletions_then_rerun(sandbox_factory: Callable[...
     assert {p["id"]: p for p in sb.state.profiles()} == profiles_before
     assert len(sb.state.jobs()) == jobs_before
 
-    third = sync("profiles", source, client=client, list_id=list_id, state=state, progress=False)
+    third = sync("profiles", source, client=client, options=options)
     assert (third.unchanged, third.deleted, third.to_send, third.requests) == (kept, 0, 0, 0)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from connections.api_key import ApiKeyConnection
-from connector.apps.sync import sync
+from connector.apps.sync import SyncOptions, sync
 from connector.client.pipeline import KlaviyoClient
 from connector.client.retry import RetryPolicy
 from connector.sandbox import Sandbox
@@ -48,7 +48,8 @@ def test_every_kind_completes_under_faults(sandbox_factory: Callable[..., Sandbo
     profiles.write_text(
         "email,first_name,plan\n" + "".join(f"p{i}@example.com,P{i},gold\n" for i in range(n)) + "broken,X,gold\n"
     )
-    summary = sync("profiles", profiles, client=client, list_id=list_id, batch_size=50, rate_scale=20, progress=False)
+    options = SyncOptions(list_id=list_id, batch_size=50, rate_scale=20, progress=False)
+    summary = sync("profiles", profiles, client=client, options=options)
     assert (summary.rows, summary.delivered, summary.rejected, summary.pending) == (n + 1, n, 1, 0)
     assert summary.delivered + summary.rejected == summary.rows
     assert len(sb.state.list_members(list_id)) == n
@@ -61,14 +62,15 @@ def test_every_kind_completes_under_faults(sandbox_factory: Callable[..., Sandbo
         [{"metric": "Viewed Item", "email": f"p{i % 40}@example.com", "sku": i} for i in range(n)]
         + [{"metric": "Viewed Item", "email": "p1@example.com", "value": "NaN?"}],
     )
-    summary = sync("events", events, client=client, batch_size=40, rate_scale=20, progress=False)
+    summary = sync("events", events, client=client, options=SyncOptions(batch_size=40, rate_scale=20, progress=False))
     assert (summary.delivered, summary.rejected, summary.pending) == (n, 1, 0)
     ids = Counter(e["unique_id"] for e in sb.state.events())
     assert len(ids) == n and max(ids.values()) == 1  # every event exactly once despite retried requests
 
     subs = tmp_path / "subs.csv"
     subs.write_text("email\n" + "".join(f"s{i}@example.com\n" for i in range(n)))
-    summary = sync("subscriptions", subs, client=client, list_id=list_id, batch_size=60, rate_scale=20, progress=False)
+    options = SyncOptions(list_id=list_id, batch_size=60, rate_scale=20, progress=False)
+    summary = sync("subscriptions", subs, client=client, options=options)
     assert (summary.delivered, summary.rejected, summary.pending) == (n, 0, 0)
     assert len(sb.state.list_members(list_id)) == 2 * n
     assert not (tmp_path / "subs.csv.sync-checkpoint.sqlite").exists()  # removed once complete
@@ -83,7 +85,8 @@ def test_reverse_etl_sends_changes_and_undoes_deletions(
     state = tmp_path / "state.sqlite"
     source = tmp_path / "audience.csv"
     source.write_text("email,plan\n" + "".join(f"a{i}@example.com,basic\n" for i in range(30)))
-    first = sync("profiles", source, client=client, list_id=list_id, state=state, rate_scale=20, progress=False)
+    options = SyncOptions(list_id=list_id, state=state, rate_scale=20, progress=False)
+    first = sync("profiles", source, client=client, options=options)
     assert (first.added, first.delivered) == (30, 30)
     assert len(sb.state.list_members(list_id)) == 30
 
@@ -91,7 +94,7 @@ def test_reverse_etl_sends_changes_and_undoes_deletions(
     rows = [f"a{i}@example.com,{'pro' if i == 5 else 'basic'}\n" for i in range(5, 30)] + ["b0@example.com,basic\n"]
     source.write_text("email,plan\n" + "".join(rows))
     requests_before = len(sb.state.jobs())
-    second = sync("profiles", source, client=client, list_id=list_id, state=state, rate_scale=20, progress=False)
+    second = sync("profiles", source, client=client, options=options)
     assert (second.added, second.changed, second.unchanged, second.deleted) == (1, 1, 24, 5)
     assert (second.delivered, second.rejected, second.pending) == (7, 0, 0)
     assert second.balanced
@@ -102,7 +105,7 @@ def test_reverse_etl_sends_changes_and_undoes_deletions(
     changed = next(p for p in sb.state.profiles() if p.get("email") == "a5@example.com")
     assert changed["properties"]["plan"] == "pro"
 
-    third = sync("profiles", source, client=client, list_id=list_id, state=state, rate_scale=20, progress=False)
+    third = sync("profiles", source, client=client, options=options)
     assert (third.unchanged, third.to_send, third.requests) == (26, 0, 0)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from connector.apps.sync import engine
+from connector.apps.sync import SyncOptions, engine
 from connector.apps.sync.records import RowRejected, to_record
 from connector.client.pipeline import KlaviyoClient
 from connector.klaviyo.bulk.outcomes import RecordOutcome, Status
@@ -45,7 +45,9 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
 
 def _sync(source: Path, state: Path) -> engine.SyncSummary:
     client = KlaviyoClient(None, base_url="http://127.0.0.1:9")
-    return engine.sync("profiles", source, client=client, list_id="L1", state=state, progress=False)
+    return engine.sync(
+        "profiles", source, client=client, options=SyncOptions(list_id="L1", state=state, progress=False)
+    )
 
 
 def _write(path: Path, rows: list[Any]) -> None:

@@ -5,7 +5,7 @@ records with Klaviyo's reasons) and, with a state file, a reverse ETL: only rows
 the last successful sync are sent, and deleted ones are undone.
 
 Example:
-    >>> from connector.apps.sync import sync, SyncSummary
+    >>> from connector.apps.sync import sync, SyncOptions, SyncSummary
     >>> callable(sync), SyncSummary(kind="events").ok
     (True, True)
 """
@@ -13,5 +13,6 @@ Example:
 from __future__ import annotations
 
 from connector.apps.sync.engine import SyncSummary, sync
+from connector.apps.sync.options import SyncOptions
 
-__all__ = ["SyncSummary", "sync"]
+__all__ = ["SyncOptions", "SyncSummary", "sync"]

@@ -1,17 +1,47 @@
-"""The sync engine: stream a file, diff it against the last sync, send in packed concurrent batches, checkpoint.
+"""The sync engine: stream a file, diff it against the last sync, pack, send, follow jobs, checkpoint.
+
+:func:`sync` composes named parts, one module each:
+
+- :class:`~connector.apps.sync.options.SyncOptions`: what the run is asked to do;
+- the reader (:mod:`~connector.apps.sync.readers`): rows one at a time, each with its byte offset;
+- the mapping (:mod:`~connector.apps.sync.records`, :mod:`~connector.apps.sync.diff`): row to record, or
+  to its final outcome (unreadable, invalid, unchanged since the last sync);
+- the packer (:mod:`~connector.apps.sync.packer`): each record encoded once and placed in its request at
+  Klaviyo's limits (:mod:`connector.klaviyo.bulk.limits`), one pass;
+- the dispatcher (:mod:`~connector.apps.sync.dispatcher`): requests on a thread pool through the bulk
+  senders (:mod:`connector.klaviyo.bulk.senders`) under the proactive limiter and AIMD throttle; import
+  jobs followed (one listing call a round), at most ``max_jobs_in_flight`` at once, kept compact while
+  Klaviyo works on them (:mod:`~connector.apps.sync.accepted`);
+- the retry queue (:mod:`~connector.apps.sync.retry`) and the checkpointer
+  (:mod:`~connector.apps.sync.checkpointer`) writing final outcomes to the state
+  (:mod:`~connector.apps.sync.state`); then the dead letter file (:mod:`~connector.apps.sync.deadletter`).
 
 Flow of one run (``scope`` = kind and list):
 
 1. open the SQLite state (``--state``) or a checkpoint file beside the input, and start or resume the run;
 2. stream the rows, skipping those already final in this run (resume); in reverse-ETL mode compare each
    row's digest with the last successful sync and skip the unchanged;
-3. pack rows into batches at Klaviyo's per-request limits and send them on a thread pool through the
-   delivery layer (:mod:`connector.klaviyo.bulk.senders`), under the proactive limiter and AIMD throttle;
-4. checkpoint every final outcome (delivered, rejected) as it arrives; re-queue retryable records with
-   backoff, up to ``max_attempts``;
-5. in reverse-ETL mode undo what disappeared from the source (remove from the list, unsubscribe);
-6. write the dead letter file from the checkpoints, then (only when nothing is left to retry) move the
+3. pack and send; checkpoint every final outcome (delivered, rejected) as it arrives;
+4. in reverse-ETL mode undo what disappeared from the source (remove from the list, unsubscribe);
+5. write the dead letter file from the checkpoints, then (only when nothing is left to retry) move the
    baseline forward and drop the checkpoints in one transaction.
+
+Three retry layers, each for its own failures:
+
+1. **The client's** :class:`~connector.client.retry.RetryPolicy`, inside every request: 429 (waiting for
+   ``Retry-After``), 5xx and dropped connections (every bulk request is ``retry_safe``), a few quick
+   retries with backoff on the client's clock. What it gives up on raises to the sender.
+2. **The bulk sender's per-record outcomes** (:mod:`connector.klaviyo.bulk.senders`): a request Klaviyo
+   refused because of some records (400/409/413/422 whose errors point at records) is re-sent at once
+   without them, which are rejected with Klaviyo's reason (an unnamed 413 is split in halves); an import
+   job's errors reject the records they name. What layer 1 gave up on, and jobs that were cancelled or
+   did not finish, come back *retryable*; nothing is dropped.
+3. **The engine's retry queue** (:class:`~connector.apps.sync.retry.RetryQueue`): retryable records are
+   sent again later in new requests, after ``retry_delay * 2**(n-1)`` seconds (at most 30) on the
+   client's clock, up to ``max_attempts`` sends; then the run ends with them *pending* (exit code 5), and
+   running the same command again resumes them.
+
+A rejection (the record's own data) is final: it goes to the dead letter file, never back into a request.
 
 Example:
     >>> SyncSummary(kind="events", rows=2, added=2, delivered=1, rejected=1).balanced
@@ -21,6 +51,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import hashlib
 import json
@@ -30,44 +61,59 @@ import sys
 import threading
 import time
 from array import array
-from collections import deque
-from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from typing import IO, Any
 
 import attrs
 
+from connector.apps.sync.accepted import AcceptedJob, Rebuild
+from connector.apps.sync.checkpointer import Checkpointer
 from connector.apps.sync.deadletter import write_dead_letters
 from connector.apps.sync.diff import Change, Undo, classify, deletion_action
+from connector.apps.sync.dispatcher import Accepted, Answered, ClientJobs, Dispatcher, Ended, Event, Jobs, Route, Send
+from connector.apps.sync.options import SyncOptions
+from connector.apps.sync.packer import Item, Outgoing, RecordPacker
 from connector.apps.sync.progress import Progress
-from connector.apps.sync.readers import Row, open_rows
+from connector.apps.sync.readers import Row, RowReader, SourceRows, open_rows
 from connector.apps.sync.records import KINDS, RowRejected, SyncRecord, to_record, undo_resource
+from connector.apps.sync.retry import RetryQueue
 from connector.apps.sync.state import Done, SyncState
-from connector.apps.sync.undo import REMOVE_MAX, remove_from_list
+from connector.apps.sync.undo import REMOVE_LIMITS, remove_from_list
+from connector.client.clock import Clock
 from connector.client.pipeline import KlaviyoClient
-from connector.klaviyo.bulk import senders as batching
-from connector.klaviyo.bulk.chunking import ENVELOPE_BYTES, json_bytes
+from connector.klaviyo.bulk.limits import EVENT_BULK_CREATE, PROFILE_IMPORT, SUBSCRIBE, UNSUBSCRIBE, RequestLimits
 from connector.klaviyo.bulk.outcomes import RecordOutcome, Status
-from connector.klaviyo.bulk.senders import BatchRecord
-from connector.klaviyo.bulk.watcher import JobWatcher, WatchingPoller
+from connector.klaviyo.bulk.senders import BatchRecord, event_bulk_create, profile_import, subscribe, unsubscribe
+from connector.klaviyo.bulk.watcher import JobWatcher
 from connector.klaviyo.pacing.adaptive import SyncThrottle
 from connector.klaviyo.pacing.limiter import RateLimiter
 
 log = logging.getLogger("connector.apps.sync")
 
-#: Records per request and bytes per request, per kind (Klaviyo's limits).
-PACKING = {
-    "profiles": batching.PROFILE_IMPORT_MAX,
-    "events": batching.EVENTS_MAX,
-    "subscriptions": batching.SUBSCRIBE_MAX,
-}
-UNDO_PACKING = {Undo.UNSUBSCRIBE: batching.UNSUBSCRIBE_MAX, Undo.REMOVE_FROM_LIST: REMOVE_MAX}
-MAX_BYTES = batching.PAYLOAD_MAX_BYTES - ENVELOPE_BYTES
-#: Records held in memory at once (in flight or waiting to be retried): bounds memory on any input size.
+#: One packed request in, one outcome per record out (the name the engine's tests patch senders with).
+Sender = Send
+#: Each kind's bulk operation (its per-request limits).
+LIMITS: dict[str, RequestLimits] = {"profiles": PROFILE_IMPORT, "events": EVENT_BULK_CREATE, "subscriptions": SUBSCRIBE}
+#: Records per request, per kind (Klaviyo's limits).
+PACKING = {kind: limits.max_records for kind, limits in LIMITS.items()}
+UNDO_LIMITS = {Undo.UNSUBSCRIBE: UNSUBSCRIBE, Undo.REMOVE_FROM_LIST: REMOVE_LIMITS}
+#: Records held whole in memory at once (packed, being sent, or waiting to be retried): bounds memory on any
+#: input size. Records of accepted import jobs are held compact instead, up to ``max_jobs_in_flight`` jobs.
 MAX_IN_FLIGHT = 40_000
 #: The garbage collector's thresholds during a run (each at least this; see :func:`_fewer_collections`).
 GC_THRESHOLDS = (10_000, 20, 20)
+
+
+def window_cap(batch: int, concurrency: int) -> int:
+    """Whole records a run holds at most: enough requests to keep every worker busy, at most ``MAX_IN_FLIGHT``.
+
+    Example:
+        >>> window_cap(PACKING["profiles"], 8), window_cap(50, 4)
+        (40000, 400)
+    """
+    return max(batch * 2, min(MAX_IN_FLIGHT, batch * concurrency * 2))
 
 
 @attrs.frozen
@@ -121,388 +167,447 @@ class SyncSummary:
         return out
 
 
-@attrs.define
-class _Item:
-    seq: int
-    record: SyncRecord
-    change: Change
-    values: dict[str, Any] | None
-    attempts: int = 0
-    not_before: float = 0.0
-    #: What is sent, with the resource encoded once: its bytes size the batch and become the request body.
-    batch: BatchRecord | None = None
-
-
-Sender = Callable[[list[BatchRecord]], list[RecordOutcome]]
-
-
 def sync(
-    kind: str,
-    source: str | os.PathLike[str],
-    *,
-    list_id: str | None = None,
-    state: str | os.PathLike[str] | None = None,
-    checkpoint: str | os.PathLike[str] | None = None,
-    dead_letter: str | os.PathLike[str] | IO[str] | None = None,
-    client: KlaviyoClient,
-    key: str | None = None,
-    format: str | None = None,
-    concurrency: int = 8,
-    rate_scale: float = 1.0,
-    batch_size: int | None = None,
-    max_attempts: int = 8,
-    retry_delay: float = 1.0,
-    historical_import: bool = False,
-    custom_source: str | None = None,
-    progress: IO[str] | bool | None = None,
-    throttle: SyncThrottle | None = None,
+    kind: str, source: str | os.PathLike[str], *, client: KlaviyoClient, options: SyncOptions | None = None
 ) -> SyncSummary:
     """Sync a CSV or JSONL file of ``kind`` (profiles, events, subscriptions) into Klaviyo.
 
     Args:
         kind: ``profiles``, ``events`` or ``subscriptions``.
-        source: the input file (``.csv`` is CSV, anything else JSON lines; or pass ``format``).
-        list_id: profiles are added to (and, in reverse-ETL mode, removed from) this list; subscriptions
-            subscribe to it.
-        state: the SQLite file of reverse-ETL mode: only rows added or changed since the last successful
-            sync are sent, and deleted ones are undone. Without it every row is sent.
-        checkpoint: where checkpoints go without ``state`` (default ``SOURCE.sync-checkpoint.sqlite``,
-            removed when the run completes).
-        dead_letter: JSONL of rejected records (default ``SOURCE.rejected.jsonl`` when any were rejected).
+        source: the input file (``.csv`` is CSV, anything else JSON lines; or set ``options.format``).
         client: the client to send with (the CLI builds it from the environment); its ``throttle`` is set
             for the run.
-        key: the column that identifies a profile row (default external_id, else email, else phone).
-        concurrency: most requests in flight per endpoint (the AIMD throttle adapts below it).
-        rate_scale: Klaviyo's windows are this many times shorter (the sandbox's time-scaled limits).
-        batch_size: fewer records per request than Klaviyo allows (benchmarks, debugging).
-        max_attempts: sends of a record that keeps failing for reasons not its own before the run stops
-            with it pending (a re-run resumes it).
-        progress: a stream for the progress bar/lines (default stderr), or False for none.
+        options: everything else (:class:`~connector.apps.sync.options.SyncOptions`; default: send every
+            row, no list, Klaviyo's real limits).
 
     Example:
         >>> import tempfile, os
         >>> path = os.path.join(tempfile.mkdtemp(), "events.jsonl")
         >>> with open(path, "w") as f:
         ...     _ = f.write('{"metric": "Viewed", "email": "not-an-email"}\\n')
-        >>> summary = sync("events", path, client=KlaviyoClient(None, base_url="http://127.0.0.1:9"), progress=False)
+        >>> client = KlaviyoClient(None, base_url="http://127.0.0.1:9")
+        >>> summary = sync("events", path, client=client, options=SyncOptions(progress=False))
         >>> summary.rows, summary.rejected, summary.balanced
         (1, 1, True)
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    options = options or SyncOptions()
     started = time.monotonic()
-    source_path = os.fspath(source)
-    scope = f"{kind}:{list_id or ''}"
-    reverse_etl = state is not None
-    db_path = (
-        os.fspath(state) if state is not None else os.fspath(checkpoint or source_path + ".sync-checkpoint.sqlite")
-    )
+    path = os.fspath(source)
+    scope = options.scope(kind)
     with ExitStack() as stack:
         stack.enter_context(_fewer_collections())
-        throttle = throttle or SyncThrottle(
-            RateLimiter(client.clock, scale=rate_scale), initial=min(4, concurrency), maximum=concurrency
-        )
-        previous = client.throttle
-        client.throttle = throttle
-        stack.callback(setattr, client, "throttle", previous)
-        st = SyncState(db_path)
+        throttle = _use_throttle(client, options, stack)
+        st = SyncState(options.database(path))
         stack.callback(st.close)
-        stat = os.stat(source_path)
-        fingerprint = hashlib.sha256(
-            json.dumps([os.path.abspath(source_path), stat.st_size, stat.st_mtime_ns, kind, list_id, key]).encode()
-        ).hexdigest()
-        resumed = st.begin(scope, fingerprint)
+        stat = os.stat(path)
+        resumed = st.begin(scope, _fingerprint(path, stat, kind, options))
         if resumed:
-            log.info("resuming the interrupted %s sync of %s", kind, source_path)
-        handle, reader = open_rows(source_path, format)
+            log.info("resuming the interrupted %s sync of %s", kind, path)
+        handle, reader = open_rows(path, options.format)
         stack.enter_context(handle)
-        show = _progress(progress, stat.st_size, kind)
+        show = _progress(options.progress, stat.st_size, kind)
         if show is not None:
             stack.callback(show.close)  # the bar's line ends even when the run does not (Ctrl-C, an error)
-        run = _Run(
-            st=st,
-            scope=scope,
-            kind=kind,
-            send=_sender(kind, client, list_id, rate_scale, historical_import, custom_source),
-            batch=min(batch_size or PACKING[kind], PACKING[kind]),
-            concurrency=concurrency,
-            max_attempts=max_attempts,
-            retry_delay=retry_delay / rate_scale,
-            progress=show,
-            reader_position=lambda: reader.position,
-            historical_import=historical_import,
-        )
-        executor = stack.enter_context(ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="sync"))
-        run.executor = executor
-        run.rows(_skip_done(reader, st.done_numbers(scope) if resumed else iter(())), reverse_etl, key)
-        if reverse_etl:
-            action = deletion_action(kind, list_id)
-            run.deletions(action, _undo_sender(action, client, list_id), UNDO_PACKING.get(action, 100))
-        run.drain()
+        mapper = _Mapper(kind, options, st, scope)
+        loop = _open_loop(kind, client, options, mapper, reader, show, stack)
+        loop.rows(_skip_done(reader, st.done_numbers(scope) if resumed else iter(())), mapper)
+        if options.reverse_etl:
+            action = deletion_action(kind, options.list_id)
+            loop.deletions(st, kind, action, _undo_route(action, client, options))
+        loop.drain()
         if show is not None:
             show.close()
-        counts = st.counts(scope)
-        rejected = counts["rejected"]
-        letters: str | None = None
-        if rejected or dead_letter is not None:
-            target: str | os.PathLike[str] | IO[str] = dead_letter or source_path + ".rejected.jsonl"
-            write_dead_letters(target, st.rejected(scope))
-            letters = os.fspath(target) if isinstance(target, (str, os.PathLike)) else None
-        pending = run.pending
-        if not pending:
-            st.finish(scope, keep_baseline=reverse_etl)
-        st.close()
-        if not pending and not reverse_etl:
-            _remove_checkpoint(db_path)
-        return SyncSummary(
-            kind=kind,
-            rows=counts["added"] + counts["changed"] + counts["unchanged"] + counts["invalid"] + run.pending_rows,
-            added=counts["added"] + run.pending_by_change.get(Change.ADDED, 0),
-            changed=counts["changed"] + run.pending_by_change.get(Change.CHANGED, 0),
-            unchanged=counts["unchanged"],
-            invalid=counts["invalid"],
-            deleted=counts["deleted"] + run.pending_by_change.get(Change.DELETED, 0),
-            deleted_ignored=counts["deleted:skipped"],
-            deletions_held=run.deletions_held,
-            delivered=counts["delivered"],
-            rejected=rejected,
-            pending=pending,
-            requests=sum(throttle.requests.values()),
-            throttled=sum(throttle.throttled.values()),
-            seconds=time.monotonic() - started,
-            resumed=resumed,
-            dead_letter=letters,
-        )
+        return _conclude(kind, path, options, st, loop, throttle, resumed, time.monotonic() - started)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-class _Run:
-    """The mutable state of one run's send loop (main thread only; workers only call ``send``)."""
+def _use_throttle(client: KlaviyoClient, options: SyncOptions, stack: ExitStack) -> SyncThrottle:
+    """The run's throttle, set on ``client`` until the run ends."""
+    throttle = options.throttle or SyncThrottle(
+        RateLimiter(client.clock, scale=options.rate_scale),
+        initial=min(4, options.concurrency),
+        maximum=options.concurrency,
+    )
+    previous = client.throttle
+    client.throttle = throttle
+    stack.callback(setattr, client, "throttle", previous)
+    return throttle
 
-    def __init__(
-        self,
-        *,
-        st: SyncState,
-        scope: str,
-        kind: str,
-        send: Sender,
-        batch: int,
-        concurrency: int,
-        max_attempts: int,
-        retry_delay: float,
-        progress: Progress | None,
-        reader_position: Callable[[], int],
-        historical_import: bool = False,
-    ) -> None:
-        self.st = st
-        self.scope = scope
-        self.kind = kind
-        self.send = send
-        self.batch = batch
-        self.max_in_flight = max(batch * 2, min(MAX_IN_FLIGHT, batch * concurrency * 2))
-        self.concurrency = concurrency
-        self.max_attempts = max_attempts
-        self.retry_delay = retry_delay
-        self.progress = progress
-        self.position = reader_position
-        self.executor: ThreadPoolExecutor | None = None
-        self.inflight: dict[Future[list[RecordOutcome]], tuple[Sender, list[_Item]]] = {}
-        self.holding = 0
-        self.buffer: list[_Item] = []
-        self.buffer_bytes = 0
-        self.retries: deque[tuple[Sender, _Item]] = deque()
-        self.done: list[Done] = []
-        self.finished = 0
-        self.rejected = 0
-        self.retried = 0
-        self.pending = 0
-        self.pending_rows = 0
-        self.pending_by_change: dict[Change, int] = {}
-        self.deletions_held = 0
-        self._added = 0
-        self.historical_import = historical_import
-        self.last_flush = time.monotonic()
+
+def _fingerprint(path: str, stat: os.stat_result, kind: str, options: SyncOptions) -> str:
+    """The input and options a run's checkpoints belong to (another input or options start a new run)."""
+    what = [os.path.abspath(path), stat.st_size, stat.st_mtime_ns, kind, options.list_id, options.key]
+    return hashlib.sha256(json.dumps(what).encode()).hexdigest()
+
+
+def _open_loop(
+    kind: str,
+    client: KlaviyoClient,
+    options: SyncOptions,
+    mapper: _Mapper,
+    reader: RowReader,
+    show: Progress | None,
+    stack: ExitStack,
+) -> _Loop:
+    """The send loop of a run, with its parts built from ``options``."""
+    pool = stack.enter_context(ThreadPoolExecutor(max_workers=options.concurrency, thread_name_prefix="sync"))
+    polls = stack.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-poll"))
+    clock = client.clock
+    dispatcher = Dispatcher(
+        clock, concurrency=options.concurrency, max_jobs=options.max_jobs_in_flight, executor=pool, poller=polls
+    )
+    route = _route(_sender(kind, client, options), LIMITS[kind], options.batch_size)
+    again = _rows_again(reader, stack)
+    rebuild: Rebuild | None = None
+    if again is not None:
+        rebuild = functools.partial(_rebuild, again, mapper)
+
+    def progress(force: bool) -> None:
+        if show is not None:
+            done, rejected = loop.points.finished, loop.points.rejected
+            show.update(done=done, rejected=rejected, retries=loop.tally.retried, position=reader.position, force=force)
+
+    loop = _Loop(
+        route=route,
+        dispatcher=dispatcher,
+        retries=RetryQueue(clock, delay=options.retry_delay / options.rate_scale, max_attempts=options.max_attempts),
+        points=Checkpointer(mapper.state, mapper.scope, clock),
+        window=_Window(window_cap(route.packer.max_records, options.concurrency)),
+        clock=clock,
+        rebuild=rebuild,
+        reverse_etl=options.reverse_etl,
+        show=progress,
+    )
+    return loop
+
+
+def _rows_again(reader: RowReader, stack: ExitStack) -> SourceRows | None:
+    """Random access to the input's rows, when it can be read again (a regular file; not a pipe)."""
+    if not reader.stream.seekable():
+        return None
+    again = SourceRows(reader.stream.name, reader, stat=os.fstat(reader.stream.fileno()))
+    stack.callback(again.close)
+    return again
+
+
+def _rebuild(again: SourceRows, mapper: _Mapper, offset: int, seq: int) -> Item | None:
+    """Row ``seq`` read again at ``offset`` and mapped again (None when it is not the same row any more)."""
+    row = again.row(offset, seq)
+    got = mapper.item(row) if row is not None else None
+    return got if isinstance(got, Item) else None
+
+
+def _conclude(
+    kind: str,
+    path: str,
+    options: SyncOptions,
+    st: SyncState,
+    loop: _Loop,
+    throttle: SyncThrottle,
+    resumed: bool,
+    seconds: float,
+) -> SyncSummary:
+    """Write the dead letter file, close the run (when nothing is pending) and sum it up."""
+    scope = options.scope(kind)
+    counts = st.counts(scope)
+    rejected = counts["rejected"]
+    letters: str | None = None
+    if rejected or options.dead_letter is not None:
+        target: str | os.PathLike[str] | IO[str] = options.dead_letter or path + ".rejected.jsonl"
+        write_dead_letters(target, st.rejected(scope))
+        letters = os.fspath(target) if isinstance(target, (str, os.PathLike)) else None
+    tally = loop.tally
+    if not tally.pending:
+        st.finish(scope, keep_baseline=options.reverse_etl)
+    st.close()
+    if not tally.pending and not options.reverse_etl:
+        _remove_checkpoint(options.database(path))
+    pending = tally.pending_by_change
+    return SyncSummary(
+        kind=kind,
+        rows=counts["added"] + counts["changed"] + counts["unchanged"] + counts["invalid"] + tally.pending_rows,
+        added=counts["added"] + pending.get(Change.ADDED, 0),
+        changed=counts["changed"] + pending.get(Change.CHANGED, 0),
+        unchanged=counts["unchanged"],
+        invalid=counts["invalid"],
+        deleted=counts["deleted"] + pending.get(Change.DELETED, 0),
+        deleted_ignored=counts["deleted:skipped"],
+        deletions_held=tally.deletions_held,
+        delivered=counts["delivered"],
+        rejected=rejected,
+        pending=tally.pending,
+        requests=sum(throttle.requests.values()),
+        throttled=sum(throttle.throttled.values()),
+        seconds=seconds,
+        resumed=resumed,
+        dead_letter=letters,
+    )
+
+
+@attrs.frozen
+class _Mapper:
+    """A row to the item to send, or to the row's final outcome (unreadable, invalid, unchanged)."""
+
+    kind: str
+    options: SyncOptions
+    state: SyncState
+    scope: str
+
+    def item(self, row: Row) -> Item | Done:
+        if row.values is None:
+            return Done(row.number, None, None, "invalid", "rejected", row.error)
+        options = self.options
+        try:
+            record = to_record(
+                self.kind,
+                row.values,
+                key_column=options.key,
+                historical_import=options.historical_import,
+                hashed=options.reverse_etl,
+            )
+        except RowRejected as exc:
+            # With its key kept, a row synced before and rejected now is "seen": its baseline stays and
+            # it is not undone as a deletion.
+            return Done(row.number, exc.key, None, "invalid", "rejected", exc.reason, row.values)
+        change = Change.ADDED
+        if options.reverse_etl:
+            change = classify(self.state.baseline(self.scope, record.key), record.digest)
+            if change is Change.UNCHANGED:
+                return Done(row.number, record.key, record.digest, change.value, "skipped")
+        return Item(row.number, record, change, row.values, row.offset)
+
+
+@attrs.define
+class _Window:
+    """Whole records held (packed, being sent, waiting for a retry), at most ``cap`` before waiting."""
+
+    cap: int
+    held: int = 0
+
+    @property
+    def full(self) -> bool:
+        return self.held >= self.cap
+
+
+@attrs.define
+class _Tally:
+    """What the loop counts besides the checkpoints: retries, records left pending, deletions held back."""
+
+    retried: int = 0
+    pending: int = 0
+    pending_rows: int = 0
+    pending_by_change: dict[Change, int] = attrs.Factory(dict)
+    deletions_held: int = 0
+
+    def pend(self, item: Item) -> None:
+        self.pending += 1
+        self.pending_rows += item.seq > 0
+        self.pending_by_change[item.change] = self.pending_by_change.get(item.change, 0) + 1
+
+
+@attrs.define(kw_only=True)
+class _Loop:
+    """The send loop of one run (main thread only): rows in, packed requests out, outcomes to checkpoints."""
+
+    route: Route
+    dispatcher: Dispatcher
+    retries: RetryQueue[tuple[Route, BatchRecord]]
+    points: Checkpointer
+    window: _Window
+    clock: Clock
+    rebuild: Rebuild | None
+    reverse_etl: bool
+    show: Any  # Callable[[bool], None]: progress
+    accepted: dict[str, AcceptedJob] = attrs.Factory(dict)
+    ready: list[tuple[Route, list[BatchRecord]]] = attrs.Factory(list)
+    tally: _Tally = attrs.Factory(_Tally)
 
     # -- input ---------------------------------------------------------------------------------
 
-    def rows(self, rows: Iterator[Row], reverse_etl: bool, key: str | None) -> None:
-        for row in rows:
-            if row.values is None:
-                self._final(Done(row.number, None, None, "invalid", "rejected", row.error))
-                continue
-            try:
-                record = to_record(self.kind, row.values, key_column=key, historical_import=self.historical_import)
-            except RowRejected as exc:
-                # With its key kept, a row synced before and rejected now is "seen": its baseline stays and
-                # it is not undone as a deletion.
-                self._final(Done(row.number, exc.key, None, "invalid", "rejected", exc.reason, row.values))
-                continue
-            change = classify(self.st.baseline(self.scope, record.key), record.digest) if reverse_etl else Change.ADDED
-            if change is Change.UNCHANGED:
-                self._final(Done(row.number, record.key, record.digest, change.value, "skipped"))
-                continue
-            self._add(self.send, _Item(row.number, record, change, row.values), self.batch)
-        self._submit(self.send)
+    def rows(self, rows: Iterator[Row], mapper: _Mapper) -> None:
+        route = self.route
+        for count, row in enumerate(rows, 1):
+            got = mapper.item(row)
+            if isinstance(got, Item):
+                self.add(route, got)
+            else:
+                self.points.final(got)
+            if count % 256 == 0:  # collecting after every row cost more than mapping it
+                self.step(block=False)
+        self.dispatch(route, route.packer.take())
 
-    def deletions(self, action: Undo, send: Sender | None, packing: int) -> None:
-        self._wait_all()  # rows first: every row's outcome must be checkpointed before "not seen" means deleted
-        self._flush(force=True)
-        if self.pending:
+    def deletions(self, st: SyncState, kind: str, action: Undo, route: Route | None) -> None:
+        """Undo the keys of the last successful sync that this run did not see (after every row's outcome)."""
+        self.settle()
+        self.points.flush(force=True)
+        scope = self.points.scope
+        if self.tally.pending:
             # A row still pending is not in the checkpoints: it would look deleted. Undo nothing this run.
             log.warning("deletions are not undone while rows are pending; run the sync again")
             return
-        unkeyed = self.st.unkeyed_rejections(self.scope)
+        unkeyed = st.unkeyed_rejections(scope)
         if unkeyed:
             # An unreadable row's key is unknown: it may be a row synced before. Undoing "deletions" now
             # could remove a record that is still in the source, so none are undone until the input is fixed.
-            self.deletions_held = self.st.count_deleted(self.scope)
+            self.tally.deletions_held = st.count_deleted(scope)
             log.warning(
                 "%d unreadable row(s) without a key: %d deletion(s) not undone this run (fix the rows and run again)",
                 unkeyed,
-                self.deletions_held,
+                self.tally.deletions_held,
             )
             return
-        after = ""
-        seq = self.st.next_deletion_seq(self.scope)
-        while True:
-            found = self.st.deleted(self.scope, after)
-            if not found:
-                break
+        after, seq = "", st.next_deletion_seq(scope)
+        while found := st.deleted(scope, after):
             for key, identity in found:
                 after = key
-                record = SyncRecord(key, "", dict(identity), identity)
-                if action is Undo.IGNORE or send is None:
-                    self._final(Done(seq, key, None, Change.DELETED.value, "skipped"))
+                if route is None:
+                    self.points.final(Done(seq, key, None, Change.DELETED.value, "skipped"))
                 else:
-                    if action is Undo.UNSUBSCRIBE:
-                        record = attrs.evolve(record, resource=undo_resource(self.kind, identity))
-                    self._add(send, _Item(seq, record, Change.DELETED, dict(identity)), packing)
+                    resource = undo_resource(kind, identity) if action is Undo.UNSUBSCRIBE else dict(identity)
+                    self.add(route, Item(seq, SyncRecord(key, "", resource, identity), Change.DELETED, dict(identity)))
                 seq -= 1
-            if send is not None:
-                self._submit(send)
+            if route is not None:
+                self.dispatch(route, route.packer.take())
 
-    # -- batching and sending ------------------------------------------------------------------
+    # -- packing and sending -------------------------------------------------------------------
 
-    def _add(self, send: Sender, item: _Item, packing: int) -> None:
-        rec = item.record
-        encoded = json_bytes(rec.resource)
-        item.batch = BatchRecord(item.seq, rec.resource, rec.dedupe_key, encoded)
-        size = len(encoded) + 1
-        if self.buffer and (len(self.buffer) >= packing or self.buffer_bytes + size > MAX_BYTES):
-            self._submit(send)
-        if self.holding >= self.max_in_flight:
-            # Full: send what is buffered (else nothing could free a place) and wait for outcomes.
-            self._submit(send)
-            while self.holding >= self.max_in_flight:
-                self._collect(block=True)
-        self.buffer.append(item)
-        self.buffer_bytes += size
-        self.holding += 1
-        self._added += 1
-        if self._added % 256 == 0:  # collecting after every row cost more than mapping it
-            self._collect(block=False)
-
-    def _submit(self, send: Sender) -> None:
-        if not self.buffer:
+    def add(self, route: Route, item: Item) -> None:
+        packer = route.packer
+        record = packer.encode(item)
+        refused = packer.too_big(record)
+        if refused is not None:
+            self.points.final(_done(item, refused, self.reverse_etl))
             return
-        items, self.buffer, self.buffer_bytes = self.buffer, [], 0
-        # Enough batches in flight to keep every worker busy; more would only hold memory.
-        while len(self.inflight) >= self.concurrency * 2:
-            self._collect(block=True)
-        assert self.executor is not None
-        records = [_batch(i) for i in items]
-        self.inflight[self.executor.submit(send, records)] = (send, items)
+        if not packer.fits(record):
+            self.dispatch(route, packer.take())
+        if self.window.full:
+            # Full: send what is packed (else nothing could free a place) and wait for outcomes.
+            self.dispatch(route, packer.take())
+            while self.window.full:
+                self.step(block=True)
+        packer.add(record)
+        self.window.held += 1
 
-    def _collect(self, *, block: bool) -> None:
-        self._requeue()
-        if self.inflight:
-            done, _ = wait(list(self.inflight), timeout=0.2 if block else 0, return_when=FIRST_COMPLETED)
-            for future in done:
-                send, items = self.inflight.pop(future)
-                try:
-                    outcomes = future.result()
-                except Exception as exc:  # a bug or an unexpected failure: the records are not lost, only retried
-                    log.exception("a batch failed unexpectedly")
-                    outcomes = [RecordOutcome(i.seq, Status.RETRYABLE, f"unexpected error: {exc}") for i in items]
-                for item, outcome in zip(items, outcomes, strict=True):
-                    self._outcome(send, item, outcome)
-        elif block and self.retries:
-            time.sleep(min(0.2, max(0.0, self.retries[0][1].not_before - time.monotonic())))
-        self._flush()
-
-    def _outcome(self, send: Sender, item: _Item, outcome: RecordOutcome) -> None:
-        if outcome.status is Status.RETRYABLE:
-            item.attempts += 1
-            self.retried += 1
-            if item.attempts < self.max_attempts:
-                item.not_before = time.monotonic() + min(30.0, self.retry_delay * 2 ** (item.attempts - 1))
-                self.retries.append((send, item))
-                return
-            log.warning("row %s still not delivered after %d attempts: %s", item.seq, item.attempts, outcome.reason)
-            self.pending += 1
-            self.pending_rows += item.seq > 0
-            self.pending_by_change[item.change] = self.pending_by_change.get(item.change, 0) + 1
-            self.holding -= 1
+    def dispatch(self, route: Route, records: list[BatchRecord]) -> None:
+        if not records:
             return
-        self.holding -= 1
-        status = "delivered" if outcome.status is Status.DELIVERED else "rejected"
-        record = item.values if status == "rejected" else None
-        rec = item.record
-        self._final(
-            Done(item.seq, rec.key, rec.digest or None, item.change.value, status, outcome.reason, record, rec.identity)
-        )
+        while not self.dispatcher.room(route):
+            self.step(block=True)
+        self.dispatcher.submit(route, records)
 
-    def _requeue(self) -> None:
-        now = time.monotonic()
-        ready: dict[int, tuple[Sender, list[_Item]]] = {}
-        while self.retries and self.retries[0][1].not_before <= now:
-            send, item = self.retries.popleft()
-            ready.setdefault(id(send), (send, []))[1].append(item)
-        for send, items in ready.values():
-            for chunk_start in range(0, len(items), self.batch):
-                chunk = items[chunk_start : chunk_start + self.batch]
-                assert self.executor is not None
-                records = [_batch(i) for i in chunk]
-                self.inflight[self.executor.submit(send, records)] = (send, chunk)
+    def step(self, *, block: bool) -> None:
+        """Send what is due again, take what ended (waiting up to 0.2 s for something if ``block``), checkpoint."""
+        self._resend()
+        timeout = 0.0
+        if block:
+            retry_in = self.retries.wait()
+            if retry_in is not None and not self.dispatcher.busy and not self.ready:
+                self.clock.sleep(min(0.2, retry_in))
+            else:
+                timeout = 0.2 if retry_in is None else min(0.2, retry_in)
+        for event in self.dispatcher.collect(timeout):
+            self._handle(event)
+        self.points.flush()
+        self.show(False)
 
-    def _final(self, done: Done) -> None:
-        self.done.append(done)
-        self.finished += 1
-        if done.status == "rejected":
-            self.rejected += 1
-        if len(self.done) >= 5000:
-            self._flush(force=True)
+    def _resend(self) -> None:
+        due = self.retries.due()
+        if due:
+            by_route: dict[int, tuple[Route, list[BatchRecord]]] = {}
+            for route, record in due:
+                by_route.setdefault(id(route), (route, []))[1].append(record)
+            for route, records in by_route.values():
+                self.ready.extend((route, chunk) for chunk in route.packer.pack(records))
+        while self.ready and self.dispatcher.room(self.ready[0][0]):
+            self.dispatcher.submit(*self.ready.pop(0))
 
-    def _flush(self, force: bool = False) -> None:
-        now = time.monotonic()
-        if self.done and (force or now - self.last_flush > 0.5):
-            self.st.mark(self.scope, self.done)
-            self.done = []
-            self.last_flush = now
-        if self.progress is not None:
-            self.progress.update(
-                done=self.finished, rejected=self.rejected, retries=self.retried, position=self.position()
-            )
-
-    def _wait_all(self) -> None:
-        while self.inflight or self.retries:
-            self._collect(block=True)
+    def settle(self) -> None:
+        """Step until nothing is in flight, waiting to be sent again or waiting for its job."""
+        while self.dispatcher.busy or self.ready or len(self.retries):
+            self.step(block=True)
 
     def drain(self) -> None:
-        self._wait_all()
-        self._flush(force=True)
-        if self.progress is not None:
-            self.progress.update(
-                done=self.finished, rejected=self.rejected, retries=self.retried, position=self.position(), force=True
-            )
+        self.settle()
+        self.points.flush(force=True)
+        self.show(True)
+
+    # -- outcomes ------------------------------------------------------------------------------
+
+    def _handle(self, event: Event) -> None:
+        if isinstance(event, Answered):
+            for record, outcome in zip(event.records, event.outcomes, strict=True):
+                self._outcome(event.route, record, outcome)
+        elif isinstance(event, Accepted):
+            job = AcceptedJob(event.records, keep=self.rebuild is None, reverse_etl=self.reverse_etl)
+            self.accepted[event.job_id] = job
+            if job.kept is None:
+                self.window.held -= len(job)  # compact now: no longer whole records in memory
+        elif isinstance(event, Ended):
+            self._ended(event)
+
+    def _ended(self, event: Ended) -> None:
+        job = self.accepted.pop(event.job_id)
+        result, jobs = event.result, event.route.jobs
+        assert jobs is not None
+        if result.status == "complete" and not result.errors and not result.failed_count:
+            # Every record imported (the one result for which the sender's finish() delivers them all):
+            # checkpointed straight from the compact job, no record rebuilt.
+            self.points.delivered(job)
+            if job.kept is not None:
+                self.window.held -= len(job)
+            return
+        wanted = jobs.needed(result, len(job))
+        records = job.records(self.rebuild, wanted)
+        outcomes = jobs.finish(result, records)
+        plain = [n for n, o in enumerate(outcomes) if o.status is Status.DELIVERED and o.reason is None]
+        self.points.delivered(job, plain)
+        if job.kept is not None:
+            self.window.held -= len(plain)
+        others = set(range(len(records))).difference(plain)
+        for n in sorted(others):
+            record = records[n] if wanted is None or n in wanted else job.record(n, self.rebuild)
+            if job.kept is None:
+                self.window.held += 1  # whole again, until it has its outcome
+            self._outcome(event.route, record, outcomes[n])
+
+    def _outcome(self, route: Route, record: BatchRecord, outcome: RecordOutcome) -> None:
+        assert isinstance(record, Outgoing)
+        item = record.item
+        if outcome.status is Status.RETRYABLE:
+            item.attempts += 1
+            self.tally.retried += 1
+            if item.values is None:
+                log.warning("row %s cannot be read again (the input changed during the run): left pending", item.seq)
+            elif self.retries.add((route, record), sends=item.attempts):
+                return
+            else:
+                log.warning("row %s not delivered after %d attempts: %s", item.seq, item.attempts, outcome.reason)
+            self.tally.pend(item)
+            self.window.held -= 1
+            return
+        self.window.held -= 1
+        self.points.final(_done(item, outcome, self.reverse_etl))
 
 
 # -- helpers -------------------------------------------------------------------------------------
 
 
-def _batch(item: _Item) -> BatchRecord:
-    assert item.batch is not None  # set by _add
-    return item.batch
+def _done(item: Item, outcome: RecordOutcome, reverse_etl: bool) -> Done:
+    """The checkpoint of a final outcome (the input row kept only for a rejection, identifiers only for reverse ETL)."""
+    status = "delivered" if outcome.status is Status.DELIVERED else "rejected"
+    rec = item.record
+    values = item.values if status == "rejected" else None
+    identity = rec.identity if reverse_etl else None
+    return Done(item.seq, rec.key, rec.digest or None, item.change.value, status, outcome.reason, values, identity)
+
+
+def _route(sender: Send | Jobs, limits: RequestLimits, batch: int | None) -> Route:
+    packer = RecordPacker(limits, batch)
+    if callable(sender):
+        return Route(packer, send=sender)
+    return Route(packer, jobs=sender)
 
 
 def _skip_done(rows: Iterator[Row] | Any, done: Iterator[int]) -> Iterator[Row]:
@@ -526,30 +631,33 @@ def _skip_done(rows: Iterator[Row] | Any, done: Iterator[int]) -> Iterator[Row]:
         yield row
 
 
-def _sender(
-    kind: str,
-    client: KlaviyoClient,
-    list_id: str | None,
-    rate_scale: float,
-    historical_import: bool,
-    custom_source: str | None,
-) -> Sender:
+def _sender(kind: str, client: KlaviyoClient, options: SyncOptions) -> Send | Jobs:
+    """How one packed request of ``kind`` is sent: import jobs for profiles, a plain request otherwise."""
     if kind == "profiles":
-        poller = WatchingPoller(watcher=JobWatcher(interval=max(0.02, 1.0 / rate_scale)))
-        return lambda records: batching.import_profiles(client, records, list_id=list_id, poller=poller)
+        watcher = JobWatcher(interval=max(0.02, 1.0 / options.rate_scale))
+        return ClientJobs(profile_import(options.list_id), client, watcher)
     if kind == "events":
-        return lambda records: batching.create_events(client, records)
-    return lambda records: batching.subscribe_profiles(
-        client, records, list_id=list_id, custom_source=custom_source, historical_import=historical_import
+        return functools.partial(event_bulk_create().request, client)
+    sender = subscribe(
+        options.list_id, custom_source=options.custom_source, historical_import=options.historical_import
     )
+    return functools.partial(sender.request, client)
 
 
-def _undo_sender(action: Undo, client: KlaviyoClient, list_id: str | None) -> Sender | None:
+def _undo_sender(action: Undo, client: KlaviyoClient, list_id: str | None) -> Send | None:
     if action is Undo.UNSUBSCRIBE:
-        return lambda records: batching.unsubscribe_profiles(client, records, list_id=list_id)
+        return functools.partial(unsubscribe(list_id).request, client)
     if action is Undo.REMOVE_FROM_LIST and list_id:
-        return lambda records: remove_from_list(client, list_id, records)
+        return functools.partial(remove_from_list, client, list_id)
     return None
+
+
+def _undo_route(action: Undo, client: KlaviyoClient, options: SyncOptions) -> Route | None:
+    """How deletions are undone (None: they are not; events cannot be taken back, a profile needs a list)."""
+    send = _undo_sender(action, client, options.list_id)
+    if send is None or action not in UNDO_LIMITS:
+        return None
+    return Route(RecordPacker(UNDO_LIMITS[action]), send=send)
 
 
 def _progress(progress: IO[str] | bool | None, total: int, kind: str) -> Progress | None:

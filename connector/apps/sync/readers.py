@@ -3,7 +3,8 @@
 Rows are numbered from 1 in file order (the number is the row's identity for checkpoints). A row that
 cannot be read (invalid JSON, not an object) is yielded with the reason instead of a mapping, so it can
 be dead-lettered and counted rather than stopping the run. ``position`` is the byte offset reached,
-for progress and ETA.
+for progress and ETA; each row carries the byte offset where it starts, so :class:`SourceRows` can read
+it again later (the sync keeps 8 bytes a row instead of the row while Klaviyo works on it).
 
 Example:
     >>> import io
@@ -27,6 +28,8 @@ import attrs
 class Row:
     """One input row: its 1-based ``number`` and either ``values`` or the ``error`` that made it unreadable.
 
+    ``offset`` is the byte offset in the file where the row starts (-1 when unknown).
+
     Example:
         >>> Row(3, {"email": "a@b.co"}).error is None
         True
@@ -35,6 +38,7 @@ class Row:
     number: int
     values: dict[str, Any] | None
     error: str | None = None
+    offset: int = -1
 
 
 def detect_format(path: str | os.PathLike[str]) -> str:
@@ -56,12 +60,17 @@ class RowReader:
         [{'email': 'a@b.co', 'first_name': 'Ada'}]
     """
 
-    def __init__(self, stream: IO[str], fmt: str) -> None:
+    def __init__(
+        self, stream: IO[str], fmt: str, *, header: list[str] | None = None, number: int = 0, position: int = 0
+    ) -> None:
         if fmt not in ("csv", "jsonl"):
             raise ValueError(f"format must be csv or jsonl, not {fmt!r}")
         self.stream = stream
         self.format = fmt
-        self.position = 0
+        self.position = position
+        #: The CSV header once read (given when reading on from the middle of a file).
+        self.header = header
+        self._number = number
 
     def __iter__(self) -> Iterator[Row]:
         return self._csv() if self.format == "csv" else self._jsonl()
@@ -76,39 +85,109 @@ class RowReader:
             yield line
 
     def _jsonl(self) -> Iterator[Row]:
-        number = 0
+        number = self._number
+        start = self.position
         for line in self._lines():
             text = line.strip()
             if not text:
+                start = self.position
                 continue  # blank lines are not rows (a trailing newline must not count as a record)
             number += 1
             try:
                 parsed = json.loads(text)
             except json.JSONDecodeError as exc:
-                yield Row(number, None, f"not valid JSON ({exc.msg} at column {exc.colno})")
-                continue
-            if not isinstance(parsed, dict):
-                yield Row(number, None, "expected a JSON object")
-                continue
-            yield Row(number, parsed)
+                yield Row(number, None, f"not valid JSON ({exc.msg} at column {exc.colno})", start)
+            else:
+                if isinstance(parsed, dict):
+                    yield Row(number, parsed, None, start)
+                else:
+                    yield Row(number, None, "expected a JSON object", start)
+            start = self.position
 
     def _csv(self) -> Iterator[Row]:
-        lines = self._lines()
-        reader = csv.reader(lines)
-        header = next(reader, None)
-        if header is None:
-            return
-        header = [name.strip().lstrip("\ufeff") for name in header]
-        number = 0
-        for cells in reader:
+        reader = csv.reader(self._lines())
+        if self.header is None:
+            first = next(reader, None)
+            if first is None:
+                return
+            self.header = [name.strip().lstrip("\ufeff") for name in first]
+        header = self.header
+        number = self._number
+        while True:
+            start = self.position  # the csv reader takes a row's lines only when it reads that row
+            cells = next(reader, None)
+            if cells is None:
+                return
             if not cells or all(not c.strip() for c in cells):
                 continue
             number += 1
             if len(cells) > len(header):
-                yield Row(number, None, f"{len(cells)} cells but the header has {len(header)} columns")
+                yield Row(number, None, f"{len(cells)} cells but the header has {len(header)} columns", start)
                 continue
             # Empty cells mean "no value", not "set to empty string": Klaviyo would clear the field.
-            yield Row(number, {k: v for k, v in zip(header, cells, strict=False) if v != ""})
+            yield Row(number, {k: v for k, v in zip(header, cells, strict=False) if v != ""}, None, start)
+
+
+class SourceRows:
+    """Read rows again, by the byte offset and number they had in the first read (random access to the input).
+
+    Give it the reader of the first read once it has read the header (CSV). The file is opened again on
+    first use; :meth:`close` closes it.
+
+    Example:
+        >>> import io, tempfile, os
+        >>> with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
+        ...     _ = f.write("email,n\\na@b.co,1\\nb@b.co,2\\n")
+        >>> handle, reader = open_rows(f.name)
+        >>> rows = list(reader); handle.close()
+        >>> again = SourceRows(f.name, reader)
+        >>> again.row(rows[1].offset, 2).values; again.close(); os.unlink(f.name)
+        {'email': 'b@b.co', 'n': '2'}
+    """
+
+    def __init__(self, path: str | os.PathLike[str], first: RowReader, stat: os.stat_result | None = None) -> None:
+        self.path = path
+        self.first = first
+        self.stat = stat
+        self._handle: IO[str] | None = None
+        self._reader: RowReader | None = None
+        self._rows: Iterator[Row] | None = None
+        self._expect = (-1, -1)
+
+    def row(self, offset: int, number: int) -> Row | None:
+        """The row at ``offset``, numbered ``number``.
+
+        None when the file changed since ``stat`` (size or modification time) was taken: its rows may
+        not be the ones read the first time. Rows asked for in file order are read on without seeking.
+        """
+        if self._rows is None or self._reader is None or (offset, number) != self._expect:
+            if self.stat is not None:
+                now = os.stat(self.path)
+                if (now.st_size, now.st_mtime_ns) != (self.stat.st_size, self.stat.st_mtime_ns):
+                    return None
+            if self._handle is None:
+                self._handle = open(self.path, encoding="utf-8", newline="")  # noqa: SIM115 - closed by close()
+            # A text file's seek takes the byte offset as its cookie (UTF-8 keeps no decoder state at a row start).
+            self._handle.seek(offset)
+            self._reader = RowReader(
+                self._handle, self.first.format, header=self.first.header, number=number - 1, position=offset
+            )
+            self._rows = iter(self._reader)
+        found = next(self._rows, None)
+        self._expect = (self._reader.position, number + 1)
+        return found
+
+    def close(self) -> None:
+        """Close the file (if it was opened).
+
+        Example:
+            >>> import io
+            >>> SourceRows("x.csv", RowReader(io.StringIO(""), "csv")).close()
+        """
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+            self._rows = self._reader = None
 
 
 def open_rows(path: str | os.PathLike[str], fmt: str | None = None) -> tuple[IO[str], RowReader]:

@@ -95,12 +95,20 @@ _DIGEST_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_as
 
 
 def to_record(
-    kind: str, values: Mapping[str, Any], *, key_column: str | None = None, historical_import: bool = False
+    kind: str,
+    values: Mapping[str, Any],
+    *,
+    key_column: str | None = None,
+    historical_import: bool = False,
+    hashed: bool = True,
 ) -> SyncRecord:
     """Map one row of ``kind``; raise :class:`RowRejected` (naming the field) when it cannot be sent.
 
     The exception's ``key`` is the row's key when its identifying column can still be read (see
     :func:`raw_key`): a row synced before that is now rejected keeps its baseline instead of looking deleted.
+
+    ``hashed``: compute the record's ``digest`` (reverse-ETL mode compares it with the last sync); without it
+    ``digest`` is empty, except what an event without an id of its own needs for its ``unique_id``.
 
     ``historical_import`` (subscriptions): Klaviyo then requires ``consented_at`` on every profile, so a row
     without it is rejected; without it Klaviyo forbids ``consented_at``, so the column is left out.
@@ -120,10 +128,10 @@ def to_record(
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
     try:
         if kind == "profiles":
-            return _profile(values, key_column)
+            return _profile(values, key_column, hashed)
         if kind == "events":
-            return _event(values)
-        return _subscription(values, historical_import)
+            return _event(values, hashed)
+        return _subscription(values, historical_import, hashed)
     except KlaviyoError as exc:
         raise RowRejected(exc.message, raw_key(kind, values, key_column)) from None
     except RowRejected as exc:
@@ -227,7 +235,7 @@ def _profile_identity(values: Mapping[str, Any]) -> dict[str, str]:
     return checked.attributes(anonymous=False)  # pragma: no cover - check_identifiers raised
 
 
-def _profile(values: Mapping[str, Any], key_column: str | None) -> SyncRecord:
+def _profile(values: Mapping[str, Any], key_column: str | None, hashed: bool = True) -> SyncRecord:
     identity = _profile_identity(values)
     attributes: dict[str, Any] = dict(identity)
     location: dict[str, Any] = dict(values["location"]) if isinstance(values.get("location"), dict) else {}
@@ -254,10 +262,10 @@ def _profile(values: Mapping[str, Any], key_column: str | None) -> SyncRecord:
         key = f"{key_column}:{raw}"
     else:
         key = _identity_key(identity)
-    return SyncRecord(key, digest(values), {"type": "profile", "attributes": attributes}, identity)
+    return SyncRecord(key, digest(values) if hashed else "", {"type": "profile", "attributes": attributes}, identity)
 
 
-def _event(values: Mapping[str, Any]) -> SyncRecord:
+def _event(values: Mapping[str, Any], hashed: bool = True) -> SyncRecord:
     metric = values.get("metric") or values.get("event")
     if not isinstance(metric, str) or not metric.strip():
         raise RowRejected("Metric: a 'metric' (or 'event') column with the event's name is required")
@@ -282,7 +290,8 @@ def _event(values: Mapping[str, Any]) -> SyncRecord:
     given = values.get("unique_id") or values.get("event_id") or values.get("messageId")
     # Without an id of its own, the row's content is its identity: the same row always gets the same
     # unique_id, so sending it twice (after a crash, or a re-run) cannot create a second event.
-    unique_id = str(given) if given not in (None, "") else digest(values)
+    content = digest(values) if hashed or given in (None, "") else ""
+    unique_id = str(given) if given not in (None, "") else content
     value = values.get("value")
     if value not in (None, ""):
         try:
@@ -297,10 +306,10 @@ def _event(values: Mapping[str, Any]) -> SyncRecord:
         options["value_currency"] = str(values["value_currency"])
     resource = event_bulk_item(metric.strip(), profile, properties, **options)
     ident_key = _identity_key(profile, ("email", "phone_number", "external_id", "anonymous_id"))
-    return SyncRecord(unique_id, digest(values), resource, profile, (ident_key, metric.strip(), unique_id))
+    return SyncRecord(unique_id, content if hashed else "", resource, profile, (ident_key, metric.strip(), unique_id))
 
 
-def _subscription(values: Mapping[str, Any], historical_import: bool = False) -> SyncRecord:
+def _subscription(values: Mapping[str, Any], historical_import: bool = False, hashed: bool = True) -> SyncRecord:
     checked = check_consent_identifiers(email=values.get("email"), phone_number=values.get("phone_number"))
     identity = checked.attributes(anonymous=False)
     channels_raw = values.get("channels")
@@ -325,7 +334,8 @@ def _subscription(values: Mapping[str, Any], historical_import: bool = False) ->
     )
     if not resource["attributes"]["subscriptions"]:
         raise RowRejected("Channels: no identifier for the requested channels (email needs email, sms a phone)")
-    return SyncRecord(_identity_key(identity, ("email", "phone_number")), digest(values), resource, identity)
+    key = _identity_key(identity, ("email", "phone_number"))
+    return SyncRecord(key, digest(values) if hashed else "", resource, identity)
 
 
 def undo_resource(kind: str, identity: Mapping[str, str]) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import attrs
@@ -64,6 +64,16 @@ class Done:
     reason: str | None = None
     record: dict[str, Any] | None = None
     identity: dict[str, str] | None = None
+
+
+def encode_identity(identity: dict[str, str]) -> str:
+    """A record's identifiers as the state stores them (to undo the record once it leaves the source).
+
+    Example:
+        >>> encode_identity({"email": "a@b.co"})
+        '{"email": "a@b.co"}'
+    """
+    return json.dumps(identity)
 
 
 class SyncState:
@@ -147,7 +157,7 @@ class SyncState:
         Example:
             >>> SyncState(":memory:").mark("s", [])
         """
-        rows = [
+        self.mark_rows(
             (
                 scope,
                 o.seq,
@@ -157,15 +167,63 @@ class SyncState:
                 o.status,
                 o.reason,
                 json.dumps(o.record, ensure_ascii=False) if o.record is not None else None,
-                json.dumps(o.identity) if o.identity is not None else None,
+                encode_identity(o.identity) if o.identity is not None else None,
             )
             for o in outcomes
-        ]
-        if not rows:
-            return
+        )
+
+    def mark_rows(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        """Record final outcomes given as ``done`` rows (scope, seq, key, digest, change, status, reason,
+        record JSON, identity JSON) in one transaction.
+
+        Example:
+            >>> st = SyncState(":memory:"); st.mark_rows([("s", 1, "k", None, "added", "delivered", None, None, None)])
+            >>> st.counts("s")["delivered"]
+            1
+        """
         with self.db:
             self.db.execute("BEGIN")
             self.db.executemany("INSERT OR REPLACE INTO done VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def mark_delivered(
+        self,
+        scope: str,
+        seqs: Sequence[int],
+        keys: Sequence[str | None],
+        changes: Sequence[str],
+        digests: Sequence[str | None] | None = None,
+        identities: Sequence[str | None] | None = None,
+    ) -> None:
+        """Record delivered rows (one import job) column by column, in one transaction: what :meth:`mark` writes
+        for them, binding 3 values a row (5 with digests or identities) instead of 9 (a third of the cost).
+
+        ``identities`` are already encoded (:func:`encode_identity`).
+
+        Example:
+            >>> st = SyncState(":memory:")
+            >>> st.mark_delivered("s:'L", [1, 2], ["k1", "k2"], ["added", "changed"])
+            >>> st.db.execute("SELECT * FROM done ORDER BY seq").fetchall()[1]
+            ("s:'L", 2, 'k2', None, 'changed', 'delivered', None, None, None)
+        """
+        none: list[None] = [None] * len(seqs)
+        if "\x00" in scope:  # cannot be written as an SQL literal: bind it on every row
+            self.mark_rows(
+                (scope, seq, key, digest, change, "delivered", None, None, identity)
+                for seq, key, digest, change, identity in zip(
+                    seqs, keys, digests or none, changes, identities or none, strict=True
+                )
+            )
+            return
+        literal = "'" + scope.replace("'", "''") + "'"
+        if digests is None and identities is None:
+            sql = f"INSERT OR REPLACE INTO done VALUES ({literal}, ?, ?, NULL, ?, 'delivered', NULL, NULL, NULL)"
+            rows: Iterable[tuple[Any, ...]] = zip(seqs, keys, changes, strict=True)
+        else:
+            sql = f"INSERT OR REPLACE INTO done VALUES ({literal}, ?, ?, ?, ?, 'delivered', NULL, NULL, ?)"
+            rows = zip(seqs, keys, digests or none, changes, identities or none, strict=True)
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany(sql, rows)
 
     def deleted(self, scope: str, after: str = "", limit: int = 1000) -> list[tuple[str, dict[str, str]]]:
         """Keys of the baseline not seen in this run (deleted from the source), in key order after ``after``.

@@ -12,11 +12,23 @@ from collections.abc import Sequence
 
 from connector.client.errors import ApiError, KlaviyoError
 from connector.client.pipeline import KlaviyoClient
+from connector.klaviyo.bulk.limits import PAYLOAD_MAX_BYTES, RequestLimits
 from connector.klaviyo.bulk.outcomes import RecordOutcome, Status
 from connector.klaviyo.bulk.senders import BatchRecord
 
 #: Values per ``any(...)`` filter and profiles per list-removal request.
 REMOVE_MAX = 100
+#: How the sync packs removals: 100 profiles a request (the lookup filter's values; Klaviyo's
+#: ``remove_profiles_from_list`` itself takes up to 1,000 ids), identifiers only (no size limit of its own).
+REMOVE_LIMITS = RequestLimits(
+    "remove_profiles_from_list",
+    "/api/lists/{id}/relationships/profiles",
+    "profile",
+    max_records=REMOVE_MAX,
+    max_payload_bytes=PAYLOAD_MAX_BYTES,
+    max_record_bytes=None,
+    pointer="/data",
+)
 _LOOKUP = ("email", "phone_number", "external_id")
 
 

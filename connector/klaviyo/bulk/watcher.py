@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -77,48 +78,90 @@ class JobWatcher:
             waiting = dict(self._waiting)
         if not waiting:
             return
-        try:
-            doc = client.request(
-                "GET",
-                IMPORT_JOBS,
-                params={
-                    "sort": "-created_at",
-                    "page[size]": 100,
-                    "fields[profile-bulk-import-job]": "status,failed_count",
-                },
-            ).json()
-        except KlaviyoError as exc:  # try again next interval; the jobs are still running at Klaviyo
-            log.warning("listing import jobs failed: %s", exc)
-            return
-        seen: dict[str, dict[str, Any]] = {
-            str(item.get("id")): item.get("attributes") or {} for item in doc.get("data") or []
-        }
+        results = self.check(client, waiting, clock)
+        with self._cond:
+            for job_id, result in results.items():
+                self._waiting.pop(job_id, None)
+                self._results[job_id] = result
+
+    def check(
+        self, client: KlaviyoClient, waiting: Mapping[str, float], clock: Clock | None = None
+    ) -> dict[str, JobResult]:
+        """One round of polling: the results of the jobs in ``waiting`` (id -> when it was started) that ended.
+
+        One ``GET /api/profile-bulk-import-jobs`` (the newest 100) covers them, or a few pages of it when more
+        jobs were created since the oldest one followed (one page per 100 followed, and one more); a job not
+        among those is read by id; import errors are read for finished jobs with failures. A job still
+        running past ``timeout`` ends as ``"timeout"``. Jobs whose status could not be read this round are
+        simply not in the answer (still running at Klaviyo: ask again next round). Nothing waits here:
+        callers pace the rounds.
+
+        Example:
+            >>> # JobWatcher(interval=1.0).check(client, {"01J...": client.clock.monotonic()})
+        """
+        if not waiting:
+            return {}
+        now = (clock or self.clock or client.clock).monotonic()
+        seen = _listed(client, waiting)
+        if seen is None:
+            return {}
+        results: dict[str, JobResult] = {}
         for job_id, started in waiting.items():
             attributes = seen.get(job_id)
             if attributes is None:
-                # Older than the newest 100 (many concurrent jobs): ask for it by id.
-                try:
-                    got = client.request("GET", f"{IMPORT_JOBS}/{job_id}").json()
-                except KlaviyoError as exc:
-                    log.warning("reading import job %s failed: %s", job_id, exc)
-                    continue
-                attributes = (got.get("data") or {}).get("attributes") or {}
-            status = str(attributes.get("status") or "")
-            result: JobResult | None = None
-            if status in FINISHED:
-                failed = int(attributes.get("failed_count") or 0)
-                try:
-                    errors, payloads = _errors(client, job_id) if failed else ((), ())
-                except KlaviyoError as exc:
-                    log.warning("reading import errors of %s failed: %s", job_id, exc)
-                    continue
-                result = JobResult(job_id, status, errors, payloads, failed)
-            elif clock.monotonic() - started > self.timeout:
-                result = JobResult(job_id, "timeout")
+                attributes = _read_job(client, job_id)  # older than the pages listed (many concurrent jobs)
+            result = None if attributes is None else self._result(client, job_id, attributes, now - started)
             if result is not None:
-                with self._cond:
-                    self._waiting.pop(job_id, None)
-                    self._results[job_id] = result
+                results[job_id] = result
+        return results
+
+    def _result(
+        self, client: KlaviyoClient, job_id: str, attributes: dict[str, Any], waited: float
+    ) -> JobResult | None:
+        status = str(attributes.get("status") or "")
+        if status in FINISHED:
+            failed = int(attributes.get("failed_count") or 0)
+            try:
+                errors, payloads = _errors(client, job_id) if failed else ((), ())
+            except KlaviyoError as exc:
+                log.warning("reading import errors of %s failed: %s", job_id, exc)
+                return None
+            return JobResult(job_id, status, errors, payloads, failed)
+        if waited > self.timeout:
+            return JobResult(job_id, "timeout")
+        return None
+
+
+_LISTING = {"sort": "-created_at", "fields[profile-bulk-import-job]": "status,failed_count"}
+
+
+def _listed(client: KlaviyoClient, waiting: Mapping[str, float]) -> dict[str, dict[str, Any]] | None:
+    """The newest jobs' attributes by id, page by page until every job of ``waiting`` is seen (None: no answer).
+
+    At most one page (100 jobs) more than the jobs followed: a job older than that is read by id instead.
+    """
+    seen: dict[str, dict[str, Any]] = {}
+    limit = 100 * (2 + (len(waiting) - 1) // 100)
+    try:
+        for item in client.paginate(IMPORT_JOBS, params=dict(_LISTING), page_size=100, limit=limit):
+            seen[str(item.get("id"))] = item.get("attributes") or {}
+            if len(seen) % 100 == 0 and all(job in seen for job in waiting):
+                break
+    except KlaviyoError as exc:  # try again next interval; the jobs are still running at Klaviyo
+        log.warning("listing import jobs failed: %s", exc)
+        if not seen:
+            return None
+    return seen
+
+
+def _read_job(client: KlaviyoClient, job_id: str) -> dict[str, Any] | None:
+    try:
+        got = client.request("GET", f"{IMPORT_JOBS}/{job_id}").json()
+    except KlaviyoError as exc:
+        log.warning("reading import job %s failed: %s", job_id, exc)
+        return None
+    attributes: dict[str, Any] = (got.get("data") or {}).get("attributes") or {}
+    return attributes
 
 
 def _errors(client: KlaviyoClient, job_id: str) -> tuple[tuple[ErrorObject, ...], tuple[dict[str, Any], ...]]:

@@ -535,7 +535,7 @@ def test_fields_to_append_unappend_and_unset_patch_the_profile_instead_of_overwr
                        "properties": {"listId": club}},
             "integrations": {"klaviyo": {"fieldsToAppend": ["tags"], "fieldsToUnappend": ["colors"],
                                          "fieldsToUnset": ["temp"]}},
-        },  # fmt: skip
+        },
         {
             "type": "track",
             "event": "Badge Earned",

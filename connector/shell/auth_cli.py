@@ -113,11 +113,12 @@ def _verify(credential: Any, base_url: str | None) -> dict[str, Any]:
     id and organization are then unknown.
     """
     from connector.client.pipeline import KlaviyoClient
+    from connector.klaviyo.operations.calls import request
     from connector.shell.reporting import reporting
 
     with KlaviyoClient(credential, base_url=base_url) as client, reporting(client):
         try:
-            document = client.request("GET", "/api/accounts").json_or_none() or {}
+            document = request(client, "get_accounts").json_or_none() or {}
         except PermissionDeniedError:
             return {"verified": True, "note": "the key lacks the accounts:read scope: account id and name unknown"}
         except ApiError as exc:

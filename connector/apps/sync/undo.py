@@ -15,6 +15,7 @@ from connector.client.pipeline import KlaviyoClient
 from connector.klaviyo.bulk.limits import PAYLOAD_MAX_BYTES, RequestLimits
 from connector.klaviyo.bulk.outcomes import RecordOutcome, Status
 from connector.klaviyo.bulk.senders import BatchRecord
+from connector.klaviyo.operations.calls import paginate, request
 
 #: Values per ``any(...)`` filter and profiles per list-removal request.
 REMOVE_MAX = 100
@@ -22,7 +23,6 @@ REMOVE_MAX = 100
 #: ``remove_profiles_from_list`` itself takes up to 1,000 ids), identifiers only (no size limit of its own).
 REMOVE_LIMITS = RequestLimits(
     "remove_profiles_from_list",
-    "/api/lists/{id}/relationships/profiles",
     "profile",
     max_records=REMOVE_MAX,
     max_payload_bytes=PAYLOAD_MAX_BYTES,
@@ -61,17 +61,15 @@ def remove_from_list(client: KlaviyoClient, list_id: str, records: Sequence[Batc
             values = list(wanted)
             for start in range(0, len(values), REMOVE_MAX):
                 part = values[start : start + REMOVE_MAX]
-                params = {"filter": id_filter(field, part), "page[size]": 100, "fields[profile]": field}
-                for profile in client.paginate("/api/profiles", params=params):
+                params = {"filter": id_filter(field, part), "fields[profile]": [field]}
+                for profile in paginate(client, "get_profiles", params=params, page_size=100):
                     found = str(((profile.get("attributes") or {}).get(field)) or "")
                     for index in wanted.get(found.lower() if field == "email" else found, []):
                         ids[index] = str(profile["id"])
         unique = sorted(set(ids.values()))
         for start in range(0, len(unique), REMOVE_MAX):
             data = [{"type": "profile", "id": pid} for pid in unique[start : start + REMOVE_MAX]]
-            client.request(
-                "DELETE", f"/api/lists/{list_id}/relationships/profiles", json={"data": data}, retry_safe=True
-            )
+            request(client, "remove_profiles_from_list", ids={"id": list_id}, body={"data": data})
     except KlaviyoError as exc:
         permanent = isinstance(exc, ApiError) and exc.status in (400, 404, 422) and not exc.retryable
         status = Status.REJECTED if permanent else Status.RETRYABLE

@@ -12,7 +12,6 @@ Reference: https://developers.klaviyo.com/en/reference/get_bulk_import_profiles_
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import attrs
@@ -20,8 +19,8 @@ import attrs
 from connector.client.clock import Clock
 from connector.client.errors import ErrorObject
 from connector.client.pipeline import KlaviyoClient
+from connector.klaviyo.operations.calls import paginate, request
 
-IMPORT_JOBS = "/api/profile-bulk-import-jobs"
 FINISHED = frozenset({"complete", "cancelled"})
 
 
@@ -70,12 +69,11 @@ class JobPoller:
         started = clock.monotonic()
         attempt = 0
         while True:
-            doc = client.request("GET", f"{IMPORT_JOBS}/{job_id}").json()
-            attributes = (doc.get("data") or {}).get("attributes") or {}
+            attributes = read_job(client, job_id)
             status = str(attributes.get("status") or "")
             if status in FINISHED:
                 failed = int(attributes.get("failed_count") or 0)
-                errors, payloads = self._errors(client, job_id) if failed or status == "complete" else ((), ())
+                errors, payloads = import_errors(client, job_id) if failed or status == "complete" else ((), ())
                 return JobResult(job_id, status, errors, payloads, failed)
             wait = self.schedule[min(attempt, len(self.schedule) - 1)]
             if clock.monotonic() - started + wait > self.timeout:
@@ -83,17 +81,22 @@ class JobPoller:
             clock.sleep(wait)
             attempt += 1
 
-    @staticmethod
-    def _errors(client: KlaviyoClient, job_id: str) -> tuple[tuple[ErrorObject, ...], tuple[dict[str, Any], ...]]:
-        errors: list[ErrorObject] = []
-        payloads: list[dict[str, Any]] = []
-        for item in _import_errors(client, job_id):
-            attributes = item.get("attributes") or {}
-            errors.append(ErrorObject.from_json(attributes))
-            payload = attributes.get("original_payload")
-            payloads.append(dict(payload) if isinstance(payload, dict) else {})
-        return tuple(errors), tuple(payloads)
+
+def read_job(client: KlaviyoClient, job_id: str) -> dict[str, Any]:
+    """A profile import job's attributes (``status``, ``failed_count``...): ``get_bulk_import_profiles_job``."""
+    document = request(client, "get_bulk_import_profiles_job", ids={"job_id": job_id}).json()
+    attributes: dict[str, Any] = (document.get("data") or {}).get("attributes") or {}
+    return attributes
 
 
-def _import_errors(client: KlaviyoClient, job_id: str) -> Iterator[dict[str, Any]]:
-    return client.paginate(f"{IMPORT_JOBS}/{job_id}/import-errors", page_size=100)
+def import_errors(client: KlaviyoClient, job_id: str) -> tuple[tuple[ErrorObject, ...], tuple[dict[str, Any], ...]]:
+    """A job's import errors and the payload each names (``{}`` when none): every page of
+    ``get_errors_for_bulk_import_profiles_job``."""
+    errors: list[ErrorObject] = []
+    payloads: list[dict[str, Any]] = []
+    for item in paginate(client, "get_errors_for_bulk_import_profiles_job", ids={"id": job_id}, page_size=100):
+        attributes = item.get("attributes") or {}
+        errors.append(ErrorObject.from_json(attributes))
+        payload = attributes.get("original_payload")
+        payloads.append(dict(payload) if isinstance(payload, dict) else {})
+    return tuple(errors), tuple(payloads)

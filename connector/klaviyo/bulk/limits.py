@@ -1,6 +1,6 @@
 """Klaviyo's per-request limits of the bulk operations, in one table that every sender and packer reads.
 
-Each :class:`RequestLimits` names the spec operation (``operationId``), the path it is sent to, the most
+Each :class:`RequestLimits` names the spec operation (``operationId``; its path comes from the registry), the most
 records one request may carry, the most bytes its body may have, the most bytes one record may have (where
 Klaviyo states one) and the JSON pointer under which Klaviyo's error objects name a record.
 
@@ -23,6 +23,8 @@ Example:
 from __future__ import annotations
 
 import attrs
+
+from connector.klaviyo.operations.registry import operation
 
 #: "5MB" read as 5,000,000 bytes (SI), not 5 MiB (5,242,880). The spec does not say which; splitting at the
 #: smaller reading is correct under both (a request is never refused for its size), and costs nothing in
@@ -50,17 +52,20 @@ class RequestLimits:
     """
 
     operation: str
-    path: str
     record: str
     max_records: int
     max_payload_bytes: int
     max_record_bytes: int | None
     pointer: str
 
+    @property
+    def path(self) -> str:
+        """The operation's path, from the registry (the spec owns it; this table owns only the limits)."""
+        return operation(self.operation).path
+
 
 PROFILE_IMPORT = RequestLimits(
     "bulk_import_profiles",
-    "/api/profile-bulk-import-jobs",
     "profile",
     max_records=10_000,
     max_payload_bytes=PAYLOAD_MAX_BYTES,
@@ -69,7 +74,6 @@ PROFILE_IMPORT = RequestLimits(
 )
 EVENT_BULK_CREATE = RequestLimits(
     "bulk_create_events",
-    "/api/event-bulk-create-jobs",
     "event",
     max_records=1_000,
     max_payload_bytes=PAYLOAD_MAX_BYTES,
@@ -80,7 +84,6 @@ EVENT_BULK_CREATE = RequestLimits(
 # same byte budget keeps a request of unusually large records from being refused as a whole.
 SUBSCRIBE = RequestLimits(
     "bulk_subscribe_profiles",
-    "/api/profile-subscription-bulk-create-jobs",
     "profile",
     max_records=1_000,
     max_payload_bytes=PAYLOAD_MAX_BYTES,
@@ -89,7 +92,6 @@ SUBSCRIBE = RequestLimits(
 )
 UNSUBSCRIBE = RequestLimits(
     "bulk_unsubscribe_profiles",
-    "/api/profile-subscription-bulk-delete-jobs",
     "profile",
     max_records=100,
     max_payload_bytes=PAYLOAD_MAX_BYTES,

@@ -51,13 +51,15 @@ import attrs
 
 from connector.client.errors import ApiError, ErrorObject, KlaviyoError
 from connector.client.jsonapi import relationship
-from connector.client.pipeline import JSON_API, KlaviyoClient
+from connector.client.pipeline import KlaviyoClient
 from connector.klaviyo.bulk.chunking import Packer, json_bytes, rounds
 from connector.klaviyo.bulk.jobs import JobPoller, JobResult
 from connector.klaviyo.bulk.limits import EVENT_BULK_CREATE, PROFILE_IMPORT, SUBSCRIBE, UNSUBSCRIBE, RequestLimits
 from connector.klaviyo.bulk.limits import PAYLOAD_MAX_BYTES as PAYLOAD_MAX_BYTES  # the names this module had
 from connector.klaviyo.bulk.limits import PROFILE_MAX_BYTES as PROFILE_MAX_BYTES
 from connector.klaviyo.bulk.outcomes import RecordOutcome, Status, pointer_index
+from connector.klaviyo.operations.calls import is_retry_safe, send_encoded
+from connector.klaviyo.operations.registry import operation
 
 # The names this module had before the limits table (every value now comes from it).
 PROFILE_IMPORT_MAX = PROFILE_IMPORT.max_records
@@ -507,8 +509,8 @@ def _post(
     while pending:
         records = chunk if len(pending) == len(chunk) else [chunk[i] for i in pending]
         try:
-            response = client.request(
-                "POST", limits.path, data=_body(sender.body, records), headers=_HEADERS, retry_safe=True
+            response = send_encoded(
+                client, limits.operation, _body(sender.body, records), unique_ids=_unique_ids(sender, records)
             )
         except KlaviyoError as exc:
             culprits = _culprits(exc, limits.pointer, len(pending))
@@ -527,6 +529,14 @@ def _post(
             return
         accepted.append((response, pending))
         return
+
+
+def _unique_ids(sender: BulkSender, records: list[BatchRecord]) -> bool:
+    """Whether every event of the request carries a ``unique_id`` (the registry's rule: only then is
+    repeating an event-creating request safe); True for requests that create no events."""
+    if sender.limits.operation != EVENT_BULK_CREATE.operation:
+        return True
+    return is_retry_safe(operation(EVENT_BULK_CREATE.operation), sender.body([r.resource for r in records]))
 
 
 def _culprits(exc: KlaviyoError, prefix: str, count: int) -> dict[int, str]:
@@ -566,7 +576,6 @@ def _size(record: BatchRecord) -> int:
 # The request body is the envelope ``body`` builds around one marker item, encoded, with the marker
 # replaced by the records' own bytes: the same bytes ``client.request(json=...)`` would send, without
 # encoding every record a second time. The marker's key (a NUL, escaped by JSON) is no JSON:API name.
-_HEADERS = {"Content-Type": JSON_API}
 _MARKER: dict[str, Any] = {"\x00records": 0}
 _MARKER_JSON = b'[{"\\u0000records":0}]'
 

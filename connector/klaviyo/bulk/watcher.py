@@ -23,9 +23,10 @@ from typing import Any
 import attrs
 
 from connector.client.clock import Clock
-from connector.client.errors import ErrorObject, KlaviyoError
+from connector.client.errors import KlaviyoError
 from connector.client.pipeline import KlaviyoClient
-from connector.klaviyo.bulk.jobs import FINISHED, IMPORT_JOBS, JobPoller, JobResult
+from connector.klaviyo.bulk.jobs import FINISHED, JobPoller, JobResult, import_errors, read_job
+from connector.klaviyo.operations.calls import paginate
 
 log = logging.getLogger("connector.apps.sync")
 
@@ -122,7 +123,7 @@ class JobWatcher:
         if status in FINISHED:
             failed = int(attributes.get("failed_count") or 0)
             try:
-                errors, payloads = _errors(client, job_id) if failed else ((), ())
+                errors, payloads = import_errors(client, job_id) if failed else ((), ())
             except KlaviyoError as exc:
                 log.warning("reading import errors of %s failed: %s", job_id, exc)
                 return None
@@ -143,7 +144,7 @@ def _listed(client: KlaviyoClient, waiting: Mapping[str, float]) -> dict[str, di
     seen: dict[str, dict[str, Any]] = {}
     limit = 100 * (2 + (len(waiting) - 1) // 100)
     try:
-        for item in client.paginate(IMPORT_JOBS, params=dict(_LISTING), page_size=100, limit=limit):
+        for item in paginate(client, "get_bulk_import_profiles_jobs", params=_LISTING, page_size=100, limit=limit):
             seen[str(item.get("id"))] = item.get("attributes") or {}
             if len(seen) % 100 == 0 and all(job in seen for job in waiting):
                 break
@@ -156,23 +157,10 @@ def _listed(client: KlaviyoClient, waiting: Mapping[str, float]) -> dict[str, di
 
 def _read_job(client: KlaviyoClient, job_id: str) -> dict[str, Any] | None:
     try:
-        got = client.request("GET", f"{IMPORT_JOBS}/{job_id}").json()
+        return read_job(client, job_id)
     except KlaviyoError as exc:
         log.warning("reading import job %s failed: %s", job_id, exc)
         return None
-    attributes: dict[str, Any] = (got.get("data") or {}).get("attributes") or {}
-    return attributes
-
-
-def _errors(client: KlaviyoClient, job_id: str) -> tuple[tuple[ErrorObject, ...], tuple[dict[str, Any], ...]]:
-    errors: list[ErrorObject] = []
-    payloads: list[dict[str, Any]] = []
-    for item in client.paginate(f"{IMPORT_JOBS}/{job_id}/import-errors", page_size=100):
-        attributes = item.get("attributes") or {}
-        errors.append(ErrorObject.from_json(attributes))
-        payload = attributes.get("original_payload")
-        payloads.append(dict(payload) if isinstance(payload, dict) else {})
-    return tuple(errors), tuple(payloads)
 
 
 @attrs.frozen

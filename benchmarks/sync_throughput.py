@@ -82,13 +82,13 @@ def worker(args: argparse.Namespace) -> None:
     from connections.api_key import ApiKeyConnection
     from connector.apps.sync import SyncOptions, sync
     from connector.client.pipeline import KlaviyoClient
-    from connector.klaviyo.pacing.adaptive import SyncThrottle
+    from connector.klaviyo.pacing.adaptive import PacingThrottle
     from connector.klaviyo.pacing.limiter import RateLimiter
 
     client = KlaviyoClient(ApiKeyConnection(API_KEY), base_url=args.url, pool_size=64)
     started = time.monotonic()
     if args.naive:
-        throttle = SyncThrottle(RateLimiter(client.clock, scale=args.scale), initial=1, maximum=1)
+        throttle = PacingThrottle(RateLimiter(client.clock, scale=args.scale), initial=1, maximum=1)
         client.throttle = throttle
         delivered = naive(client, args.kind, args.file)
         figures = {"delivered": delivered, "rejected": 0}

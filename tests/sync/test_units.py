@@ -14,7 +14,7 @@ from connector.apps.sync.readers import RowReader
 from connector.apps.sync.records import RowRejected, to_record
 from connector.apps.sync.state import Done, SyncState
 from connector.client.clock import FakeClock
-from connector.klaviyo.pacing.adaptive import Aimd, SyncThrottle
+from connector.klaviyo.pacing.adaptive import Aimd, PacingThrottle
 from connector.klaviyo.pacing.limiter import RateLimiter, tier_for
 from tests.spec_support import raw_spec
 
@@ -49,7 +49,7 @@ def test_tier_table_matches_the_spec() -> None:
 
 def test_limiter_keeps_burst_and_steady_windows() -> None:
     clock = FakeClock()
-    limiter = RateLimiter(clock=clock, margin=0.0)
+    limiter = RateLimiter(clock=clock, margin=0.0, jitter=0.0)
     slots = []
     for _ in range(300):
         clock.advance(limiter.reserve("POST", "/api/profile-bulk-import-jobs"))
@@ -66,12 +66,22 @@ def test_limiter_keeps_burst_and_steady_windows() -> None:
 
 def test_limiter_scale_and_block() -> None:
     clock = FakeClock()
-    limiter = RateLimiter(clock=clock, scale=60, margin=0.0)
+    limiter = RateLimiter(clock=clock, scale=60, margin=0.0, jitter=0.0)
     waits = [limiter.reserve("POST", "/api/event-bulk-create-jobs") for _ in range(151)]
     assert waits[150] == pytest.approx(1.0)  # the steady window is 1 s at scale 60
     limiter.block("POST", "/api/events", 3.0)
     assert limiter.reserve("POST", "/api/events") == pytest.approx(3.0)
     assert limiter.reserve("GET", "/api/accounts") == 0.0
+
+
+def test_limiter_jitter_is_absolute_whatever_the_scale() -> None:
+    # Scheduling jitter is milliseconds whatever the window: at scale 10 the burst window is 100 ms, and the
+    # 11th slot must still come at least 30 ms more than a window after the first.
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock, scale=10, margin=0.0, jitter=0.03)
+    waits = [limiter.reserve("POST", "/api/profile-bulk-import-jobs") for _ in range(11)]
+    assert waits[9] == 0.0
+    assert waits[10] == pytest.approx(0.13)
 
 
 def test_aimd_backs_off_and_recovers() -> None:
@@ -88,7 +98,7 @@ def test_aimd_backs_off_and_recovers() -> None:
 
 def test_throttle_waits_on_the_clock_and_counts() -> None:
     clock = FakeClock()
-    throttle = SyncThrottle(RateLimiter(clock=clock, margin=0.0))
+    throttle = PacingThrottle(RateLimiter(clock=clock, margin=0.0, jitter=0.0))
     for _ in range(11):
         throttle.before("POST", "/api/event-bulk-create-jobs")
         throttle.after("POST", "/api/event-bulk-create-jobs", 202, None)

@@ -87,7 +87,7 @@ from connector.klaviyo.bulk.limits import EVENT_BULK_CREATE, PROFILE_IMPORT, SUB
 from connector.klaviyo.bulk.outcomes import RecordOutcome, Status
 from connector.klaviyo.bulk.senders import BatchRecord, event_bulk_create, profile_import, subscribe, unsubscribe
 from connector.klaviyo.bulk.watcher import JobWatcher
-from connector.klaviyo.pacing.adaptive import SyncThrottle
+from connector.klaviyo.pacing.adaptive import PacingThrottle
 from connector.klaviyo.pacing.limiter import RateLimiter
 
 log = logging.getLogger("connector.apps.sync")
@@ -223,9 +223,9 @@ def sync(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _use_throttle(client: KlaviyoClient, options: SyncOptions, stack: ExitStack) -> SyncThrottle:
+def _use_throttle(client: KlaviyoClient, options: SyncOptions, stack: ExitStack) -> PacingThrottle:
     """The run's throttle, set on ``client`` until the run ends."""
-    throttle = options.throttle or SyncThrottle(
+    throttle = options.throttle or PacingThrottle(
         RateLimiter(client.clock, scale=options.rate_scale),
         initial=min(4, options.concurrency),
         maximum=options.concurrency,
@@ -305,7 +305,7 @@ def _conclude(
     options: SyncOptions,
     st: SyncState,
     loop: _Loop,
-    throttle: SyncThrottle,
+    throttle: PacingThrottle,
     resumed: bool,
     seconds: float,
 ) -> SyncSummary:

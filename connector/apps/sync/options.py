@@ -17,7 +17,7 @@ import attrs
 from attrs import validators as v
 
 from connector.klaviyo.bulk.limits import MAX_JOBS_IN_FLIGHT
-from connector.klaviyo.pacing.adaptive import SyncThrottle
+from connector.klaviyo.pacing.adaptive import PacingThrottle
 
 Path = str | os.PathLike[str]
 
@@ -72,7 +72,7 @@ class SyncOptions:
     historical_import: bool = False
     custom_source: str | None = None
     progress: IO[str] | bool | None = None
-    throttle: SyncThrottle | None = None
+    throttle: PacingThrottle | None = None
 
     @property
     def reverse_etl(self) -> bool:

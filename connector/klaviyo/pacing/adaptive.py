@@ -74,15 +74,16 @@ class Aimd:
             self._cond.notify_all()
 
 
-class SyncThrottle:
-    """The client :class:`~connector.client.pipeline.Throttle` of a sync: book a rate slot, then a concurrency place.
+class PacingThrottle:
+    """The client :class:`~connector.client.pipeline.Throttle` of a sync or a delivery: book a rate slot, then a
+    concurrency place.
 
     Also counts requests and 429s per operation (the benchmark and the summary report them).
 
     Example:
         >>> from connector.client.clock import FakeClock
         >>> clock = FakeClock()
-        >>> t = SyncThrottle(RateLimiter(clock=clock))
+        >>> t = PacingThrottle(RateLimiter(clock=clock))
         >>> t.before("POST", "/api/event-bulk-create-jobs"); t.after("POST", "/api/event-bulk-create-jobs", 429, 1.5)
         >>> t.requests["bulk_create_events"], t.throttled["bulk_create_events"]
         (1, 1)
@@ -102,7 +103,7 @@ class SyncThrottle:
 
         Example:
             >>> from connector.klaviyo.pacing.limiter import RateLimiter
-            >>> SyncThrottle(RateLimiter(), initial=2).aimd("get_profiles").limit
+            >>> PacingThrottle(RateLimiter(), initial=2).aimd("get_profiles").limit
             2.0
         """
         with self._lock:

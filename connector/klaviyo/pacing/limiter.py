@@ -13,7 +13,7 @@ Example:
     >>> from connector.client.clock import FakeClock
     >>> limiter = RateLimiter(clock=FakeClock())
     >>> [round(limiter.reserve("POST", "/api/event-bulk-create-jobs"), 3) for _ in range(11)][-2:]
-    [0.0, 1.02]
+    [0.0, 1.05]
 """
 
 from __future__ import annotations
@@ -27,9 +27,14 @@ from connector.klaviyo.operations.registry import find_id, tier_of
 
 BURST_WINDOW = 1.0
 STEADY_WINDOW = 60.0
-#: Slack added to every window: requests reach the server a few milliseconds apart from when they
-#: left, so a slot booked exactly one window later could land in the same server window.
+#: Slack added to every window, as a fraction of it: clocks drift and windows are long.
 DEFAULT_MARGIN = 0.02
+#: Slack added to every window in seconds, whatever its length: a thread wakes a few milliseconds after its
+#: slot and a request reaches the server a few milliseconds after it left, by amounts that differ from one
+#: request to the next, so two slots one window apart can land in one server window. The fractional margin
+#: alone was 2 ms on the sandbox's windows shortened tenfold, less than that scheduling jitter on a busy
+#: machine: sync runs saw a few 429s. 30 ms costs 3 % of a 1 s burst and nothing measurable of a 60 s window.
+DEFAULT_JITTER = 0.03
 
 
 class Tier(NamedTuple):
@@ -81,9 +86,12 @@ class _Window:
 
 
 class _Bucket:
-    def __init__(self, tier: Tier, scale: float, margin: float) -> None:
+    def __init__(self, tier: Tier, scale: float, margin: float, jitter: float) -> None:
         stretch = (1.0 + margin) / scale
-        self.windows = (_Window(tier.burst, BURST_WINDOW * stretch), _Window(tier.steady, STEADY_WINDOW * stretch))
+        self.windows = (
+            _Window(tier.burst, BURST_WINDOW * stretch + jitter),
+            _Window(tier.steady, STEADY_WINDOW * stretch + jitter),
+        )
         self.blocked_until = 0.0
 
 
@@ -93,29 +101,38 @@ class RateLimiter:
     Args:
         clock: the clock slots are measured on (the client's; a FakeClock in tests).
         scale: windows are ``scale`` times shorter (the sandbox's time-scaled limits).
-        margin: fraction added to every window as slack for network jitter.
+        margin: fraction added to every window as slack (clock drift).
+        jitter: seconds added to every window as slack for scheduling and network jitter.
 
     Example:
         >>> from connector.client.clock import FakeClock
         >>> limiter = RateLimiter(clock=FakeClock(), scale=10)
         >>> waits = [limiter.reserve("POST", "/api/profile-bulk-import-jobs") for _ in range(151)]
         >>> round(waits[10], 3), round(waits[150], 3)
-        (0.102, 6.12)
+        (0.132, 6.15)
     """
 
-    def __init__(self, clock: Clock | None = None, *, scale: float = 1.0, margin: float = DEFAULT_MARGIN) -> None:
+    def __init__(
+        self,
+        clock: Clock | None = None,
+        *,
+        scale: float = 1.0,
+        margin: float = DEFAULT_MARGIN,
+        jitter: float = DEFAULT_JITTER,
+    ) -> None:
         if scale <= 0:
             raise ValueError("scale must be positive")
         self.clock: Clock = clock or SystemClock()
         self.scale = scale
         self.margin = margin
+        self.jitter = jitter
         self._lock = threading.Lock()
         self._buckets: dict[str, _Bucket] = {}
 
     def _bucket(self, tier: Tier) -> _Bucket:
         bucket = self._buckets.get(tier.operation)
         if bucket is None:
-            bucket = self._buckets[tier.operation] = _Bucket(tier, self.scale, self.margin)
+            bucket = self._buckets[tier.operation] = _Bucket(tier, self.scale, self.margin, self.jitter)
         return bucket
 
     def reserve(self, method: str, path: str) -> float:

@@ -1034,8 +1034,7 @@ def test_deliver_list_id_with_subscribe_imports_without_the_list_and_subscribes_
 
     job = {"data": {"type": "profile-bulk-import-job", "id": "J1", "attributes": {"status": "complete"}}}
     mocked.post(f"{BASE}/api/profile-bulk-import-jobs", json=job, status=202)
-    mocked.get(f"{BASE}/api/profile-bulk-import-jobs/J1", json=job)
-    mocked.get(f"{BASE}/api/profile-bulk-import-jobs/J1/import-errors", json={"data": [], "links": {}})
+    mocked.get(f"{BASE}/api/profile-bulk-import-jobs", json={"data": [job["data"]], "links": {}})  # followed
     mocked.post(f"{BASE}/api/profile-subscription-bulk-create-jobs", status=202)
     line = {"type": "identify", "userId": "u1", "traits": {"email": "a@example.com"}}
 

@@ -191,6 +191,36 @@ class MembershipIntent:
 
 Intent = ProfileIntent | EventIntent | ConsentIntent | MembershipIntent
 
+#: The attributes by which Klaviyo finds (and merges) a profile.
+IDENTIFIERS = ("email", "phone_number", "external_id", "anonymous_id")
+
+
+def people(intent: Intent) -> frozenset[str]:
+    """Who an intent concerns, as ``identifier:value`` (emails lower-cased).
+
+    Two intents that share one may reach the same Klaviyo profile, so they must reach Klaviyo in the order
+    of their lines; intents that share none can go in any order.
+
+    Example:
+        >>> sorted(people(ConsentIntent(True, email="A@b.co", phone_number="+15005550006")))
+        ['email:a@b.co', 'phone_number:+15005550006']
+        >>> people(EventIntent("X", {"external_id": "u1"}, {}))
+        frozenset({'external_id:u1'})
+    """
+    if isinstance(intent, ProfileIntent):
+        found: dict[str, Any] = intent.attributes
+    elif isinstance(intent, EventIntent):
+        found = intent.profile
+    elif isinstance(intent, ConsentIntent):
+        found = {"email": intent.email, "phone_number": intent.phone_number}
+    else:
+        found = intent.identifiers
+    return frozenset(
+        f"{name}:{str(value).strip().lower() if name == 'email' else str(value).strip()}"
+        for name in IDENTIFIERS
+        if (value := found.get(name))
+    )
+
 
 @attrs.frozen
 class ConsentPlan:

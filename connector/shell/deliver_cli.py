@@ -66,6 +66,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--default-region", help="region for phone numbers without + (ISO 3166, e.g. US)")
     parser.add_argument("--custom-source", help="custom_source of subscriptions")
+    from connector.apps.delivery.deliver import WINDOW, WINDOWS_IN_FLIGHT
+
+    parser.add_argument("--window", type=int, default=WINDOW, help=f"lines mapped and sent together ({WINDOW})")
+    parser.add_argument(
+        "--windows-in-flight",
+        type=int,
+        default=WINDOWS_IN_FLIGHT,
+        help=f"windows read ahead while earlier ones wait for Klaviyo's import jobs ({WINDOWS_IN_FLIGHT}; "
+        "1 = no overlap); memory grows with window x windows",
+    )
+    parser.add_argument(
+        "--rate-scale",
+        type=float,
+        default=1.0,
+        help="limits' windows are F times shorter (for the sandbox's --rate-limits scale=F)",
+    )
     for flag, dest, text in _FLAGS:
         parser.add_argument(flag, dest=dest, action="store_true", default=None, help=text)
 
@@ -102,7 +118,16 @@ def run(args: argparse.Namespace) -> int:
     source: Any = sys.stdin if args.events == "-" else args.events
     with client_for(args) as client:
         try:
-            summary = deliver(source, format=args.format, settings=settings, client=client, report=args.report)
+            summary = deliver(
+                source,
+                format=args.format,
+                settings=settings,
+                client=client,
+                report=args.report,
+                window=args.window,
+                windows_in_flight=args.windows_in_flight,
+                rate_scale=args.rate_scale,
+            )
         except OSError as exc:  # the events file or the report cannot be read or written: the CLI's JSON error
             if exc.filename is None:
                 raise

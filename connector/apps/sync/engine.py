@@ -87,7 +87,7 @@ from connector.klaviyo.bulk.limits import EVENT_BULK_CREATE, PROFILE_IMPORT, SUB
 from connector.klaviyo.bulk.outcomes import RecordOutcome, Status
 from connector.klaviyo.bulk.senders import BatchRecord, event_bulk_create, profile_import, subscribe, unsubscribe
 from connector.klaviyo.bulk.watcher import JobWatcher
-from connector.klaviyo.pacing.adaptive import PacingThrottle
+from connector.klaviyo.pacing.adaptive import PacingThrottle, paced
 from connector.klaviyo.pacing.limiter import RateLimiter
 
 log = logging.getLogger("connector.apps.sync")
@@ -230,10 +230,7 @@ def _use_throttle(client: KlaviyoClient, options: SyncOptions, stack: ExitStack)
         initial=min(4, options.concurrency),
         maximum=options.concurrency,
     )
-    previous = client.throttle
-    client.throttle = throttle
-    stack.callback(setattr, client, "throttle", previous)
-    return throttle
+    return stack.enter_context(paced(client, throttle))
 
 
 def _fingerprint(path: str, stat: os.stat_result, kind: str, options: SyncOptions) -> str:

@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from connector.client.pipeline import KlaviyoClient
 from connector.klaviyo.pacing.limiter import RateLimiter, tier_for
 
 
@@ -136,3 +139,23 @@ class PacingThrottle:
             with self._lock:
                 self.throttled[tier.operation] += 1
             self.limiter.block(method, path, retry_after if retry_after is not None else 1.0 / self.limiter.scale)
+
+
+@contextmanager
+def paced(client: KlaviyoClient, throttle: PacingThrottle) -> Iterator[PacingThrottle]:
+    """Every request of ``client`` goes through ``throttle`` until the block ends; the client's own comes back.
+
+    Example:
+        >>> client = KlaviyoClient(None, base_url="http://127.0.0.1:9")
+        >>> with paced(client, PacingThrottle(RateLimiter())) as throttle:
+        ...     client.throttle is throttle
+        True
+        >>> client.throttle is None
+        True
+    """
+    previous = client.throttle
+    client.throttle = throttle
+    try:
+        yield throttle
+    finally:
+        client.throttle = previous

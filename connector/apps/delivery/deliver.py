@@ -59,6 +59,7 @@ from connector.apps.delivery.audiences import ListDirectory
 from connector.apps.delivery.mapping import SpecMapper, mapper_for
 from connector.apps.delivery.settings import DeliverySettings
 from connector.apps.delivery.window import Line, Window
+from connector.apps.gc_pause import fewer_collections
 from connector.client.errors import InputError
 from connector.client.pipeline import KlaviyoClient
 from connector.klaviyo.bulk.follower import ImportFollower
@@ -118,7 +119,10 @@ def deliver(
     counts = {status: 0 for status in Status}
     with ExitStack() as stack:
         out, report_name = _open_report(report, stack)
-        stack.enter_context(paced(client, throttle or PacingThrottle(RateLimiter(client.clock, scale=rate_scale))))
+        stack.enter_context(fewer_collections())
+        pacer = stack.enter_context(
+            paced(client, throttle or PacingThrottle(RateLimiter(client.clock, scale=rate_scale)))
+        )
         follower = ImportFollower(client, interval=interval, timeout=timeout)
         directory = ListDirectory(client)  # audience name -> list id, for the whole run
         for finished in _pipeline(
@@ -135,6 +139,8 @@ def deliver(
         retryable=counts[Status.RETRYABLE],
         skipped=counts[Status.SKIPPED],
         report=report_name,
+        requests=sum(pacer.requests.values()),
+        throttled=sum(pacer.throttled.values()),
     )
 
 

@@ -52,13 +52,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import gc
 import hashlib
 import json
 import logging
 import os
 import sys
-import threading
 import time
 from array import array
 from collections.abc import Iterator
@@ -68,6 +66,7 @@ from typing import IO, Any
 
 import attrs
 
+from connector.apps.gc_pause import fewer_collections
 from connector.apps.sync.accepted import AcceptedJob, Rebuild
 from connector.apps.sync.checkpointer import Checkpointer
 from connector.apps.sync.deadletter import write_dead_letters
@@ -102,8 +101,6 @@ UNDO_LIMITS = {Undo.UNSUBSCRIBE: UNSUBSCRIBE, Undo.REMOVE_FROM_LIST: REMOVE_LIMI
 #: Records held whole in memory at once (packed, being sent, or waiting to be retried): bounds memory on any
 #: input size. Records of accepted import jobs are held compact instead, up to ``max_jobs_in_flight`` jobs.
 MAX_IN_FLIGHT = 40_000
-#: The garbage collector's thresholds during a run (each at least this; see :func:`_fewer_collections`).
-GC_THRESHOLDS = (10_000, 20, 20)
 
 
 def window_cap(batch: int, concurrency: int) -> int:
@@ -197,7 +194,7 @@ def sync(
     path = os.fspath(source)
     scope = options.scope(kind)
     with ExitStack() as stack:
-        stack.enter_context(_fewer_collections())
+        stack.enter_context(fewer_collections())
         throttle = _use_throttle(client, options, stack)
         st = SyncState(options.database(path))
         stack.callback(st.close)
@@ -662,43 +659,6 @@ def _progress(progress: IO[str] | bool | None, total: int, kind: str) -> Progres
         return None
     stream = sys.stderr if progress is None or progress is True else progress
     return Progress(stream, total_bytes=total, label=f"sync {kind}")
-
-
-_gc_lock = threading.Lock()
-_gc_runs = 0
-_gc_before: tuple[int, int, int] = (700, 10, 10)
-
-
-@contextlib.contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Raise the garbage collector's thresholds while a run is going, and restore them after.
-
-    A run keeps up to ``MAX_IN_FLIGHT`` records alive, a dozen containers each: with the default
-    thresholds the collector traversed them all over and over (13 us a row, a fifth of the sync's CPU,
-    measured on 100,000 profiles). The engine makes no reference cycles; cycles made elsewhere are still
-    collected, only less often. Concurrent runs restore the thresholds once the last one ends.
-
-    Example:
-        >>> before = gc.get_threshold()
-        >>> with _fewer_collections():
-        ...     gc.get_threshold()[0] >= GC_THRESHOLDS[0]
-        True
-        >>> gc.get_threshold() == before
-        True
-    """
-    global _gc_runs, _gc_before
-    with _gc_lock:
-        if _gc_runs == 0:
-            _gc_before = gc.get_threshold()
-            gc.set_threshold(*(max(now, ours) for now, ours in zip(_gc_before, GC_THRESHOLDS, strict=True)))
-        _gc_runs += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_runs -= 1
-            if _gc_runs == 0:
-                gc.set_threshold(*_gc_before)
 
 
 def _remove_checkpoint(path: str) -> None:

@@ -18,11 +18,13 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Hashable, Sequence
 
 import attrs
 
 from connector.client.pipeline import KlaviyoClient
+from connector.klaviyo.bulk.chunking import json_bytes
 from connector.klaviyo.bulk.jobs import JobResult
 from connector.klaviyo.bulk.outcomes import RecordOutcome
 from connector.klaviyo.bulk.senders import BatchRecord, ProfileImport
@@ -35,12 +37,13 @@ __all__ = ["ImportFollower", "Ticket"]
 class Ticket:
     """Records handed to :meth:`ImportFollower.start`: those refused at once, and the jobs carrying the others.
 
-    ``jobs`` maps a job id to its records (in the job's order); ``sender`` reads the job's result.
+    ``jobs`` maps a job id to its records (in the job's order), kept as their key and encoded bytes while the
+    job runs (a third of the memory of the decoded resource); ``sender`` reads the job's result.
     """
 
     sender: ProfileImport
     refused: list[RecordOutcome]
-    jobs: dict[str, list[BatchRecord]]
+    jobs: dict[str, list[tuple[Hashable, bytes]]]
 
 
 class ImportFollower:
@@ -69,7 +72,7 @@ class ImportFollower:
             ticket.refused.extend(started.refused.values())
             now = self.client.clock.monotonic()
             for job_id, indexes in started.jobs:
-                ticket.jobs[job_id] = [chunk[i] for i in indexes]
+                ticket.jobs[job_id] = [(chunk[i].key, _encoded(chunk[i])) for i in indexes]
                 self._waiting[job_id] = now
         return ticket
 
@@ -88,8 +91,12 @@ class ImportFollower:
                 clock.sleep(pause)
             self._poll()
         out = list(ticket.refused)
-        for job_id, records in ticket.jobs.items():
-            out.extend(ticket.sender.finish(self._ended.pop(job_id), records))
+        for job_id, compact in ticket.jobs.items():
+            result = self._ended.pop(job_id)
+            # A job that imported everything needs only the keys; import errors are matched on the resources.
+            whole = ticket.sender.needed(result, len(compact)) != set()
+            records = [BatchRecord(key, json.loads(data) if whole else {}, encoded=data) for key, data in compact]
+            out.extend(ticket.sender.finish(result, records))
         return out
 
     def _pending(self, ticket: Ticket) -> bool:
@@ -107,3 +114,7 @@ class ImportFollower:
             del self._waiting[job_id]
             self._ended[job_id] = result
         self._next_round = now + self.interval
+
+
+def _encoded(record: BatchRecord) -> bytes:
+    return record.encoded if record.encoded is not None else json_bytes(record.resource)

@@ -108,6 +108,9 @@ class DeliverySummary:
     retryable: int = 0
     skipped: int = 0
     report: str | None = None
+    #: HTTP requests sent (each attempt) and how many Klaviyo answered 429 (0 when pacing kept to the limits).
+    requests: int = 0
+    throttled: int = 0
 
     @property
     def ok(self) -> bool:
@@ -123,4 +126,6 @@ class DeliverySummary:
             "retryable": self.retryable,
             "skipped": self.skipped,
             "report": self.report,
+            "requests": self.requests,
+            "throttled": self.throttled,
         }

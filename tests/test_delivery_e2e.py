@@ -250,6 +250,8 @@ def test_cli_run_writes_the_report_and_returns_the_exit_code(
         "retryable": 0,
         "skipped": 0,
         "report": str(tmp_path / "r.jsonl"),
+        "requests": 1,  # the order event; the rejected line sent nothing
+        "throttled": 0,
     }
     assert len(_report(tmp_path / "r.jsonl")) == 2
 

@@ -1,26 +1,37 @@
 """Lists: create, read, update, delete and list them, and a picklist.
 
 Each action is declared once: its inputs say where their values go, the operation registry checks the call.
+``Klaviyo(...).lists`` is :class:`Lists`, generated from ``FACADE_METHODS`` (the catalog's actions here) and the
+registry (every other list operation).
 
 Example:
     >>> from connector.klaviyo.operation_actions import request_for
     >>> request_for("update_list", UPDATE_LIST.clean({"listId": "Y6nRLr", "optInProcess": "double_opt_in"})).body
     {'data': {'type': 'list', 'id': 'Y6nRLr', 'attributes': {'opt_in_process': 'double_opt_in'}}}
+    >>> from connector.sandbox import Sandbox
+    >>> from connector.shell.facade import Klaviyo
+    >>> with Sandbox() as sb:
+    ...     k = Klaviyo(api_key=sb.api_key, base_url=sb.url)
+    ...     vip = k.lists.create(name="VIP")
+    ...     renamed = k.lists.update(vip.id, name="VIP customers").attributes.name
+    ...     tags = list(k.lists.list_tags(vip.id))  # a method generated from the registry
+    >>> renamed, tags
+    ('VIP customers', [])
 
 Reference: https://developers.klaviyo.com/en/reference/lists_api_overview
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import attrs
 
-from actions._facade.lists import ListsOperations
+from actions._facade.lists import Lists as Lists
 from actions._facade.models.lists import ListAttributes
 from connector.client.jsonapi import Resource
 from connector.client.pipeline import KlaviyoClient
+from connector.framework.facade import FacadeMethod
 from connector.framework.inputs import InputType, input_field
 from connector.klaviyo.operation_actions import (
     delete_action,
@@ -178,48 +189,23 @@ ACTIONS = (CREATE_LIST, GET_LIST, LIST_LISTS, UPDATE_LIST, DELETE_LIST)
 DATA_SOURCES = (SELECT_LIST,)
 
 
-class Lists(ListsOperations):
-    """``Klaviyo(...).lists``: typed access to lists (the catalog's actions here, every other list operation
-    inherited from the generated :class:`~actions._facade.lists.ListsOperations`).
-
-    Example:
-        >>> from connector.sandbox import Sandbox
-        >>> from connector.shell.facade import Klaviyo
-        >>> with Sandbox() as sb:
-        ...     k = Klaviyo(api_key=sb.api_key, base_url=sb.url)
-        ...     vip = k.lists.create(name="VIP")
-        ...     renamed = k.lists.update(vip.id, name="VIP customers").attributes.name
-        ...     tags = list(k.lists.list_tags(vip.id))  # an operation of the generated ListsOperations
-        >>> renamed, tags
-        ('VIP customers', [])
-    """
-
-    def create(self, name: str, *, opt_in_process: str | None = None) -> KlaviyoList:
-        """Create a list."""
-        return self._one(ListAttributes, CREATE_LIST, list_name=name, opt_in_process=opt_in_process)
-
-    def get(self, list_id: str, *, fields: list[str] | None = None, profile_count: bool = False) -> KlaviyoList:
-        """Get one list (``profile_count=True`` adds the member count)."""
-        return self._one(ListAttributes, GET_LIST, list_id=list_id, fields=fields, include_profile_count=profile_count)
-
-    def list(
-        self,
-        *,
-        fields: list[str] | None = None,
-        filter: str | None = None,
-        sort: str | None = None,
-        limit: int | None = None,
-    ) -> Iterator[KlaviyoList]:
-        """Stream every list (one page in memory at a time)."""
-        return self._many(ListAttributes, LIST_LISTS, fields=fields, filter=filter, sort=sort, max_records=limit)
-
-    def update(self, list_id: str, *, name: str | None = None, opt_in_process: str | None = None) -> KlaviyoList:
-        """Rename a list or change its opt-in process (what is not given stays as it is)."""
-        return self._one(ListAttributes, UPDATE_LIST, list_id=list_id, list_name=name, opt_in_process=opt_in_process)
-
-    def delete(self, list_id: str) -> None:
-        """Delete a list."""
-        self._perform(DELETE_LIST, list_id=list_id)
-
-
-FACADE = Lists
+FACADE_METHODS = (
+    FacadeMethod("create", CREATE_LIST, "Create a list.", rename={"name": "list_name"}, positional=("name",)),
+    FacadeMethod(
+        "get",
+        GET_LIST,
+        "Get one list (``profile_count=True`` adds the member count).",
+        rename={"profile_count": "include_profile_count"},
+        positional=("list_id",),
+        switches=("profile_count",),
+    ),
+    FacadeMethod("list", LIST_LISTS, "Stream every list (one page in memory at a time)."),
+    FacadeMethod(
+        "update",
+        UPDATE_LIST,
+        "Rename a list or change its opt-in process (what is not given stays as it is).",
+        rename={"name": "list_name"},
+        positional=("list_id",),
+    ),
+    FacadeMethod("delete", DELETE_LIST, "Delete a list.", positional=("list_id",)),
+)

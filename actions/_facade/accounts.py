@@ -7,7 +7,6 @@ from __future__ import annotations
 
 
 from connector.framework.facade import ResourceGroup
-from connector.klaviyo.derived_actions import derived_action
 
 class AccountsOperations(ResourceGroup):
     """``Klaviyo(...).accounts``: Accounts, typed."""

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from actions._facade.flows import Flows
     from actions._facade.forms import Forms
     from actions.images import Images
-    from actions.lists import Lists
+    from actions._facade.lists import Lists
     from actions._facade.metrics import Metrics
     from actions.profiles import Profiles
     from actions.raw_request import Raw
@@ -124,8 +124,8 @@ class Groups:
 
     @property
     def lists(self) -> Lists:
-        """``actions.lists.Lists``."""
-        group: Lists = self._group('lists', 'actions.lists')
+        """``actions._facade.lists.Lists``."""
+        group: Lists = self._group('lists', 'actions._facade.lists')
         return group
 
     @property

@@ -512,7 +512,7 @@ class NoInputs:
 def delete_action(*, op_id: str, key: str, label: str, description: str, id_label: str, id_comments: str) -> Any:
     """A Delete X action: one id input and the operation's ``DELETE`` (204, nothing returned).
 
-    The id input's Python name is the snake case of ``id_label``.
+    The id input's Python name is the snake case of ``id_label``; it is annotated ``str`` (the typed facade reads it).
 
     Example:
         >>> d = delete_action(op_id="delete_list", key="deleteList", label="Delete List",
@@ -521,9 +521,8 @@ def delete_action(*, op_id: str, key: str, label: str, description: str, id_labe
         (DeleteListInputs(list_id='Y6nRLr'), ('delete_list',))
     """
     field_name = "_".join(id_label.lower().split())
-    inputs = attrs.make_class(
-        label.replace(" ", "") + "Inputs", {field_name: id_input(id_label, id_comments)}, frozen=True
-    )
+    namespace = {"__annotations__": {field_name: "str"}, field_name: id_input(id_label, id_comments)}
+    inputs = attrs.frozen(type(label.replace(" ", "") + "Inputs", (), namespace))
     return operation_action(op_id, key=key, label=label, description=description, inputs=inputs)
 
 

@@ -38,7 +38,7 @@ from typing import Any
 PACKAGE = Path(__file__).resolve().parent / "_facade"
 SPEC = PACKAGE.parents[1] / "connector" / "spec" / "stable.json"
 #: Groups whose declared module still writes its class by hand, extending the generated ``<Group>Operations``.
-LEGACY_GROUPS = ("accounts", "campaigns", "destination", "events", "images", "profiles", "segments", "templates")
+LEGACY_GROUPS = ("destination", "events", "profiles")
 #: The group's attribute on ``Klaviyo`` where the slug would clash (``Klaviyo.client`` is the HTTP client).
 ATTRIBUTE = {"client": "client_api"}
 #: Method names chosen by hand where the rule below reads badly.
@@ -308,9 +308,10 @@ def declared_method_source(method: Any, module: ModuleType, models: Mapping[str,
     arguments = [action, *(p.argument() for p in params)]
     runtime = [action]
     if method.convert is not None:
-        runtime.append(method.convert.__name__)
+        convert = method.convert.__qualname__  # a function, or a classmethod: ``TrackedEvent.of``
+        runtime.append(convert.split(".")[0])
         returns = str(inspect.signature(method.convert).return_annotation)
-        body = _call(f"return {method.convert.__name__}(self._perform(", arguments, "))")
+        body = _call(f"return {convert}(self._perform(", arguments, "))")
     elif method.returns is not None:
         returns = method.returns
         body = _call(f"result: {returns} = self._perform(", arguments, ")") + "\n        return result"
@@ -328,6 +329,8 @@ def declared_method_source(method: Any, module: ModuleType, models: Mapping[str,
         inner = ",\n        ".join(signature)
         line = f"    def {method.name}(\n        {inner},\n    ) -> {returns}:"
     doc = f'        """{method.doc}"""'
+    if "\n" in method.doc:  # a summary, then paragraphs
+        doc = f'        """{method.doc.replace(chr(10), chr(10) + 8 * " ")}\n        """'.replace(8 * " " + "\n", "\n")
     imports = f"        from actions.{module.__name__.rsplit('.', 1)[-1]} import {', '.join(runtime)}\n"
     names = set(re.findall(r"[A-Za-z_]\w*", " ".join([returns, *(p.annotation for p in params)])))
     typed = {n for n in names - _KNOWN if hasattr(module, n) and not n.endswith("Attributes")}
@@ -365,8 +368,11 @@ def group_source(
         body.append("Rows = list[dict[str, Any]]\n\n")
     body.append(f"class {cls}(ResourceGroup):")
     attribute = ATTRIBUTE.get(slug, slug)
-    own = f" (the methods of :mod:`{declared.__name__}` first)" if declared is not None else ""
-    body.append(f'    """``Klaviyo(...).{attribute}``: {title}, typed{own}."""')
+    if declared is not None and not ops:
+        body.append(f'    """``Klaviyo(...).{attribute}``: the actions of :mod:`{declared.__name__}`, typed."""')
+    else:
+        own = f" (the methods of :mod:`{declared.__name__}` first)" if declared is not None else ""
+        body.append(f'    """``Klaviyo(...).{attribute}``: {title}, typed{own}."""')
     typed: set[str] = set()
     for method in methods:
         assert declared is not None
@@ -505,8 +511,9 @@ def groups_source(slugs: list[str], declared: Mapping[str, ModuleType]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def build() -> dict[str, str]:
-    """The generated files, by name relative to ``actions/_facade``."""
+def build(declared: Mapping[str, ModuleType] | None = None) -> dict[str, str]:
+    """The generated files, by name relative to ``actions/_facade`` (with the methods ``declared`` modules
+    declare; by default every module's that declares some)."""
     from actions import _index
     from connector.klaviyo.operations.registry import groups, operation
 
@@ -525,7 +532,7 @@ def build() -> dict[str, str]:
         plural = kind.replace("-", "_") + "s"
         if plural in groups():
             home[kind] = plural
-    declared = declared_modules()
+    declared = declared_modules() if declared is None else declared
     files = {}
     for slug, ids in groups().items():
         ops = [operation(i) for i in ids if i not in covered]
@@ -552,7 +559,17 @@ def stale() -> list[str]:
 
 
 def main() -> int:
-    for path, text in _written(build()):
+    try:
+        files = build()
+    except ImportError:
+        # A group declared for the first time imports its class before it is generated: write the classes
+        # without declared methods first, then with them.
+        for path, text in _written(build(declared={})):
+            path.write_text(text, encoding="utf-8")
+        for name in [m for m in sys.modules if m.startswith("actions.") and m != __name__]:
+            del sys.modules[name]  # imported before the classes were written (or failed to)
+        files = build()
+    for path, text in _written(files):
         path.write_text(text, encoding="utf-8")
         print(f"wrote {path.relative_to(PACKAGE.parents[1])}")
     return 0

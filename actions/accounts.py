@@ -1,12 +1,18 @@
 """Accounts: read the account(s) the connection's key belongs to, and a picklist.
 
 Each action is declared once on its operation; field names come from the operation registry.
+``Klaviyo(...).accounts`` is :class:`Accounts`, generated from ``FACADE_METHODS``; Python values are checked
+like low-code ones, before anything is sent (so no client is needed below).
 
 Example:
     >>> from connector.klaviyo.operation_actions import request_for
     >>> call = request_for("get_account", GET_ACCOUNT.clean({"accountId": "AbC123", "fields": "timezone,locale"}))
     >>> call.method, call.path, dict(call.params)
     ('GET', '/api/accounts/AbC123', {'fields[account]': ['timezone', 'locale']})
+    >>> Accounts(client=None).get("AbC123", fields=["timezone", "balance"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    connector.client.errors.InputError: Fields: unknown field 'balance'; allowed: contact_information, ...
 
 Reference: https://developers.klaviyo.com/en/reference/accounts_api_overview
 """
@@ -18,10 +24,11 @@ from typing import Any
 
 import attrs
 
-from actions._facade.accounts import AccountsOperations
+from actions._facade.accounts import Accounts as Accounts
 from actions._facade.models.accounts import AccountAttributes
 from connector.client.jsonapi import Resource
 from connector.client.pipeline import KlaviyoClient
+from connector.framework.facade import FacadeMethod
 from connector.klaviyo.operation_actions import (
     fields_input,
     id_input,
@@ -99,25 +106,9 @@ ACTIONS = (GET_ACCOUNT, LIST_ACCOUNTS)
 DATA_SOURCES = (SELECT_ACCOUNT,)
 
 
-class Accounts(AccountsOperations):
-    """``Klaviyo(...).accounts``: typed access to the key's account(s).
-
-    Python values are checked like low-code ones, before anything is sent (so no client is needed here):
-
-    Example:
-        >>> Accounts(client=None).get("AbC123", fields=["timezone", "balance"])  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        connector.client.errors.InputError: Fields: unknown field 'balance'; allowed: contact_information, ...
-    """
-
-    def get(self, account_id: str, *, fields: list[str] | None = None) -> Account:
-        """Get one account, e.g. ``accounts.get("AbC123", fields=["timezone"])``."""
-        return self._one(AccountAttributes, GET_ACCOUNT, account_id=account_id, fields=fields)
-
-    def list(self, *, fields: list[str] | None = None, limit: int | None = None) -> Iterator[Account]:
-        """Stream the key's accounts (a private key has exactly one), e.g. ``next(accounts.list())``."""
-        return self._many(AccountAttributes, LIST_ACCOUNTS, fields=fields, max_records=limit)
-
-
-FACADE = Accounts
+FACADE_METHODS = (
+    FacadeMethod("get", GET_ACCOUNT, 'Get one account, e.g. ``accounts.get("AbC123", fields=["timezone"])``.'),
+    FacadeMethod(
+        "list", LIST_ACCOUNTS, "Stream the key's accounts (a private key has exactly one): ``next(accounts.list())``."
+    ),
+)

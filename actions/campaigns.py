@@ -14,6 +14,8 @@ audience, an update that changes something, email addresses in email content, th
 Campaigns filter) and the forms the README promises: Campaign Messages in any Klaviyo form (the attribute
 value ``{"data": [...]}``, the bare array, bare definitions, one alone, pasted with its key), options pasted
 with their key (``{"send_options": {...}}``), date-times normalised to ISO 8601 with an offset.
+``Klaviyo(...).campaigns`` is :class:`Campaigns`, generated from ``FACADE_METHODS``; Python values are checked
+like low-code ones, before anything is sent (so no client is needed below).
 
 Example:
     >>> from connector.klaviyo.operation_actions import request_for
@@ -25,6 +27,11 @@ Example:
     ({'definition': {'channel': 'sms', 'content': {'body': 'Hi'}}}, 25)
     >>> campaign_filter("contains(name,'Spring')", "email")
     "equals(messages.channel,'email'),contains(name,'Spring')"
+    >>> Campaigns(client=None).list(channel="email", filter="equals(messages.channel,'mobile_push')")
+    Traceback (most recent call last):
+    ...
+    connector.client.errors.InputError: Filter Campaigns: its messages.channel condition (mobile_push) \
+contradicts Channel (email); set one of them
 
 Reference: https://developers.klaviyo.com/en/reference/campaigns_api_overview
 """
@@ -32,17 +39,18 @@ Reference: https://developers.klaviyo.com/en/reference/campaigns_api_overview
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import attrs
 
-from actions._facade.campaigns import CampaignsOperations
+from actions._facade.campaigns import Campaigns as Campaigns
 from actions._facade.models.campaigns import CampaignAttributes
 from connector.client.errors import InputError
 from connector.client.jsonapi import Resource
 from connector.client.pipeline import KlaviyoClient
 from connector.framework.definitions import DataSourceDefinition
+from connector.framework.facade import FacadeMethod
 from connector.framework.inputs import (
     Collection,
     InputType,
@@ -540,93 +548,30 @@ ACTIONS = (CREATE_CAMPAIGN, GET_CAMPAIGN, LIST_CAMPAIGNS, UPDATE_CAMPAIGN, DELET
 DATA_SOURCES = (SELECT_CAMPAIGN,)
 
 
-class Campaigns(CampaignsOperations):
-    """``Klaviyo(...).campaigns``: typed access to campaigns.
-
-    Example:
-        >>> client = KlaviyoClient(None, base_url="http://127.0.0.1:9")  # nothing is sent below
-        >>> Campaigns(client).list(channel="email", filter="equals(messages.channel,'mobile_push')")
-        Traceback (most recent call last):
-        ...
-        connector.client.errors.InputError: Filter Campaigns: its messages.channel condition (mobile_push) \
-contradicts Channel (email); set one of them
-    """
-
-    def create(
-        self,
-        name: str,
-        *,
-        messages: Any,
-        included: Sequence[str],
-        excluded: Sequence[str] | None = None,
-        tracking_options: Mapping[str, Any] | None = None,
-        send_options: Mapping[str, Any] | None = None,
-        send_strategy: Mapping[str, Any] | None = None,
-    ) -> Campaign:
-        """Create a campaign with its message(s) (definitions, resources or ``{"data": [...]}``)."""
-        return self._one(
-            CampaignAttributes,
-            CREATE_CAMPAIGN,
-            campaign_name=name,
-            campaign_messages=messages,
-            included_audiences=list(included),
-            excluded_audiences=list(excluded) if excluded else None,
-            tracking_options=tracking_options,
-            send_options=send_options,
-            send_strategy=send_strategy,
-        )
-
-    def get(self, campaign_id: str, *, fields: list[str] | None = None, include: list[str] | None = None) -> Campaign:
-        """Get one campaign."""
-        return self._one(CampaignAttributes, GET_CAMPAIGN, campaign_id=campaign_id, fields=fields, include=include)
-
-    def list(
-        self,
-        *,
-        channel: str | None = None,
-        filter: str | None = None,
-        fields: list[str] | None = None,
-        sort: str | None = None,
-        limit: int | None = None,
-    ) -> Iterator[Campaign]:
-        """Stream campaigns: one channel's, or every channel's when neither ``channel`` nor ``filter`` says."""
-        return self._many(
-            CampaignAttributes,
-            LIST_CAMPAIGNS,
-            channel=channel,
-            filter_campaigns=filter,
-            fields=fields,
-            sort=sort,
-            max_records=limit,
-        )
-
-    def update(
-        self,
-        campaign_id: str,
-        *,
-        name: str | None = None,
-        included: Sequence[str] | None = None,
-        excluded: Sequence[str] | None = None,
-        tracking_options: Mapping[str, Any] | None = None,
-        send_options: Mapping[str, Any] | None = None,
-        send_strategy: Mapping[str, Any] | None = None,
-    ) -> Campaign:
-        """Change a campaign's name, audiences or options (its messages are not changed here)."""
-        return self._one(
-            CampaignAttributes,
-            UPDATE_CAMPAIGN,
-            campaign_id=campaign_id,
-            campaign_name=name,
-            included_audiences=list(included) if included else None,
-            excluded_audiences=list(excluded) if excluded else None,
-            tracking_options=tracking_options,
-            send_options=send_options,
-            send_strategy=send_strategy,
-        )
-
-    def delete(self, campaign_id: str) -> None:
-        """Delete a campaign."""
-        self._perform(DELETE_CAMPAIGN, campaign_id=campaign_id)
-
-
-FACADE = Campaigns
+_AUDIENCES = {"included": "included_audiences", "excluded": "excluded_audiences"}
+FACADE_METHODS = (
+    FacadeMethod(
+        "create",
+        CREATE_CAMPAIGN,
+        'Create a campaign with its message(s) (definitions, resources or ``{"data": [...]}``).',
+        prefix="campaign_",
+        rename=_AUDIENCES,
+        positional=("name",),
+        types={"messages": "Any"},
+    ),
+    FacadeMethod("get", GET_CAMPAIGN, "Get one campaign."),
+    FacadeMethod(
+        "list",
+        LIST_CAMPAIGNS,
+        "Stream campaigns: one channel's, or every channel's when neither ``channel`` nor ``filter`` says.",
+        rename={"filter": "filter_campaigns"},
+    ),
+    FacadeMethod(
+        "update",
+        UPDATE_CAMPAIGN,
+        "Change a campaign's name, audiences or options (its messages are not changed here).",
+        prefix="campaign_",
+        rename=_AUDIENCES,
+    ),
+    FacadeMethod("delete", DELETE_CAMPAIGN, "Delete a campaign."),
+)

@@ -190,22 +190,17 @@ DATA_SOURCES = (SELECT_LIST,)
 
 
 FACADE_METHODS = (
-    FacadeMethod("create", CREATE_LIST, "Create a list.", rename={"name": "list_name"}, positional=("name",)),
+    FacadeMethod("create", CREATE_LIST, "Create a list.", prefix="list_", positional=("name",)),
     FacadeMethod(
         "get",
         GET_LIST,
         "Get one list (``profile_count=True`` adds the member count).",
         rename={"profile_count": "include_profile_count"},
-        positional=("list_id",),
         switches=("profile_count",),
     ),
     FacadeMethod("list", LIST_LISTS, "Stream every list (one page in memory at a time)."),
     FacadeMethod(
-        "update",
-        UPDATE_LIST,
-        "Rename a list or change its opt-in process (what is not given stays as it is).",
-        rename={"name": "list_name"},
-        positional=("list_id",),
+        "update", UPDATE_LIST, "Rename a list or change its opt-in process (the rest stays as it is).", prefix="list_"
     ),
-    FacadeMethod("delete", DELETE_LIST, "Delete a list.", positional=("list_id",)),
+    FacadeMethod("delete", DELETE_LIST, "Delete a list."),
 )

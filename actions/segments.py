@@ -2,6 +2,8 @@
 
 Each action is declared once on its operation: inputs say where their value goes, the operation registry checks
 the request, condition groups included (every condition kind of the spec, its fields and their values).
+``Klaviyo(...).segments`` is :class:`Segments`, generated from ``FACADE_METHODS``; Python values are checked like
+low-code ones, before anything is sent (so no client is needed below).
 
 Example:
     >>> from connector.klaviyo.operation_actions import request_for
@@ -10,22 +12,28 @@ Example:
     >>> request_for("create_segment", inputs).body["data"]["attributes"]
     {'name': 'EU', 'definition': {'condition_groups': [{'conditions': [{'type': 'profile-region', 'in_region': True, \
 'region': 'european_union'}]}]}}
+    >>> Segments(client=None).update("Sg1234", active=False, name="VIP+")
+    Traceback (most recent call last):
+    ...
+    connector.client.errors.InputError: Is Active: false deactivates the segment and Klaviyo requires it to be \
+the only change; leave Segment Name empty (deactivate in a separate step)
 
 Reference: https://developers.klaviyo.com/en/reference/segments_api_overview
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 
 from actions._facade.models.segments import SegmentAttributes
-from actions._facade.segments import SegmentsOperations
+from actions._facade.segments import Segments as Segments
 from connector.client.errors import InputError
 from connector.client.jsonapi import Resource
 from connector.client.pipeline import KlaviyoClient
+from connector.framework.facade import FacadeMethod
 from connector.framework.inputs import InputType, input_field, to_json
 from connector.klaviyo.operation_actions import (
     delete_action,
@@ -289,69 +297,31 @@ DATA_SOURCES = (SELECT_SEGMENT,)
 ConditionGroups = Sequence[Mapping[str, Any]] | Mapping[str, Any] | str
 
 
-class Segments(SegmentsOperations):
-    """``Klaviyo(...).segments``: typed access to segments.
-
-    Python values are checked like low-code ones, before anything is sent (so no client is needed here):
-
-    Example:
-        >>> Segments(client=None).update("Sg1234", active=False, name="VIP+")
-        Traceback (most recent call last):
-        ...
-        connector.client.errors.InputError: Is Active: false deactivates the segment and Klaviyo requires it to be \
-the only change; leave Segment Name empty (deactivate in a separate step)
-    """
-
-    def create(self, name: str, condition_groups: ConditionGroups, *, starred: bool | None = None) -> Segment:
-        """Create a segment from Klaviyo condition groups (the array, or ``{"condition_groups": [...]}``)."""
-        return self._one(
-            SegmentAttributes,
-            CREATE_SEGMENT,
-            segment_name=name,
-            segment_condition_groups=condition_groups,
-            is_starred_segment=starred,
-        )
-
-    def get(self, segment_id: str, *, fields: list[str] | None = None, profile_count: bool = False) -> Segment:
-        """Get one segment (``profile_count=True`` adds the member count)."""
-        return self._one(
-            SegmentAttributes, GET_SEGMENT, segment_id=segment_id, fields=fields, include_profile_count=profile_count
-        )
-
-    def list(
-        self,
-        *,
-        fields: list[str] | None = None,
-        filter: str | None = None,
-        sort: str | None = None,
-        limit: int | None = None,
-    ) -> Iterator[Segment]:
-        """Stream every segment (one page in memory at a time)."""
-        return self._many(SegmentAttributes, LIST_SEGMENTS, fields=fields, filter=filter, sort=sort, max_records=limit)
-
-    def update(
-        self,
-        segment_id: str,
-        *,
-        name: str | None = None,
-        condition_groups: ConditionGroups | None = None,
-        starred: bool | None = None,
-        active: bool | None = None,
-    ) -> Segment:
-        """Change a segment; ``active=False`` deactivates it and must be passed alone."""
-        return self._one(
-            SegmentAttributes,
-            UPDATE_SEGMENT,
-            segment_id=segment_id,
-            segment_name=name,
-            segment_condition_groups=condition_groups,
-            is_starred_segment=starred,
-            is_active=active,
-        )
-
-    def delete(self, segment_id: str) -> None:
-        """Delete a segment."""
-        self._perform(DELETE_SEGMENT, segment_id=segment_id)
-
-
-FACADE = Segments
+FACADE_METHODS = (
+    FacadeMethod(
+        "create",
+        CREATE_SEGMENT,
+        'Create a segment from Klaviyo condition groups (the array, or ``{"condition_groups": [...]}``).',
+        prefix="segment_",
+        rename={"starred": "is_starred_segment"},
+        positional=("name", "condition_groups"),
+        types={"condition_groups": "ConditionGroups"},
+    ),
+    FacadeMethod(
+        "get",
+        GET_SEGMENT,
+        "Get one segment (``profile_count=True`` adds the member count).",
+        rename={"profile_count": "include_profile_count"},
+        switches=("profile_count",),
+    ),
+    FacadeMethod("list", LIST_SEGMENTS, "Stream every segment (one page in memory at a time)."),
+    FacadeMethod(
+        "update",
+        UPDATE_SEGMENT,
+        "Change a segment; ``active=False`` deactivates it and must be passed alone.",
+        prefix="segment_",
+        rename={"starred": "is_starred_segment", "active": "is_active"},
+        types={"condition_groups": "ConditionGroups | None"},
+    ),
+    FacadeMethod("delete", DELETE_SEGMENT, "Delete a segment."),
+)

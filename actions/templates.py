@@ -2,12 +2,19 @@
 
 Each action is declared once on its operation: inputs say where their value goes, the operation registry checks
 the request (field names, sort fields, page sizes and the body's attributes come from it).
+``Klaviyo(...).templates`` is :class:`Templates`, generated from ``FACADE_METHODS``; Python values are checked
+like low-code ones, before anything is sent (so no client is needed below).
 
 Example:
     >>> from connector.klaviyo.operation_actions import request_for
     >>> inputs = UPDATE_TEMPLATE.clean({"templateId": "RipRmi", "templateHtml": "<p>New</p>", "templateText": None})
     >>> request_for("update_template", inputs).body
     {'data': {'type': 'template', 'id': 'RipRmi', 'attributes': {'html': '<p>New</p>', 'text': None}}}
+    >>> Templates(client=None).create("Monthly", html="<p>Hi</p>", editor_type="USER_DRAGGABLE")
+    Traceback (most recent call last):
+    ...
+    connector.client.errors.InputError: Editor Type: must be CODE: this action is restricted to CODE (custom \
+HTML) templates, so USER_DRAGGABLE is not supported; leave it empty or give CODE
 
 Reference: https://developers.klaviyo.com/en/reference/templates_api_overview
 """
@@ -20,10 +27,11 @@ from typing import Any
 import attrs
 
 from actions._facade.models.templates import TemplateAttributes
-from actions._facade.templates import TemplatesOperations
+from actions._facade.templates import Templates as Templates
 from connector.client.errors import InputError
 from connector.client.jsonapi import Resource
 from connector.client.pipeline import KlaviyoClient
+from connector.framework.facade import FacadeMethod
 from connector.framework.inputs import InputType, input_field, to_stripped
 from connector.klaviyo.operation_actions import (
     delete_action,
@@ -277,65 +285,24 @@ ACTIONS = (CREATE_TEMPLATE, GET_TEMPLATE, LIST_TEMPLATES, UPDATE_TEMPLATE, DELET
 DATA_SOURCES = (SELECT_TEMPLATE,)
 
 
-class Templates(TemplatesOperations):
-    """``Klaviyo(...).templates``: typed access to templates.
-
-    Python values are checked like low-code ones, before anything is sent (so no client is needed here):
-
-    Example:
-        >>> Templates(client=None).create("Monthly", html="<p>Hi</p>", editor_type="USER_DRAGGABLE")
-        Traceback (most recent call last):
-        ...
-        connector.client.errors.InputError: Editor Type: must be CODE: this action is restricted to CODE (custom \
-HTML) templates, so USER_DRAGGABLE is not supported; leave it empty or give CODE
-    """
-
-    def create(self, name: str, *, html: str, text: str | None = None, editor_type: str | None = None) -> Template:
-        """Create a CODE (custom HTML) template; ``editor_type`` may only be ``"CODE"``."""
-        return self._one(
-            TemplateAttributes,
-            CREATE_TEMPLATE,
-            template_name=name,
-            editor_type=editor_type,
-            template_html=html,
-            template_text=text,
-        )
-
-    def get(self, template_id: str, *, fields: list[str] | None = None, definition: bool = False) -> Template:
-        """Get one template (``definition=True`` adds a drag-and-drop template's definition)."""
-        return self._one(
-            TemplateAttributes, GET_TEMPLATE, template_id=template_id, fields=fields, include_definition=definition
-        )
-
-    def list(
-        self,
-        *,
-        fields: list[str] | None = None,
-        filter: str | None = None,
-        sort: str | None = None,
-        limit: int | None = None,
-    ) -> Iterator[Template]:
-        """Stream every template (one page in memory at a time)."""
-        return self._many(
-            TemplateAttributes, LIST_TEMPLATES, fields=fields, filter=filter, sort=sort, max_records=limit
-        )
-
-    def update(
-        self, template_id: str, *, name: str | None = None, html: str | None = None, text: str | None = None
-    ) -> Template:
-        """Change a template's name, HTML or text (the editor type cannot change)."""
-        return self._one(
-            TemplateAttributes,
-            UPDATE_TEMPLATE,
-            template_id=template_id,
-            template_name=name,
-            template_html=html,
-            template_text=text,
-        )
-
-    def delete(self, template_id: str) -> None:
-        """Delete a template."""
-        self._perform(DELETE_TEMPLATE, template_id=template_id)
-
-
-FACADE = Templates
+FACADE_METHODS = (
+    FacadeMethod(
+        "create",
+        CREATE_TEMPLATE,
+        'Create a CODE (custom HTML) template; ``editor_type`` may only be ``"CODE"``.',
+        prefix="template_",
+        positional=("name",),
+    ),
+    FacadeMethod(
+        "get",
+        GET_TEMPLATE,
+        "Get one template (``definition=True`` adds a drag-and-drop template's definition).",
+        rename={"definition": "include_definition"},
+        switches=("definition",),
+    ),
+    FacadeMethod("list", LIST_TEMPLATES, "Stream every template (one page at a time).", omit=("include_definition",)),
+    FacadeMethod(
+        "update", UPDATE_TEMPLATE, "Change a template's name, HTML or text (not its editor type).", prefix="template_"
+    ),
+    FacadeMethod("delete", DELETE_TEMPLATE, "Delete a template."),
+)

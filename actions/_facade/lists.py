@@ -62,7 +62,7 @@ class Lists(ResourceGroup):
         name: str | None = None,
         opt_in_process: str | None = None,
     ) -> Resource[ListAttributes]:
-        """Rename a list or change its opt-in process (what is not given stays as it is)."""
+        """Rename a list or change its opt-in process (the rest stays as it is)."""
         from actions.lists import UPDATE_LIST
 
         return self._one(ListAttributes, UPDATE_LIST, list_id=list_id, list_name=name, opt_in_process=opt_in_process)

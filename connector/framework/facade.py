@@ -104,7 +104,9 @@ class FacadeMethod:
     given); the ids of the path come first, before ``*``. Where the catalog's names or types do not read well
     in Python:
 
-    - ``rename``: parameter -> the input it fills (``{"name": "list_name"}``);
+    - ``prefix``: inputs named ``<prefix><name>`` (path ids aside) are parameter ``<name>`` (``template_`` makes
+      Template Name ``name``);
+    - ``rename``: parameter -> the input it fills (``{"metric_name": "event_name"}``), over ``prefix``;
     - ``positional``: other parameters that come before ``*``;
     - ``types``: parameter -> the annotation callers pass, where the input's describes the cleaned value (an
       annotation without ``None`` makes the parameter required);
@@ -115,7 +117,7 @@ class FacadeMethod:
     The result is the one of the action's operation: its resource model, an iterator of them for a list action,
     None for a 202/204 answer. ``returns`` types a result handed back as the action gives it (a bulk
     submission); ``convert`` is a function of the declared module that turns the action's output into the
-    result (its return annotation types the method).
+    result (its return annotation types the method; a classmethod such as ``TrackedEvent.of`` does too).
 
     Example:
         >>> import attrs
@@ -126,7 +128,7 @@ class FacadeMethod:
         ...     list_name: str | None = input_field("List Name", to="attributes:name")
         ...     tags: list[str] = input_field("Tags", collection=Collection.VALUE_LIST)
         >>> rename = ActionDefinition("rename", "Rename", "", RenameInputs, lambda client, i: None)
-        >>> method = FacadeMethod("rename", rename, "Rename a list.", rename={"name": "list_name"})
+        >>> method = FacadeMethod("rename", rename, "Rename a list.", prefix="list_")
         >>> [p.source() for p in method.parameters()]
         ['list_id: str', 'name: str | None = None', 'tags: Sequence[str] | None = None']
     """
@@ -134,6 +136,7 @@ class FacadeMethod:
     name: str
     action: ActionDefinition[Any]
     doc: str
+    prefix: str = ""
     rename: Mapping[str, str] = attrs.field(factory=dict)
     positional: tuple[str, ...] = ()
     types: Mapping[str, str] = attrs.field(factory=dict)
@@ -153,7 +156,7 @@ class FacadeMethod:
             raise ValueError(f"{self.name}: {self.action.key} has no input {', '.join(unknown)}")
         by_input = {field: name for name, field in renames.items()}
         out = [
-            self._parameter(by_input.get(field, field), field, spec)
+            self._parameter(by_input.get(field) or self._unprefixed(field, spec), field, spec)
             for field, spec in specs.items()
             if field not in omitted
         ]
@@ -166,6 +169,10 @@ class FacadeMethod:
         if any(p.switch or not p.required for p in first):
             raise ValueError(f"{self.name}: a positional parameter must be required")
         return first + [p for p in out if p not in first]
+
+    def _unprefixed(self, field: str, spec: InputSpec) -> str:
+        path = (spec.target or "").startswith("path:")
+        return field[len(self.prefix) :] if self.prefix and field.startswith(self.prefix) and not path else field
 
     def _parameter(self, name: str, field: str, spec: InputSpec) -> FacadeParameter:
         positional = name in self.positional or (spec.target or "").startswith("path:")

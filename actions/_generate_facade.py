@@ -37,8 +37,6 @@ from typing import Any
 
 PACKAGE = Path(__file__).resolve().parent / "_facade"
 SPEC = PACKAGE.parents[1] / "connector" / "spec" / "stable.json"
-#: Groups whose declared module still writes its class by hand, extending the generated ``<Group>Operations``.
-LEGACY_GROUPS = ("destination", "events", "profiles")
 #: The group's attribute on ``Klaviyo`` where the slug would clash (``Klaviyo.client`` is the HTTP client).
 ATTRIBUTE = {"client": "client_api"}
 #: Method names chosen by hand where the rule below reads badly.
@@ -277,16 +275,20 @@ def method_source(op: Any, model: str | None, name: str) -> str:
     return f"{signature}\n{doc}\n        {body}\n"
 
 
+def declared_names() -> list[str]:
+    """The modules of ``actions/`` that declare facade methods (a ``FACADE_METHODS`` assignment), by name."""
+    return sorted(
+        info.name
+        for info in pkgutil.iter_modules([str(PACKAGE.parent)])
+        if not info.name.startswith("_")
+        and not info.ispkg
+        and re.search(r"^FACADE_METHODS\b", (PACKAGE.parent / f"{info.name}.py").read_text(encoding="utf-8"), re.M)
+    )
+
+
 def declared_modules() -> dict[str, ModuleType]:
-    """The modules of ``actions/`` that declare facade methods (``FACADE_METHODS``), by name."""
-    out = {}
-    for info in pkgutil.iter_modules([str(PACKAGE.parent)]):
-        if info.name.startswith("_") or info.ispkg:
-            continue
-        module = importlib.import_module(f"actions.{info.name}")
-        if hasattr(module, "FACADE_METHODS"):
-            out[info.name] = module
-    return out
+    """The declared modules, imported (each imports its generated class)."""
+    return {name: importlib.import_module(f"actions.{name}") for name in declared_names()}
 
 
 #: Names a generated module has without importing them from the declared module.
@@ -311,19 +313,19 @@ def declared_method_source(method: Any, module: ModuleType, models: Mapping[str,
         convert = method.convert.__qualname__  # a function, or a classmethod: ``TrackedEvent.of``
         runtime.append(convert.split(".")[0])
         returns = str(inspect.signature(method.convert).return_annotation)
-        body = _call(f"return {convert}(self._perform(", arguments, "))")
+        body = _call("output = self._perform(", arguments) + f"\n        return {convert}(output)"
     elif method.returns is not None:
         returns = method.returns
-        body = _call(f"result: {returns} = self._perform(", arguments, ")") + "\n        return result"
+        body = _call(f"result: {returns} = self._perform(", arguments) + "\n        return result"
     else:
         op = operation(method.action.operation_ids[0])
         model = f"{camel(str(op.response_type))}Attributes" if op.response_type in models else None
         if model and (op.returns_many or (op.query.paged and op.method == "GET")):
-            returns, body = f"Iterator[Resource[{model}]]", _call("return self._many(", [model, *arguments], ")")
+            returns, body = f"Iterator[Resource[{model}]]", _call("return self._many(", [model, *arguments])
         elif model and any(status in (200, 201) for status in op.statuses):
-            returns, body = f"Resource[{model}]", _call("return self._one(", [model, *arguments], ")")
+            returns, body = f"Resource[{model}]", _call("return self._one(", [model, *arguments])
         else:
-            returns, body = "None", _call("self._perform(", arguments, ")")
+            returns, body = "None", _call("self._perform(", arguments)
     line = f"    def {method.name}({', '.join(signature)}) -> {returns}:"
     if len(line) > 120:
         inner = ",\n        ".join(signature)
@@ -337,13 +339,14 @@ def declared_method_source(method: Any, module: ModuleType, models: Mapping[str,
     return f"{line}\n{doc}\n{imports}\n        {body}\n", typed
 
 
-def _call(head: str, arguments: list[str], tail: str) -> str:
-    """A call on one line, or one argument a line when that is longer than 120 characters."""
-    text = f"{head}{', '.join(arguments)}{tail}"
+def _call(head: str, arguments: list[str]) -> str:
+    """``head`` (ending in a call's opening parenthesis) and the arguments on one line, or one argument a line
+    when that is longer than 120 characters."""
+    text = f"{head}{', '.join(arguments)})"
     if len(text) + 8 <= 120:
         return text
     inner = "".join(f"            {a},\n" for a in arguments)
-    return f"{head}\n{inner}        ){tail[1:]}" if tail.startswith(")") else f"{head}\n{inner}        {tail}"
+    return f"{head}\n{inner}        )"
 
 
 def group_source(
@@ -356,8 +359,7 @@ def group_source(
 ) -> str:
     """The module of one group: the class with its declared methods, then one method per other operation."""
     title = ops[0].group if ops else camel(slug)
-    legacy = slug in LEGACY_GROUPS
-    cls = camel(slug) + ("Operations" if legacy else "")
+    cls = camel(slug)
     kinds = {op.response_type for op in ops}
     methods = list(getattr(declared, "FACADE_METHODS", ()))
     kinds |= {operation_of(m).response_type for m in methods if m.convert is None and m.returns is None}
@@ -386,16 +388,11 @@ def group_source(
     for op in ops:
         model = f"{camel(op.response_type)}Attributes" if op.response_type in models else None
         body += ["", method_source(op, model, names[op.id]).rstrip("\n")]
-    if not legacy:
-        body += ["", "", f"FACADE = {cls}"]
-    body += ["", "", f"__all__ = [{cls!r}]", ""]
+    body += ["", "", f"FACADE = {cls}", "", "", f"__all__ = [{cls!r}]", ""]
     text = "\n".join(body)
     if declared is not None:
         what = f"the methods declared in :mod:`{declared.__name__}` (``FACADE_METHODS``)"
         line = f"{what}, then one per operation of the group they do not perform" if ops else what
-    elif legacy:
-        line = "one method per operation of the group that no declared action performs"
-        line += " (its declared class extends this one)"
     else:
         line = "one method per operation of the group"
     checking = [f"    from {declared.__name__} import {', '.join(sorted(typed))}"] if declared and typed else []
@@ -465,7 +462,7 @@ def _imports(text: str, *, type_checking: bool = False) -> list[str]:
     return out
 
 
-def groups_source(slugs: list[str], declared: Mapping[str, ModuleType]) -> str:
+def groups_source(slugs: list[str]) -> str:
     lines = [
         '"""Generated by ``python -m actions._generate_facade``: the typed groups of ``Klaviyo`` (do not edit).',
         "",
@@ -480,9 +477,8 @@ def groups_source(slugs: list[str], declared: Mapping[str, ModuleType]) -> str:
         "if TYPE_CHECKING:",
     ]
     entries = []
-    for slug in sorted({*slugs, *declared, *LEGACY_GROUPS}):
-        module = f"actions.{slug}" if slug in LEGACY_GROUPS else f"actions._facade.{slug}"
-        entries.append((ATTRIBUTE.get(slug, slug), camel(slug), module))
+    for slug in slugs:
+        entries.append((ATTRIBUTE.get(slug, slug), camel(slug), f"actions._facade.{slug}"))
     # Raw Request's one method converts its arguments (files, pairs) rather than forwarding them: written by hand.
     entries.append(("raw_request", "Raw", "actions.raw_request"))
     entries.sort()
@@ -511,9 +507,9 @@ def groups_source(slugs: list[str], declared: Mapping[str, ModuleType]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def build(declared: Mapping[str, ModuleType] | None = None) -> dict[str, str]:
-    """The generated files, by name relative to ``actions/_facade`` (with the methods ``declared`` modules
-    declare; by default every module's that declares some)."""
+def build(*, declared: bool = True) -> dict[str, str]:
+    """The generated files, by name relative to ``actions/_facade``; without the ``declared`` methods, only the
+    classes the declared modules import (a first run, see :func:`main`)."""
     from actions import _index
     from connector.klaviyo.operations.registry import groups, operation
 
@@ -532,17 +528,18 @@ def build(declared: Mapping[str, ModuleType] | None = None) -> dict[str, str]:
         plural = kind.replace("-", "_") + "s"
         if plural in groups():
             home[kind] = plural
-    declared = declared_modules() if declared is None else declared
+    names = declared_names()
+    modules = declared_modules() if declared else {}
     files = {}
     for slug, ids in groups().items():
         ops = [operation(i) for i in ids if i not in covered]
-        files[f"{slug}.py"] = group_source(slug, ops, models, spec, home, declared.get(slug))
-    for slug in sorted(set(declared) - set(groups())):
-        files[f"{slug}.py"] = group_source(slug, [], models, spec, home, declared[slug])
+        files[f"{slug}.py"] = group_source(slug, ops, models, spec, home, modules.get(slug))
+    for slug in sorted(set(names) - set(groups())):
+        files[f"{slug}.py"] = group_source(slug, [], models, spec, home, modules.get(slug))
     for slug in sorted(set(home.values())):
         files[f"models/{slug}.py"] = models_source(slug, sorted(k for k, h in home.items() if h == slug), models, spec)
     files["models/__init__.py"] = '"""Generated models of Klaviyo\'s resources, one module per group."""\n'
-    files["groups.py"] = groups_source(sorted(groups()), declared)
+    files["groups.py"] = groups_source(sorted({*groups(), *names}))
     return files
 
 
@@ -564,7 +561,7 @@ def main() -> int:
     except ImportError:
         # A group declared for the first time imports its class before it is generated: write the classes
         # without declared methods first, then with them.
-        for path, text in _written(build(declared={})):
+        for path, text in _written(build(declared=False)):
             path.write_text(text, encoding="utf-8")
         for name in [m for m in sys.modules if m.startswith("actions.") and m != __name__]:
             del sys.modules[name]  # imported before the classes were written (or failed to)

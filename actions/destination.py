@@ -24,16 +24,17 @@ Reference: https://developers.klaviyo.com/en/reference/api_overview
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
-from actions._facade.models.profiles import ProfileAttributes
+from actions._facade.destination import Destination as Destination
 from connector.client.errors import InputError
-from connector.client.jsonapi import Resource, parse_document, relationship
+from connector.client.jsonapi import relationship
 from connector.client.pipeline import KlaviyoClient
 from connector.framework.definitions import ActionDefinition
-from connector.framework.facade import ResourceGroup
+from connector.framework.facade import FacadeMethod
 from connector.framework.inputs import InputType, input_field, to_bool, to_json_array, to_json_object, to_stripped
 from connector.klaviyo.bodies import consent_profile
 from connector.klaviyo.identifiers import LABELS, Identifiers, check_consent_identifiers, check_identifiers
@@ -545,6 +546,16 @@ class TrackedEvent:
     unique_id: str
     time: str | None = None
 
+    @classmethod
+    def of(cls, output: Mapping[str, Any]) -> TrackedEvent:
+        """From Track Event's output.
+
+        Example:
+            >>> TrackedEvent.of({"unique_id": "u1", "time": "2026-01-02T03:04:05+00:00"}).unique_id
+            'u1'
+        """
+        return cls(**output)
+
 
 @attrs.frozen
 class TrackedOrder:
@@ -552,6 +563,16 @@ class TrackedOrder:
 
     unique_id: str
     product_unique_ids: list[str] = attrs.field(factory=list)
+
+    @classmethod
+    def of(cls, output: Mapping[str, Any]) -> TrackedOrder:
+        """From Order Completed's output.
+
+        Example:
+            >>> TrackedOrder.of({"unique_id": "o1", "product_unique_ids": ["o1_p1"]}).product_unique_ids
+            ['o1_p1']
+        """
+        return cls(**output)
 
 
 @attrs.frozen
@@ -561,157 +582,67 @@ class ListMembership:
     list_id: str
     profile_ids: list[str] = attrs.field(factory=list)
 
+    @classmethod
+    def of(cls, output: Mapping[str, Any]) -> ListMembership:
+        """From the output of Add Profile To List (the profile added) or of a removal (the profiles removed).
 
-class Destination(ResourceGroup):
-    """``Klaviyo(...).destination``: the Segment Actions set from Python, with the same validation.
-
-    Example:
-        >>> TrackedEvent(unique_id="u1").unique_id
-        'u1'
-    """
-
-    def upsert_profile(
-        self,
-        *,
-        email: str | None = None,
-        phone_number: str | None = None,
-        external_id: str | None = None,
-        country_code: str | None = None,
-        first_name: str | None = None,
-        last_name: str | None = None,
-        organization: str | None = None,
-        title: str | None = None,
-        image: str | None = None,
-        location: dict[str, Any] | None = None,
-        properties: dict[str, Any] | None = None,
-        list_id: str | None = None,
-    ) -> Resource[ProfileAttributes]:
-        """Create the profile, or update the one that already holds an identifier; optionally add it to a list."""
-        values = {k: v for k, v in locals().items() if k != "self"}
-        return parse_document(ProfileAttributes, self._perform(UPSERT_PROFILE, **values))
-
-    def track_event(
-        self,
-        metric_name: str,
-        *,
-        email: str | None = None,
-        phone_number: str | None = None,
-        external_id: str | None = None,
-        anonymous_id: str | None = None,
-        country_code: str | None = None,
-        properties: dict[str, Any] | None = None,
-        time: str | None = None,
-        value: float | None = None,
-        value_currency: str | None = None,
-        unique_id: str | None = None,
-    ) -> TrackedEvent:
-        """Track one event; without ``unique_id`` one is derived from the content, so a retry cannot duplicate it."""
-        values = {k: v for k, v in locals().items() if k != "self"}
-        return TrackedEvent(**self._perform(TRACK_EVENT, **values))
-
-    def order_completed(
-        self,
-        *,
-        properties: dict[str, Any],
-        products: list[dict[str, Any]] | None = None,
-        email: str | None = None,
-        phone_number: str | None = None,
-        external_id: str | None = None,
-        anonymous_id: str | None = None,
-        country_code: str | None = None,
-        time: str | None = None,
-        value: float | None = None,
-        value_currency: str | None = None,
-        unique_id: str | None = None,
-        event_name: str | None = None,
-        product_event_name: str | None = None,
-    ) -> TrackedOrder:
-        """The order event (``properties["order_id"]`` names it), then one event per product."""
-        values = {k: v for k, v in locals().items() if k != "self"}
-        return TrackedOrder(**self._perform(ORDER_COMPLETED, **values))
-
-    def add_profile_to_list(
-        self,
-        *,
-        list_id: str | None = None,
-        audience_name: str | None = None,
-        email: str | None = None,
-        phone_number: str | None = None,
-        external_id: str | None = None,
-        country_code: str | None = None,
-        first_name: str | None = None,
-        last_name: str | None = None,
-        organization: str | None = None,
-        title: str | None = None,
-        image: str | None = None,
-        location: dict[str, Any] | None = None,
-        properties: dict[str, Any] | None = None,
-    ) -> ListMembership:
-        """Add the profile (created, or updated with the fields given) to ``list_id``, or to the list named
-        after ``audience_name``."""
-        values = {k: v for k, v in locals().items() if k != "self"}
-        out = self._perform(ADD_PROFILE_TO_LIST, **values)
-        return ListMembership(list_id=out["list_id"], profile_ids=[out["profile_id"]])
-
-    def remove_profile_from_list(
-        self,
-        *,
-        list_id: str | None = None,
-        audience_name: str | None = None,
-        email: str | None = None,
-        phone_number: str | None = None,
-        external_id: str | None = None,
-        country_code: str | None = None,
-    ) -> ListMembership:
-        """Remove the profile from ``list_id`` or from the audience's list (nothing to do when it is unknown)."""
-        values = {k: v for k, v in locals().items() if k != "self"}
-        out = self._perform(REMOVE_PROFILE_FROM_LIST, **values)
-        return ListMembership(list_id=out["list_id"], profile_ids=list(out["removed"]))
-
-    def subscribe_profile(
-        self,
-        *,
-        email: str | None = None,
-        phone_number: str | None = None,
-        country_code: str | None = None,
-        list_id: str | None = None,
-        custom_source: str | None = None,
-        historical_import: bool | None = None,
-        consented_at: str | None = None,
-    ) -> dict[str, Any] | None:
-        """Subscribe the email and/or phone number to marketing (202: Klaviyo applies it shortly after).
-
-        Returns ``{"ignored": {"consented_at": why}}`` when ``consented_at`` came without ``historical_import``.
+        Example:
+            >>> ListMembership.of({"list_id": "Y6nRLr", "profile_id": "01GD"}).profile_ids
+            ['01GD']
+            >>> ListMembership.of({"list_id": "Y6nRLr", "removed": []}).profile_ids
+            []
         """
-        values = {k: v for k, v in locals().items() if k != "self"}
-        out: dict[str, Any] | None = self._perform(SUBSCRIBE_PROFILE, **values)
-        return out
-
-    def unsubscribe_profile(
-        self,
-        *,
-        email: str | None = None,
-        phone_number: str | None = None,
-        country_code: str | None = None,
-        list_id: str | None = None,
-    ) -> None:
-        """Unsubscribe the email and/or phone number (202)."""
-        values = {k: v for k, v in locals().items() if k != "self"}
-        self._perform(UNSUBSCRIBE_PROFILE, **values)
-
-    def remove_profile(
-        self,
-        list_id: str,
-        *,
-        email: str | None = None,
-        phone_number: str | None = None,
-        external_id: str | None = None,
-        country_code: str | None = None,
-    ) -> ListMembership:
-        """Remove the profile from ``list_id``."""
-        values = {k: v for k, v in locals().items() if k != "self"}
-        out = self._perform(REMOVE_PROFILE, **values)
-        return ListMembership(list_id=out["list_id"], profile_ids=list(out["removed"]))
+        removed = output.get("removed")
+        return cls(output["list_id"], list(removed) if removed is not None else [output["profile_id"]])
 
 
-FACADE = Destination
+FACADE_METHODS = (
+    FacadeMethod(
+        "upsert_profile",
+        UPSERT_PROFILE,
+        "Create the profile, or update the one that already holds an identifier; optionally add it to a list.",
+        omit=("override_list_id",),
+    ),
+    FacadeMethod(
+        "track_event",
+        TRACK_EVENT,
+        "Track one event; without ``unique_id`` one is derived from the content, so a retry cannot duplicate it.",
+        positional=("metric_name",),
+        convert=TrackedEvent.of,
+    ),
+    FacadeMethod(
+        "order_completed",
+        ORDER_COMPLETED,
+        'The order event (``properties["order_id"]`` names it), then one event per product.',
+        types={"properties": "Mapping[str, Any]"},
+        convert=TrackedOrder.of,
+    ),
+    FacadeMethod(
+        "add_profile_to_list",
+        ADD_PROFILE_TO_LIST,
+        "Add the profile (created, or updated with the fields given) to ``list_id``, or to the list named after "
+        "``audience_name``.",
+        convert=ListMembership.of,
+    ),
+    FacadeMethod(
+        "remove_profile_from_list",
+        REMOVE_PROFILE_FROM_LIST,
+        "Remove the profile from ``list_id`` or from the audience's list (nothing to do when it is unknown).",
+        convert=ListMembership.of,
+    ),
+    FacadeMethod(
+        "subscribe_profile",
+        SUBSCRIBE_PROFILE,
+        "Subscribe the email and/or phone number to marketing (202: Klaviyo applies it shortly after).\n\n"
+        'Returns ``{"ignored": {"consented_at": why}}`` when ``consented_at`` came without ``historical_import``.',
+        returns="dict[str, Any] | None",
+    ),
+    FacadeMethod("unsubscribe_profile", UNSUBSCRIBE_PROFILE, "Unsubscribe the email and/or phone number (202)."),
+    FacadeMethod(
+        "remove_profile",
+        REMOVE_PROFILE,
+        "Remove the profile from ``list_id``.",
+        positional=("list_id",),
+        convert=ListMembership.of,
+    ),
+)

@@ -14,6 +14,10 @@ Bulk Create Events goes through the bulk sender, one record per event, and repor
 when Metric or Profile Fields were asked for (``included`` on each event; :class:`Event` ``.metric`` and
 ``.profile`` in Python).
 
+``Klaviyo(...).events`` is :class:`Events`, generated from ``FACADE_METHODS``: ``bulk_create`` returns an
+:class:`EventSubmission` with each event's outcome, or raises :class:`~actions._bulk.BulkRecordsError` (its
+``result`` is that submission) when some were not delivered.
+
 Example:
     >>> from connector.klaviyo.operation_actions import request_for
     >>> inputs = CREATE_EVENT.clean({"eventName": "Placed Order", "eventProfile": '{"email": "ada@example.com"}',
@@ -23,6 +27,12 @@ Example:
     ({'data': {'type': 'metric', 'attributes': {'name': 'Placed Order'}}}, {'email': 'ada@example.com'}, 'USD')
     >>> BULK_CREATE_EVENTS.clean({"eventsArray": [{"metric": "Viewed", "profile": {"email": "a@b.co"}}]}).sources
     ((0, None),)
+    >>> client = KlaviyoClient(None, base_url="http://127.0.0.1:9")  # nothing is sent below
+    >>> Events(client).create("Placed Order", {"first_name": "Ada"})
+    Traceback (most recent call last):
+    ...
+    connector.client.errors.InputError: Event Profile: needs an identifier: email, phone_number, \
+external_id, anonymous_id or id
 
 Reference: https://developers.klaviyo.com/en/reference/events_api_overview
 """
@@ -32,13 +42,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, cast
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 import attrs
 
 from actions._bulk import BulkResult, finish, send_counted
-from actions._facade.events import EventsOperations
+from actions._facade.events import Events as Events
 from actions._facade.models.events import EventAttributes
 from actions._facade.models.metrics import MetricAttributes
 from actions._facade.models.profiles import ProfileAttributes
@@ -46,6 +56,7 @@ from actions.profiles import clean_profile_attributes
 from connector.client.errors import InputError
 from connector.client.jsonapi import Resource, parse_resource
 from connector.client.pipeline import KlaviyoClient
+from connector.framework.facade import FacadeMethod
 from connector.framework.inputs import (
     InputType,
     input_field,
@@ -707,89 +718,55 @@ ACTIONS = (CREATE_EVENT, BULK_CREATE_EVENTS, GET_EVENT, LIST_EVENTS)
 DATA_SOURCES = (SELECT_METRIC,)
 
 
-class Events(EventsOperations):
-    """``Klaviyo(...).events``: track events and read them back.
-
-    ``bulk_create`` returns an :class:`EventSubmission` with each event's outcome, or raises
-    :class:`~actions._bulk.BulkRecordsError` (its ``result`` is that submission) when some were not delivered.
+def event_of(document: Mapping[str, Any]) -> Event:
+    """The :class:`Event` of Get Event's document, with the metric and profile of its ``included``.
 
     Example:
-        >>> client = KlaviyoClient(None, base_url="http://127.0.0.1:9")  # nothing is sent below
-        >>> Events(client).create("Placed Order", {"first_name": "Ada"})
-        Traceback (most recent call last):
-        ...
-        connector.client.errors.InputError: Event Profile: needs an identifier: email, phone_number, \
-external_id, anonymous_id or id
+        >>> event_of({"data": {"type": "event", "id": "e1", "attributes": {}}}).id
+        'e1'
     """
-
-    def create(
-        self,
-        metric_name: str,
-        profile: Mapping[str, Any] | str,
-        *,
-        properties: Mapping[str, Any] | None = None,
-        time: str | dt.datetime | None = None,
-        value: float | None = None,
-        value_currency: str | None = None,
-        unique_id: str | None = None,
-        backfill: bool = False,
-    ) -> None:
-        """Track one event (Klaviyo accepts it for processing; nothing is returned)."""
-        self._perform(
-            CREATE_EVENT,
-            event_name=metric_name,
-            event_profile=profile,
-            event_properties=properties,
-            event_time=time,
-            event_value=value,
-            event_value_currency=value_currency,
-            event_unique_id=unique_id,
-            backfill=backfill or None,
-        )
-
-    def bulk_create(self, events: Any) -> EventSubmission:
-        """Track many events (flat events or Klaviyo's entries), 1,000 events and 5 MB per request at most."""
-        return cast(EventSubmission, self._perform(BULK_CREATE_EVENTS, events_array=events))
-
-    def get(
-        self,
-        event_id: str,
-        *,
-        event_fields: Sequence[str] | None = None,
-        metric_fields: Sequence[str] | None = None,
-        profile_fields: Sequence[str] | None = None,
-    ) -> Event:
-        """Get one event; ``.metric`` / ``.profile`` are set when their fields are asked for."""
-        document = self._perform(
-            GET_EVENT,
-            event_id=event_id,
-            event_fields=event_fields,
-            metric_fields=metric_fields,
-            profile_fields=profile_fields,
-        )
-        return parse_event(document["data"], document.get("included") or ())
-
-    def list(
-        self,
-        *,
-        event_fields: Sequence[str] | None = None,
-        metric_fields: Sequence[str] | None = None,
-        profile_fields: Sequence[str] | None = None,
-        filter: str | None = None,
-        sort: str | None = None,
-        limit: int | None = None,
-    ) -> Iterator[Event]:
-        """Stream events (``sort="-datetime"`` for newest first); ``.metric`` / ``.profile`` as for :meth:`get`."""
-        stream = self._perform(
-            LIST_EVENTS,
-            event_fields=event_fields,
-            metric_fields=metric_fields,
-            profile_fields=profile_fields,
-            filter=filter,
-            sort=sort,
-            max_records=limit,
-        )
-        return (parse_event(raw) for raw in stream)
+    return parse_event(document["data"], document.get("included") or ())
 
 
-FACADE = Events
+def events_of(stream: Iterable[Mapping[str, Any]]) -> Iterator[Event]:
+    """The :class:`Event` of each resource List Events streams (each carries its own ``included``).
+
+    Example:
+        >>> [e.id for e in events_of([{"type": "event", "id": "e1", "attributes": {}}])]
+        ['e1']
+    """
+    return (parse_event(raw) for raw in stream)
+
+
+FACADE_METHODS = (
+    FacadeMethod(
+        "create",
+        CREATE_EVENT,
+        "Track one event (Klaviyo accepts it for processing; nothing is returned).",
+        prefix="event_",
+        rename={"metric_name": "event_name"},
+        positional=("metric_name", "profile"),
+        types={"metric_name": "str", "profile": "Mapping[str, Any] | str", "time": "str | dt.datetime | None"},
+        switches=("backfill",),
+    ),
+    FacadeMethod(
+        "bulk_create",
+        BULK_CREATE_EVENTS,
+        "Track many events (flat events or Klaviyo's entries), 1,000 events and 5 MB per request at most.",
+        rename={"events": "events_array"},
+        positional=("events",),
+        returns="EventSubmission",
+    ),
+    FacadeMethod(
+        "get",
+        GET_EVENT,
+        "Get one event; ``.metric`` / ``.profile`` are set when their fields are asked for.",
+        convert=event_of,
+    ),
+    FacadeMethod(
+        "list",
+        LIST_EVENTS,
+        'Stream events (``sort="-datetime"`` for newest first); ``.metric`` / ``.profile`` as for :meth:`get`.',
+        convert=events_of,
+    ),
+)

@@ -8,6 +8,11 @@ a profile needs an email, a phone number or an external ID; emails and E.164 pho
 (``[{"email": ...}]`` for Subscribe Profiles, ``{"data": [...]}`` or the bare array). Subscribe and
 Unsubscribe Profiles go through the bulk senders and report one outcome per profile (see :mod:`actions._bulk`).
 
+``Klaviyo(...).profiles`` is :class:`Profiles`, generated from ``FACADE_METHODS``: Subscribe and Unsubscribe return
+a :class:`SubscriptionSubmission` with each profile's outcome, or raise :class:`~actions._bulk.BulkRecordsError`
+(its ``result`` is that submission) when some were not delivered. Python values are checked like low-code ones,
+before anything is sent.
+
 Example:
     >>> from connector.klaviyo.operation_actions import request_for
     >>> inputs = UPDATE_PROFILE.clean({"profileId": "01GDDKASAP8TKDDA2GRZDSVP4H", "firstName": "Ada", "title": None})
@@ -16,6 +21,12 @@ Example:
     >>> profiles = clean_subscription_profiles('[{"email": "ada@example.com"}]', subscribe=True)
     >>> profiles[0]["attributes"]["subscriptions"]
     {'email': {'marketing': {'consent': 'SUBSCRIBED'}}}
+    >>> from connector.framework.inputs import NULL
+    >>> client = KlaviyoClient(None, base_url="http://127.0.0.1:9")  # nothing is sent below
+    >>> Profiles(client).update("01GDDKASAP8TKDDA2GRZDSVP4H", title=NULL, email="nope")
+    Traceback (most recent call last):
+    ...
+    connector.client.errors.InputError: Email: must be an email address such as ada@example.com (got 'nope')
 
 Reference: https://developers.klaviyo.com/en/reference/profiles_api_overview
 """
@@ -25,17 +36,18 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, cast
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import attrs
 
 from actions._bulk import BulkResult, finish, send_counted
 from actions._facade.models.profiles import ProfileAttributes
-from actions._facade.profiles import ProfilesOperations
+from actions._facade.profiles import Profiles as Profiles
 from connector.client.errors import InputError
 from connector.client.jsonapi import Resource
 from connector.client.pipeline import KlaviyoClient
+from connector.framework.facade import FacadeMethod
 from connector.framework.inputs import InputType, input_field, to_json, to_json_object, to_stripped, to_timestamp
 from connector.klaviyo.bulk import senders
 from connector.klaviyo.bulk.outcomes import RecordOutcome
@@ -664,160 +676,39 @@ ACTIONS = (
 DATA_SOURCES = (SELECT_PROFILE,)
 
 
-class Profiles(ProfilesOperations):
-    """``Klaviyo(...).profiles``: typed access to profiles and their consent.
-
-    Subscribe and Unsubscribe return a :class:`SubscriptionSubmission` with each profile's outcome, or raise
-    :class:`~actions._bulk.BulkRecordsError` (its ``result`` is that submission) when some were not delivered.
-
-    Example:
-        >>> from connector.framework.inputs import NULL
-        >>> client = KlaviyoClient(None, base_url="http://127.0.0.1:9")  # nothing is sent below
-        >>> Profiles(client).update("01GDDKASAP8TKDDA2GRZDSVP4H", title=NULL, email="nope")
-        Traceback (most recent call last):
-        ...
-        connector.client.errors.InputError: Email: must be an email address such as ada@example.com (got 'nope')
-    """
-
-    def create(
-        self,
-        *,
-        email: str | None = None,
-        phone_number: str | None = None,
-        external_id: str | None = None,
-        first_name: str | None = None,
-        last_name: str | None = None,
-        organization: str | None = None,
-        title: str | None = None,
-        image: str | None = None,
-        location: Mapping[str, Any] | None = None,
-        properties: Mapping[str, Any] | None = None,
-    ) -> Profile:
-        """Create a profile (raises ``ConflictError`` with ``duplicate_profile_id`` if one already matches)."""
-        return self._one(
-            ProfileAttributes,
-            CREATE_PROFILE,
-            email=email,
-            phone_number=phone_number,
-            external_id=external_id,
-            first_name=first_name,
-            last_name=last_name,
-            organization=organization,
-            title=title,
-            image=image,
-            location=location,
-            properties=properties,
-        )
-
-    def get(
-        self, profile_id: str, *, fields: Sequence[str] | None = None, additional_fields: Sequence[str] | None = None
-    ) -> Profile:
-        """Get one profile (``additional_fields=["subscriptions"]`` adds its consent)."""
-        return self._one(
-            ProfileAttributes,
-            GET_PROFILE,
-            profile_id=profile_id,
-            fields=fields,
-            additional_profile_fields=additional_fields,
-        )
-
-    def list(
-        self,
-        *,
-        fields: Sequence[str] | None = None,
-        additional_fields: Sequence[str] | None = None,
-        filter: str | None = None,
-        sort: str | None = None,
-        limit: int | None = None,
-    ) -> Iterator[Profile]:
-        """Stream every profile (one page in memory at a time)."""
-        return self._many(
-            ProfileAttributes,
-            LIST_PROFILE,
-            fields=fields,
-            additional_profile_fields=additional_fields,
-            filter=filter,
-            sort=sort,
-            max_records=limit,
-        )
-
-    def update(
-        self,
-        profile_id: str,
-        *,
-        email: str | None = None,
-        phone_number: str | None = None,
-        external_id: str | None = None,
-        first_name: str | None = None,
-        last_name: str | None = None,
-        organization: str | None = None,
-        title: str | None = None,
-        image: str | None = None,
-        location: Mapping[str, Any] | None = None,
-        properties: Mapping[str, Any] | None = None,
-    ) -> Profile:
-        """Change the given attributes of a profile; the others stay as they are (``NULL`` clears one)."""
-        return self._one(
-            ProfileAttributes,
-            UPDATE_PROFILE,
-            profile_id=profile_id,
-            email=email,
-            phone_number=phone_number,
-            external_id=external_id,
-            first_name=first_name,
-            last_name=last_name,
-            organization=organization,
-            title=title,
-            image=image,
-            location=location,
-            properties=properties,
-        )
-
-    def list_for_list(
-        self,
-        list_id: str,
-        *,
-        fields: Sequence[str] | None = None,
-        additional_fields: Sequence[str] | None = None,
-        filter: str | None = None,
-        sort: str | None = None,
-        limit: int | None = None,
-    ) -> Iterator[Profile]:
-        """Stream the members of a list."""
-        return self._many(
-            ProfileAttributes,
-            LIST_LIST_PROFILES,
-            list_id=list_id,
-            fields=fields,
-            additional_profile_fields=additional_fields,
-            filter=filter,
-            sort=sort,
-            max_records=limit,
-        )
-
-    def subscribe(
-        self,
-        profiles: Any,
-        *,
-        list_id: str | None = None,
-        custom_source: str | None = None,
-        historical_import: bool = False,
-    ) -> SubscriptionSubmission:
-        """Subscribe profiles (``[{"email": ...}]`` means email marketing); sent 1000 per request."""
-        return cast(
-            SubscriptionSubmission,
-            self._perform(
-                SUBSCRIBE_PROFILES,
-                profiles=profiles,
-                list_id=list_id,
-                custom_source=custom_source,
-                historical_import=historical_import,
-            ),
-        )
-
-    def unsubscribe(self, profiles: Any, *, list_id: str | None = None) -> SubscriptionSubmission:
-        """Unsubscribe profiles (``[{"email": ...}]`` means email marketing); sent 100 per request."""
-        return cast(SubscriptionSubmission, self._perform(UNSUBSCRIBE_PROFILES, profiles=profiles, list_id=list_id))
-
-
-FACADE = Profiles
+_ADDITIONAL = {"additional_fields": "additional_profile_fields"}
+FACADE_METHODS = (
+    FacadeMethod(
+        "create",
+        CREATE_PROFILE,
+        "Create a profile (raises ``ConflictError`` with ``duplicate_profile_id`` if one already matches).",
+    ),
+    FacadeMethod(
+        "get",
+        GET_PROFILE,
+        'Get one profile (``additional_fields=["subscriptions"]`` adds its consent).',
+        rename=_ADDITIONAL,
+    ),
+    FacadeMethod("list", LIST_PROFILE, "Stream every profile (one page in memory at a time).", rename=_ADDITIONAL),
+    FacadeMethod(
+        "update",
+        UPDATE_PROFILE,
+        "Change the given attributes of a profile; the others stay as they are (``NULL`` clears one).",
+    ),
+    FacadeMethod("list_for_list", LIST_LIST_PROFILES, "Stream the members of a list.", rename=_ADDITIONAL),
+    FacadeMethod(
+        "subscribe",
+        SUBSCRIBE_PROFILES,
+        'Subscribe profiles (``[{"email": ...}]`` means email marketing); sent 1000 per request.',
+        positional=("profiles",),
+        switches=("historical_import",),
+        returns="SubscriptionSubmission",
+    ),
+    FacadeMethod(
+        "unsubscribe",
+        UNSUBSCRIBE_PROFILES,
+        'Unsubscribe profiles (``[{"email": ...}]`` means email marketing); sent 100 per request.',
+        positional=("profiles",),
+        returns="SubscriptionSubmission",
+    ),
+)

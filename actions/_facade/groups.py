@@ -17,14 +17,14 @@ if TYPE_CHECKING:
     from actions._facade.coupons import Coupons
     from actions._facade.custom_objects import CustomObjects
     from actions._facade.data_privacy import DataPrivacy
-    from actions.destination import Destination
-    from actions.events import Events
+    from actions._facade.destination import Destination
+    from actions._facade.events import Events
     from actions._facade.flows import Flows
     from actions._facade.forms import Forms
     from actions._facade.images import Images
     from actions._facade.lists import Lists
     from actions._facade.metrics import Metrics
-    from actions.profiles import Profiles
+    from actions._facade.profiles import Profiles
     from actions.raw_request import Raw
     from actions._facade.reporting import Reporting
     from actions._facade.reviews import Reviews
@@ -94,14 +94,14 @@ class Groups:
 
     @property
     def destination(self) -> Destination:
-        """``actions.destination.Destination``."""
-        group: Destination = self._group('destination', 'actions.destination')
+        """``actions._facade.destination.Destination``."""
+        group: Destination = self._group('destination', 'actions._facade.destination')
         return group
 
     @property
     def events(self) -> Events:
-        """``actions.events.Events``."""
-        group: Events = self._group('events', 'actions.events')
+        """``actions._facade.events.Events``."""
+        group: Events = self._group('events', 'actions._facade.events')
         return group
 
     @property
@@ -136,8 +136,8 @@ class Groups:
 
     @property
     def profiles(self) -> Profiles:
-        """``actions.profiles.Profiles``."""
-        group: Profiles = self._group('profiles', 'actions.profiles')
+        """``actions._facade.profiles.Profiles``."""
+        group: Profiles = self._group('profiles', 'actions._facade.profiles')
         return group
 
     @property

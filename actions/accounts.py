@@ -54,7 +54,6 @@ class GetAccountInputs:
 
 GET_ACCOUNT = operation_action(
     "get_account",
-    key="getAccount",
     label="Get Account",
     description="Retrieve a single account object by its account ID.",
     inputs=GetAccountInputs,
@@ -83,7 +82,6 @@ def list_accounts(client: KlaviyoClient, inputs: ListAccountsInputs) -> Iterator
 
 LIST_ACCOUNTS = operation_action(
     "get_accounts",
-    key="listAccounts",
     label="List Accounts",
     description="Retrieve the account(s) associated with a given private API key.",
     inputs=ListAccountsInputs,
@@ -95,8 +93,7 @@ LIST_ACCOUNTS = operation_action(
 
 # Accounts have no top-level name; the organisation name is the one users recognise.
 SELECT_ACCOUNT = picklist(
-    op_id="get_accounts",
-    key="selectAccount",
+    "get_accounts",
     label="Select Account",
     description="A picklist of the accounts the connection can read.",
     label_fields=("contact_information.organization_name", "public_api_key"),

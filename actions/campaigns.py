@@ -344,7 +344,6 @@ class CreateCampaignInputs:
 
 CREATE_CAMPAIGN = operation_action(
     "create_campaign",
-    key="createCampaign",
     label="Create Campaign",
     description="Creates a campaign given a set of parameters, then returns it.",
     inputs=CreateCampaignInputs,
@@ -369,7 +368,6 @@ class GetCampaignInputs:
 
 GET_CAMPAIGN = operation_action(
     "get_campaign",
-    key="getCampaign",
     label="Get Campaign",
     description="Returns a specific campaign based on a required id.",
     inputs=GetCampaignInputs,
@@ -432,7 +430,6 @@ def _every_channel(client: KlaviyoClient, inputs: ListCampaignsInputs) -> Iterat
 
 LIST_CAMPAIGNS = operation_action(
     "get_campaigns",
-    key="listCampaigns",
     label="List Campaigns",
     description="Returns some or all campaigns based on filters.",
     inputs=ListCampaignsInputs,
@@ -484,7 +481,6 @@ class UpdateCampaignInputs:
 
 UPDATE_CAMPAIGN = operation_action(
     "update_campaign",
-    key="updateCampaign",
     label="Update Campaign",
     description="Update a campaign with the given campaign ID.",
     inputs=UpdateCampaignInputs,
@@ -494,11 +490,9 @@ UPDATE_CAMPAIGN = operation_action(
 # -- Delete Campaign ----------------------------------------------------------------------
 
 DELETE_CAMPAIGN = delete_action(
-    op_id="delete_campaign",
-    key="deleteCampaign",
+    "delete_campaign",
     label="Delete Campaign",
     description="Delete a campaign with the given campaign ID.",
-    id_label="Campaign ID",
     id_comments=CAMPAIGN_ID_COMMENTS,
 )
 

@@ -398,7 +398,6 @@ def create_event(client: KlaviyoClient, inputs: CreateEventInputs) -> None:
 
 CREATE_EVENT = operation_action(
     "create_event",
-    key="createEvent",
     label="Create Event",
     description="Create a new event to track a profiles activity.",
     inputs=CreateEventInputs,
@@ -617,7 +616,6 @@ def bulk_create_events(client: KlaviyoClient, inputs: BulkCreateEventsInputs) ->
 
 BULK_CREATE_EVENTS = operation_action(
     "bulk_create_events",
-    key="bulkCreateEvents",
     label="Bulk Create Events",
     description="Create a batch of events for one or more profiles.",
     inputs=BulkCreateEventsInputs,
@@ -663,7 +661,6 @@ def get_event(client: KlaviyoClient, inputs: GetEventInputs) -> Any:
 
 GET_EVENT = operation_action(
     "get_event",
-    key="getEvent",
     label="Get Event",
     description="Get an event with the given event ID.",
     inputs=GetEventInputs,
@@ -696,7 +693,6 @@ def list_events(client: KlaviyoClient, inputs: ListEventsInputs) -> Iterator[dic
 
 LIST_EVENTS = operation_action(
     "get_events",
-    key="listEvents",
     label="List Events",
     description="Get all events in an account.",
     inputs=ListEventsInputs,
@@ -708,10 +704,7 @@ LIST_EVENTS = operation_action(
 
 
 SELECT_METRIC = picklist(
-    op_id="get_metrics",
-    key="selectMetric",
-    label="Select Metric",
-    description="A picklist of the account's metrics (event names).",
+    "get_metrics", label="Select Metric", description="A picklist of the account's metrics (event names)."
 )
 
 ACTIONS = (CREATE_EVENT, BULK_CREATE_EVENTS, GET_EVENT, LIST_EVENTS)

@@ -313,7 +313,6 @@ def upload_image(client: KlaviyoClient, inputs: UploadImageInputs) -> Any:
 
 UPLOAD_IMAGE = operation_action(
     "upload_image_from_url",
-    key="uploadImage",
     label="Upload Image",
     description="Import an image from a url or file.",
     inputs=UploadImageInputs,
@@ -334,11 +333,7 @@ class GetImageInputs:
 
 
 GET_IMAGE = operation_action(
-    "get_image",
-    key="getImage",
-    label="Get Image",
-    description="Get the image with the given image ID.",
-    inputs=GetImageInputs,
+    "get_image", label="Get Image", description="Get the image with the given image ID.", inputs=GetImageInputs
 )
 
 
@@ -357,11 +352,7 @@ class ListImagesInputs:
 
 
 LIST_IMAGES = operation_action(
-    "get_images",
-    key="listImages",
-    label="List Images",
-    description="Get all images in an account.",
-    inputs=ListImagesInputs,
+    "get_images", label="List Images", description="Get all images in an account.", inputs=ListImagesInputs
 )
 
 
@@ -390,7 +381,6 @@ class UpdateImageInputs:
 
 UPDATE_IMAGE = operation_action(
     "update_image",
-    key="updateImage",
     label="Update Image",
     description="Update the image with the given image ID.",
     inputs=UpdateImageInputs,

@@ -23,14 +23,11 @@ Reference: https://developers.klaviyo.com/en/reference/lists_api_overview
 
 from __future__ import annotations
 
-from typing import Any
-
 import attrs
 
 from actions._facade.lists import Lists as Lists
 from actions._facade.models.lists import ListAttributes
 from connector.client.jsonapi import Resource
-from connector.client.pipeline import KlaviyoClient
 from connector.framework.facade import FacadeMethod
 from connector.framework.inputs import InputType, input_field
 from connector.klaviyo.operation_actions import (
@@ -42,8 +39,8 @@ from connector.klaviyo.operation_actions import (
     max_records_input,
     operation_action,
     page_size_input,
-    perform_operation,
     picklist,
+    profile_count_input,
     sort_input,
 )
 from connector.klaviyo.validators import clean_non_blank
@@ -81,7 +78,7 @@ class CreateListInputs:
 
 
 CREATE_LIST = operation_action(
-    "create_list", key="createList", label="Create List", description="Create a new list.", inputs=CreateListInputs
+    "create_list", label="Create List", description="Create a new list.", inputs=CreateListInputs
 )
 
 
@@ -94,27 +91,11 @@ class GetListInputs:
 
     list_id: str = id_input("List ID", LIST_ID_COMMENTS)
     fields: list[str] = fields_input("get_list")
-    include_profile_count: bool | None = input_field(
-        "Include Profile Count",
-        type=InputType.BOOLEAN,
-        comments="Also return profile_count (Klaviyo lowers this call's rate limit to 1/s, 15/m).",
-        default="false",
-    )
-
-
-def get_list(client: KlaviyoClient, inputs: GetListInputs) -> Any:
-    """``GET /api/lists/{id}`` (``get_list``); Include Profile Count asks for ``additional-fields[list]``."""
-    extra = {"additional-fields[list]": ["profile_count"] if inputs.include_profile_count else None}
-    return perform_operation(client, "get_list", inputs, **extra)
+    include_profile_count: bool | None = profile_count_input("get_list")
 
 
 GET_LIST = operation_action(
-    "get_list",
-    key="getList",
-    label="Get List",
-    description="Get a list with the given list ID.",
-    inputs=GetListInputs,
-    perform=get_list,
+    "get_list", label="Get List", description="Get a list with the given list ID.", inputs=GetListInputs
 )
 
 
@@ -133,7 +114,7 @@ class ListListsInputs:
 
 
 LIST_LISTS = operation_action(
-    "get_lists", key="listLists", label="List Lists", description="Get all lists in an account.", inputs=ListListsInputs
+    "get_lists", label="List Lists", description="Get all lists in an account.", inputs=ListListsInputs
 )
 
 
@@ -159,7 +140,6 @@ class UpdateListInputs:
 
 UPDATE_LIST = operation_action(
     "update_list",
-    key="updateList",
     label="Update List",
     description="Update the name of a list with the given list ID.",
     inputs=UpdateListInputs,
@@ -169,11 +149,9 @@ UPDATE_LIST = operation_action(
 # -- Delete List --------------------------------------------------------------------------
 
 DELETE_LIST = delete_action(
-    op_id="delete_list",
-    key="deleteList",
+    "delete_list",
     label="Delete List",
     description="Delete a list with the given list ID.",
-    id_label="List ID",
     id_comments=LIST_ID_COMMENTS,
 )
 
@@ -181,9 +159,7 @@ DELETE_LIST = delete_action(
 # -- data source -------------------------------------------------------------------------------
 
 
-SELECT_LIST = picklist(
-    op_id="get_lists", key="selectList", label="Select List", description="A picklist of the account's lists."
-)
+SELECT_LIST = picklist("get_lists", label="Select List", description="A picklist of the account's lists.")
 
 ACTIONS = (CREATE_LIST, GET_LIST, LIST_LISTS, UPDATE_LIST, DELETE_LIST)
 DATA_SOURCES = (SELECT_LIST,)
@@ -191,13 +167,7 @@ DATA_SOURCES = (SELECT_LIST,)
 
 FACADE_METHODS = (
     FacadeMethod("create", CREATE_LIST, "Create a list.", prefix="list_", positional=("name",)),
-    FacadeMethod(
-        "get",
-        GET_LIST,
-        "Get one list (``profile_count=True`` adds the member count).",
-        rename={"profile_count": "include_profile_count"},
-        switches=("profile_count",),
-    ),
+    FacadeMethod("get", GET_LIST, "Get one list (``profile_count=True`` adds the member count)."),
     FacadeMethod("list", LIST_LISTS, "Stream every list (one page in memory at a time)."),
     FacadeMethod(
         "update", UPDATE_LIST, "Rename a list or change its opt-in process (the rest stays as it is).", prefix="list_"

@@ -253,11 +253,7 @@ class CreateProfileInputs:
 
 
 CREATE_PROFILE = operation_action(
-    "create_profile",
-    key="createProfile",
-    label="Create Profile",
-    description="Create a new profile.",
-    inputs=CreateProfileInputs,
+    "create_profile", label="Create Profile", description="Create a new profile.", inputs=CreateProfileInputs
 )
 
 
@@ -280,7 +276,6 @@ class UpdateProfileInputs:
 
 UPDATE_PROFILE = operation_action(
     "update_profile",
-    key="updateProfile",
     label="Update Profile",
     description="Update the profile with the given profile ID.",
     inputs=UpdateProfileInputs,
@@ -305,7 +300,6 @@ class GetProfileInputs:
 
 GET_PROFILE = operation_action(
     "get_profile",
-    key="getProfile",
     label="Get Profile",
     description="Get the profile with the given profile ID.",
     inputs=GetProfileInputs,
@@ -325,11 +319,7 @@ class ListProfileInputs:
 
 
 LIST_PROFILE = operation_action(
-    "get_profiles",
-    key="listProfile",
-    label="List Profile",
-    description="Get all profiles in an account.",
-    inputs=ListProfileInputs,
+    "get_profiles", label="List Profile", description="Get all profiles in an account.", inputs=ListProfileInputs
 )
 
 
@@ -348,7 +338,6 @@ class ListListProfilesInputs:
 
 LIST_LIST_PROFILES = operation_action(
     "get_profiles_for_list",
-    key="listListProfiles",
     label="List List Profiles",
     description="Get all profiles within a list with the given list ID.",
     inputs=ListListProfilesInputs,
@@ -621,7 +610,6 @@ def subscribe_profiles(client: KlaviyoClient, inputs: SubscribeProfilesInputs) -
 
 SUBSCRIBE_PROFILES = operation_action(
     "bulk_subscribe_profiles",
-    key="subscribeProfiles",
     label="Subscribe Profiles",
     description="Subscribe one or more profiles to email marketing, SMS marketing, or both.",
     inputs=SubscribeProfilesInputs,
@@ -645,7 +633,6 @@ def unsubscribe_profiles(client: KlaviyoClient, inputs: UnsubscribeProfilesInput
 
 UNSUBSCRIBE_PROFILES = operation_action(
     "bulk_unsubscribe_profiles",
-    key="unsubscribeProfiles",
     label="Unsubscribe Profiles",
     description="Unsubscribe one or more profiles to email marketing, SMS marketing, or both.",
     inputs=UnsubscribeProfilesInputs,
@@ -657,8 +644,7 @@ UNSUBSCRIBE_PROFILES = operation_action(
 
 
 SELECT_PROFILE = picklist(
-    op_id="get_profiles",
-    key="selectProfile",
+    "get_profiles",
     label="Select Profile",
     description="A picklist of the account's profiles, labelled by email, phone number or id.",
     label_fields=("email", "phone_number"),

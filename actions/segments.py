@@ -32,7 +32,6 @@ from actions._facade.models.segments import SegmentAttributes
 from actions._facade.segments import Segments as Segments
 from connector.client.errors import InputError
 from connector.client.jsonapi import Resource
-from connector.client.pipeline import KlaviyoClient
 from connector.framework.facade import FacadeMethod
 from connector.framework.inputs import InputType, input_field, to_json
 from connector.klaviyo.operation_actions import (
@@ -43,8 +42,8 @@ from connector.klaviyo.operation_actions import (
     max_records_input,
     operation_action,
     page_size_input,
-    perform_operation,
     picklist,
+    profile_count_input,
     sort_input,
 )
 from connector.klaviyo.validators import clean_non_blank
@@ -147,11 +146,7 @@ class CreateSegmentInputs:
 # Not retried on a server error (the registry marks create_segment unsafe): a repeat could create a second
 # segment, and Klaviyo allows 100 a day.
 CREATE_SEGMENT = operation_action(
-    "create_segment",
-    key="createSegment",
-    label="Create Segment",
-    description="Create a segment.",
-    inputs=CreateSegmentInputs,
+    "create_segment", label="Create Segment", description="Create a segment.", inputs=CreateSegmentInputs
 )
 
 
@@ -164,27 +159,11 @@ class GetSegmentInputs:
 
     segment_id: str = id_input("Segment ID", SEGMENT_ID_COMMENTS)
     fields: list[str] = fields_input("get_segment")
-    include_profile_count: bool | None = input_field(
-        "Include Profile Count",
-        type=InputType.BOOLEAN,
-        comments="Also return profile_count (Klaviyo lowers this call's rate limit to 1/s, 15/m).",
-        default="false",
-    )
-
-
-def get_segment(client: KlaviyoClient, inputs: GetSegmentInputs) -> Any:
-    """``GET /api/segments/{id}`` (``get_segment``); Include Profile Count asks for ``additional-fields[segment]``."""
-    extra = {"additional-fields[segment]": ["profile_count"] if inputs.include_profile_count else None}
-    return perform_operation(client, "get_segment", inputs, **extra)
+    include_profile_count: bool | None = profile_count_input("get_segment")
 
 
 GET_SEGMENT = operation_action(
-    "get_segment",
-    key="getSegment",
-    label="Get Segment",
-    description="Get a segment with the given segment ID.",
-    inputs=GetSegmentInputs,
-    perform=get_segment,
+    "get_segment", label="Get Segment", description="Get a segment with the given segment ID.", inputs=GetSegmentInputs
 )
 
 
@@ -203,11 +182,7 @@ class ListSegmentsInputs:
 
 
 LIST_SEGMENTS = operation_action(
-    "get_segments",
-    key="listSegments",
-    label="List Segments",
-    description="Get all segments in an account.",
-    inputs=ListSegmentsInputs,
+    "get_segments", label="List Segments", description="Get all segments in an account.", inputs=ListSegmentsInputs
 )
 
 
@@ -262,7 +237,6 @@ class UpdateSegmentInputs:
 
 UPDATE_SEGMENT = operation_action(
     "update_segment",
-    key="updateSegment",
     label="Update Segment",
     description="Update a segment with the given segment ID.",
     inputs=UpdateSegmentInputs,
@@ -272,11 +246,9 @@ UPDATE_SEGMENT = operation_action(
 # -- Delete Segment -----------------------------------------------------------------------
 
 DELETE_SEGMENT = delete_action(
-    op_id="delete_segment",
-    key="deleteSegment",
+    "delete_segment",
     label="Delete Segment",
     description="Delete a segment with the given segment ID.",
-    id_label="Segment ID",
     id_comments=SEGMENT_ID_COMMENTS,
 )
 
@@ -284,12 +256,7 @@ DELETE_SEGMENT = delete_action(
 # -- data source -------------------------------------------------------------------------------
 
 
-SELECT_SEGMENT = picklist(
-    op_id="get_segments",
-    key="selectSegment",
-    label="Select Segment",
-    description="A picklist of the account's segments.",
-)
+SELECT_SEGMENT = picklist("get_segments", label="Select Segment", description="A picklist of the account's segments.")
 
 ACTIONS = (CREATE_SEGMENT, GET_SEGMENT, LIST_SEGMENTS, UPDATE_SEGMENT, DELETE_SEGMENT)
 DATA_SOURCES = (SELECT_SEGMENT,)
@@ -307,13 +274,7 @@ FACADE_METHODS = (
         positional=("name", "condition_groups"),
         types={"condition_groups": "ConditionGroups"},
     ),
-    FacadeMethod(
-        "get",
-        GET_SEGMENT,
-        "Get one segment (``profile_count=True`` adds the member count).",
-        rename={"profile_count": "include_profile_count"},
-        switches=("profile_count",),
-    ),
+    FacadeMethod("get", GET_SEGMENT, "Get one segment (``profile_count=True`` adds the member count)."),
     FacadeMethod("list", LIST_SEGMENTS, "Stream every segment (one page in memory at a time)."),
     FacadeMethod(
         "update",

@@ -21,7 +21,6 @@ Reference: https://developers.klaviyo.com/en/reference/templates_api_overview
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import attrs
@@ -34,6 +33,7 @@ from connector.client.pipeline import KlaviyoClient
 from connector.framework.facade import FacadeMethod
 from connector.framework.inputs import InputType, input_field, to_stripped
 from connector.klaviyo.operation_actions import (
+    additional_field_switch,
     delete_action,
     fields_input,
     filter_input,
@@ -44,7 +44,6 @@ from connector.klaviyo.operation_actions import (
     perform_operation,
     picklist,
     sort_input,
-    stream_for,
 )
 from connector.klaviyo.validators import clean_non_blank
 
@@ -117,18 +116,10 @@ def text_input() -> Any:
     )
 
 
-def include_definition_input() -> Any:
+def include_definition_input(op_id: str) -> Any:
     """Asks for ``additional-fields[template]=definition`` (drag-and-drop definitions are not returned by default)."""
-    return input_field(
-        "Include Definition",
-        type=InputType.BOOLEAN,
-        comments="Also return the drag-and-drop definition (drag-and-drop templates only).",
-        default="false",
-    )
-
-
-def _definition(include_definition: bool | None) -> dict[str, Any]:
-    return {"additional-fields[template]": ["definition"] if include_definition else None}
+    comments = "Also return the drag-and-drop definition (drag-and-drop templates only)."
+    return additional_field_switch(op_id, "definition", label="Include Definition", comments=comments)
 
 
 # -- Create Template ---------------------------------------------------------------------------
@@ -161,7 +152,6 @@ def create_template(client: KlaviyoClient, inputs: CreateTemplateInputs) -> Any:
 
 CREATE_TEMPLATE = operation_action(
     "create_template",
-    key="createTemplate",
     label="Create Template",
     description="Create a new custom HTML template.",
     inputs=CreateTemplateInputs,
@@ -178,21 +168,14 @@ class GetTemplateInputs:
 
     template_id: str = id_input("Template ID", TEMPLATE_ID_COMMENTS)
     fields: list[str] = fields_input("get_template")
-    include_definition: bool | None = include_definition_input()
-
-
-def get_template(client: KlaviyoClient, inputs: GetTemplateInputs) -> Any:
-    """``GET /api/templates/{id}`` (``get_template``); Include Definition asks for ``additional-fields[template]``."""
-    return perform_operation(client, "get_template", inputs, **_definition(inputs.include_definition))
+    include_definition: bool | None = include_definition_input("get_template")
 
 
 GET_TEMPLATE = operation_action(
     "get_template",
-    key="getTemplate",
     label="Get Template",
     description="Get a template with the given template ID.",
     inputs=GetTemplateInputs,
-    perform=get_template,
 )
 
 
@@ -206,23 +189,13 @@ class ListTemplatesInputs:
     fields: list[str] = fields_input("get_templates")
     filter: str | None = filter_input("get_templates")
     sort: str | None = sort_input("get_templates")
-    include_definition: bool | None = include_definition_input()
+    include_definition: bool | None = include_definition_input("get_templates")
     max_records: int | None = max_records_input()
     page_size: int | None = page_size_input("get_templates")
 
 
-def list_templates(client: KlaviyoClient, inputs: ListTemplatesInputs) -> Iterator[dict[str, Any]]:
-    """``GET /api/templates`` (``get_templates``), following every page; streams resources."""
-    return stream_for(client, "get_templates", inputs, **_definition(inputs.include_definition))
-
-
 LIST_TEMPLATES = operation_action(
-    "get_templates",
-    key="listTemplates",
-    label="List Templates",
-    description="Get all templates in an account.",
-    inputs=ListTemplatesInputs,
-    perform=list_templates,
+    "get_templates", label="List Templates", description="Get all templates in an account.", inputs=ListTemplatesInputs
 )
 
 
@@ -252,7 +225,6 @@ class UpdateTemplateInputs:
 
 UPDATE_TEMPLATE = operation_action(
     "update_template",
-    key="updateTemplate",
     label="Update Template",
     description="Update a template with the given template ID.",
     inputs=UpdateTemplateInputs,
@@ -262,11 +234,9 @@ UPDATE_TEMPLATE = operation_action(
 # -- Delete Template ----------------------------------------------------------------------
 
 DELETE_TEMPLATE = delete_action(
-    op_id="delete_template",
-    key="deleteTemplate",
+    "delete_template",
     label="Delete Template",
     description="Delete a template with the given template ID.",
-    id_label="Template ID",
     id_comments=TEMPLATE_ID_COMMENTS,
 )
 
@@ -275,10 +245,7 @@ DELETE_TEMPLATE = delete_action(
 
 
 SELECT_TEMPLATE = picklist(
-    op_id="get_templates",
-    key="selectTemplate",
-    label="Select Template",
-    description="A picklist of the account's templates.",
+    "get_templates", label="Select Template", description="A picklist of the account's templates."
 )
 
 ACTIONS = (CREATE_TEMPLATE, GET_TEMPLATE, LIST_TEMPLATES, UPDATE_TEMPLATE, DELETE_TEMPLATE)
@@ -293,13 +260,7 @@ FACADE_METHODS = (
         prefix="template_",
         positional=("name",),
     ),
-    FacadeMethod(
-        "get",
-        GET_TEMPLATE,
-        "Get one template (``definition=True`` adds a drag-and-drop template's definition).",
-        rename={"definition": "include_definition"},
-        switches=("definition",),
-    ),
+    FacadeMethod("get", GET_TEMPLATE, "Get one template (``definition=True`` adds a drag-and-drop one's definition)."),
     FacadeMethod("list", LIST_TEMPLATES, "Stream every template (one page at a time).", omit=("include_definition",)),
     FacadeMethod(
         "update", UPDATE_TEMPLATE, "Change a template's name, HTML or text (not its editor type).", prefix="template_"

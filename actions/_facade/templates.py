@@ -44,7 +44,7 @@ class Templates(ResourceGroup):
         fields: Sequence[str] | None = None,
         definition: bool = False,
     ) -> Resource[TemplateAttributes]:
-        """Get one template (``definition=True`` adds a drag-and-drop template's definition)."""
+        """Get one template (``definition=True`` adds a drag-and-drop one's definition)."""
         from actions.templates import GET_TEMPLATE
 
         return self._one(

@@ -27,7 +27,7 @@ import attrs
 from connector.client.jsonapi import Resource, parse_document, parse_resource
 from connector.client.pipeline import KlaviyoClient
 from connector.framework.definitions import ActionDefinition
-from connector.framework.inputs import Collection, InputSpec, input_specs
+from connector.framework.inputs import Collection, InputSpec, InputType, input_specs
 
 A = TypeVar("A")
 
@@ -110,7 +110,8 @@ class FacadeMethod:
     - ``positional``: other parameters that come before ``*``;
     - ``types``: parameter -> the annotation callers pass, where the input's describes the cleaned value (an
       annotation without ``None`` makes the parameter required);
-    - ``switches``: ``bool = False`` flags, False sending nothing (as leaving the input out does);
+    - ``switches``: ``bool = False`` flags, False sending nothing (as leaving the input out does); a Yes/No input
+      ``include_<x>`` (Include Profile Count) is the switch ``<x>`` unless renamed;
     - ``omit``: inputs not offered. A list action's Max Records is ``limit`` and its Page Size is not offered
       (:data:`LIMIT`, :data:`NOT_OFFERED`).
 
@@ -155,8 +156,9 @@ class FacadeMethod:
         if unknown:
             raise ValueError(f"{self.name}: {self.action.key} has no input {', '.join(unknown)}")
         by_input = {field: name for name, field in renames.items()}
+        switched = {f: f.removeprefix("include_") for f, s in specs.items() if _includes(f, s) and f not in by_input}
         out = [
-            self._parameter(by_input.get(field) or self._unprefixed(field, spec), field, spec)
+            self._parameter(by_input.get(field) or switched.get(field) or self._unprefixed(field, spec), field, spec)
             for field, spec in specs.items()
             if field not in omitted
         ]
@@ -176,7 +178,7 @@ class FacadeMethod:
 
     def _parameter(self, name: str, field: str, spec: InputSpec) -> FacadeParameter:
         positional = name in self.positional or (spec.target or "").startswith("path:")
-        if name in self.switches:
+        if name in self.switches or (_includes(field, spec) and name == field.removeprefix("include_")):
             return FacadeParameter(name, field, "bool", required=False, switch=True)
         if name in self.types:
             annotation = self.types[name]
@@ -202,6 +204,11 @@ def caller_type(annotation: str, spec: InputSpec) -> str:
     if spec.collection is Collection.VALUE_LIST:
         text = re.sub(r"\blist\[", "Sequence[", text)
     return text
+
+
+def _includes(field: str, spec: InputSpec) -> bool:
+    """A Yes/No input that asks Klaviyo for more (``include_profile_count``)."""
+    return field.startswith("include_") and spec.type is InputType.BOOLEAN
 
 
 def _admits_none(annotation: str) -> bool:

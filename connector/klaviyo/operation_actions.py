@@ -58,7 +58,7 @@ ID_MAX = 512
 def operation_action(
     op_id: str,
     *,
-    key: str,
+    key: str | None = None,
     label: str,
     description: str,
     inputs: type[Any],
@@ -68,11 +68,12 @@ def operation_action(
 ) -> ActionDefinition[Any]:
     """An action for ``op_id``: the generic perform (unless ``perform`` is given) and the registry's rules.
 
-    Inputs written to an update's nullable attributes are made clearable with JSON ``null``.
+    The key is the label's (:func:`label_key`) unless given. Inputs written to an update's nullable attributes
+    are made clearable with JSON ``null``.
     """
     _bind_nullability(operation(op_id), inputs)
     return ActionDefinition(
-        key=key,
+        key=key or label_key(label),
         label=label,
         description=description,
         inputs=inputs,
@@ -80,6 +81,17 @@ def operation_action(
         operation_ids=(op_id, *also_calls),
         covers_operations=covers_operations,
     )
+
+
+def label_key(label: str) -> str:
+    """The key of an action or data source: its label's words in camelCase, as the catalog's keys are.
+
+    Example:
+        >>> label_key("Add Profile To List"), label_key("Select Catalog Item")
+        ('addProfileToList', 'selectCatalogItem')
+    """
+    first, *rest = label.split()
+    return first.lower() + "".join(word[:1].upper() + word[1:] for word in rest)
 
 
 def performer(op_id: str) -> Callable[[KlaviyoClient, Any], Any]:
@@ -161,6 +173,10 @@ class _Parts:
         kind, _, name = target.partition(":")
         if kind == "path":
             self.ids[name] = value
+        elif kind == "query" and "=" in name:  # a switch: when on, its value joins the parameter's
+            param, _, flag = name.partition("=")
+            if value:
+                self.params[param] = [*_as_list(self.params.get(param, [])), flag]
         elif kind == "query":
             self.params[name] = value
         elif target == "page:size":
@@ -332,7 +348,7 @@ def _location(target: str | None) -> str | None:
     if kind in ("attributes", "relationships", "meta"):
         return f"data.{kind}.{name}"
     if kind in ("query", "path", "header"):
-        return name
+        return name.partition("=")[0]
     if kind == "timeframe":
         return f"data.attributes.{name.split('.')[0]}"
     if kind == "resource":
@@ -396,6 +412,33 @@ def additional_fields_input(op_id: str, resource_type: str, *, label: str, comme
     """``additional-fields[type]``: fields Klaviyo leaves out unless asked (values from the registry)."""
     allowed = operation(op_id).query.additional_fields.get(resource_type, ())
     return _names_input(label, comments, allowed, f"query:additional-fields[{resource_type}]")
+
+
+def additional_field_switch(op_id: str, field: str, *, label: str, comments: str) -> Any:
+    """A Yes/No input that asks for one of Klaviyo's additional fields (``additional-fields[list]=profile_count``).
+
+    The field must be one the registry lists for the operation's own resource type.
+
+    Example:
+        >>> import attrs
+        >>> @attrs.frozen
+        ... class GetTemplatesInputs:
+        ...     definition: bool | None = additional_field_switch("get_templates", "definition", label="D", comments="")
+        >>> request_for("get_templates", GetTemplatesInputs(definition=True)).params["additional-fields[template]"]
+        ['definition']
+    """
+    op = operation(op_id)
+    kind = op.response_type or ""
+    if field not in op.query.additional_fields.get(kind, ()):
+        raise ValueError(f"{op_id}: {field!r} is not an additional field of {kind}")  # a declaration mistake
+    target = f"query:additional-fields[{kind}]={field}"
+    return input_field(label, type=InputType.BOOLEAN, comments=comments, default="false", to=target)
+
+
+def profile_count_input(op_id: str) -> Any:
+    """Include Profile Count: ``profile_count`` of a list or segment, which lowers the call's rate limit."""
+    comments = "Also return profile_count (Klaviyo lowers this call's rate limit to 1/s, 15/m)."
+    return additional_field_switch(op_id, "profile_count", label="Include Profile Count", comments=comments)
 
 
 def include_input(op_id: str, *, label: str = "Include", comments: str = "Related resources to include.") -> Any:
@@ -509,21 +552,22 @@ class NoInputs:
     """Inputs of a data source that needs nothing besides the connection."""
 
 
-def delete_action(*, op_id: str, key: str, label: str, description: str, id_label: str, id_comments: str) -> Any:
-    """A Delete X action: one id input and the operation's ``DELETE`` (204, nothing returned).
+def delete_action(op_id: str, *, label: str, description: str, id_comments: str, id_label: str = "") -> Any:
+    """A Delete X action: one id input (``X ID`` unless ``id_label`` says) and the operation's ``DELETE`` (204,
+    nothing returned).
 
-    The id input's Python name is the snake case of ``id_label``; it is annotated ``str`` (the typed facade reads it).
+    The id input's Python name is the snake case of its label; it is annotated ``str`` (the typed facade reads it).
 
     Example:
-        >>> d = delete_action(op_id="delete_list", key="deleteList", label="Delete List",
-        ...                   description="Delete a list.", id_label="List ID", id_comments="The list.")
-        >>> d.clean({"listId": "Y6nRLr"}), d.operation_ids
-        (DeleteListInputs(list_id='Y6nRLr'), ('delete_list',))
+        >>> d = delete_action("delete_list", label="Delete List", description="Delete a list.", id_comments="The list.")
+        >>> d.key, d.clean({"listId": "Y6nRLr"}), d.operation_ids
+        ('deleteList', DeleteListInputs(list_id='Y6nRLr'), ('delete_list',))
     """
+    id_label = id_label or f"{label.removeprefix('Delete ')} ID"
     field_name = "_".join(id_label.lower().split())
     namespace = {"__annotations__": {field_name: "str"}, field_name: id_input(id_label, id_comments)}
     inputs = attrs.frozen(type(label.replace(" ", "") + "Inputs", (), namespace))
-    return operation_action(op_id, key=key, label=label, description=description, inputs=inputs)
+    return operation_action(op_id, label=label, description=description, inputs=inputs)
 
 
 #: Options a data source returns unless its Max Options says otherwise, and the most it may ask for.
@@ -560,7 +604,7 @@ def _bounded(value: Any, maximum: int) -> int:
 
 
 def picklist(
-    *, op_id: str, key: str, label: str, description: str, label_fields: Sequence[str] = ("name",)
+    op_id: str, *, key: str | None = None, label: str, description: str, label_fields: Sequence[str] = ("name",)
 ) -> DataSourceDefinition[Any]:
     """A Select X data source: the resources of a list operation as ``{"label", "key"}``, searched and capped.
 
@@ -571,8 +615,9 @@ def picklist(
     ``PICKLIST_SCAN`` resources are searched here. *Max Options* caps the answer (default 100).
 
     Example:
-        >>> picklist(op_id="get_lists", key="selectList", label="Select List", description="Lists.").operation_ids
-        ('get_lists',)
+        >>> source = picklist("get_lists", label="Select List", description="Lists.")
+        >>> source.key, source.operation_ids
+        ('selectList', ('get_lists',))
     """
     op = operation(op_id)
     server_field = next((f for f in label_fields if "contains" in _operators(op, f)), None)
@@ -587,7 +632,7 @@ def picklist(
         f"The {op.response_type} resources of ``GET {op.path}`` as ``{{'label', 'key'}}`` (search {where})."
     )
     return DataSourceDefinition(
-        key=key,
+        key=key or label_key(label),
         label=label,
         description=f"{description} Search {where}; at most Max Options (default {PICKLIST_DEFAULT}).",
         inputs=PicklistInputs,

@@ -19,23 +19,14 @@ Reference: https://developers.klaviyo.com/en/reference/accounts_api_overview
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
-import attrs
-
 from actions._facade.accounts import Accounts as Accounts
 from actions._facade.models.accounts import AccountAttributes
 from connector.client.jsonapi import Resource
-from connector.client.pipeline import KlaviyoClient
 from connector.framework.facade import FacadeMethod
 from connector.klaviyo.operation_actions import (
-    fields_input,
-    id_input,
-    max_records_input,
-    operation_action,
+    get_action,
+    list_action,
     picklist,
-    stream_for,
 )
 
 Account = Resource[AccountAttributes]
@@ -44,48 +35,23 @@ Account = Resource[AccountAttributes]
 # -- Get Account -------------------------------------------------------------------------------
 
 
-@attrs.frozen
-class GetAccountInputs:
-    """Inputs of Get Account."""
-
-    account_id: str = id_input("Account ID", "The ID of the account to retrieve.")
-    fields: list[str] = fields_input("get_account")
-
-
-GET_ACCOUNT = operation_action(
+GET_ACCOUNT = get_action(
     "get_account",
     label="Get Account",
     description="Retrieve a single account object by its account ID.",
-    inputs=GetAccountInputs,
+    id_comments="The ID of the account to retrieve.",
 )
 
 
 # -- List Accounts -----------------------------------------------------------------------------
 
 
-@attrs.frozen
-class ListAccountsInputs:
-    """Inputs of List Accounts."""
-
-    fields: list[str] = fields_input("get_accounts")
-    max_records: int | None = max_records_input()
-
-
-def list_accounts(client: KlaviyoClient, inputs: ListAccountsInputs) -> Iterator[dict[str, Any]]:
-    """``GET /api/accounts`` (``get_accounts``), following ``links.next``; streams resources.
-
-    The spec declares neither ``page[size]`` nor ``page[cursor]`` for this operation (so none is sent), yet
-    Klaviyo's answer carries ``links.next``: the pages are followed all the same.
-    """
-    return stream_for(client, "get_accounts", inputs)
-
-
-LIST_ACCOUNTS = operation_action(
+# The spec declares neither ``page[size]`` nor ``page[cursor]`` for get_accounts (so none is sent), yet Klaviyo's
+# answer carries ``links.next``: the generic perform follows it all the same.
+LIST_ACCOUNTS = list_action(
     "get_accounts",
     label="List Accounts",
     description="Retrieve the account(s) associated with a given private API key.",
-    inputs=ListAccountsInputs,
-    perform=list_accounts,
 )
 
 

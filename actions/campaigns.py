@@ -67,6 +67,7 @@ from connector.klaviyo.operation_actions import (
     clean_id,
     delete_action,
     fields_input,
+    get_action,
     id_input,
     include_input,
     max_records_input,
@@ -355,22 +356,14 @@ CREATE_CAMPAIGN = operation_action(
 _INCLUDES = operation("get_campaign").query.include or ()
 
 
-@attrs.frozen
-class GetCampaignInputs:
-    """Inputs of Get Campaign."""
-
-    campaign_id: str = id_input("Campaign ID", CAMPAIGN_ID_COMMENTS)
-    fields: list[str] = fields_input("get_campaign")
-    include: list[str] = include_input(
-        "get_campaign", comments=f"Related resources to return in 'included': {', '.join(_INCLUDES)}."
-    )
-
-
-GET_CAMPAIGN = operation_action(
+GET_CAMPAIGN = get_action(
     "get_campaign",
     label="Get Campaign",
     description="Returns a specific campaign based on a required id.",
-    inputs=GetCampaignInputs,
+    id_comments=CAMPAIGN_ID_COMMENTS,
+    include=include_input(
+        "get_campaign", comments=f"Related resources to return in 'included': {', '.join(_INCLUDES)}."
+    ),
 )
 
 

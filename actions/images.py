@@ -41,14 +41,11 @@ from connector.client.pipeline import KlaviyoClient
 from connector.framework.facade import FacadeMethod
 from connector.framework.inputs import InputType, input_field, to_str, to_stripped
 from connector.klaviyo.operation_actions import (
-    fields_input,
-    filter_input,
+    get_action,
     id_input,
-    max_records_input,
+    list_action,
     operation_action,
-    page_size_input,
     perform_operation,
-    sort_input,
 )
 from connector.klaviyo.operations.calls import build, send
 from connector.klaviyo.validators import clean_url
@@ -324,36 +321,15 @@ UPLOAD_IMAGE = operation_action(
 # -- Get Image ---------------------------------------------------------------------------------
 
 
-@attrs.frozen
-class GetImageInputs:
-    """Inputs of Get Image."""
-
-    image_id: str = id_input("Image ID", IMAGE_ID_COMMENTS)
-    fields: list[str] = fields_input("get_image")
-
-
-GET_IMAGE = operation_action(
-    "get_image", label="Get Image", description="Get the image with the given image ID.", inputs=GetImageInputs
+GET_IMAGE = get_action(
+    "get_image", label="Get Image", description="Get the image with the given image ID.", id_comments=IMAGE_ID_COMMENTS
 )
 
 
 # -- List Images -------------------------------------------------------------------------------
 
 
-@attrs.frozen
-class ListImagesInputs:
-    """Inputs of List Images."""
-
-    fields: list[str] = fields_input("get_images")
-    filter: str | None = filter_input("get_images")
-    sort: str | None = sort_input("get_images")
-    max_records: int | None = max_records_input()
-    page_size: int | None = page_size_input("get_images")
-
-
-LIST_IMAGES = operation_action(
-    "get_images", label="List Images", description="Get all images in an account.", inputs=ListImagesInputs
-)
+LIST_IMAGES = list_action("get_images", label="List Images", description="Get all images in an account.")
 
 
 # -- Update Image ------------------------------------------------------------------------------

@@ -33,15 +33,12 @@ from connector.framework.inputs import InputType, input_field
 from connector.klaviyo.operation_actions import (
     delete_action,
     enum_choices,
-    fields_input,
-    filter_input,
+    get_action,
     id_input,
-    max_records_input,
+    list_action,
     operation_action,
-    page_size_input,
     picklist,
     profile_count_input,
-    sort_input,
 )
 from connector.klaviyo.validators import clean_non_blank
 
@@ -85,37 +82,19 @@ CREATE_LIST = operation_action(
 # -- Get List ----------------------------------------------------------------------------------
 
 
-@attrs.frozen
-class GetListInputs:
-    """Inputs of Get List."""
-
-    list_id: str = id_input("List ID", LIST_ID_COMMENTS)
-    fields: list[str] = fields_input("get_list")
-    include_profile_count: bool | None = profile_count_input("get_list")
-
-
-GET_LIST = operation_action(
-    "get_list", label="Get List", description="Get a list with the given list ID.", inputs=GetListInputs
+GET_LIST = get_action(
+    "get_list",
+    label="Get List",
+    description="Get a list with the given list ID.",
+    id_comments=LIST_ID_COMMENTS,
+    include_profile_count=profile_count_input("get_list"),
 )
 
 
 # -- List Lists --------------------------------------------------------------------------------
 
 
-@attrs.frozen
-class ListListsInputs:
-    """Inputs of List Lists."""
-
-    fields: list[str] = fields_input("get_lists")
-    filter: str | None = filter_input("get_lists")
-    sort: str | None = sort_input("get_lists")
-    max_records: int | None = max_records_input()
-    page_size: int | None = page_size_input("get_lists")
-
-
-LIST_LISTS = operation_action(
-    "get_lists", label="List Lists", description="Get all lists in an account.", inputs=ListListsInputs
-)
+LIST_LISTS = list_action("get_lists", label="List Lists", description="Get all lists in an account.")
 
 
 # -- Update List -------------------------------------------------------------------------------

@@ -56,14 +56,12 @@ from connector.klaviyo.operation_actions import (
     additional_fields_input,
     clean_id,
     fields_input,
-    filter_input,
+    get_action,
     id_input,
-    max_records_input,
+    list_action,
     operation_action,
-    page_size_input,
     picklist,
     request_for,
-    sort_input,
 )
 from connector.klaviyo.operations.registry import Operation, operation
 from connector.klaviyo.validators import clean_email, clean_external_id, clean_phone, clean_url
@@ -289,58 +287,35 @@ def _additional_fields_input(op_id: str) -> Any:
     return additional_fields_input(op_id, "profile", label="Additional Profile Fields", comments=ADDITIONAL_COMMENTS)
 
 
-@attrs.frozen
-class GetProfileInputs:
-    """Inputs of Get Profile."""
-
-    profile_id: str = id_input("Profile ID", PROFILE_ID_COMMENTS)
-    fields: list[str] = fields_input("get_profile")
-    additional_profile_fields: list[str] = _additional_fields_input("get_profile")
-
-
-GET_PROFILE = operation_action(
+GET_PROFILE = get_action(
     "get_profile",
     label="Get Profile",
     description="Get the profile with the given profile ID.",
-    inputs=GetProfileInputs,
+    id_comments=PROFILE_ID_COMMENTS,
+    additional_profile_fields=_additional_fields_input("get_profile"),
 )
 
 
-@attrs.frozen
-class ListProfileInputs:
-    """Inputs of List Profile."""
-
-    fields: list[str] = fields_input("get_profiles")
-    additional_profile_fields: list[str] = _additional_fields_input("get_profiles")
-    filter: str | None = filter_input("get_profiles")
-    sort: str | None = sort_input("get_profiles")
-    max_records: int | None = max_records_input()
-    page_size: int | None = page_size_input("get_profiles")
-
-
-LIST_PROFILE = operation_action(
-    "get_profiles", label="List Profile", description="Get all profiles in an account.", inputs=ListProfileInputs
+LIST_PROFILE = list_action(
+    "get_profiles",
+    label="List Profile",
+    description="Get all profiles in an account.",
+    catalog={
+        "fields": fields_input("get_profiles"),
+        "additional_profile_fields": _additional_fields_input("get_profiles"),
+    },
 )
 
 
-@attrs.frozen
-class ListListProfilesInputs:
-    """Inputs of List List Profiles."""
-
-    list_id: str = id_input("List ID", "The unique identifier of the list.")
-    additional_profile_fields: list[str] = _additional_fields_input("get_profiles_for_list")
-    fields: list[str] = fields_input("get_profiles_for_list")
-    filter: str | None = filter_input("get_profiles_for_list")
-    sort: str | None = sort_input("get_profiles_for_list")
-    max_records: int | None = max_records_input()
-    page_size: int | None = page_size_input("get_profiles_for_list")
-
-
-LIST_LIST_PROFILES = operation_action(
+LIST_LIST_PROFILES = list_action(
     "get_profiles_for_list",
     label="List List Profiles",
     description="Get all profiles within a list with the given list ID.",
-    inputs=ListListProfilesInputs,
+    catalog={
+        "list_id": id_input("List ID", "The unique identifier of the list."),
+        "additional_profile_fields": _additional_fields_input("get_profiles_for_list"),
+        "fields": fields_input("get_profiles_for_list"),
+    },
 )
 
 

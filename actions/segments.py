@@ -36,15 +36,12 @@ from connector.framework.facade import FacadeMethod
 from connector.framework.inputs import InputType, input_field, to_json
 from connector.klaviyo.operation_actions import (
     delete_action,
-    fields_input,
-    filter_input,
+    get_action,
     id_input,
-    max_records_input,
+    list_action,
     operation_action,
-    page_size_input,
     picklist,
     profile_count_input,
-    sort_input,
 )
 from connector.klaviyo.validators import clean_non_blank
 
@@ -153,37 +150,19 @@ CREATE_SEGMENT = operation_action(
 # -- Get Segment -------------------------------------------------------------------------------
 
 
-@attrs.frozen
-class GetSegmentInputs:
-    """Inputs of Get Segment."""
-
-    segment_id: str = id_input("Segment ID", SEGMENT_ID_COMMENTS)
-    fields: list[str] = fields_input("get_segment")
-    include_profile_count: bool | None = profile_count_input("get_segment")
-
-
-GET_SEGMENT = operation_action(
-    "get_segment", label="Get Segment", description="Get a segment with the given segment ID.", inputs=GetSegmentInputs
+GET_SEGMENT = get_action(
+    "get_segment",
+    label="Get Segment",
+    description="Get a segment with the given segment ID.",
+    id_comments=SEGMENT_ID_COMMENTS,
+    include_profile_count=profile_count_input("get_segment"),
 )
 
 
 # -- List Segments -----------------------------------------------------------------------------
 
 
-@attrs.frozen
-class ListSegmentsInputs:
-    """Inputs of List Segments."""
-
-    fields: list[str] = fields_input("get_segments")
-    filter: str | None = filter_input("get_segments")
-    sort: str | None = sort_input("get_segments")
-    max_records: int | None = max_records_input()
-    page_size: int | None = page_size_input("get_segments")
-
-
-LIST_SEGMENTS = operation_action(
-    "get_segments", label="List Segments", description="Get all segments in an account.", inputs=ListSegmentsInputs
-)
+LIST_SEGMENTS = list_action("get_segments", label="List Segments", description="Get all segments in an account.")
 
 
 # -- Update Segment ----------------------------------------------------------------------------

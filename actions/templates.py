@@ -35,15 +35,12 @@ from connector.framework.inputs import InputType, input_field, to_stripped
 from connector.klaviyo.operation_actions import (
     additional_field_switch,
     delete_action,
-    fields_input,
-    filter_input,
+    get_action,
     id_input,
-    max_records_input,
+    list_action,
     operation_action,
-    page_size_input,
     perform_operation,
     picklist,
-    sort_input,
 )
 from connector.klaviyo.validators import clean_non_blank
 
@@ -162,40 +159,23 @@ CREATE_TEMPLATE = operation_action(
 # -- Get Template ------------------------------------------------------------------------------
 
 
-@attrs.frozen
-class GetTemplateInputs:
-    """Inputs of Get Template."""
-
-    template_id: str = id_input("Template ID", TEMPLATE_ID_COMMENTS)
-    fields: list[str] = fields_input("get_template")
-    include_definition: bool | None = include_definition_input("get_template")
-
-
-GET_TEMPLATE = operation_action(
+GET_TEMPLATE = get_action(
     "get_template",
     label="Get Template",
     description="Get a template with the given template ID.",
-    inputs=GetTemplateInputs,
+    id_comments=TEMPLATE_ID_COMMENTS,
+    include_definition=include_definition_input("get_template"),
 )
 
 
 # -- List Templates ----------------------------------------------------------------------------
 
 
-@attrs.frozen
-class ListTemplatesInputs:
-    """Inputs of List Templates."""
-
-    fields: list[str] = fields_input("get_templates")
-    filter: str | None = filter_input("get_templates")
-    sort: str | None = sort_input("get_templates")
-    include_definition: bool | None = include_definition_input("get_templates")
-    max_records: int | None = max_records_input()
-    page_size: int | None = page_size_input("get_templates")
-
-
-LIST_TEMPLATES = operation_action(
-    "get_templates", label="List Templates", description="Get all templates in an account.", inputs=ListTemplatesInputs
+LIST_TEMPLATES = list_action(
+    "get_templates",
+    label="List Templates",
+    description="Get all templates in an account.",
+    include_definition=include_definition_input("get_templates"),
 )
 
 

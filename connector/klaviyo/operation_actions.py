@@ -552,11 +552,102 @@ class NoInputs:
     """Inputs of a data source that needs nothing besides the connection."""
 
 
+def inputs_class(name: str, doc: str, inputs: Mapping[str, Any]) -> type[Any]:
+    """An input class assembled from declared inputs (``input_field`` values, by Python name), in their order.
+
+    Each is annotated as a hand-written class would be (the typed facade reads it): the type its cleaner returns,
+    a list of it for a value list, ``| None`` unless the input must be given.
+
+    Example:
+        >>> cls = inputs_class("GetListInputs", "Inputs of Get List.",
+        ...                    {"list_id": id_input("List ID", "The list."), "fields": fields_input("get_list")})
+        >>> cls.__annotations__, cls(list_id="Y6nRLr")
+        ({'list_id': 'str', 'fields': 'list[str]'}, GetListInputs(list_id='Y6nRLr', fields=[]))
+    """
+    annotations = {field: _annotation(declared) for field, declared in inputs.items()}
+    return attrs.frozen(type(name, (), {"__doc__": doc, "__annotations__": annotations, **inputs}))
+
+
+def _annotation(declared: Any) -> str:
+    key, kwargs = declared.metadata["klaviyo_input"]
+    spec = InputSpec(key=key or "input", **kwargs)
+    returns = getattr(spec.clean, "__annotations__", {}).get("return") if spec.clean else None
+    base = str(returns or {InputType.BOOLEAN: "bool", InputType.JSON: "Any"}.get(spec.type, "str"))
+    if spec.collection is Collection.VALUE_LIST:
+        return f"list[{base}]"
+    return base if spec.must_be_given or base == "Any" else f"{base} | None"
+
+
+def _class_name(label: str) -> str:
+    return label.replace(" ", "") + "Inputs"
+
+
+def get_action(op_id: str, *, label: str, description: str, id_comments: str, **more: Any) -> ActionDefinition[Any]:
+    """A Get X action: ``X ID`` (the path id), Fields, then the ``more`` inputs (Python name -> input).
+
+    Example:
+        >>> get = get_action("get_list", label="Get List", description="", id_comments="The list.",
+        ...                  include_profile_count=profile_count_input("get_list"))
+        >>> [s.label for s in get.input_specs()], get.key
+        (['Connection', 'List ID', 'Fields', 'Include Profile Count'], 'getList')
+    """
+    noun = label.removeprefix("Get ")
+    inputs = {
+        f"{'_'.join(noun.lower().split())}_id": id_input(f"{noun} ID", id_comments),
+        "fields": fields_input(op_id),
+    }
+    cls = inputs_class(_class_name(label), f"Inputs of {label}.", {**inputs, **more})
+    return operation_action(op_id, label=label, description=description, inputs=cls)
+
+
+def listing_inputs(op_id: str) -> dict[str, Any]:
+    """What a list action takes after its catalog's inputs, as far as the operation allows: Filter, Sort (each
+    from the registry), then Max Records and Page Size.
+
+    Example:
+        >>> list(listing_inputs("get_lists")), list(listing_inputs("get_accounts"))
+        (['filter', 'sort', 'max_records', 'page_size'], ['max_records'])
+    """
+    query = operation(op_id).query
+    inputs = {"filter": filter_input(op_id)} if query.filters is not None else {}
+    if query.sort is not None:
+        inputs["sort"] = sort_input(op_id)
+    inputs["max_records"] = max_records_input()
+    if query.page_size_max is not None:
+        inputs["page_size"] = page_size_input(op_id)
+    return inputs
+
+
+def list_action(
+    op_id: str,
+    *,
+    label: str,
+    description: str,
+    catalog: Mapping[str, Any] | None = None,
+    perform: Callable[[KlaviyoClient, Any], Any] | None = None,
+    **more: Any,
+) -> ActionDefinition[Any]:
+    """A List X action: the ``catalog`` inputs (Fields unless given), the :func:`listing_inputs` with the ``more``
+    inputs before Max Records, streaming every page (see :func:`stream_for`) unless ``perform`` says otherwise.
+
+    Example:
+        >>> listing = list_action("get_lists", label="List Lists", description="Get all lists in an account.")
+        >>> [s.key for s in listing.input_specs()]
+        ['connection', 'fields', 'filter', 'sort', 'maxRecords', 'pageSize']
+    """
+    listing = listing_inputs(op_id)
+    caps: dict[str, Any] = {name: listing.pop(name) for name in ("max_records", "page_size") if name in listing}
+    first: Mapping[str, Any] = catalog or {"fields": fields_input(op_id)}
+    inputs = {**first, **listing, **more, **caps}
+    cls = inputs_class(_class_name(label), f"Inputs of {label}.", inputs)
+    return operation_action(op_id, label=label, description=description, inputs=cls, perform=perform)
+
+
 def delete_action(op_id: str, *, label: str, description: str, id_comments: str, id_label: str = "") -> Any:
     """A Delete X action: one id input (``X ID`` unless ``id_label`` says) and the operation's ``DELETE`` (204,
     nothing returned).
 
-    The id input's Python name is the snake case of its label; it is annotated ``str`` (the typed facade reads it).
+    The id input's Python name is the snake case of its label.
 
     Example:
         >>> d = delete_action("delete_list", label="Delete List", description="Delete a list.", id_comments="The list.")
@@ -564,10 +655,9 @@ def delete_action(op_id: str, *, label: str, description: str, id_comments: str,
         ('deleteList', DeleteListInputs(list_id='Y6nRLr'), ('delete_list',))
     """
     id_label = id_label or f"{label.removeprefix('Delete ')} ID"
-    field_name = "_".join(id_label.lower().split())
-    namespace = {"__annotations__": {field_name: "str"}, field_name: id_input(id_label, id_comments)}
-    inputs = attrs.frozen(type(label.replace(" ", "") + "Inputs", (), namespace))
-    return operation_action(op_id, label=label, description=description, inputs=inputs)
+    inputs = {"_".join(id_label.lower().split()): id_input(id_label, id_comments)}
+    cls = inputs_class(_class_name(label), f"Inputs of {label}.", inputs)
+    return operation_action(op_id, label=label, description=description, inputs=cls)
 
 
 #: Options a data source returns unless its Max Options says otherwise, and the most it may ask for.

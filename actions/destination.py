@@ -35,7 +35,7 @@ from connector.client.jsonapi import relationship
 from connector.client.pipeline import KlaviyoClient
 from connector.framework.definitions import ActionDefinition
 from connector.framework.facade import FacadeMethod
-from connector.framework.inputs import InputType, input_field, to_bool, to_json_array, to_json_object, to_stripped
+from connector.framework.inputs import InputType, input_field, to_json_array, to_json_object, to_stripped
 from connector.klaviyo.bodies import consent_profile
 from connector.klaviyo.identifiers import LABELS, Identifiers, check_consent_identifiers, check_identifiers
 from connector.klaviyo.intents import EventIntent
@@ -48,7 +48,7 @@ from connector.klaviyo.lookups import (
     lookup_profile_ids,
     now_iso,
 )
-from connector.klaviyo.operation_actions import clean_id
+from connector.klaviyo.operation_actions import clean_id, switch_input
 from connector.klaviyo.operations.calls import request
 from connector.klaviyo.orders import order_id, product_events
 from connector.klaviyo.values import consent_time, currency, iso_time, number
@@ -444,10 +444,9 @@ class SubscribeProfileInputs:
         "List ID", "Subscribe to this list (through its opt-in process); empty = the account's default settings."
     )
     custom_source: str | None = input_field("Custom Source", comments="Where the consent came from.")
-    historical_import: bool | None = input_field(
-        "Historical Import", type=InputType.BOOLEAN, clean=to_bool, default="false",
-        comments="Consent given earlier: skips double opt-in; needs Consented At.",
-    )  # fmt: skip
+    historical_import: bool | None = switch_input(
+        "Historical Import", "Consent given earlier: skips double opt-in; needs Consented At."
+    )
     consented_at: str | None = input_field(
         "Consented At", type=InputType.TIMESTAMP, clean=iso_time,
         comments="When consent was given (past); used only with Historical Import, ignored otherwise.",

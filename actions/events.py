@@ -81,6 +81,7 @@ from connector.klaviyo.operation_actions import (
     request_for,
     sort_input,
     stream_for,
+    switch_input,
 )
 from connector.klaviyo.operations.calls import related_ids, send
 from connector.klaviyo.validators import clean_currency, clean_non_blank
@@ -363,12 +364,8 @@ class CreateEventInputs:
         clean=clean_non_blank,
         to="attributes:unique_id",
     )
-    backfill: bool | None = input_field(
-        "Backfill",
-        type=InputType.BOOLEAN,
-        comments="Record the event without triggering flows (for importing past events).",
-        default="false",
-        to="attributes:backfill",
+    backfill: bool | None = switch_input(
+        "Backfill", "Record the event without triggering flows (for importing past events).", to="attributes:backfill"
     )
 
     def __attrs_post_init__(self) -> None:

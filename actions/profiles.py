@@ -62,6 +62,7 @@ from connector.klaviyo.operation_actions import (
     operation_action,
     picklist,
     request_for,
+    switch_input,
 )
 from connector.klaviyo.operations.registry import Operation, operation
 from connector.klaviyo.validators import clean_email, clean_external_id, clean_phone, clean_url
@@ -474,11 +475,9 @@ class SubscribeProfilesInputs:
         clean=to_stripped,
         to="attributes:custom_source",
     )
-    historical_import: bool | None = input_field(
+    historical_import: bool | None = switch_input(
         "Historical Import",
-        type=InputType.BOOLEAN,
-        comments="Record past consent: skips double opt-in and list flows, and every consent needs consented_at.",
-        default="false",
+        "Record past consent: skips double opt-in and list flows, and every consent needs consented_at.",
         to="attributes:historical_import",
     )
 

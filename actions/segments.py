@@ -42,6 +42,7 @@ from connector.klaviyo.operation_actions import (
     operation_action,
     picklist,
     profile_count_input,
+    switch_input,
 )
 from connector.klaviyo.validators import clean_non_blank
 
@@ -131,12 +132,8 @@ class CreateSegmentInputs:
 
     segment_name: str = name_input(required=True)
     segment_condition_groups: dict[str, Any] = condition_groups_input(required=True)
-    is_starred_segment: bool | None = input_field(
-        "Is Starred Segment",
-        type=InputType.BOOLEAN,
-        comments=IS_STARRED_COMMENTS,
-        default="false",
-        to="attributes:is_starred",
+    is_starred_segment: bool | None = switch_input(
+        "Is Starred Segment", IS_STARRED_COMMENTS, to="attributes:is_starred"
     )
 
 

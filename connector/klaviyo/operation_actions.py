@@ -414,6 +414,23 @@ def additional_fields_input(op_id: str, resource_type: str, *, label: str, comme
     return _names_input(label, comments, allowed, f"query:additional-fields[{resource_type}]")
 
 
+def switch_input(label: str, comments: str = "", *, to: str | None = None) -> Any:
+    """A Yes/No input that is No unless given (Backfill, Historical Import, Use Exponential Backoff...).
+
+    Written to Klaviyo (``to`` a body part), it is sent only when given: its default is a builder's pre-fill.
+
+    Example:
+        >>> import attrs
+        >>> @attrs.frozen
+        ... class Inputs:
+        ...     backfill: bool | None = switch_input("Backfill", to="attributes:backfill")
+        ...     wait: bool | None = switch_input("Wait")
+        >>> Inputs.__name__, [(s.default, s.writes) for s in input_specs(Inputs)]
+        ('Inputs', [('false', True), ('false', False)])
+    """
+    return input_field(label, type=InputType.BOOLEAN, comments=comments, default="false", to=to)
+
+
 def additional_field_switch(op_id: str, field: str, *, label: str, comments: str) -> Any:
     """A Yes/No input that asks for one of Klaviyo's additional fields (``additional-fields[list]=profile_count``).
 
@@ -431,8 +448,7 @@ def additional_field_switch(op_id: str, field: str, *, label: str, comments: str
     kind = op.response_type or ""
     if field not in op.query.additional_fields.get(kind, ()):
         raise ValueError(f"{op_id}: {field!r} is not an additional field of {kind}")  # a declaration mistake
-    target = f"query:additional-fields[{kind}]={field}"
-    return input_field(label, type=InputType.BOOLEAN, comments=comments, default="false", to=target)
+    return switch_input(label, comments, to=f"query:additional-fields[{kind}]={field}")
 
 
 def profile_count_input(op_id: str) -> Any:

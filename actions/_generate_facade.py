@@ -309,8 +309,12 @@ def declared_method_source(method: Any, module: ModuleType, models: Mapping[str,
     action = next(name for name, value in vars(module).items() if value is method.action and name.isupper())
     arguments = [action, *(p.argument() for p in params)]
     runtime = [action]
-    if method.convert is not None:
-        convert = method.convert.__qualname__  # a function, or a classmethod: ``TrackedEvent.of``
+    if inspect.isclass(method.convert):  # built from the output's keys: ``TrackedEvent(**output)``
+        returns = method.convert.__name__
+        runtime.append(returns)
+        body = _call("output = self._perform(", arguments) + f"\n        return {returns}(**output)"
+    elif method.convert is not None:
+        convert = method.convert.__qualname__  # a function, or a classmethod: ``ListMembership.of``
         runtime.append(convert.split(".")[0])
         returns = str(inspect.signature(method.convert).return_annotation)
         body = _call("output = self._perform(", arguments) + f"\n        return {convert}(output)"

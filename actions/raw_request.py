@@ -205,6 +205,11 @@ def _pairs_input(label: str, comments: str, clean: Any = to_str, kind: InputType
     return input_field(label, type=kind, comments=comments, collection=Collection.KEY_VALUE_LIST, clean=clean)
 
 
+def _retry_input(label: str, comments: str, clean: Any) -> Any:
+    """A retry setting, 0 unless given (no retries; the default delay)."""
+    return input_field(label, comments=comments, default="0", clean=clean)
+
+
 @attrs.frozen
 class RawRequestInputs:
     """Inputs of Raw Request (all sixteen catalog inputs; the connection is added by the framework)."""
@@ -267,22 +272,18 @@ class RawRequestInputs:
         clean=clean_timeout,
         example=30000,
     )
-    retry_delay_ms: float | None = input_field(
+    retry_delay_ms: float | None = _retry_input(
         "Retry Delay (ms)",
-        comments="The delay in milliseconds between retries. This is used when 'Use Exponential Backoff' is disabled.",
-        default="0",
-        clean=clean_milliseconds,
+        "The delay in milliseconds between retries. This is used when 'Use Exponential Backoff' is disabled.",
+        clean_milliseconds,
     )
     retry_on_all_errors: bool | None = switch_input(
         "Retry On All Errors",
         "If true, retries on all erroneous responses regardless of type. This is helpful when retrying after HTTP 429 "
         "or other 3xx or 4xx errors. Otherwise, only retries on HTTP 5xx and network errors.",
     )
-    max_retry_count: int | None = input_field(
-        "Max Retry Count",
-        comments="The maximum number of retries to attempt. Specify 0 for no retries.",
-        default="0",
-        clean=clean_retry_count,
+    max_retry_count: int | None = _retry_input(
+        "Max Retry Count", "The maximum number of retries to attempt. Specify 0 for no retries.", clean_retry_count
     )
     use_exponential_backoff: bool | None = switch_input(
         "Use Exponential Backoff",

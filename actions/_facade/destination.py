@@ -86,7 +86,7 @@ class Destination(ResourceGroup):
             value_currency=value_currency,
             unique_id=unique_id,
         )
-        return TrackedEvent.of(output)
+        return TrackedEvent(**output)
 
     def order_completed(
         self,
@@ -124,7 +124,7 @@ class Destination(ResourceGroup):
             event_name=event_name,
             product_event_name=product_event_name,
         )
-        return TrackedOrder.of(output)
+        return TrackedOrder(**output)
 
     def add_profile_to_list(
         self,

@@ -118,7 +118,8 @@ class FacadeMethod:
     The result is the one of the action's operation: its resource model, an iterator of them for a list action,
     None for a 202/204 answer. ``returns`` types a result handed back as the action gives it (a bulk
     submission); ``convert`` is a function of the declared module that turns the action's output into the
-    result (its return annotation types the method; a classmethod such as ``TrackedEvent.of`` does too).
+    result (its return annotation types the method; a classmethod such as ``ListMembership.of`` does too), or a
+    class built from the output's keys (``TrackedEvent``).
 
     Example:
         >>> import attrs

@@ -54,12 +54,12 @@ from connector.klaviyo.bulk.outcomes import RecordOutcome
 from connector.klaviyo.bulk.senders import BatchRecord
 from connector.klaviyo.operation_actions import (
     additional_fields_input,
-    clean_id,
     fields_input,
     get_action,
     id_input,
     list_action,
     operation_action,
+    path_ids_first,
     picklist,
     request_for,
     switch_input,
@@ -160,90 +160,52 @@ def clean_profile_attributes(attributes: Mapping[str, Any], where: str) -> dict[
 # -- Create Profile / Update Profile ------------------------------------------------------------
 
 
-def _email_input() -> Any:
+def _attribute_input(label: str, comments: str, clean: Callable[[Any], Any] = to_stripped, **more: Any) -> Any:
+    """A profile attribute's input: the attribute is the label in snake case (Phone Number: ``phone_number``)."""
     return input_field(
-        "Email",
-        comments="Individual's email address",
-        clean=clean_email,
-        example="ada@example.com",
-        to="attributes:email",
+        label, comments=comments, clean=clean, to=f"attributes:{'_'.join(label.lower().split())}", **more
     )
 
 
-def _phone_input() -> Any:
-    return input_field(
-        "Phone Number",
-        comments="Individual's phone number in E.164 format",
-        clean=clean_phone,
-        example="+15005550006",
-        to="attributes:phone_number",
-    )
-
-
-def _external_id_input() -> Any:
-    return input_field(
-        "External ID",
-        comments=(
-            "A unique identifier used by customers to associate Klaviyo profiles with profiles in an external "
-            "system, such as a point-of-sale system. Format varies based on the external system."
-        ),
-        clean=clean_external_id,
-        to="attributes:external_id",
-    )
-
-
-def _text_input(label: str, comments: str, attribute: str) -> Any:
-    return input_field(label, comments=comments, clean=to_stripped, to=f"attributes:{attribute}")
-
-
-def _image_input() -> Any:
-    return input_field(
-        "Image", comments="URL pointing to the location of a profile image", clean=clean_url, to="attributes:image"
-    )
-
-
-def _location_input() -> Any:
-    return input_field(
-        "Location",
-        type=InputType.JSON,
-        comments="Location information for the profile.",
-        clean=clean_location,
-        example={"city": "New York", "region": "NY", "country": "United States", "zip": "10017"},
-        to="attributes:location",
-    )
-
-
-def _properties_input() -> Any:
-    return input_field(
-        "Properties",
-        type=InputType.JSON,
-        comments="An object containing key/value pairs for any custom properties assigned to this profile.",
-        clean=to_json_object,
-        example={"pseudonym": "Dr. Octopus"},
-        to="attributes:properties",
-    )
-
-
-FIRST_NAME_COMMENTS = "Individual's first name"
-LAST_NAME_COMMENTS = "Individual's last name"
-ORGANIZATION_COMMENTS = "Name of the company or organization within the company for whom the individual works"
-TITLE_COMMENTS = "Individual's job title"
+EXTERNAL_ID_COMMENTS = (
+    "A unique identifier used by customers to associate Klaviyo profiles with profiles in an external system, such "
+    "as a point-of-sale system. Format varies based on the external system."
+)
+LOCATION_EXAMPLE = {"city": "New York", "region": "NY", "country": "United States", "zip": "10017"}
+PROPERTIES_COMMENTS = "An object containing key/value pairs for any custom properties assigned to this profile."
 
 
 @attrs.frozen
-class CreateProfileInputs:
-    """Inputs of Create Profile (at least one of email, phone number or external ID)."""
+class ProfileAttributeInputs:
+    """The profile's attributes, as Create and Update Profile take them."""
 
-    email: str | None = _email_input()
-    phone_number: str | None = _phone_input()
-    external_id: str | None = _external_id_input()
-    first_name: str | None = _text_input("First Name", FIRST_NAME_COMMENTS, "first_name")
-    last_name: str | None = _text_input("Last Name", LAST_NAME_COMMENTS, "last_name")
-    organization: str | None = _text_input("Organization", ORGANIZATION_COMMENTS, "organization")
-    title: str | None = _text_input("Title", TITLE_COMMENTS, "title")
-    image: str | None = _image_input()
-    location: dict[str, Any] | None = _location_input()
-    properties: dict[str, Any] | None = _properties_input()
+    email: str | None = _attribute_input("Email", "Individual's email address", clean_email, example="ada@example.com")
+    phone_number: str | None = _attribute_input(
+        "Phone Number", "Individual's phone number in E.164 format", clean_phone, example="+15005550006"
+    )
+    external_id: str | None = _attribute_input("External ID", EXTERNAL_ID_COMMENTS, clean_external_id)
+    first_name: str | None = _attribute_input("First Name", "Individual's first name")
+    last_name: str | None = _attribute_input("Last Name", "Individual's last name")
+    organization: str | None = _attribute_input(
+        "Organization", "Name of the company or organization within the company for whom the individual works"
+    )
+    title: str | None = _attribute_input("Title", "Individual's job title")
+    image: str | None = _attribute_input("Image", "URL pointing to the location of a profile image", clean_url)
+    location: dict[str, Any] | None = _attribute_input(
+        "Location",
+        "Location information for the profile.",
+        clean_location,
+        type=InputType.JSON,
+        example=LOCATION_EXAMPLE,
+    )
+    properties: dict[str, Any] | None = _attribute_input(
+        "Properties", PROPERTIES_COMMENTS, to_json_object, type=InputType.JSON, example={"pseudonym": "Dr. Octopus"}
+    )
+
+
+@attrs.frozen
+class CreateProfileInputs(ProfileAttributeInputs):
+    """Inputs of Create Profile (at least one of email, phone number or external ID)."""
 
     def __attrs_post_init__(self) -> None:
         # Klaviyo needs an identifier to create a profile; saying so here saves a round trip and a 400.
@@ -256,21 +218,11 @@ CREATE_PROFILE = operation_action(
 )
 
 
-@attrs.frozen
-class UpdateProfileInputs:
+@attrs.frozen(field_transformer=path_ids_first)
+class UpdateProfileInputs(ProfileAttributeInputs):
     """Inputs of Update Profile: only the attributes given change; JSON ``null`` (or ``NULL``) clears one."""
 
     profile_id: str = id_input("Profile ID", PROFILE_ID_COMMENTS)
-    email: str | None = _email_input()
-    phone_number: str | None = _phone_input()
-    external_id: str | None = _external_id_input()
-    first_name: str | None = _text_input("First Name", FIRST_NAME_COMMENTS, "first_name")
-    last_name: str | None = _text_input("Last Name", LAST_NAME_COMMENTS, "last_name")
-    organization: str | None = _text_input("Organization", ORGANIZATION_COMMENTS, "organization")
-    title: str | None = _text_input("Title", TITLE_COMMENTS, "title")
-    image: str | None = _image_input()
-    location: dict[str, Any] | None = _location_input()
-    properties: dict[str, Any] | None = _properties_input()
 
 
 UPDATE_PROFILE = operation_action(
@@ -449,25 +401,29 @@ def clean_subscription_profiles(value: Any, *, subscribe: bool, historical: bool
 PROFILES_EXAMPLE = [{"email": "ada@example.com"}, {"phone_number": "+15005550006"}]
 
 
+def _profiles_input(comments: str, clean: Callable[[Any], Any]) -> Any:
+    return input_field(
+        "Profiles",
+        type=InputType.JSON,
+        comments=comments,
+        required=True,
+        clean=clean,
+        example=PROFILES_EXAMPLE,
+        to="attributes:profiles",
+    )
+
+
+def _list_input(comments: str) -> Any:
+    return id_input("List ID", comments, to="relationships:list", required=False)
+
+
 @attrs.frozen
 class SubscribeProfilesInputs:
     """Inputs of Subscribe Profiles (the profiles are checked together with Historical Import)."""
 
-    profiles: Any = input_field(
-        "Profiles",
-        type=InputType.JSON,
-        comments="Array of profiles to subscribe.",
-        required=True,
-        clean=to_profile_entries,
-        example=PROFILES_EXAMPLE,
-        to="attributes:profiles",
-    )
-    list_id: str | None = input_field(
-        "List ID",
-        comments="Also add the profiles to this list (a double opt-in list sends a confirmation first).",
-        clean=clean_id,
-        example="Y6nRLr",
-        to="relationships:list",
+    profiles: Any = _profiles_input("Array of profiles to subscribe.", to_profile_entries)
+    list_id: str | None = _list_input(
+        "Also add the profiles to this list (a double opt-in list sends a confirmation first)."
     )
     custom_source: str | None = input_field(
         "Custom Source",
@@ -500,21 +456,9 @@ def _clean_unsubscribe_profiles(value: Any) -> dict[str, Any]:
 class UnsubscribeProfilesInputs:
     """Inputs of Unsubscribe Profiles."""
 
-    profiles: Any = input_field(
-        "Profiles",
-        type=InputType.JSON,
-        comments="Array of profiles to unsubscribe.",
-        required=True,
-        clean=_clean_unsubscribe_profiles,
-        example=PROFILES_EXAMPLE,
-        to="attributes:profiles",
-    )
-    list_id: str | None = input_field(
-        "List ID",
-        comments="Unsubscribe from this list only; profiles not in it are unsubscribed from the channel globally.",
-        clean=clean_id,
-        example="Y6nRLr",
-        to="relationships:list",
+    profiles: Any = _profiles_input("Array of profiles to unsubscribe.", _clean_unsubscribe_profiles)
+    list_id: str | None = _list_input(
+        "Unsubscribe from this list only; profiles not in it are unsubscribed from the channel globally."
     )
 
 
@@ -553,9 +497,16 @@ def _checked_profiles(op_id: str, inputs: Any) -> list[dict[str, Any]]:
 
 def _submit(
     client: KlaviyoClient,
-    profiles: list[dict[str, Any]],
+    op_id: str,
+    inputs: Any,
     send: Callable[[KlaviyoClient, Sequence[BatchRecord]], list[RecordOutcome]],
 ) -> SubscriptionSubmission:
+    """Every profile of ``inputs``, checked as one request of ``op_id``, then sent by the bulk sender ``send``.
+
+    One outcome per profile; raises :class:`~actions._bulk.BulkRecordsError` (with the result) unless all were
+    delivered.
+    """
+    profiles = _checked_profiles(op_id, inputs)
     records = [BatchRecord(key=(index, None), resource=profile) for index, profile in enumerate(profiles)]
     outcomes, requests = send_counted(client, send, records)
     result = SubscriptionSubmission.of(outcomes, requests=requests, profiles=len(profiles))
@@ -563,53 +514,33 @@ def _submit(
 
 
 def subscribe_profiles(client: KlaviyoClient, inputs: SubscribeProfilesInputs) -> SubscriptionSubmission:
-    """``POST /api/profile-subscription-bulk-create-jobs`` (``bulk_subscribe_profiles``) through the bulk sender.
-
-    One outcome per profile; raises :class:`~actions._bulk.BulkRecordsError` (with the result) unless all
-    were delivered.
-    """
-    profiles = _checked_profiles("bulk_subscribe_profiles", inputs)
-
-    def send(c: KlaviyoClient, records: Sequence[BatchRecord]) -> list[RecordOutcome]:
-        return senders.subscribe_profiles(
-            c,
-            records,
-            list_id=inputs.list_id,
-            custom_source=inputs.custom_source,
-            historical_import=bool(inputs.historical_import),
-        )
-
-    return _submit(client, profiles, send)
+    """``POST /api/profile-subscription-bulk-create-jobs`` (``bulk_subscribe_profiles``), see :func:`_submit`."""
+    historical = bool(inputs.historical_import)
+    send = functools.partial(
+        senders.subscribe_profiles,
+        list_id=inputs.list_id,
+        custom_source=inputs.custom_source,
+        historical_import=historical,
+    )
+    return _submit(client, "bulk_subscribe_profiles", inputs, send)
 
 
 SUBSCRIBE_PROFILES = operation_action(
     "bulk_subscribe_profiles",
-    label="Subscribe Profiles",
     description="Subscribe one or more profiles to email marketing, SMS marketing, or both.",
-    inputs=SubscribeProfilesInputs,
     perform=subscribe_profiles,
 )
 
 
 def unsubscribe_profiles(client: KlaviyoClient, inputs: UnsubscribeProfilesInputs) -> SubscriptionSubmission:
-    """``POST /api/profile-subscription-bulk-delete-jobs`` (``bulk_unsubscribe_profiles``) through the bulk sender.
-
-    One outcome per profile; raises :class:`~actions._bulk.BulkRecordsError` (with the result) unless all
-    were delivered.
-    """
-    profiles = _checked_profiles("bulk_unsubscribe_profiles", inputs)
-
-    def send(c: KlaviyoClient, records: Sequence[BatchRecord]) -> list[RecordOutcome]:
-        return senders.unsubscribe_profiles(c, records, list_id=inputs.list_id)
-
-    return _submit(client, profiles, send)
+    """``POST /api/profile-subscription-bulk-delete-jobs`` (``bulk_unsubscribe_profiles``), see :func:`_submit`."""
+    send = functools.partial(senders.unsubscribe_profiles, list_id=inputs.list_id)
+    return _submit(client, "bulk_unsubscribe_profiles", inputs, send)
 
 
 UNSUBSCRIBE_PROFILES = operation_action(
     "bulk_unsubscribe_profiles",
-    label="Unsubscribe Profiles",
     description="Unsubscribe one or more profiles to email marketing, SMS marketing, or both.",
-    inputs=UnsubscribeProfilesInputs,
     perform=unsubscribe_profiles,
 )
 

@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -59,18 +60,34 @@ def operation_action(
     op_id: str,
     *,
     key: str | None = None,
-    label: str,
+    label: str | None = None,
     description: str,
-    inputs: type[Any],
+    inputs: type[Any] | None = None,
     perform: Callable[[KlaviyoClient, Any], Any] | None = None,
     also_calls: Sequence[str] = (),
     covers_operations: bool = True,
 ) -> ActionDefinition[Any]:
     """An action for ``op_id``: the generic perform (unless ``perform`` is given) and the registry's rules.
 
-    The key is the label's (:func:`label_key`) unless given. Inputs written to an update's nullable attributes
-    are made clearable with JSON ``null``.
+    An action declared on its own perform function is named after it (``subscribe_profiles``: Subscribe Profiles)
+    and takes the inputs its annotation names, unless ``label`` or ``inputs`` say otherwise. The key is the
+    label's (:func:`label_key`) unless given. Inputs written to an update's nullable attributes are made clearable
+    with JSON ``null``.
+
+    Example:
+        >>> def update_list(client, inputs: UpdateInputs) -> None: ...
+        >>> @attrs.frozen
+        ... class UpdateInputs:
+        ...     list_id: str = id_input("List ID", "The list.")
+        >>> action = operation_action("update_list", description="Rename a list.", perform=update_list)
+        >>> action.key, action.label, action.inputs.__name__
+        ('updateList', 'Update List', 'UpdateInputs')
     """
+    if perform is not None:
+        label = label or " ".join(word[:1].upper() + word[1:] for word in perform.__name__.split("_"))
+        inputs = inputs or typing.get_type_hints(perform)["inputs"]
+    if label is None or inputs is None:  # pragma: no cover - a declaration mistake
+        raise TypeError(f"{op_id}: an action needs a label and inputs, or a perform function that names them")
     _bind_nullability(operation(op_id), inputs)
     return ActionDefinition(
         key=key or label_key(label),
@@ -566,6 +583,29 @@ def enum_choices(op_id: str, attribute: str) -> tuple[str, ...]:
 @attrs.frozen
 class NoInputs:
     """Inputs of a data source that needs nothing besides the connection."""
+
+
+def path_ids_first(cls: type[Any], fields: list[attrs.Attribute[Any]]) -> list[attrs.Attribute[Any]]:
+    """An attrs ``field_transformer``: the path ids first, as the catalog lists an update's inputs, so an update
+    class can extend the create's (``class UpdateProfileInputs(ProfileAttributeInputs)`` adds Profile ID first).
+
+    Example:
+        >>> @attrs.frozen
+        ... class NameInputs:
+        ...     name: str | None = input_field("Name", to="attributes:name")
+        >>> @attrs.frozen(field_transformer=path_ids_first)
+        ... class RenameInputs(NameInputs):
+        ...     list_id: str = id_input("List ID", "The list.")
+        >>> [s.key for s in input_specs(RenameInputs)], RenameInputs(list_id="Y6nRLr", name="VIP")
+        (['listId', 'name'], RenameInputs(list_id='Y6nRLr', name='VIP'))
+    """
+    del cls
+
+    def path(field: attrs.Attribute[Any]) -> bool:
+        declared = field.metadata.get("klaviyo_input")
+        return declared is not None and str(declared[1].get("target") or "").startswith("path:")
+
+    return [f for f in fields if path(f)] + [f for f in fields if not path(f)]
 
 
 def inputs_class(name: str, doc: str, inputs: Mapping[str, Any]) -> type[Any]:

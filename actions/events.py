@@ -70,6 +70,7 @@ from connector.framework.inputs import (
 from connector.klaviyo.bulk import senders
 from connector.klaviyo.bulk.senders import BatchRecord
 from connector.klaviyo.operation_actions import (
+    attribute_input,
     fields_input,
     filter_input,
     id_input,
@@ -145,9 +146,6 @@ class EventSubmission(BulkResult):
     """
 
     events: int = 0
-
-    def counts(self) -> dict[str, int]:
-        return {"events": self.events}
 
 
 # -- value rules (also applied to every event of a bulk request, with a path prefix) ---------------
@@ -312,57 +310,49 @@ def _profile_object(value: Any) -> dict[str, Any]:
 class CreateEventInputs:
     """Inputs of Create Event (the metric and the profile are objects inside ``attributes``)."""
 
-    event_name: dict[str, Any] = input_field(
-        "Event Name",
-        comments="Name of the event.",
-        required=True,
-        clean=_metric_object,
-        example="Placed Order",
-        to="attributes:metric",
+    event_name: dict[str, Any] = attribute_input(
+        "Event Name", "Name of the event.", _metric_object, attribute="metric", required=True, example="Placed Order"
     )
-    event_profile: dict[str, Any] = input_field(
+    event_profile: dict[str, Any] = attribute_input(
         "Event Profile",
+        "The profile associated with this event.",
+        _profile_object,
+        attribute="profile",
         type=InputType.JSON,
-        comments="The profile associated with this event.",
         required=True,
-        clean=_profile_object,
         example={"email": "ada@example.com"},
-        to="attributes:profile",
     )
-    event_properties: dict[str, Any] | None = input_field(
+    event_properties: dict[str, Any] | None = attribute_input(
         "Event Properties",
+        "The properties of the event.",
+        clean_event_properties,
+        attribute="properties",
         type=InputType.JSON,
-        comments="The properties of the event.",
-        clean=clean_event_properties,
         example={"ProductID": 1111, "ProductName": "Winnie the Pooh"},
-        to="attributes:properties",
     )
-    event_time: str | None = input_field(
+    event_time: str | None = attribute_input(
         "Event Time",
-        comments="When this event occurred. By default, the time the request was received will be used.",
-        clean=clean_event_time,
+        "When this event occurred. By default, the time the request was received will be used.",
+        clean_event_time,
+        attribute="time",
         example="2026-08-01T10:00:00Z",
-        to="attributes:time",
     )
-    event_value: float | int | None = input_field(
+    event_value: float | int | None = attribute_input(
         "Event Value",
-        comments="A numeric, monetary value to associate with this event.",
-        clean=to_number,
+        "A numeric, monetary value to associate with this event.",
+        to_number,
+        attribute="value",
         example=9.99,
-        to="attributes:value",
     )
-    event_value_currency: str | None = input_field(
+    event_value_currency: str | None = attribute_input(
         "Event Value Currency",
-        comments="The ISO 4217 currency code of the value associated with the event.",
-        clean=clean_currency,
+        "The ISO 4217 currency code of the value associated with the event.",
+        clean_currency,
+        attribute="value_currency",
         example="USD",
-        to="attributes:value_currency",
     )
-    event_unique_id: str | None = input_field(
-        "Event Unique ID",
-        comments="A unique identifier for this event.",
-        clean=clean_non_blank,
-        to="attributes:unique_id",
+    event_unique_id: str | None = attribute_input(
+        "Event Unique ID", "A unique identifier for this event.", clean_non_blank, attribute="unique_id"
     )
     backfill: bool | None = switch_input(
         "Backfill", "Record the event without triggering flows (for importing past events).", to="attributes:backfill"

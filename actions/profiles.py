@@ -54,6 +54,7 @@ from connector.klaviyo.bulk.outcomes import RecordOutcome
 from connector.klaviyo.bulk.senders import BatchRecord
 from connector.klaviyo.operation_actions import (
     additional_fields_input,
+    attribute_input,
     fields_input,
     get_action,
     id_input,
@@ -80,14 +81,11 @@ class SubscriptionSubmission(BulkResult):
     """What Subscribe or Unsubscribe Profiles did: requests sent, profiles given, and each profile's outcome.
 
     Example:
-        >>> SubscriptionSubmission(requests=2, profiles=1001, delivered=1001).to_json()["profiles"]
-        1001
+        >>> list(SubscriptionSubmission.of([], requests=0, profiles=0).to_json())
+        ['data', 'requests', 'profiles', 'delivered', 'rejected', 'retryable', 'records']
     """
 
     profiles: int = 0
-
-    def counts(self) -> dict[str, int]:
-        return {"profiles": self.profiles}
 
 
 # -- value rules the spec cannot express (also used by events) ------------------------------------
@@ -160,13 +158,6 @@ def clean_profile_attributes(attributes: Mapping[str, Any], where: str) -> dict[
 # -- Create Profile / Update Profile ------------------------------------------------------------
 
 
-def _attribute_input(label: str, comments: str, clean: Callable[[Any], Any] = to_stripped, **more: Any) -> Any:
-    """A profile attribute's input: the attribute is the label in snake case (Phone Number: ``phone_number``)."""
-    return input_field(
-        label, comments=comments, clean=clean, to=f"attributes:{'_'.join(label.lower().split())}", **more
-    )
-
-
 EXTERNAL_ID_COMMENTS = (
     "A unique identifier used by customers to associate Klaviyo profiles with profiles in an external system, such "
     "as a point-of-sale system. Format varies based on the external system."
@@ -179,26 +170,28 @@ PROPERTIES_COMMENTS = "An object containing key/value pairs for any custom prope
 class ProfileAttributeInputs:
     """The profile's attributes, as Create and Update Profile take them."""
 
-    email: str | None = _attribute_input("Email", "Individual's email address", clean_email, example="ada@example.com")
-    phone_number: str | None = _attribute_input(
+    email: str | None = attribute_input("Email", "Individual's email address", clean_email, example="ada@example.com")
+    phone_number: str | None = attribute_input(
         "Phone Number", "Individual's phone number in E.164 format", clean_phone, example="+15005550006"
     )
-    external_id: str | None = _attribute_input("External ID", EXTERNAL_ID_COMMENTS, clean_external_id)
-    first_name: str | None = _attribute_input("First Name", "Individual's first name")
-    last_name: str | None = _attribute_input("Last Name", "Individual's last name")
-    organization: str | None = _attribute_input(
-        "Organization", "Name of the company or organization within the company for whom the individual works"
+    external_id: str | None = attribute_input("External ID", EXTERNAL_ID_COMMENTS, clean_external_id)
+    first_name: str | None = attribute_input("First Name", "Individual's first name", to_stripped)
+    last_name: str | None = attribute_input("Last Name", "Individual's last name", to_stripped)
+    organization: str | None = attribute_input(
+        "Organization",
+        "Name of the company or organization within the company for whom the individual works",
+        to_stripped,
     )
-    title: str | None = _attribute_input("Title", "Individual's job title")
-    image: str | None = _attribute_input("Image", "URL pointing to the location of a profile image", clean_url)
-    location: dict[str, Any] | None = _attribute_input(
+    title: str | None = attribute_input("Title", "Individual's job title", to_stripped)
+    image: str | None = attribute_input("Image", "URL pointing to the location of a profile image", clean_url)
+    location: dict[str, Any] | None = attribute_input(
         "Location",
         "Location information for the profile.",
         clean_location,
         type=InputType.JSON,
         example=LOCATION_EXAMPLE,
     )
-    properties: dict[str, Any] | None = _attribute_input(
+    properties: dict[str, Any] | None = attribute_input(
         "Properties", PROPERTIES_COMMENTS, to_json_object, type=InputType.JSON, example={"pseudonym": "Dr. Octopus"}
     )
 
@@ -425,11 +418,10 @@ class SubscribeProfilesInputs:
     list_id: str | None = _list_input(
         "Also add the profiles to this list (a double opt-in list sends a confirmation first)."
     )
-    custom_source: str | None = input_field(
+    custom_source: str | None = attribute_input(
         "Custom Source",
-        comments="A custom method detail or source to store on the consent records, e.g. Marketing Event.",
-        clean=to_stripped,
-        to="attributes:custom_source",
+        "A custom method detail or source to store on the consent records, e.g. Marketing Event.",
+        to_stripped,
     )
     historical_import: bool | None = switch_input(
         "Historical Import",

@@ -34,6 +34,7 @@ from connector.client.pipeline import KlaviyoClient
 from connector.framework.definitions import ActionDefinition, DataSourceDefinition
 from connector.framework.inputs import (
     NULL,
+    Cleaner,
     Collection,
     InputSpec,
     InputType,
@@ -429,6 +430,25 @@ def additional_fields_input(op_id: str, resource_type: str, *, label: str, comme
     """``additional-fields[type]``: fields Klaviyo leaves out unless asked (values from the registry)."""
     allowed = operation(op_id).query.additional_fields.get(resource_type, ())
     return _names_input(label, comments, allowed, f"query:additional-fields[{resource_type}]")
+
+
+def attribute_input(
+    label: str, comments: str, clean: Cleaner | None = None, *, attribute: str = "", **more: Any
+) -> Any:
+    """An input written to the body's ``attributes``: ``attribute`` (a dotted path), else the label in snake case
+    (Phone Number: ``phone_number``); ``more`` are :func:`input_field`'s other options.
+
+    Example:
+        >>> import attrs
+        >>> @attrs.frozen
+        ... class Inputs:
+        ...     phone_number: str | None = attribute_input("Phone Number", "E.164.", to_stripped)
+        ...     event_time: str | None = attribute_input("Event Time", "When.", attribute="time")
+        >>> [s.target for s in input_specs(Inputs)]
+        ['attributes:phone_number', 'attributes:time']
+    """
+    target = f"attributes:{attribute or '_'.join(label.lower().split())}"
+    return input_field(label, comments=comments, clean=clean, to=target, **more)
 
 
 def switch_input(label: str, comments: str = "", *, to: str | None = None) -> Any:

@@ -64,6 +64,7 @@ from connector.framework.inputs import (
 from connector.klaviyo.operation_actions import (
     PICKLIST_DEFAULT,
     PicklistInputs,
+    attribute_input,
     clean_id,
     delete_action,
     fields_input,
@@ -71,6 +72,7 @@ from connector.klaviyo.operation_actions import (
     id_input,
     include_input,
     max_records_input,
+    name_input,
     operation_action,
     page_size_input,
     picklist_options,
@@ -80,7 +82,7 @@ from connector.klaviyo.operation_actions import (
 )
 from connector.klaviyo.operations.filters import conditions
 from connector.klaviyo.operations.registry import operation
-from connector.klaviyo.validators import clean_email, clean_non_blank
+from connector.klaviyo.validators import clean_email
 
 
 def _channels() -> tuple[str, ...]:
@@ -273,22 +275,26 @@ def campaign_filter(filter_text: str | None, channel: str | None) -> str | None:
     return text
 
 
-def _audience_ids_input(label: str, comments: str, to: str, required: bool = False) -> Any:
-    return input_field(
+def _audiences_input(which: str, *, required: bool = False) -> Any:
+    """Included or Excluded Audiences: list and segment IDs."""
+    label, comments = f"{which.title()} Audiences", f"A list of {which} audiences."
+    collection = Collection.VALUE_LIST
+    return attribute_input(
         label,
-        comments=comments,
-        collection=Collection.VALUE_LIST,
-        clean=clean_id,
+        comments,
+        clean_id,
+        attribute=f"audiences.{which}",
+        collection=collection,
         required=required,
         example=["Y6nRLr"],
-        to=to,
     )
 
 
-def _json_input(label: str, comments: str, clean: Any, to: str, required: bool = False, example: Any = None) -> Any:
-    return input_field(
-        label, type=InputType.JSON, comments=comments, clean=clean, required=required, example=example, to=to
-    )
+def _options_input(attribute: str, clean: Any, example: Any = None) -> Any:
+    """Tracking Options, Send Options or Send Strategy: a JSON object as it sits in Klaviyo's body."""
+    label = attribute.replace("_", " ").title()
+    comments = f"The {label.lower()} for the campaign."
+    return attribute_input(label, comments, clean, attribute=attribute, type=InputType.JSON, example=example)
 
 
 # -- Create Campaign ---------------------------------------------------------------------------
@@ -298,43 +304,23 @@ def _json_input(label: str, comments: str, clean: Any, to: str, required: bool =
 class CreateCampaignInputs:
     """Inputs of Create Campaign."""
 
-    campaign_name: str = input_field(
-        "Campaign Name", comments=CAMPAIGN_NAME_COMMENTS, required=True, clean=clean_non_blank, to="attributes:name"
-    )
-    campaign_messages: dict[str, Any] = _json_input(
+    campaign_name: str = name_input("Campaign Name", CAMPAIGN_NAME_COMMENTS, required=True)
+    campaign_messages: dict[str, Any] = attribute_input(
         "Campaign Messages",
         "The message(s) to send in the campaign.",
         clean_campaign_messages,
-        "attributes:campaign-messages",
+        attribute="campaign-messages",
+        type=InputType.JSON,
         required=True,
         example=[{"channel": "email", "label": "Spring", "content": {"subject": "Spring sale"}}],
     )
-    included_audiences: list[str] = _audience_ids_input(
-        "Included Audiences", "A list of included audiences.", "attributes:audiences.included", required=True
+    included_audiences: list[str] = _audiences_input("included", required=True)
+    excluded_audiences: list[str] = _audiences_input("excluded")
+    tracking_options: dict[str, Any] | None = _options_input("tracking_options", clean_tracking_options)
+    send_options: dict[str, Any] | None = _options_input(
+        "send_options", clean_send_options, {"use_smart_sending": True}
     )
-    excluded_audiences: list[str] = _audience_ids_input(
-        "Excluded Audiences", "A list of excluded audiences.", "attributes:audiences.excluded"
-    )
-    tracking_options: dict[str, Any] | None = _json_input(
-        "Tracking Options",
-        "The tracking options for the campaign.",
-        clean_tracking_options,
-        "attributes:tracking_options",
-    )
-    send_options: dict[str, Any] | None = _json_input(
-        "Send Options",
-        "The send options for the campaign.",
-        clean_send_options,
-        "attributes:send_options",
-        example={"use_smart_sending": True},
-    )
-    send_strategy: dict[str, Any] | None = _json_input(
-        "Send Strategy",
-        "The send strategy for the campaign.",
-        clean_send_strategy,
-        "attributes:send_strategy",
-        example={"method": "immediate"},
-    )
+    send_strategy: dict[str, Any] | None = _options_input("send_strategy", clean_send_strategy, {"method": "immediate"})
 
     def __attrs_post_init__(self) -> None:
         if not self.included_audiences:  # the spec allows an empty list; Klaviyo has no one to send to
@@ -441,27 +427,12 @@ class UpdateCampaignInputs:
     """
 
     campaign_id: str = id_input("Campaign ID", CAMPAIGN_ID_COMMENTS)
-    campaign_name: str | None = input_field(
-        "Campaign Name", comments=CAMPAIGN_NAME_COMMENTS, clean=clean_non_blank, to="attributes:name"
-    )
-    included_audiences: list[str] = _audience_ids_input(
-        "Included Audiences", "A list of included audiences.", "attributes:audiences.included"
-    )
-    excluded_audiences: list[str] = _audience_ids_input(
-        "Excluded Audiences", "A list of excluded audiences.", "attributes:audiences.excluded"
-    )
-    tracking_options: dict[str, Any] | None = _json_input(
-        "Tracking Options",
-        "The tracking options for the campaign.",
-        clean_tracking_options,
-        "attributes:tracking_options",
-    )
-    send_options: dict[str, Any] | None = _json_input(
-        "Send Options", "The send options for the campaign.", clean_send_options, "attributes:send_options"
-    )
-    send_strategy: dict[str, Any] | None = _json_input(
-        "Send Strategy", "The send strategy for the campaign.", clean_send_strategy, "attributes:send_strategy"
-    )
+    campaign_name: str | None = name_input("Campaign Name", CAMPAIGN_NAME_COMMENTS)
+    included_audiences: list[str] = _audiences_input("included")
+    excluded_audiences: list[str] = _audiences_input("excluded")
+    tracking_options: dict[str, Any] | None = _options_input("tracking_options", clean_tracking_options)
+    send_options: dict[str, Any] | None = _options_input("send_options", clean_send_options)
+    send_strategy: dict[str, Any] | None = _options_input("send_strategy", clean_send_strategy)
 
     def __attrs_post_init__(self) -> None:
         given = [getattr(self, f.name) for f in attrs.fields(type(self)) if f.name != "campaign_id"]

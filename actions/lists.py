@@ -23,27 +23,29 @@ Reference: https://developers.klaviyo.com/en/reference/lists_api_overview
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 
 from actions._facade.lists import Lists as Lists
 from actions._facade.models.lists import ListAttributes
 from connector.client.jsonapi import Resource
 from connector.framework.facade import FacadeMethod
-from connector.framework.inputs import InputType, input_field
+from connector.framework.inputs import InputType
 from connector.klaviyo.operation_actions import (
+    attribute_input,
     delete_action,
     enum_choices,
     get_action,
     id_input,
     list_action,
+    name_input,
     operation_action,
     picklist,
     profile_count_input,
 )
-from connector.klaviyo.validators import clean_non_blank
 
 OPT_IN_CHOICES = enum_choices("create_list", "opt_in_process")
-LIST_NAME_COMMENTS = "A helpful name to label the list."
 LIST_ID_COMMENTS = "The unique identifier of the list."
 
 
@@ -53,25 +55,21 @@ KlaviyoList = Resource[ListAttributes]
 # -- Create List -------------------------------------------------------------------------------
 
 
+def _list_name_input(*, required: bool = False) -> Any:
+    """List Name: required to create a list (its default, Newsletter, is only a builder's pre-fill)."""
+    return name_input("List Name", "A helpful name to label the list.", default="Newsletter", required=required)
+
+
+def _opt_in_input(comments: str) -> Any:
+    return attribute_input("Opt-in Process", comments, type=InputType.PICKLIST, choices=OPT_IN_CHOICES)
+
+
 @attrs.frozen
 class CreateListInputs:
     """Inputs of Create List."""
 
-    list_name: str = input_field(
-        "List Name",
-        comments=LIST_NAME_COMMENTS,
-        default="Newsletter",
-        required=True,
-        clean=clean_non_blank,
-        to="attributes:name",
-    )
-    opt_in_process: str | None = input_field(
-        "Opt-in Process",
-        comments="single_opt_in or double_opt_in; leave empty for the account default.",
-        type=InputType.PICKLIST,
-        choices=OPT_IN_CHOICES,
-        to="attributes:opt_in_process",
-    )
+    list_name: str = _list_name_input(required=True)
+    opt_in_process: str | None = _opt_in_input("single_opt_in or double_opt_in; leave empty for the account default.")
 
 
 CREATE_LIST = operation_action(
@@ -105,15 +103,9 @@ class UpdateListInputs:
     """Inputs of Update List: only what is given changes (the catalog's default name is a builder's pre-fill)."""
 
     list_id: str = id_input("List ID", LIST_ID_COMMENTS)
-    list_name: str | None = input_field(
-        "List Name", comments=LIST_NAME_COMMENTS, default="Newsletter", clean=clean_non_blank, to="attributes:name"
-    )
-    opt_in_process: str | None = input_field(
-        "Opt-in Process",
-        comments="single_opt_in or double_opt_in; leave empty to keep the current setting.",
-        type=InputType.PICKLIST,
-        choices=OPT_IN_CHOICES,
-        to="attributes:opt_in_process",
+    list_name: str | None = _list_name_input()
+    opt_in_process: str | None = _opt_in_input(
+        "single_opt_in or double_opt_in; leave empty to keep the current setting."
     )
 
 

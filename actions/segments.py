@@ -39,12 +39,12 @@ from connector.klaviyo.operation_actions import (
     get_action,
     id_input,
     list_action,
+    name_input,
     operation_action,
     picklist,
     profile_count_input,
     switch_input,
 )
-from connector.klaviyo.validators import clean_non_blank
 
 SEGMENT_ID_COMMENTS = "The ID of the segment."
 SEGMENT_NAME_COMMENTS = "The name of the segment."
@@ -111,18 +111,6 @@ def condition_groups_input(*, required: bool) -> Any:
     )
 
 
-def name_input(*, required: bool) -> Any:
-    """The "Segment Name" input (required on create, optional on update)."""
-    return input_field(
-        "Segment Name",
-        comments=SEGMENT_NAME_COMMENTS,
-        required=required,
-        clean=clean_non_blank,
-        example="VIPs",
-        to="attributes:name",
-    )
-
-
 # -- Create Segment ----------------------------------------------------------------------------
 
 
@@ -130,7 +118,7 @@ def name_input(*, required: bool) -> Any:
 class CreateSegmentInputs:
     """Inputs of Create Segment (Is Starred Segment left empty is not sent: Klaviyo's default is unstarred)."""
 
-    segment_name: str = name_input(required=True)
+    segment_name: str = name_input("Segment Name", SEGMENT_NAME_COMMENTS, required=True, example="VIPs")
     segment_condition_groups: dict[str, Any] = condition_groups_input(required=True)
     is_starred_segment: bool | None = switch_input(
         "Is Starred Segment", IS_STARRED_COMMENTS, to="attributes:is_starred"
@@ -180,7 +168,7 @@ class UpdateSegmentInputs:
     """
 
     segment_id: str = id_input("Segment ID", SEGMENT_ID_COMMENTS)
-    segment_name: str | None = name_input(required=False)
+    segment_name: str | None = name_input("Segment Name", SEGMENT_NAME_COMMENTS, example="VIPs")
     segment_condition_groups: dict[str, Any] | None = condition_groups_input(required=False)
     is_starred_segment: bool | None = input_field(
         "Is Starred Segment", type=InputType.BOOLEAN, comments=IS_STARRED_COMMENTS, to="attributes:is_starred"

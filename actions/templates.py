@@ -38,6 +38,7 @@ from connector.klaviyo.operation_actions import (
     get_action,
     id_input,
     list_action,
+    name_input,
     operation_action,
     perform_operation,
     picklist,
@@ -81,18 +82,6 @@ so SYSTEM_DRAGGABLE is not supported; leave it empty or give CODE
     raise InputError(f"must be CODE (the catalog restricts this action to custom HTML templates), got {text!r}")
 
 
-def name_input(*, required: bool) -> Any:
-    """The "Template Name" input (required on create, optional on update)."""
-    return input_field(
-        "Template Name",
-        comments=TEMPLATE_NAME_COMMENTS,
-        required=required,
-        clean=clean_non_blank,
-        example="Monthly",
-        to="attributes:name",
-    )
-
-
 def html_input(*, required: bool) -> Any:
     """The "Template HTML" input (required on create, optional on update)."""
     return input_field(
@@ -126,7 +115,7 @@ def include_definition_input(op_id: str) -> Any:
 class CreateTemplateInputs:
     """Inputs of Create Template."""
 
-    template_name: str = name_input(required=True)
+    template_name: str = name_input("Template Name", TEMPLATE_NAME_COMMENTS, required=True, example="Monthly")
     editor_type: str | None = input_field(
         "Editor Type",
         type=InputType.PICKLIST,
@@ -194,7 +183,7 @@ class UpdateTemplateInputs:
     """
 
     template_id: str = id_input("Template ID", TEMPLATE_ID_COMMENTS)
-    template_name: str | None = name_input(required=False)
+    template_name: str | None = name_input("Template Name", TEMPLATE_NAME_COMMENTS, example="Monthly")
     template_html: str | None = html_input(required=False)
     template_text: str | None = text_input()
 

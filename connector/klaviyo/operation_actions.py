@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
@@ -45,6 +46,7 @@ from connector.framework.inputs import (
 )
 from connector.klaviyo.operations.calls import Call, build, paginate, send
 from connector.klaviyo.operations.registry import Operation, operation
+from connector.klaviyo.validators import clean_non_blank
 
 #: Klaviyo's ids are short codes (``Y6nRLr``), ULIDs, and for catalogs, topics and object records composite
 #: text such as ``$custom:::$default:::SKU-1`` or ``event:klaviyo.sent_sms``. Every id is escaped as one path
@@ -436,7 +438,7 @@ def attribute_input(
     label: str, comments: str, clean: Cleaner | None = None, *, attribute: str = "", **more: Any
 ) -> Any:
     """An input written to the body's ``attributes``: ``attribute`` (a dotted path), else the label in snake case
-    (Phone Number: ``phone_number``); ``more`` are :func:`input_field`'s other options.
+    (Opt-in Process: ``opt_in_process``); ``more`` are :func:`input_field`'s other options.
 
     Example:
         >>> import attrs
@@ -447,8 +449,22 @@ def attribute_input(
         >>> [s.target for s in input_specs(Inputs)]
         ['attributes:phone_number', 'attributes:time']
     """
-    target = f"attributes:{attribute or '_'.join(label.lower().split())}"
+    target = f"attributes:{attribute or re.sub(r'[^0-9a-z]+', '_', label.lower()).strip('_')}"
     return input_field(label, comments=comments, clean=clean, to=target, **more)
+
+
+def name_input(label: str, comments: str, *, required: bool = False, **more: Any) -> Any:
+    """A resource's name (``attributes.name``: List Name, Segment Name...), trimmed and never blank.
+
+    Example:
+        >>> import attrs
+        >>> @attrs.frozen
+        ... class Inputs:
+        ...     list_name: str | None = name_input("List Name", "A name.")
+        >>> Inputs(list_name=None), input_specs(Inputs)[0].target
+        (Inputs(list_name=None), 'attributes:name')
+    """
+    return attribute_input(label, comments, clean_non_blank, attribute="name", required=required, **more)
 
 
 def switch_input(label: str, comments: str = "", *, to: str | None = None) -> Any:

@@ -36,10 +36,7 @@ Account = Resource[AccountAttributes]
 
 
 GET_ACCOUNT = get_action(
-    "get_account",
-    label="Get Account",
-    description="Retrieve a single account object by its account ID.",
-    id_comments="The ID of the account to retrieve.",
+    "get_account", "Retrieve a single account object by its account ID.", "The ID of the account to retrieve."
 )
 
 

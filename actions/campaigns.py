@@ -342,14 +342,12 @@ CREATE_CAMPAIGN = operation_action(
 _INCLUDES = operation("get_campaign").query.include or ()
 
 
+_INCLUDE_COMMENTS = f"Related resources to return in 'included': {', '.join(_INCLUDES)}."
 GET_CAMPAIGN = get_action(
     "get_campaign",
-    label="Get Campaign",
-    description="Returns a specific campaign based on a required id.",
-    id_comments=CAMPAIGN_ID_COMMENTS,
-    include=include_input(
-        "get_campaign", comments=f"Related resources to return in 'included': {', '.join(_INCLUDES)}."
-    ),
+    "Returns a specific campaign based on a required id.",
+    CAMPAIGN_ID_COMMENTS,
+    include_input("get_campaign", comments=_INCLUDE_COMMENTS),
 )
 
 
@@ -454,10 +452,7 @@ UPDATE_CAMPAIGN = operation_action(
 # -- Delete Campaign ----------------------------------------------------------------------
 
 DELETE_CAMPAIGN = delete_action(
-    "delete_campaign",
-    label="Delete Campaign",
-    description="Delete a campaign with the given campaign ID.",
-    id_comments=CAMPAIGN_ID_COMMENTS,
+    "delete_campaign", "Delete a campaign with the given campaign ID.", CAMPAIGN_ID_COMMENTS
 )
 
 

@@ -321,9 +321,7 @@ UPLOAD_IMAGE = operation_action(
 # -- Get Image ---------------------------------------------------------------------------------
 
 
-GET_IMAGE = get_action(
-    "get_image", label="Get Image", description="Get the image with the given image ID.", id_comments=IMAGE_ID_COMMENTS
-)
+GET_IMAGE = get_action("get_image", "Get the image with the given image ID.", IMAGE_ID_COMMENTS)
 
 
 # -- List Images -------------------------------------------------------------------------------

@@ -81,11 +81,7 @@ CREATE_LIST = operation_action(
 
 
 GET_LIST = get_action(
-    "get_list",
-    label="Get List",
-    description="Get a list with the given list ID.",
-    id_comments=LIST_ID_COMMENTS,
-    include_profile_count=profile_count_input("get_list"),
+    "get_list", "Get a list with the given list ID.", LIST_ID_COMMENTS, profile_count_input("get_list")
 )
 
 
@@ -119,12 +115,7 @@ UPDATE_LIST = operation_action(
 
 # -- Delete List --------------------------------------------------------------------------
 
-DELETE_LIST = delete_action(
-    "delete_list",
-    label="Delete List",
-    description="Delete a list with the given list ID.",
-    id_comments=LIST_ID_COMMENTS,
-)
+DELETE_LIST = delete_action("delete_list", "Delete a list with the given list ID.", LIST_ID_COMMENTS)
 
 
 # -- data source -------------------------------------------------------------------------------

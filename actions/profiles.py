@@ -235,10 +235,9 @@ def _additional_fields_input(op_id: str) -> Any:
 
 GET_PROFILE = get_action(
     "get_profile",
-    label="Get Profile",
-    description="Get the profile with the given profile ID.",
-    id_comments=PROFILE_ID_COMMENTS,
-    additional_profile_fields=_additional_fields_input("get_profile"),
+    "Get the profile with the given profile ID.",
+    PROFILE_ID_COMMENTS,
+    _additional_fields_input("get_profile"),
 )
 
 

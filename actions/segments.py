@@ -136,11 +136,7 @@ CREATE_SEGMENT = operation_action(
 
 
 GET_SEGMENT = get_action(
-    "get_segment",
-    label="Get Segment",
-    description="Get a segment with the given segment ID.",
-    id_comments=SEGMENT_ID_COMMENTS,
-    include_profile_count=profile_count_input("get_segment"),
+    "get_segment", "Get a segment with the given segment ID.", SEGMENT_ID_COMMENTS, profile_count_input("get_segment")
 )
 
 
@@ -209,12 +205,7 @@ UPDATE_SEGMENT = operation_action(
 
 # -- Delete Segment -----------------------------------------------------------------------
 
-DELETE_SEGMENT = delete_action(
-    "delete_segment",
-    label="Delete Segment",
-    description="Delete a segment with the given segment ID.",
-    id_comments=SEGMENT_ID_COMMENTS,
-)
+DELETE_SEGMENT = delete_action("delete_segment", "Delete a segment with the given segment ID.", SEGMENT_ID_COMMENTS)
 
 
 # -- data source -------------------------------------------------------------------------------

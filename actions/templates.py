@@ -150,10 +150,9 @@ CREATE_TEMPLATE = operation_action(
 
 GET_TEMPLATE = get_action(
     "get_template",
-    label="Get Template",
-    description="Get a template with the given template ID.",
-    id_comments=TEMPLATE_ID_COMMENTS,
-    include_definition=include_definition_input("get_template"),
+    "Get a template with the given template ID.",
+    TEMPLATE_ID_COMMENTS,
+    include_definition_input("get_template"),
 )
 
 
@@ -203,10 +202,7 @@ UPDATE_TEMPLATE = operation_action(
 # -- Delete Template ----------------------------------------------------------------------
 
 DELETE_TEMPLATE = delete_action(
-    "delete_template",
-    label="Delete Template",
-    description="Delete a template with the given template ID.",
-    id_comments=TEMPLATE_ID_COMMENTS,
+    "delete_template", "Delete a template with the given template ID.", TEMPLATE_ID_COMMENTS
 )
 
 

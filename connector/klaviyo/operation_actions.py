@@ -449,7 +449,7 @@ def attribute_input(
         >>> [s.target for s in input_specs(Inputs)]
         ['attributes:phone_number', 'attributes:time']
     """
-    target = f"attributes:{attribute or re.sub(r'[^0-9a-z]+', '_', label.lower()).strip('_')}"
+    target = f"attributes:{attribute or _identifier(label)}"
     return input_field(label, comments=comments, clean=clean, to=target, **more)
 
 
@@ -674,22 +674,33 @@ def _class_name(label: str) -> str:
     return label.replace(" ", "") + "Inputs"
 
 
-def get_action(op_id: str, *, label: str, description: str, id_comments: str, **more: Any) -> ActionDefinition[Any]:
-    """A Get X action: ``X ID`` (the path id), Fields, then the ``more`` inputs (Python name -> input).
+def get_action(op_id: str, description: str, id_comments: str, *more: Any) -> ActionDefinition[Any]:
+    """A Get X action (labelled after ``op_id``: ``get_list`` is Get List): ``X ID`` (the path id), Fields, then the
+    ``more`` inputs, each named after its label (Include Profile Count: ``include_profile_count``).
 
     Example:
-        >>> get = get_action("get_list", label="Get List", description="", id_comments="The list.",
-        ...                  include_profile_count=profile_count_input("get_list"))
-        >>> [s.label for s in get.input_specs()], get.key
-        (['Connection', 'List ID', 'Fields', 'Include Profile Count'], 'getList')
+        >>> get = get_action("get_list", "Get a list.", "The list.", profile_count_input("get_list"))
+        >>> [s.label for s in get.input_specs()], get.key, get.inputs.__annotations__["include_profile_count"]
+        (['Connection', 'List ID', 'Fields', 'Include Profile Count'], 'getList', 'bool | None')
     """
+    label = _operation_label(op_id)
     noun = label.removeprefix("Get ")
-    inputs = {
-        f"{'_'.join(noun.lower().split())}_id": id_input(f"{noun} ID", id_comments),
-        "fields": fields_input(op_id),
-    }
-    cls = inputs_class(_class_name(label), f"Inputs of {label}.", {**inputs, **more})
+    inputs = {f"{_identifier(noun)}_id": id_input(f"{noun} ID", id_comments), "fields": fields_input(op_id)}
+    cls = inputs_class(_class_name(label), f"Inputs of {label}.", {**inputs, **{_name_of(i): i for i in more}})
     return operation_action(op_id, label=label, description=description, inputs=cls)
+
+
+def _operation_label(op_id: str) -> str:
+    return " ".join(word.title() for word in op_id.split("_"))
+
+
+def _identifier(label: str) -> str:
+    """A label as a Python name: ``Opt-in Process`` -> ``opt_in_process``."""
+    return re.sub(r"[^0-9a-z]+", "_", label.lower()).strip("_")
+
+
+def _name_of(declared: Any) -> str:
+    return _identifier(declared.metadata["klaviyo_input"][1]["label"])
 
 
 def listing_inputs(op_id: str) -> dict[str, Any]:
@@ -735,19 +746,18 @@ def list_action(
     return operation_action(op_id, label=label, description=description, inputs=cls, perform=perform)
 
 
-def delete_action(op_id: str, *, label: str, description: str, id_comments: str, id_label: str = "") -> Any:
-    """A Delete X action: one id input (``X ID`` unless ``id_label`` says) and the operation's ``DELETE`` (204,
-    nothing returned).
-
-    The id input's Python name is the snake case of its label.
+def delete_action(op_id: str, description: str, id_comments: str) -> ActionDefinition[Any]:
+    """A Delete X action (labelled after ``op_id``): its ``X ID`` input and the operation's ``DELETE`` (204, nothing
+    returned).
 
     Example:
-        >>> d = delete_action("delete_list", label="Delete List", description="Delete a list.", id_comments="The list.")
-        >>> d.key, d.clean({"listId": "Y6nRLr"}), d.operation_ids
-        ('deleteList', DeleteListInputs(list_id='Y6nRLr'), ('delete_list',))
+        >>> d = delete_action("delete_list", "Delete a list.", "The list.")
+        >>> d.key, d.label, d.clean({"listId": "Y6nRLr"}), d.operation_ids
+        ('deleteList', 'Delete List', DeleteListInputs(list_id='Y6nRLr'), ('delete_list',))
     """
-    id_label = id_label or f"{label.removeprefix('Delete ')} ID"
-    inputs = {"_".join(id_label.lower().split()): id_input(id_label, id_comments)}
+    label = _operation_label(op_id)
+    noun = label.removeprefix("Delete ")
+    inputs = {f"{_identifier(noun)}_id": id_input(f"{noun} ID", id_comments)}
     cls = inputs_class(_class_name(label), f"Inputs of {label}.", inputs)
     return operation_action(op_id, label=label, description=description, inputs=cls)
 

@@ -331,7 +331,6 @@ class CreateCampaignInputs:
 
 CREATE_CAMPAIGN = operation_action(
     "create_campaign",
-    label="Create Campaign",
     description="Creates a campaign given a set of parameters, then returns it.",
     inputs=CreateCampaignInputs,
 )
@@ -406,11 +405,7 @@ def _every_channel(client: KlaviyoClient, inputs: ListCampaignsInputs) -> Iterat
 
 
 LIST_CAMPAIGNS = operation_action(
-    "get_campaigns",
-    label="List Campaigns",
-    description="Returns some or all campaigns based on filters.",
-    inputs=ListCampaignsInputs,
-    perform=list_campaigns,
+    "get_campaigns", description="Returns some or all campaigns based on filters.", perform=list_campaigns
 )
 
 
@@ -442,10 +437,7 @@ class UpdateCampaignInputs:
 
 
 UPDATE_CAMPAIGN = operation_action(
-    "update_campaign",
-    label="Update Campaign",
-    description="Update a campaign with the given campaign ID.",
-    inputs=UpdateCampaignInputs,
+    "update_campaign", description="Update a campaign with the given campaign ID.", inputs=UpdateCampaignInputs
 )
 
 

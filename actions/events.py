@@ -384,11 +384,7 @@ def create_event(client: KlaviyoClient, inputs: CreateEventInputs) -> None:
 
 
 CREATE_EVENT = operation_action(
-    "create_event",
-    label="Create Event",
-    description="Create a new event to track a profiles activity.",
-    inputs=CreateEventInputs,
-    perform=create_event,
+    "create_event", description="Create a new event to track a profiles activity.", perform=create_event
 )
 
 
@@ -602,11 +598,7 @@ def bulk_create_events(client: KlaviyoClient, inputs: BulkCreateEventsInputs) ->
 
 
 BULK_CREATE_EVENTS = operation_action(
-    "bulk_create_events",
-    label="Bulk Create Events",
-    description="Create a batch of events for one or more profiles.",
-    inputs=BulkCreateEventsInputs,
-    perform=bulk_create_events,
+    "bulk_create_events", description="Create a batch of events for one or more profiles.", perform=bulk_create_events
 )
 
 
@@ -646,13 +638,7 @@ def get_event(client: KlaviyoClient, inputs: GetEventInputs) -> Any:
     return perform_operation(client, "get_event", inputs, include=_include(inputs.metric_fields, inputs.profile_fields))
 
 
-GET_EVENT = operation_action(
-    "get_event",
-    label="Get Event",
-    description="Get an event with the given event ID.",
-    inputs=GetEventInputs,
-    perform=get_event,
-)
+GET_EVENT = operation_action("get_event", description="Get an event with the given event ID.", perform=get_event)
 
 
 @attrs.frozen
@@ -678,13 +664,7 @@ def list_events(client: KlaviyoClient, inputs: ListEventsInputs) -> Iterator[dic
     return stream_for(client, "get_events", inputs, attach_included=bool(include), include=include)
 
 
-LIST_EVENTS = operation_action(
-    "get_events",
-    label="List Events",
-    description="Get all events in an account.",
-    inputs=ListEventsInputs,
-    perform=list_events,
-)
+LIST_EVENTS = operation_action("get_events", description="Get all events in an account.", perform=list_events)
 
 
 # -- data source -------------------------------------------------------------------------------

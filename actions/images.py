@@ -310,9 +310,7 @@ def upload_image(client: KlaviyoClient, inputs: UploadImageInputs) -> Any:
 
 UPLOAD_IMAGE = operation_action(
     "upload_image_from_url",
-    label="Upload Image",
     description="Import an image from a url or file.",
-    inputs=UploadImageInputs,
     perform=upload_image,
     also_calls=("upload_image_from_file",),
 )
@@ -354,10 +352,7 @@ class UpdateImageInputs:
 
 
 UPDATE_IMAGE = operation_action(
-    "update_image",
-    label="Update Image",
-    description="Update the image with the given image ID.",
-    inputs=UpdateImageInputs,
+    "update_image", description="Update the image with the given image ID.", inputs=UpdateImageInputs
 )
 
 ACTIONS = (UPLOAD_IMAGE, GET_IMAGE, LIST_IMAGES, UPDATE_IMAGE)

@@ -72,9 +72,7 @@ class CreateListInputs:
     opt_in_process: str | None = _opt_in_input("single_opt_in or double_opt_in; leave empty for the account default.")
 
 
-CREATE_LIST = operation_action(
-    "create_list", label="Create List", description="Create a new list.", inputs=CreateListInputs
-)
+CREATE_LIST = operation_action("create_list", description="Create a new list.", inputs=CreateListInputs)
 
 
 # -- Get List ----------------------------------------------------------------------------------
@@ -106,10 +104,7 @@ class UpdateListInputs:
 
 
 UPDATE_LIST = operation_action(
-    "update_list",
-    label="Update List",
-    description="Update the name of a list with the given list ID.",
-    inputs=UpdateListInputs,
+    "update_list", description="Update the name of a list with the given list ID.", inputs=UpdateListInputs
 )
 
 

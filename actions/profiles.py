@@ -206,9 +206,7 @@ class CreateProfileInputs(ProfileAttributeInputs):
             raise InputError("at least one is required to identify the profile", label=IDENTIFIER_LABELS, key="email")
 
 
-CREATE_PROFILE = operation_action(
-    "create_profile", label="Create Profile", description="Create a new profile.", inputs=CreateProfileInputs
-)
+CREATE_PROFILE = operation_action("create_profile", description="Create a new profile.", inputs=CreateProfileInputs)
 
 
 @attrs.frozen(field_transformer=path_ids_first)
@@ -219,10 +217,7 @@ class UpdateProfileInputs(ProfileAttributeInputs):
 
 
 UPDATE_PROFILE = operation_action(
-    "update_profile",
-    label="Update Profile",
-    description="Update the profile with the given profile ID.",
-    inputs=UpdateProfileInputs,
+    "update_profile", description="Update the profile with the given profile ID.", inputs=UpdateProfileInputs
 )
 
 

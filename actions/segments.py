@@ -127,9 +127,7 @@ class CreateSegmentInputs:
 
 # Not retried on a server error (the registry marks create_segment unsafe): a repeat could create a second
 # segment, and Klaviyo allows 100 a day.
-CREATE_SEGMENT = operation_action(
-    "create_segment", label="Create Segment", description="Create a segment.", inputs=CreateSegmentInputs
-)
+CREATE_SEGMENT = operation_action("create_segment", description="Create a segment.", inputs=CreateSegmentInputs)
 
 
 # -- Get Segment -------------------------------------------------------------------------------
@@ -196,10 +194,7 @@ class UpdateSegmentInputs:
 
 
 UPDATE_SEGMENT = operation_action(
-    "update_segment",
-    label="Update Segment",
-    description="Update a segment with the given segment ID.",
-    inputs=UpdateSegmentInputs,
+    "update_segment", description="Update a segment with the given segment ID.", inputs=UpdateSegmentInputs
 )
 
 

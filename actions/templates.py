@@ -137,11 +137,7 @@ def create_template(client: KlaviyoClient, inputs: CreateTemplateInputs) -> Any:
 
 
 CREATE_TEMPLATE = operation_action(
-    "create_template",
-    label="Create Template",
-    description="Create a new custom HTML template.",
-    inputs=CreateTemplateInputs,
-    perform=create_template,
+    "create_template", description="Create a new custom HTML template.", perform=create_template
 )
 
 
@@ -192,10 +188,7 @@ class UpdateTemplateInputs:
 
 
 UPDATE_TEMPLATE = operation_action(
-    "update_template",
-    label="Update Template",
-    description="Update a template with the given template ID.",
-    inputs=UpdateTemplateInputs,
+    "update_template", description="Update a template with the given template ID.", inputs=UpdateTemplateInputs
 )
 
 

@@ -72,10 +72,10 @@ def operation_action(
 ) -> ActionDefinition[Any]:
     """An action for ``op_id``: the generic perform (unless ``perform`` is given) and the registry's rules.
 
-    An action declared on its own perform function is named after it (``subscribe_profiles``: Subscribe Profiles)
-    and takes the inputs its annotation names, unless ``label`` or ``inputs`` say otherwise. The key is the
-    label's (:func:`label_key`) unless given. Inputs written to an update's nullable attributes are made clearable
-    with JSON ``null``.
+    The label is the operation's in words (``update_list``: Update List) unless given; an action declared on its
+    own perform function is named after it (``subscribe_profiles``: Subscribe Profiles) and takes the inputs its
+    annotation names. The key is the label's (:func:`label_key`) unless given. Inputs written to an update's
+    nullable attributes are made clearable with JSON ``null``.
 
     Example:
         >>> def update_list(client, inputs: UpdateInputs) -> None: ...
@@ -87,10 +87,11 @@ def operation_action(
         ('updateList', 'Update List', 'UpdateInputs')
     """
     if perform is not None:
-        label = label or " ".join(word[:1].upper() + word[1:] for word in perform.__name__.split("_"))
+        label = label or _operation_label(perform.__name__)
         inputs = inputs or typing.get_type_hints(perform)["inputs"]
-    if label is None or inputs is None:  # pragma: no cover - a declaration mistake
-        raise TypeError(f"{op_id}: an action needs a label and inputs, or a perform function that names them")
+    if inputs is None:  # pragma: no cover - a declaration mistake
+        raise TypeError(f"{op_id}: an action needs inputs, or a perform function that names them")
+    label = label or _operation_label(op_id)
     _bind_nullability(operation(op_id), inputs)
     return ActionDefinition(
         key=key or label_key(label),
@@ -690,8 +691,9 @@ def get_action(op_id: str, description: str, id_comments: str, *more: Any) -> Ac
     return operation_action(op_id, label=label, description=description, inputs=cls)
 
 
-def _operation_label(op_id: str) -> str:
-    return " ".join(word.title() for word in op_id.split("_"))
+def _operation_label(name: str) -> str:
+    """``get_list`` -> ``Get List``: an operation's (or a perform function's) name in words."""
+    return " ".join(word[:1].upper() + word[1:] for word in name.split("_"))
 
 
 def _identifier(label: str) -> str:

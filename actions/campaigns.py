@@ -277,14 +277,12 @@ def campaign_filter(filter_text: str | None, channel: str | None) -> str | None:
 
 def _audiences_input(which: str, *, required: bool = False) -> Any:
     """Included or Excluded Audiences: list and segment IDs."""
-    label, comments = f"{which.title()} Audiences", f"A list of {which} audiences."
-    collection = Collection.VALUE_LIST
     return attribute_input(
-        label,
-        comments,
+        f"{which.title()} Audiences",
+        f"A list of {which} audiences.",
         clean_id,
         attribute=f"audiences.{which}",
-        collection=collection,
+        collection=Collection.VALUE_LIST,
         required=required,
         example=["Y6nRLr"],
     )
@@ -339,9 +337,9 @@ CREATE_CAMPAIGN = operation_action(
 # -- Get Campaign ------------------------------------------------------------------------------
 
 _INCLUDES = operation("get_campaign").query.include or ()
-
-
 _INCLUDE_COMMENTS = f"Related resources to return in 'included': {', '.join(_INCLUDES)}."
+
+
 GET_CAMPAIGN = get_action(
     "get_campaign",
     "Returns a specific campaign based on a required id.",

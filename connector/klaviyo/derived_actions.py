@@ -50,9 +50,10 @@ from connector.framework.inputs import (
 )
 from connector.klaviyo.operation_actions import (
     clean_id,
-    clean_positive_int,
     filter_comments,
+    max_records_input,
     operation_action,
+    page_size_input,
     performer,
 )
 from connector.klaviyo.operations.registry import Operation, operation
@@ -275,37 +276,10 @@ def _parameter(
 
 
 def _paging(op: Operation) -> list[DerivedInput]:
-    out = [
-        DerivedInput(
-            "max_records",
-            "int | None",
-            input_field(
-                "Max Records",
-                comments="The most records to return; leave empty to follow every page.",
-                clean=clean_positive_int,
-                example=100,
-                to="page:limit",
-                schema={"minimum": 1},
-            ),
-        )
-    ]
-    maximum = op.query.page_size_max
-    if maximum is not None:
-
-        def clean_page_size(value: Any) -> int:
-            number = clean_positive_int(value)
-            if number > maximum:
-                raise InputError(f"must be at most {maximum} for this endpoint (got {number})")
-            return number
-
-        field = input_field(
-            "Page Size",
-            comments=f"Records per request (1-{maximum}); leave empty for the maximum.",
-            clean=clean_page_size,
-            schema={"minimum": 1, "maximum": maximum},
-            to="page:size",
-        )
-        out.append(DerivedInput("page_size", "int | None", field))
+    """Max Records, and Page Size where the operation takes one (the declared list actions' inputs)."""
+    out = [DerivedInput("max_records", "int | None", max_records_input())]
+    if op.query.page_size_max is not None:
+        out.append(DerivedInput("page_size", "int | None", page_size_input(op.id)))
     return out
 
 

@@ -33,7 +33,6 @@ from typing import Any
 
 import attrs
 
-from connector.client.errors import InputError
 from connector.framework.definitions import ActionDefinition
 from connector.framework.inputs import (
     Collection,
@@ -52,6 +51,7 @@ from connector.klaviyo.operation_actions import (
     clean_id,
     filter_comments,
     max_records_input,
+    names_input,
     operation_action,
     page_size_input,
     performer,
@@ -235,24 +235,7 @@ def _query_inputs(op: Operation) -> list[DerivedInput]:
 
 
 def _names(name: str, label: str, comments: str, allowed: Any, target: str) -> DerivedInput:
-    allowed = tuple(allowed)
-
-    def clean(value: Any) -> str:
-        text = _stripped(value)
-        if text not in allowed:
-            raise InputError(f"unknown value {text!r}; allowed: {', '.join(allowed)}")
-        return text
-
-    field = input_field(
-        label,
-        comments=comments,
-        collection=Collection.VALUE_LIST,
-        clean=clean,
-        example=list(allowed[:2]),
-        schema={"enum": list(allowed)},
-        to=target,
-    )
-    return DerivedInput(name, "Sequence[str] | None", field)
+    return DerivedInput(name, "Sequence[str] | None", names_input(label, comments, allowed, target, noun="value"))
 
 
 def _parameter(

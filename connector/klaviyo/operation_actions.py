@@ -426,13 +426,13 @@ def fields_input(
     op = operation(op_id)
     kind = resource_type or op.response_type or ""
     allowed = tuple(f for f in op.query.fields.get(kind, ()) if f not in exclude)
-    return _names_input(label, comments, allowed, f"query:fields[{kind}]")
+    return names_input(label, comments, allowed, f"query:fields[{kind}]")
 
 
 def additional_fields_input(op_id: str, resource_type: str, *, label: str, comments: str) -> Any:
     """``additional-fields[type]``: fields Klaviyo leaves out unless asked (values from the registry)."""
     allowed = operation(op_id).query.additional_fields.get(resource_type, ())
-    return _names_input(label, comments, allowed, f"query:additional-fields[{resource_type}]")
+    return names_input(label, comments, allowed, f"query:additional-fields[{resource_type}]")
 
 
 def attribute_input(
@@ -513,14 +513,28 @@ def profile_count_input(op_id: str) -> Any:
 
 def include_input(op_id: str, *, label: str = "Include", comments: str = "Related resources to include.") -> Any:
     """``include``: related resources returned in ``included`` (values from the registry)."""
-    return _names_input(label, comments, operation(op_id).query.include or (), "query:include")
+    return names_input(label, comments, operation(op_id).query.include or (), "query:include")
 
 
-def _names_input(label: str, comments: str, allowed: Sequence[str], target: str) -> Any:
+def names_input(label: str, comments: str, allowed: Sequence[str], target: str, *, noun: str = "field") -> Any:
+    """A value list of names the registry allows (fields, additional fields, include values...).
+
+    Example:
+        >>> import attrs
+        >>> @attrs.frozen
+        ... class Inputs:
+        ...     include: list[str] = names_input("Include", "", ("tags",), "query:include", noun="value")
+        >>> ActionDefinition("x", "X", "", Inputs, print).clean({"include": "tags,owners"})
+        Traceback (most recent call last):
+        ...
+        connector.client.errors.InputError: Include: unknown value 'owners'; allowed: tags
+    """
+    allowed = tuple(allowed)
+
     def clean_name(value: Any) -> str:
         name = to_stripped(value)
         if name not in allowed:
-            raise InputError(f"unknown field {name!r}; allowed: {', '.join(allowed)}")
+            raise InputError(f"unknown {noun} {name!r}; allowed: {', '.join(allowed)}")
         return name
 
     return input_field(

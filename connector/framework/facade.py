@@ -148,7 +148,7 @@ class FacadeMethod:
     convert: Callable[[Any], Any] | None = None
 
     def parameters(self) -> list[FacadeParameter]:
-        """The parameters, positional ones first (in the order given), then the keyword-only ones."""
+        """The parameters: the path ids, the other ``positional`` ones in their order, then the keyword-only ones."""
         fields: list[str] = [f.name for f in attrs.fields(self.action.inputs) if f.metadata.get("klaviyo_input")]
         specs = dict(zip(fields, input_specs(self.action.inputs), strict=True))
         renames = {**{k: v for k, v in LIMIT.items() if v in specs}, **self.rename}
@@ -159,7 +159,12 @@ class FacadeMethod:
         by_input = {field: name for name, field in renames.items()}
         switched = {f: f.removeprefix("include_") for f, s in specs.items() if _includes(f, s) and f not in by_input}
         out = [
-            self._parameter(by_input.get(field) or switched.get(field) or self._unprefixed(field, spec), field, spec)
+            self._parameter(
+                by_input.get(field) or switched.get(field) or self._unprefixed(field, spec),
+                field,
+                spec,
+                switch=field in switched,
+            )
             for field, spec in specs.items()
             if field not in omitted
         ]
@@ -177,9 +182,9 @@ class FacadeMethod:
         path = (spec.target or "").startswith("path:")
         return field[len(self.prefix) :] if self.prefix and field.startswith(self.prefix) and not path else field
 
-    def _parameter(self, name: str, field: str, spec: InputSpec) -> FacadeParameter:
+    def _parameter(self, name: str, field: str, spec: InputSpec, *, switch: bool) -> FacadeParameter:
         positional = name in self.positional or (spec.target or "").startswith("path:")
-        if name in self.switches or (_includes(field, spec) and name == field.removeprefix("include_")):
+        if switch or name in self.switches:
             return FacadeParameter(name, field, "bool", required=False, switch=True)
         if name in self.types:
             annotation = self.types[name]

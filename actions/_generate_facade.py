@@ -236,6 +236,14 @@ def _classes(spec: Mapping[str, Any], name: str, what: str, attributes: Mapping[
 # -- methods ---------------------------------------------------------------------------------------
 
 
+def answer(op: Any, model: str | None) -> str:
+    """What a method returns of ``op``'s answer: ``many`` models (a list operation), ``one`` (a 200/201 document),
+    or ``none`` (202/204, or a resource without a model)."""
+    if model and (op.returns_many or (op.query.paged and op.method == "GET")):
+        return "many"
+    return "one" if model and any(status in (200, 201) for status in op.statuses) else "none"
+
+
 def method_source(op: Any, model: str | None, name: str) -> str:
     from connector.klaviyo import action_results
     from connector.klaviyo.derived_actions import derived_inputs
@@ -258,9 +266,9 @@ def method_source(op: Any, model: str | None, name: str) -> str:
         returns, body = "Rows", f"{rows}\n        return rows"
     elif action_results.job_status_operation(op) is not None:
         returns, body = "dict[str, Any]", f"job: dict[str, Any] = self._perform({call})\n        return job"
-    elif model and (op.returns_many or (op.query.paged and op.method == "GET")):
+    elif answer(op, model) == "many":
         returns, body = f"Iterator[Resource[{model}]]", f"return self._many({model}, {call})"
-    elif model and any(status in (200, 201) for status in op.statuses):
+    elif answer(op, model) == "one":
         returns, body = f"Resource[{model}]", f"return self._one({model}, {call})"
     else:
         returns, body = "None", f"self._perform({call})"
@@ -324,9 +332,9 @@ def declared_method_source(method: Any, module: ModuleType, models: Mapping[str,
     else:
         op = operation(method.action.operation_ids[0])
         model = f"{camel(str(op.response_type))}Attributes" if op.response_type in models else None
-        if model and (op.returns_many or (op.query.paged and op.method == "GET")):
+        if model is not None and answer(op, model) == "many":
             returns, body = f"Iterator[Resource[{model}]]", _call("return self._many(", [model, *arguments])
-        elif model and any(status in (200, 201) for status in op.statuses):
+        elif model is not None and answer(op, model) == "one":
             returns, body = f"Resource[{model}]", _call("return self._one(", [model, *arguments])
         else:
             returns, body = "None", _call("self._perform(", arguments)

@@ -37,7 +37,6 @@ Reference: https://developers.klaviyo.com/en/reference/api_overview
 
 from __future__ import annotations
 
-import typing
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -62,7 +61,7 @@ from connector.klaviyo.lookups import (
     lookup_profile_ids,
     now_iso,
 )
-from connector.klaviyo.operation_actions import clean_id, label_key, switch_input
+from connector.klaviyo.operation_actions import clean_id, operation_action, switch_input
 from connector.klaviyo.operations.calls import request
 from connector.klaviyo.orders import order_id, product_events
 from connector.klaviyo.values import consent_time, currency, iso_time, number
@@ -82,11 +81,7 @@ def composite_action(
         >>> action.key, action.label, action.inputs.__name__, action.covers_operations
         ('removeProfile', 'Remove Profile', 'RemoveProfileInputs', False)
     """
-    label = " ".join(word[:1].upper() + word[1:] for word in perform.__name__.split("_"))
-    inputs = typing.get_type_hints(perform)["inputs"]
-    return ActionDefinition(
-        label_key(label), label, description, inputs, perform, operation_ids=(op_id,), covers_operations=False
-    )
+    return operation_action(op_id, description=description, perform=perform, covers_operations=False)
 
 
 def _optional_id(label: str, comments: str) -> Any:

@@ -107,8 +107,9 @@ class BulkResult:
         return self.rejected == 0 and self.retryable == 0
 
     def counts(self) -> dict[str, int]:
-        """The count of what was sent (``{"profiles": 3}``), shown after ``requests``."""
-        return {}
+        """The count of what was sent, shown after ``requests``: a subclass's own fields (``{"profiles": 3}``)."""
+        own = (f.name for f in attrs.fields(type(self)) if f.name not in _RESULT_FIELDS)
+        return {name: getattr(self, name) for name in own}
 
     def to_json(self) -> dict[str, Any]:
         """The action's low-code output (see the module docstring)."""
@@ -121,6 +122,9 @@ class BulkResult:
             "retryable": self.retryable,
             "records": [record.to_json() for record in self.records],
         }
+
+
+_RESULT_FIELDS = frozenset(f.name for f in attrs.fields(BulkResult))
 
 
 def _record(outcome: RecordOutcome) -> RecordResult:

@@ -1,33 +1,42 @@
 """Generate the typed Python facade of every resource group (a development-time tool; its output is committed).
 
-``python -m actions._generate_facade`` writes, from the operation registry and the spec's response schemas:
+``python -m actions._generate_facade`` writes, from the operation registry, the spec's response schemas and the
+declared action modules:
 
-- ``actions/_facade/<group>.py``: the attrs models of the resources the group's operations return
-  (``FlowAttributes``...; every field optional, since Klaviyo leaves fields out), and one typed method per
-  operation that no declared action performs (``Klaviyo(...).flows.list(...)``, ``.metrics.query_aggregates``,
-  ``.coupons.create_code``...), whose keyword arguments are the derived action's inputs;
+- ``actions/_facade/<group>.py``: the typed class of the group (``Klaviyo(...).flows``...), with one method per
+  operation that no declared action performs (``.flows.list(...)``, ``.metrics.query_aggregates``,
+  ``.coupons.create_code``...), whose keyword arguments are the derived action's inputs; a group with a declared
+  module (``actions/lists.py``...) gets the methods its ``FACADE_METHODS`` declare first
+  (:class:`~connector.framework.facade.FacadeMethod`: the signature from the action's input class, the result
+  from its operation or its converter), and a declared module that is no group of the registry
+  (``actions/destination.py``) gets a class of its own;
+- ``actions/_facade/models/*.py``: the attrs models of the resources the operations return (``FlowAttributes``...;
+  every field optional, since Klaviyo leaves fields out);
 - ``actions/_facade/groups.py``: ``Groups``, the typed properties of ``Klaviyo`` (one per group, each imported
   on first use), so editors and ``mypy --strict`` see every group and method.
 
-A group that has a declared module (``actions/lists.py``...) gets ``ListsOperations`` here, which its
-hand-written class extends with the catalog's methods. ``tests/test_facade_generated.py`` fails when the output
-is stale. The output is excluded from ruff (generated text); mypy checks it like the rest.
+A generated method imports its declared module's action inside its body (the declared module imports the
+generated class, so neither imports the other at load time). ``tests/test_facade_generated.py`` fails when the
+output is stale. The output is excluded from ruff (generated text); mypy checks it like the rest.
 """
 
 from __future__ import annotations
 
+import builtins
+import importlib
+import inspect
 import json
 import keyword
+import pkgutil
 import re
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 PACKAGE = Path(__file__).resolve().parent / "_facade"
 SPEC = PACKAGE.parents[1] / "connector" / "spec" / "stable.json"
-#: Groups with a declared module in ``actions/`` whose class extends the generated operations.
-DECLARED_GROUPS = ("accounts", "campaigns", "events", "images", "lists", "profiles", "segments", "templates")
 #: The group's attribute on ``Klaviyo`` where the slug would clash (``Klaviyo.client`` is the HTTP client).
 ATTRIBUTE = {"client": "client_api"}
 #: Method names chosen by hand where the rule below reads badly.
@@ -227,6 +236,14 @@ def _classes(spec: Mapping[str, Any], name: str, what: str, attributes: Mapping[
 # -- methods ---------------------------------------------------------------------------------------
 
 
+def answer(op: Any, model: str | None) -> str:
+    """What a method returns of ``op``'s answer: ``many`` models (a list operation), ``one`` (a 200/201 document),
+    or ``none`` (202/204, or a resource without a model)."""
+    if model and (op.returns_many or (op.query.paged and op.method == "GET")):
+        return "many"
+    return "one" if model and any(status in (200, 201) for status in op.statuses) else "none"
+
+
 def method_source(op: Any, model: str | None, name: str) -> str:
     from connector.klaviyo import action_results
     from connector.klaviyo.derived_actions import derived_inputs
@@ -249,9 +266,9 @@ def method_source(op: Any, model: str | None, name: str) -> str:
         returns, body = "Rows", f"{rows}\n        return rows"
     elif action_results.job_status_operation(op) is not None:
         returns, body = "dict[str, Any]", f"job: dict[str, Any] = self._perform({call})\n        return job"
-    elif model and (op.returns_many or (op.query.paged and op.method == "GET")):
+    elif answer(op, model) == "many":
         returns, body = f"Iterator[Resource[{model}]]", f"return self._many({model}, {call})"
-    elif model and any(status in (200, 201) for status in op.statuses):
+    elif answer(op, model) == "one":
         returns, body = f"Resource[{model}]", f"return self._one({model}, {call})"
     else:
         returns, body = "None", f"self._perform({call})"
@@ -266,45 +283,155 @@ def method_source(op: Any, model: str | None, name: str) -> str:
     return f"{signature}\n{doc}\n        {body}\n"
 
 
+def declared_names() -> list[str]:
+    """The modules of ``actions/`` that declare facade methods (a ``FACADE_METHODS`` assignment), by name."""
+    return sorted(
+        info.name
+        for info in pkgutil.iter_modules([str(PACKAGE.parent)])
+        if not info.name.startswith("_")
+        and not info.ispkg
+        and re.search(r"^FACADE_METHODS\b", (PACKAGE.parent / f"{info.name}.py").read_text(encoding="utf-8"), re.M)
+    )
+
+
+def declared_modules() -> dict[str, ModuleType]:
+    """The declared modules, imported (each imports its generated class)."""
+    return {name: importlib.import_module(f"actions.{name}") for name in declared_names()}
+
+
+#: Names a generated module has without importing them from the declared module.
+_KNOWN = {"Any", "Iterator", "Mapping", "Sequence", "Resource", "None", "dt", *dir(builtins)}
+
+
+def declared_method_source(method: Any, module: ModuleType, models: Mapping[str, Any]) -> tuple[str, set[str]]:
+    """A declared method (see :class:`~connector.framework.facade.FacadeMethod`), and the names of its module
+    it needs: the action (imported in the body) and the types its signature names (imported for type checking)."""
+    from connector.klaviyo.operations.registry import operation
+
+    params = method.parameters()
+    positional = [p for p in params if p.positional]
+    keywords = [p for p in params if not p.positional]
+    signature = ["self", *(p.source() for p in positional)]
+    if keywords:
+        signature += ["*", *(p.source() for p in keywords)]
+    action = next(name for name, value in vars(module).items() if value is method.action and name.isupper())
+    arguments = [action, *(p.argument() for p in params)]
+    runtime = [action]
+    if inspect.isclass(method.convert):  # built from the output's keys: ``TrackedEvent(**output)``
+        returns = method.convert.__name__
+        runtime.append(returns)
+        body = _call("output = self._perform(", arguments) + f"\n        return {returns}(**output)"
+    elif method.convert is not None:
+        convert = method.convert.__qualname__  # a function, or a classmethod: ``ListMembership.of``
+        runtime.append(convert.split(".")[0])
+        returns = str(inspect.signature(method.convert).return_annotation)
+        body = _call("output = self._perform(", arguments) + f"\n        return {convert}(output)"
+    elif method.returns is not None:
+        returns = method.returns
+        body = _call(f"result: {returns} = self._perform(", arguments) + "\n        return result"
+    else:
+        op = operation(method.action.operation_ids[0])
+        model = f"{camel(str(op.response_type))}Attributes" if op.response_type in models else None
+        if model is not None and answer(op, model) == "many":
+            returns, body = f"Iterator[Resource[{model}]]", _call("return self._many(", [model, *arguments])
+        elif model is not None and answer(op, model) == "one":
+            returns, body = f"Resource[{model}]", _call("return self._one(", [model, *arguments])
+        else:
+            returns, body = "None", _call("self._perform(", arguments)
+    line = f"    def {method.name}({', '.join(signature)}) -> {returns}:"
+    if len(line) > 120:
+        inner = ",\n        ".join(signature)
+        line = f"    def {method.name}(\n        {inner},\n    ) -> {returns}:"
+    doc = f'        """{method.doc}"""'
+    if "\n" in method.doc:  # a summary, then paragraphs
+        doc = f'        """{method.doc.replace(chr(10), chr(10) + 8 * " ")}\n        """'.replace(8 * " " + "\n", "\n")
+    imports = f"        from actions.{module.__name__.rsplit('.', 1)[-1]} import {', '.join(runtime)}\n"
+    names = set(re.findall(r"[A-Za-z_]\w*", " ".join([returns, *(p.annotation for p in params)])))
+    typed = {n for n in names - _KNOWN if hasattr(module, n) and not n.endswith("Attributes")}
+    return f"{line}\n{doc}\n{imports}\n        {body}\n", typed
+
+
+def _call(head: str, arguments: list[str]) -> str:
+    """``head`` (ending in a call's opening parenthesis) and the arguments on one line, or one argument a line
+    when that is longer than 120 characters."""
+    text = f"{head}{', '.join(arguments)})"
+    if len(text) + 8 <= 120:
+        return text
+    inner = "".join(f"            {a},\n" for a in arguments)
+    return f"{head}\n{inner}        )"
+
+
 def group_source(
-    slug: str, ops: list[Any], models: Mapping[str, Any], spec: Mapping[str, Any], home: Mapping[str, str]
+    slug: str,
+    ops: list[Any],
+    models: Mapping[str, Any],
+    spec: Mapping[str, Any],
+    home: Mapping[str, str],
+    declared: ModuleType | None = None,
 ) -> str:
-    """The module of one group: its own models, then the class with one method per operation."""
+    """The module of one group: the class with its declared methods, then one method per other operation."""
     title = ops[0].group if ops else camel(slug)
-    declared = slug in DECLARED_GROUPS
-    cls = camel(slug) + ("Operations" if declared else "")
-    used = sorted({op.response_type for op in ops if op.response_type in home})
+    cls = camel(slug)
+    kinds = {op.response_type for op in ops}
+    methods = list(getattr(declared, "FACADE_METHODS", ()))
+    kinds |= {operation_of(m).response_type for m in methods if m.convert is None and m.returns is None}
+    used = sorted(k for k in kinds if k in home)
     body = []
     if any(op.id in REPORTS for op in ops):
         body.append("#: A report's rows (a method named ``list`` would shadow the builtin inside the class).")
         body.append("Rows = list[dict[str, Any]]\n\n")
     body.append(f"class {cls}(ResourceGroup):")
-    body.append(f'    """``Klaviyo(...).{ATTRIBUTE.get(slug, slug)}``: {title}, typed."""')
+    attribute = ATTRIBUTE.get(slug, slug)
+    if declared is not None and not ops:
+        body.append(f'    """``Klaviyo(...).{attribute}``: the actions of :mod:`{declared.__name__}`, typed."""')
+    else:
+        own = f" (the methods of :mod:`{declared.__name__}` first)" if declared is not None else ""
+        body.append(f'    """``Klaviyo(...).{attribute}``: {title}, typed{own}."""')
+    typed: set[str] = set()
+    for method in methods:
+        assert declared is not None
+        source, needed = declared_method_source(method, declared, models)
+        typed |= needed
+        body += ["", source.rstrip("\n")]
     names = method_names(ops)
+    clash = sorted({m.name for m in methods} & set(names.values()))
+    if clash:  # pragma: no cover - a declaration mistake, caught when generating
+        raise ValueError(f"{slug}: declared methods clash with derived ones: {clash}")
     for op in ops:
         model = f"{camel(op.response_type)}Attributes" if op.response_type in models else None
         body += ["", method_source(op, model, names[op.id]).rstrip("\n")]
-    if not declared:
-        body += ["", "", f"FACADE = {cls}"]
-    body += ["", "", f"__all__ = [{cls!r}]", ""]
+    body += ["", "", f"FACADE = {cls}", "", "", f"__all__ = [{cls!r}]", ""]
     text = "\n".join(body)
-    note = " that no declared action performs (its declared class extends this one)" if declared else ""
+    if declared is not None:
+        what = f"the methods declared in :mod:`{declared.__name__}` (``FACADE_METHODS``)"
+        line = f"{what}, then one per operation of the group they do not perform" if ops else what
+    else:
+        line = "one method per operation of the group"
+    checking = [f"    from {declared.__name__} import {', '.join(sorted(typed))}"] if declared and typed else []
     header = [
         f'"""Generated by ``python -m actions._generate_facade``: the typed facade of {title} (do not edit).',
         "",
-        f"``Klaviyo(...).{ATTRIBUTE.get(slug, slug)}``: one method per operation of the group{note}.",
+        f"``Klaviyo(...).{attribute}``: {line}.",
         '"""',
         "",
         "from __future__ import annotations",
         "",
-        *_imports(text),
+        *_imports(text, type_checking=bool(checking)),
         *(f"from actions._facade.models.{home[kind]} import {camel(kind)}Attributes" for kind in used),
         "from connector.framework.facade import ResourceGroup",
-        "from connector.klaviyo.derived_actions import derived_action",
+        *(["from connector.klaviyo.derived_actions import derived_action"] if ops else []),
+        *(["", "if TYPE_CHECKING:", *checking] if checking else []),
         "",
         "",
     ]
     return "\n".join(header) + text
+
+
+def operation_of(method: Any) -> Any:
+    """The operation whose answer a declared method returns (its action's main operation)."""
+    from connector.klaviyo.operations.registry import operation
+
+    return operation(method.action.operation_ids[0])
 
 
 def models_source(slug: str, kinds: list[str], models: Mapping[str, Any], spec: Mapping[str, Any]) -> str:
@@ -326,7 +453,7 @@ def models_source(slug: str, kinds: list[str], models: Mapping[str, Any], spec: 
     return "\n".join(header) + body + f"\n\n__all__ = [{', '.join(repr(n) for n in exported)}]\n"
 
 
-def _imports(text: str) -> list[str]:
+def _imports(text: str, *, type_checking: bool = False) -> list[str]:
     """The standard and third-party imports the generated text uses (ruff refuses unused ones)."""
     out = []
     if "dt." in text:
@@ -334,8 +461,11 @@ def _imports(text: str) -> list[str]:
     abc = [n for n in ("Iterator", "Mapping", "Sequence") if f"{n}[" in text]
     if abc:
         out.append(f"from collections.abc import {', '.join(abc)}")
+    typing_names = ["TYPE_CHECKING"] if type_checking else []
     if "Any" in re.sub(r"\bAttributes\b", "", text):
-        out.append("from typing import Any")
+        typing_names.append("Any")
+    if typing_names:
+        out.append(f"from typing import {', '.join(typing_names)}")
     out.append("")
     if "@attrs." in text:
         out += ["import attrs", ""]
@@ -360,10 +490,9 @@ def groups_source(slugs: list[str]) -> str:
     ]
     entries = []
     for slug in slugs:
-        cls = camel(slug)
-        module = f"actions.{slug}" if slug in DECLARED_GROUPS else f"actions._facade.{slug}"
-        entries.append((ATTRIBUTE.get(slug, slug), cls, module))
-    entries += [("destination", "Destination", "actions.destination"), ("raw_request", "Raw", "actions.raw_request")]
+        entries.append((ATTRIBUTE.get(slug, slug), camel(slug), f"actions._facade.{slug}"))
+    # Raw Request's one method converts its arguments (files, pairs) rather than forwarding them: written by hand.
+    entries.append(("raw_request", "Raw", "actions.raw_request"))
     entries.sort()
     for _, cls, module in entries:
         lines.append(f"    from {module} import {cls}")
@@ -390,8 +519,9 @@ def groups_source(slugs: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def build() -> dict[str, str]:
-    """The generated files, by name relative to ``actions/_facade``."""
+def build(*, declared: bool = True) -> dict[str, str]:
+    """The generated files, by name relative to ``actions/_facade``; without the ``declared`` methods, only the
+    classes the declared modules import (a first run, see :func:`main`)."""
     from actions import _index
     from connector.klaviyo.operations.registry import groups, operation
 
@@ -410,14 +540,18 @@ def build() -> dict[str, str]:
         plural = kind.replace("-", "_") + "s"
         if plural in groups():
             home[kind] = plural
+    names = declared_names()
+    modules = declared_modules() if declared else {}
     files = {}
     for slug, ids in groups().items():
         ops = [operation(i) for i in ids if i not in covered]
-        files[f"{slug}.py"] = group_source(slug, ops, models, spec, home)
+        files[f"{slug}.py"] = group_source(slug, ops, models, spec, home, modules.get(slug))
+    for slug in sorted(set(names) - set(groups())):
+        files[f"{slug}.py"] = group_source(slug, [], models, spec, home, modules.get(slug))
     for slug in sorted(set(home.values())):
         files[f"models/{slug}.py"] = models_source(slug, sorted(k for k, h in home.items() if h == slug), models, spec)
     files["models/__init__.py"] = '"""Generated models of Klaviyo\'s resources, one module per group."""\n'
-    files["groups.py"] = groups_source(sorted(groups()))
+    files["groups.py"] = groups_source(sorted({*groups(), *names}))
     return files
 
 
@@ -434,7 +568,17 @@ def stale() -> list[str]:
 
 
 def main() -> int:
-    for path, text in _written(build()):
+    try:
+        files = build()
+    except ImportError:
+        # A group declared for the first time imports its class before it is generated: write the classes
+        # without declared methods first, then with them.
+        for path, text in _written(build(declared=False)):
+            path.write_text(text, encoding="utf-8")
+        for name in [m for m in sys.modules if m.startswith("actions.") and m != __name__]:
+            del sys.modules[name]  # imported before the classes were written (or failed to)
+        files = build()
+    for path, text in _written(files):
         path.write_text(text, encoding="utf-8")
         print(f"wrote {path.relative_to(PACKAGE.parents[1])}")
     return 0

@@ -14,6 +14,8 @@ audience, an update that changes something, email addresses in email content, th
 Campaigns filter) and the forms the README promises: Campaign Messages in any Klaviyo form (the attribute
 value ``{"data": [...]}``, the bare array, bare definitions, one alone, pasted with its key), options pasted
 with their key (``{"send_options": {...}}``), date-times normalised to ISO 8601 with an offset.
+``Klaviyo(...).campaigns`` is :class:`Campaigns`, generated from ``FACADE_METHODS``; Python values are checked
+like low-code ones, before anything is sent (so no client is needed below).
 
 Example:
     >>> from connector.klaviyo.operation_actions import request_for
@@ -25,6 +27,11 @@ Example:
     ({'definition': {'channel': 'sms', 'content': {'body': 'Hi'}}}, 25)
     >>> campaign_filter("contains(name,'Spring')", "email")
     "equals(messages.channel,'email'),contains(name,'Spring')"
+    >>> Campaigns(client=None).list(channel="email", filter="equals(messages.channel,'mobile_push')")
+    Traceback (most recent call last):
+    ...
+    connector.client.errors.InputError: Filter Campaigns: its messages.channel condition (mobile_push) \
+contradicts Channel (email); set one of them
 
 Reference: https://developers.klaviyo.com/en/reference/campaigns_api_overview
 """
@@ -32,17 +39,18 @@ Reference: https://developers.klaviyo.com/en/reference/campaigns_api_overview
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import attrs
 
-from actions._facade.campaigns import CampaignsOperations
+from actions._facade.campaigns import Campaigns as Campaigns
 from actions._facade.models.campaigns import CampaignAttributes
 from connector.client.errors import InputError
 from connector.client.jsonapi import Resource
 from connector.client.pipeline import KlaviyoClient
 from connector.framework.definitions import DataSourceDefinition
+from connector.framework.facade import FacadeMethod
 from connector.framework.inputs import (
     Collection,
     InputType,
@@ -56,12 +64,15 @@ from connector.framework.inputs import (
 from connector.klaviyo.operation_actions import (
     PICKLIST_DEFAULT,
     PicklistInputs,
+    attribute_input,
     clean_id,
     delete_action,
     fields_input,
+    get_action,
     id_input,
     include_input,
     max_records_input,
+    name_input,
     operation_action,
     page_size_input,
     picklist_options,
@@ -71,7 +82,7 @@ from connector.klaviyo.operation_actions import (
 )
 from connector.klaviyo.operations.filters import conditions
 from connector.klaviyo.operations.registry import operation
-from connector.klaviyo.validators import clean_email, clean_non_blank
+from connector.klaviyo.validators import clean_email
 
 
 def _channels() -> tuple[str, ...]:
@@ -264,22 +275,24 @@ def campaign_filter(filter_text: str | None, channel: str | None) -> str | None:
     return text
 
 
-def _audience_ids_input(label: str, comments: str, to: str, required: bool = False) -> Any:
-    return input_field(
-        label,
-        comments=comments,
+def _audiences_input(which: str, *, required: bool = False) -> Any:
+    """Included or Excluded Audiences: list and segment IDs."""
+    return attribute_input(
+        f"{which.title()} Audiences",
+        f"A list of {which} audiences.",
+        clean_id,
+        attribute=f"audiences.{which}",
         collection=Collection.VALUE_LIST,
-        clean=clean_id,
         required=required,
         example=["Y6nRLr"],
-        to=to,
     )
 
 
-def _json_input(label: str, comments: str, clean: Any, to: str, required: bool = False, example: Any = None) -> Any:
-    return input_field(
-        label, type=InputType.JSON, comments=comments, clean=clean, required=required, example=example, to=to
-    )
+def _options_input(attribute: str, clean: Any, example: Any = None) -> Any:
+    """Tracking Options, Send Options or Send Strategy: a JSON object as it sits in Klaviyo's body."""
+    label = attribute.replace("_", " ").title()
+    comments = f"The {label.lower()} for the campaign."
+    return attribute_input(label, comments, clean, attribute=attribute, type=InputType.JSON, example=example)
 
 
 # -- Create Campaign ---------------------------------------------------------------------------
@@ -289,43 +302,23 @@ def _json_input(label: str, comments: str, clean: Any, to: str, required: bool =
 class CreateCampaignInputs:
     """Inputs of Create Campaign."""
 
-    campaign_name: str = input_field(
-        "Campaign Name", comments=CAMPAIGN_NAME_COMMENTS, required=True, clean=clean_non_blank, to="attributes:name"
-    )
-    campaign_messages: dict[str, Any] = _json_input(
+    campaign_name: str = name_input("Campaign Name", CAMPAIGN_NAME_COMMENTS, required=True)
+    campaign_messages: dict[str, Any] = attribute_input(
         "Campaign Messages",
         "The message(s) to send in the campaign.",
         clean_campaign_messages,
-        "attributes:campaign-messages",
+        attribute="campaign-messages",
+        type=InputType.JSON,
         required=True,
         example=[{"channel": "email", "label": "Spring", "content": {"subject": "Spring sale"}}],
     )
-    included_audiences: list[str] = _audience_ids_input(
-        "Included Audiences", "A list of included audiences.", "attributes:audiences.included", required=True
+    included_audiences: list[str] = _audiences_input("included", required=True)
+    excluded_audiences: list[str] = _audiences_input("excluded")
+    tracking_options: dict[str, Any] | None = _options_input("tracking_options", clean_tracking_options)
+    send_options: dict[str, Any] | None = _options_input(
+        "send_options", clean_send_options, {"use_smart_sending": True}
     )
-    excluded_audiences: list[str] = _audience_ids_input(
-        "Excluded Audiences", "A list of excluded audiences.", "attributes:audiences.excluded"
-    )
-    tracking_options: dict[str, Any] | None = _json_input(
-        "Tracking Options",
-        "The tracking options for the campaign.",
-        clean_tracking_options,
-        "attributes:tracking_options",
-    )
-    send_options: dict[str, Any] | None = _json_input(
-        "Send Options",
-        "The send options for the campaign.",
-        clean_send_options,
-        "attributes:send_options",
-        example={"use_smart_sending": True},
-    )
-    send_strategy: dict[str, Any] | None = _json_input(
-        "Send Strategy",
-        "The send strategy for the campaign.",
-        clean_send_strategy,
-        "attributes:send_strategy",
-        example={"method": "immediate"},
-    )
+    send_strategy: dict[str, Any] | None = _options_input("send_strategy", clean_send_strategy, {"method": "immediate"})
 
     def __attrs_post_init__(self) -> None:
         if not self.included_audiences:  # the spec allows an empty list; Klaviyo has no one to send to
@@ -336,8 +329,6 @@ class CreateCampaignInputs:
 
 CREATE_CAMPAIGN = operation_action(
     "create_campaign",
-    key="createCampaign",
-    label="Create Campaign",
     description="Creates a campaign given a set of parameters, then returns it.",
     inputs=CreateCampaignInputs,
 )
@@ -346,25 +337,14 @@ CREATE_CAMPAIGN = operation_action(
 # -- Get Campaign ------------------------------------------------------------------------------
 
 _INCLUDES = operation("get_campaign").query.include or ()
+_INCLUDE_COMMENTS = f"Related resources to return in 'included': {', '.join(_INCLUDES)}."
 
 
-@attrs.frozen
-class GetCampaignInputs:
-    """Inputs of Get Campaign."""
-
-    campaign_id: str = id_input("Campaign ID", CAMPAIGN_ID_COMMENTS)
-    fields: list[str] = fields_input("get_campaign")
-    include: list[str] = include_input(
-        "get_campaign", comments=f"Related resources to return in 'included': {', '.join(_INCLUDES)}."
-    )
-
-
-GET_CAMPAIGN = operation_action(
+GET_CAMPAIGN = get_action(
     "get_campaign",
-    key="getCampaign",
-    label="Get Campaign",
-    description="Returns a specific campaign based on a required id.",
-    inputs=GetCampaignInputs,
+    "Returns a specific campaign based on a required id.",
+    CAMPAIGN_ID_COMMENTS,
+    include_input("get_campaign", comments=_INCLUDE_COMMENTS),
 )
 
 
@@ -423,12 +403,7 @@ def _every_channel(client: KlaviyoClient, inputs: ListCampaignsInputs) -> Iterat
 
 
 LIST_CAMPAIGNS = operation_action(
-    "get_campaigns",
-    key="listCampaigns",
-    label="List Campaigns",
-    description="Returns some or all campaigns based on filters.",
-    inputs=ListCampaignsInputs,
-    perform=list_campaigns,
+    "get_campaigns", description="Returns some or all campaigns based on filters.", perform=list_campaigns
 )
 
 
@@ -443,27 +418,12 @@ class UpdateCampaignInputs:
     """
 
     campaign_id: str = id_input("Campaign ID", CAMPAIGN_ID_COMMENTS)
-    campaign_name: str | None = input_field(
-        "Campaign Name", comments=CAMPAIGN_NAME_COMMENTS, clean=clean_non_blank, to="attributes:name"
-    )
-    included_audiences: list[str] = _audience_ids_input(
-        "Included Audiences", "A list of included audiences.", "attributes:audiences.included"
-    )
-    excluded_audiences: list[str] = _audience_ids_input(
-        "Excluded Audiences", "A list of excluded audiences.", "attributes:audiences.excluded"
-    )
-    tracking_options: dict[str, Any] | None = _json_input(
-        "Tracking Options",
-        "The tracking options for the campaign.",
-        clean_tracking_options,
-        "attributes:tracking_options",
-    )
-    send_options: dict[str, Any] | None = _json_input(
-        "Send Options", "The send options for the campaign.", clean_send_options, "attributes:send_options"
-    )
-    send_strategy: dict[str, Any] | None = _json_input(
-        "Send Strategy", "The send strategy for the campaign.", clean_send_strategy, "attributes:send_strategy"
-    )
+    campaign_name: str | None = name_input("Campaign Name", CAMPAIGN_NAME_COMMENTS)
+    included_audiences: list[str] = _audiences_input("included")
+    excluded_audiences: list[str] = _audiences_input("excluded")
+    tracking_options: dict[str, Any] | None = _options_input("tracking_options", clean_tracking_options)
+    send_options: dict[str, Any] | None = _options_input("send_options", clean_send_options)
+    send_strategy: dict[str, Any] | None = _options_input("send_strategy", clean_send_strategy)
 
     def __attrs_post_init__(self) -> None:
         given = [getattr(self, f.name) for f in attrs.fields(type(self)) if f.name != "campaign_id"]
@@ -475,23 +435,14 @@ class UpdateCampaignInputs:
 
 
 UPDATE_CAMPAIGN = operation_action(
-    "update_campaign",
-    key="updateCampaign",
-    label="Update Campaign",
-    description="Update a campaign with the given campaign ID.",
-    inputs=UpdateCampaignInputs,
+    "update_campaign", description="Update a campaign with the given campaign ID.", inputs=UpdateCampaignInputs
 )
 
 
 # -- Delete Campaign ----------------------------------------------------------------------
 
 DELETE_CAMPAIGN = delete_action(
-    op_id="delete_campaign",
-    key="deleteCampaign",
-    label="Delete Campaign",
-    description="Delete a campaign with the given campaign ID.",
-    id_label="Campaign ID",
-    id_comments=CAMPAIGN_ID_COMMENTS,
+    "delete_campaign", "Delete a campaign with the given campaign ID.", CAMPAIGN_ID_COMMENTS
 )
 
 
@@ -540,93 +491,30 @@ ACTIONS = (CREATE_CAMPAIGN, GET_CAMPAIGN, LIST_CAMPAIGNS, UPDATE_CAMPAIGN, DELET
 DATA_SOURCES = (SELECT_CAMPAIGN,)
 
 
-class Campaigns(CampaignsOperations):
-    """``Klaviyo(...).campaigns``: typed access to campaigns.
-
-    Example:
-        >>> client = KlaviyoClient(None, base_url="http://127.0.0.1:9")  # nothing is sent below
-        >>> Campaigns(client).list(channel="email", filter="equals(messages.channel,'mobile_push')")
-        Traceback (most recent call last):
-        ...
-        connector.client.errors.InputError: Filter Campaigns: its messages.channel condition (mobile_push) \
-contradicts Channel (email); set one of them
-    """
-
-    def create(
-        self,
-        name: str,
-        *,
-        messages: Any,
-        included: Sequence[str],
-        excluded: Sequence[str] | None = None,
-        tracking_options: Mapping[str, Any] | None = None,
-        send_options: Mapping[str, Any] | None = None,
-        send_strategy: Mapping[str, Any] | None = None,
-    ) -> Campaign:
-        """Create a campaign with its message(s) (definitions, resources or ``{"data": [...]}``)."""
-        return self._one(
-            CampaignAttributes,
-            CREATE_CAMPAIGN,
-            campaign_name=name,
-            campaign_messages=messages,
-            included_audiences=list(included),
-            excluded_audiences=list(excluded) if excluded else None,
-            tracking_options=tracking_options,
-            send_options=send_options,
-            send_strategy=send_strategy,
-        )
-
-    def get(self, campaign_id: str, *, fields: list[str] | None = None, include: list[str] | None = None) -> Campaign:
-        """Get one campaign."""
-        return self._one(CampaignAttributes, GET_CAMPAIGN, campaign_id=campaign_id, fields=fields, include=include)
-
-    def list(
-        self,
-        *,
-        channel: str | None = None,
-        filter: str | None = None,
-        fields: list[str] | None = None,
-        sort: str | None = None,
-        limit: int | None = None,
-    ) -> Iterator[Campaign]:
-        """Stream campaigns: one channel's, or every channel's when neither ``channel`` nor ``filter`` says."""
-        return self._many(
-            CampaignAttributes,
-            LIST_CAMPAIGNS,
-            channel=channel,
-            filter_campaigns=filter,
-            fields=fields,
-            sort=sort,
-            max_records=limit,
-        )
-
-    def update(
-        self,
-        campaign_id: str,
-        *,
-        name: str | None = None,
-        included: Sequence[str] | None = None,
-        excluded: Sequence[str] | None = None,
-        tracking_options: Mapping[str, Any] | None = None,
-        send_options: Mapping[str, Any] | None = None,
-        send_strategy: Mapping[str, Any] | None = None,
-    ) -> Campaign:
-        """Change a campaign's name, audiences or options (its messages are not changed here)."""
-        return self._one(
-            CampaignAttributes,
-            UPDATE_CAMPAIGN,
-            campaign_id=campaign_id,
-            campaign_name=name,
-            included_audiences=list(included) if included else None,
-            excluded_audiences=list(excluded) if excluded else None,
-            tracking_options=tracking_options,
-            send_options=send_options,
-            send_strategy=send_strategy,
-        )
-
-    def delete(self, campaign_id: str) -> None:
-        """Delete a campaign."""
-        self._perform(DELETE_CAMPAIGN, campaign_id=campaign_id)
-
-
-FACADE = Campaigns
+_AUDIENCES = {"included": "included_audiences", "excluded": "excluded_audiences"}
+FACADE_METHODS = (
+    FacadeMethod(
+        "create",
+        CREATE_CAMPAIGN,
+        'Create a campaign with its message(s) (definitions, resources or ``{"data": [...]}``).',
+        prefix="campaign_",
+        rename=_AUDIENCES,
+        positional=("name",),
+        types={"messages": "Any"},
+    ),
+    FacadeMethod("get", GET_CAMPAIGN, "Get one campaign."),
+    FacadeMethod(
+        "list",
+        LIST_CAMPAIGNS,
+        "Stream campaigns: one channel's, or every channel's when neither ``channel`` nor ``filter`` says.",
+        rename={"filter": "filter_campaigns"},
+    ),
+    FacadeMethod(
+        "update",
+        UPDATE_CAMPAIGN,
+        "Change a campaign's name, audiences or options (its messages are not changed here).",
+        prefix="campaign_",
+        rename=_AUDIENCES,
+    ),
+    FacadeMethod("delete", DELETE_CAMPAIGN, "Delete a campaign."),
+)

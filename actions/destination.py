@@ -6,6 +6,8 @@ without ``duplicate_profile_id`` is a retryable error (never a crash, never a li
 profile id); Order Completed's product events get deterministic unique IDs, so a retry never
 duplicates them; events without a unique ID get one derived from their content.
 
+``Klaviyo(...).destination`` is :class:`Destination`, generated from ``FACADE_METHODS``.
+
 Example:
     >>> from connector.sandbox import Sandbox
     >>> from connector.shell.facade import Klaviyo
@@ -14,8 +16,19 @@ Example:
     ...     vip = k.lists.create(name="VIP")
     ...     ada = k.destination.upsert_profile(email="ada@example.com", first_name="Ada", list_id=vip.id)
     ...     members = [m["profile_id"] for m in sb.state.list_members(vip.id)]
-    >>> ada.attributes.first_name, members == [ada.id]
-    ('Ada', True)
+    ...     engaged = k.destination.add_profile_to_list(email="a@b.co", audience_name="Engaged")
+    ...     audience = [sb.state.profile(m["profile_id"])["email"] for m in sb.state.list_members(engaged.list_id)]
+    ...     signed_up = k.destination.track_event("Signed Up", email="ada@example.com", unique_id="s1")
+    ...     order = k.destination.order_completed(
+    ...         email="a@b.co", properties={"order_id": "o1"}, products=[{"product_id": "p1", "price": 9.5}]
+    ...     )
+    ...     sb.wait_for_jobs()
+    ...     metrics = {m["id"]: m["name"] for m in sb.state.metrics()}
+    ...     events = sorted((metrics[e["metric_id"]], e["unique_id"]) for e in sb.state.events())
+    >>> ada.attributes.first_name, members == [ada.id], audience, signed_up.unique_id, order.product_unique_ids
+    ('Ada', True, ['a@b.co'], 's1', ['o1_p1'])
+    >>> events
+    [('Order Completed', 'o1'), ('Ordered Product', 'o1_p1'), ('Signed Up', 's1')]
     >>> UPSERT_PROFILE.key, ORDER_COMPLETED.label
     ('upsertProfile', 'Order Completed')
 
@@ -24,17 +37,18 @@ Reference: https://developers.klaviyo.com/en/reference/api_overview
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
 
-from actions._facade.models.profiles import ProfileAttributes
+from actions._facade.destination import Destination as Destination
 from connector.client.errors import InputError
-from connector.client.jsonapi import Resource, parse_document, relationship
+from connector.client.jsonapi import relationship
 from connector.client.pipeline import KlaviyoClient
 from connector.framework.definitions import ActionDefinition
-from connector.framework.facade import ResourceGroup
-from connector.framework.inputs import InputType, input_field, to_bool, to_json_array, to_json_object, to_stripped
+from connector.framework.facade import FacadeMethod
+from connector.framework.inputs import InputType, input_field, to_json_array, to_json_object, to_stripped
 from connector.klaviyo.bodies import consent_profile
 from connector.klaviyo.identifiers import LABELS, Identifiers, check_consent_identifiers, check_identifiers
 from connector.klaviyo.intents import EventIntent
@@ -47,13 +61,27 @@ from connector.klaviyo.lookups import (
     lookup_profile_ids,
     now_iso,
 )
-from connector.klaviyo.operation_actions import clean_id
+from connector.klaviyo.operation_actions import clean_id, operation_action, switch_input
 from connector.klaviyo.operations.calls import request
 from connector.klaviyo.orders import order_id, product_events
 from connector.klaviyo.values import consent_time, currency, iso_time, number
 
 COUNTRY_COMMENTS = "ISO 3166 region (e.g. US) to convert phone numbers written without + to E.164."
 IDENTIFIER_KEYS = tuple(LABELS)
+
+
+def composite_action(
+    perform: Callable[[KlaviyoClient, Any], Any], op_id: str, description: str
+) -> ActionDefinition[Any]:
+    """A destination action: its perform function names it (``add_profile_to_list``: Add Profile To List, key
+    ``addProfileToList``) and its annotation gives the inputs; composite, so ``op_id`` keeps its plain action too.
+
+    Example:
+        >>> action = composite_action(remove_profile, "remove_profiles_from_list", "Remove a profile from a list.")
+        >>> action.key, action.label, action.inputs.__name__, action.covers_operations
+        ('removeProfile', 'Remove Profile', 'RemoveProfileInputs', False)
+    """
+    return operation_action(op_id, description=description, perform=perform, covers_operations=False)
 
 
 def _optional_id(label: str, comments: str) -> Any:
@@ -148,14 +176,10 @@ def upsert_profile(client: KlaviyoClient, inputs: UpsertProfileInputs) -> Any:
     return doc
 
 
-UPSERT_PROFILE = ActionDefinition(
-    key="upsertProfile",
-    label="Upsert Profile",
-    description="Create or update a profile (409 duplicate → update), optionally adding it to a list.",
-    inputs=UpsertProfileInputs,
-    perform=upsert_profile,
-    operation_ids=("create_profile",),
-    covers_operations=False,
+UPSERT_PROFILE = composite_action(
+    upsert_profile,
+    "create_profile",
+    "Create or update a profile (409 duplicate → update), optionally adding it to a list.",
 )
 
 
@@ -212,18 +236,11 @@ class TrackEventInputs(EventInputs):
 def track_event(client: KlaviyoClient, inputs: TrackEventInputs) -> dict[str, Any]:
     """``POST /api/events``: returns the unique id and time sent (Klaviyo answers 202 with no body).
 
-    Example:
-        >>> from connector.sandbox import Sandbox
-        >>> from connector.shell.facade import Klaviyo
-        >>> with Sandbox() as sb:
-        ...     client = Klaviyo(api_key=sb.api_key, base_url=sb.url).client
-        ...     inputs = TRACK_EVENT.clean({"metricName": "Signed Up", "email": "ada@example.com", "uniqueId": "s1"})
-        ...     sent = track_event(client, inputs)
-        ...     sb.wait_for_jobs()
-        ...     metrics = {m["id"]: m["name"] for m in sb.state.metrics()}
-        ...     event = sb.state.events()[0]
-        >>> sent["unique_id"], event["unique_id"], metrics[event["metric_id"]]
-        ('s1', 's1', 'Signed Up')
+    Example (sending: the module's example):
+        >>> track_event(None, TRACK_EVENT.clean({"metricName": "x" * 128, "email": "a@b.co"}))
+        Traceback (most recent call last):
+        ...
+        connector.client.errors.InputError: Metric Name: must be under 128 characters
     """
     if len(inputs.metric_name) >= 128:
         raise InputError("must be under 128 characters", label="Metric Name", key="metricName")
@@ -232,14 +249,8 @@ def track_event(client: KlaviyoClient, inputs: TrackEventInputs) -> dict[str, An
     return {"unique_id": event.unique_id, "time": event.time}
 
 
-TRACK_EVENT = ActionDefinition(
-    key="trackEvent",
-    label="Track Event",
-    description="Record an event on a profile (email, phone, external ID or anonymous ID).",
-    inputs=TrackEventInputs,
-    perform=track_event,
-    operation_ids=("create_event",),
-    covers_operations=False,
+TRACK_EVENT = composite_action(
+    track_event, "create_event", "Record an event on a profile (email, phone, external ID or anonymous ID)."
 )
 
 
@@ -263,19 +274,11 @@ class OrderCompletedInputs(EventInputs):
 def order_completed(client: KlaviyoClient, inputs: OrderCompletedInputs) -> dict[str, Any]:
     """The order event, then (once Klaviyo accepted it) one event per product, all with deterministic ids.
 
-    Example:
-        >>> from connector.sandbox import Sandbox
-        >>> from connector.shell.facade import Klaviyo
-        >>> with Sandbox() as sb:
-        ...     client = Klaviyo(api_key=sb.api_key, base_url=sb.url).client
-        ...     inputs = ORDER_COMPLETED.clean({"email": "a@b.co", "properties": {"order_id": "o1"},
-        ...                                     "products": [{"product_id": "p1", "price": 9.5}]})
-        ...     _ = order_completed(client, inputs)
-        ...     sb.wait_for_jobs()
-        ...     metrics = {m["id"]: m["name"] for m in sb.state.metrics()}
-        ...     sent = sorted((metrics[e["metric_id"]], e["unique_id"]) for e in sb.state.events())
-        >>> sent
-        [('Order Completed', 'o1'), ('Ordered Product', 'o1_p1')]
+    Every product is checked before anything is sent (sending: the module's example):
+        >>> order_completed(None, ORDER_COMPLETED.clean({"email": "a@b.co", "products": [{"sku": "s1"}, "s2"]}))
+        Traceback (most recent call last):
+        ...
+        connector.client.errors.InputError: Products[1]: must be an object
     """
     content = (inputs.products,) if inputs.products else ()
     order = inputs.intent(inputs.event_name, unique_id=order_id(inputs.properties or {}), content=content)
@@ -286,14 +289,10 @@ def order_completed(client: KlaviyoClient, inputs: OrderCompletedInputs) -> dict
     return {"unique_id": order.unique_id, "product_unique_ids": [p.unique_id for p in products]}
 
 
-ORDER_COMPLETED = ActionDefinition(
-    key="orderCompleted",
-    label="Order Completed",
-    description="Record an order and one product event per product; retries never duplicate events.",
-    inputs=OrderCompletedInputs,
-    perform=order_completed,
-    operation_ids=("create_event",),
-    covers_operations=False,
+ORDER_COMPLETED = composite_action(
+    order_completed,
+    "create_event",
+    "Record an order and one product event per product; retries never duplicate events.",
 )
 
 
@@ -331,17 +330,11 @@ def add_profile_to_list(client: KlaviyoClient, inputs: AddProfileToListInputs) -
 
     The list is ``list_id``, else the one named after the audience (found or created).
 
-    Example:
-        >>> from connector.sandbox import Sandbox
-        >>> from connector.shell.facade import Klaviyo
-        >>> with Sandbox() as sb:
-        ...     client = Klaviyo(api_key=sb.api_key, base_url=sb.url).client
-        ...     inputs = ADD_PROFILE_TO_LIST.clean({"email": "a@b.co", "audienceName": "Engaged"})
-        ...     _ = add_profile_to_list(client, inputs)
-        ...     engaged = next(lst["id"] for lst in sb.state.lists() if lst["name"] == "Engaged")
-        ...     members = [sb.state.profile(m["profile_id"])["email"] for m in sb.state.list_members(engaged)]
-        >>> members
-        ['a@b.co']
+    Example (sending: the module's example):
+        >>> add_profile_to_list(None, ADD_PROFILE_TO_LIST.clean({"email": "a@b.co"}))
+        Traceback (most recent call last):
+        ...
+        connector.client.errors.InputError: List ID: give a List ID or an Audience Name
     """
     attributes = inputs.profile_attributes()
     if inputs.list_id:
@@ -375,23 +368,15 @@ def remove_profile_from_list(client: KlaviyoClient, inputs: ListMembershipInputs
     return {"list_id": list_id, "removed": removed}
 
 
-ADD_PROFILE_TO_LIST = ActionDefinition(
-    key="addProfileToList",
-    label="Add Profile To List",
-    description="Add a profile (with its fields) to a list, or to the list named after an audience.",
-    inputs=AddProfileToListInputs,
-    perform=add_profile_to_list,
-    operation_ids=("add_profiles_to_list",),
-    covers_operations=False,
+ADD_PROFILE_TO_LIST = composite_action(
+    add_profile_to_list,
+    "add_profiles_to_list",
+    "Add a profile (with its fields) to a list, or to the list named after an audience.",
 )
-REMOVE_PROFILE_FROM_LIST = ActionDefinition(
-    key="removeProfileFromList",
-    label="Remove Profile From List",
-    description="Remove a profile from a list, or from the list named after an audience.",
-    inputs=ListMembershipInputs,
-    perform=remove_profile_from_list,
-    operation_ids=("remove_profiles_from_list",),
-    covers_operations=False,
+REMOVE_PROFILE_FROM_LIST = composite_action(
+    remove_profile_from_list,
+    "remove_profiles_from_list",
+    "Remove a profile from a list, or from the list named after an audience.",
 )
 
 
@@ -408,15 +393,7 @@ def remove_profile(client: KlaviyoClient, inputs: RemoveProfileInputs) -> dict[s
     return remove_profile_from_list(client, ListMembershipInputs(**values))
 
 
-REMOVE_PROFILE = ActionDefinition(
-    key="removeProfile",
-    label="Remove Profile",
-    description="Remove a profile from a list.",
-    inputs=RemoveProfileInputs,
-    perform=remove_profile,
-    operation_ids=("remove_profiles_from_list",),
-    covers_operations=False,
-)
+REMOVE_PROFILE = composite_action(remove_profile, "remove_profiles_from_list", "Remove a profile from a list.")
 
 
 # -- consent -----------------------------------------------------------------------------------
@@ -443,10 +420,9 @@ class SubscribeProfileInputs:
         "List ID", "Subscribe to this list (through its opt-in process); empty = the account's default settings."
     )
     custom_source: str | None = input_field("Custom Source", comments="Where the consent came from.")
-    historical_import: bool | None = input_field(
-        "Historical Import", type=InputType.BOOLEAN, clean=to_bool, default="false",
-        comments="Consent given earlier: skips double opt-in; needs Consented At.",
-    )  # fmt: skip
+    historical_import: bool | None = switch_input(
+        "Historical Import", "Consent given earlier: skips double opt-in; needs Consented At."
+    )
     consented_at: str | None = input_field(
         "Consented At", type=InputType.TIMESTAMP, clean=iso_time,
         comments="When consent was given (past); used only with Historical Import, ignored otherwise.",
@@ -506,23 +482,15 @@ def unsubscribe_profile(client: KlaviyoClient, inputs: UnsubscribeProfileInputs)
     request(client, "bulk_unsubscribe_profiles", body=body)
 
 
-SUBSCRIBE_PROFILE = ActionDefinition(
-    key="subscribeProfile",
-    label="Subscribe Profile",
-    description="Subscribe an email and/or phone number to marketing, optionally to a list.",
-    inputs=SubscribeProfileInputs,
-    perform=subscribe_profile,
-    operation_ids=("bulk_subscribe_profiles",),
-    covers_operations=False,
+SUBSCRIBE_PROFILE = composite_action(
+    subscribe_profile,
+    "bulk_subscribe_profiles",
+    "Subscribe an email and/or phone number to marketing, optionally to a list.",
 )
-UNSUBSCRIBE_PROFILE = ActionDefinition(
-    key="unsubscribeProfile",
-    label="Unsubscribe Profile",
-    description="Unsubscribe an email and/or phone number, from a list or from all marketing.",
-    inputs=UnsubscribeProfileInputs,
-    perform=unsubscribe_profile,
-    operation_ids=("bulk_unsubscribe_profiles",),
-    covers_operations=False,
+UNSUBSCRIBE_PROFILE = composite_action(
+    unsubscribe_profile,
+    "bulk_unsubscribe_profiles",
+    "Unsubscribe an email and/or phone number, from a list or from all marketing.",
 )
 
 ACTIONS = (
@@ -540,7 +508,12 @@ DATA_SOURCES: tuple[Any, ...] = ()
 
 @attrs.frozen
 class TrackedEvent:
-    """What Track Event sent: the event's unique ID (derived when not given) and its time."""
+    """What Track Event sent: the event's unique ID (derived when not given) and its time.
+
+    Example:
+        >>> TrackedEvent(**{"unique_id": "u1", "time": "2026-01-02T03:04:05+00:00"}).unique_id
+        'u1'
+    """
 
     unique_id: str
     time: str | None = None
@@ -561,157 +534,67 @@ class ListMembership:
     list_id: str
     profile_ids: list[str] = attrs.field(factory=list)
 
+    @classmethod
+    def of(cls, output: Mapping[str, Any]) -> ListMembership:
+        """From the output of Add Profile To List (the profile added) or of a removal (the profiles removed).
 
-class Destination(ResourceGroup):
-    """``Klaviyo(...).destination``: the Segment Actions set from Python, with the same validation.
-
-    Example:
-        >>> TrackedEvent(unique_id="u1").unique_id
-        'u1'
-    """
-
-    def upsert_profile(
-        self,
-        *,
-        email: str | None = None,
-        phone_number: str | None = None,
-        external_id: str | None = None,
-        country_code: str | None = None,
-        first_name: str | None = None,
-        last_name: str | None = None,
-        organization: str | None = None,
-        title: str | None = None,
-        image: str | None = None,
-        location: dict[str, Any] | None = None,
-        properties: dict[str, Any] | None = None,
-        list_id: str | None = None,
-    ) -> Resource[ProfileAttributes]:
-        """Create the profile, or update the one that already holds an identifier; optionally add it to a list."""
-        values = {k: v for k, v in locals().items() if k != "self"}
-        return parse_document(ProfileAttributes, self._perform(UPSERT_PROFILE, **values))
-
-    def track_event(
-        self,
-        metric_name: str,
-        *,
-        email: str | None = None,
-        phone_number: str | None = None,
-        external_id: str | None = None,
-        anonymous_id: str | None = None,
-        country_code: str | None = None,
-        properties: dict[str, Any] | None = None,
-        time: str | None = None,
-        value: float | None = None,
-        value_currency: str | None = None,
-        unique_id: str | None = None,
-    ) -> TrackedEvent:
-        """Track one event; without ``unique_id`` one is derived from the content, so a retry cannot duplicate it."""
-        values = {k: v for k, v in locals().items() if k != "self"}
-        return TrackedEvent(**self._perform(TRACK_EVENT, **values))
-
-    def order_completed(
-        self,
-        *,
-        properties: dict[str, Any],
-        products: list[dict[str, Any]] | None = None,
-        email: str | None = None,
-        phone_number: str | None = None,
-        external_id: str | None = None,
-        anonymous_id: str | None = None,
-        country_code: str | None = None,
-        time: str | None = None,
-        value: float | None = None,
-        value_currency: str | None = None,
-        unique_id: str | None = None,
-        event_name: str | None = None,
-        product_event_name: str | None = None,
-    ) -> TrackedOrder:
-        """The order event (``properties["order_id"]`` names it), then one event per product."""
-        values = {k: v for k, v in locals().items() if k != "self"}
-        return TrackedOrder(**self._perform(ORDER_COMPLETED, **values))
-
-    def add_profile_to_list(
-        self,
-        *,
-        list_id: str | None = None,
-        audience_name: str | None = None,
-        email: str | None = None,
-        phone_number: str | None = None,
-        external_id: str | None = None,
-        country_code: str | None = None,
-        first_name: str | None = None,
-        last_name: str | None = None,
-        organization: str | None = None,
-        title: str | None = None,
-        image: str | None = None,
-        location: dict[str, Any] | None = None,
-        properties: dict[str, Any] | None = None,
-    ) -> ListMembership:
-        """Add the profile (created, or updated with the fields given) to ``list_id``, or to the list named
-        after ``audience_name``."""
-        values = {k: v for k, v in locals().items() if k != "self"}
-        out = self._perform(ADD_PROFILE_TO_LIST, **values)
-        return ListMembership(list_id=out["list_id"], profile_ids=[out["profile_id"]])
-
-    def remove_profile_from_list(
-        self,
-        *,
-        list_id: str | None = None,
-        audience_name: str | None = None,
-        email: str | None = None,
-        phone_number: str | None = None,
-        external_id: str | None = None,
-        country_code: str | None = None,
-    ) -> ListMembership:
-        """Remove the profile from ``list_id`` or from the audience's list (nothing to do when it is unknown)."""
-        values = {k: v for k, v in locals().items() if k != "self"}
-        out = self._perform(REMOVE_PROFILE_FROM_LIST, **values)
-        return ListMembership(list_id=out["list_id"], profile_ids=list(out["removed"]))
-
-    def subscribe_profile(
-        self,
-        *,
-        email: str | None = None,
-        phone_number: str | None = None,
-        country_code: str | None = None,
-        list_id: str | None = None,
-        custom_source: str | None = None,
-        historical_import: bool | None = None,
-        consented_at: str | None = None,
-    ) -> dict[str, Any] | None:
-        """Subscribe the email and/or phone number to marketing (202: Klaviyo applies it shortly after).
-
-        Returns ``{"ignored": {"consented_at": why}}`` when ``consented_at`` came without ``historical_import``.
+        Example:
+            >>> ListMembership.of({"list_id": "Y6nRLr", "profile_id": "01GD"}).profile_ids
+            ['01GD']
+            >>> ListMembership.of({"list_id": "Y6nRLr", "removed": []}).profile_ids
+            []
         """
-        values = {k: v for k, v in locals().items() if k != "self"}
-        out: dict[str, Any] | None = self._perform(SUBSCRIBE_PROFILE, **values)
-        return out
-
-    def unsubscribe_profile(
-        self,
-        *,
-        email: str | None = None,
-        phone_number: str | None = None,
-        country_code: str | None = None,
-        list_id: str | None = None,
-    ) -> None:
-        """Unsubscribe the email and/or phone number (202)."""
-        values = {k: v for k, v in locals().items() if k != "self"}
-        self._perform(UNSUBSCRIBE_PROFILE, **values)
-
-    def remove_profile(
-        self,
-        list_id: str,
-        *,
-        email: str | None = None,
-        phone_number: str | None = None,
-        external_id: str | None = None,
-        country_code: str | None = None,
-    ) -> ListMembership:
-        """Remove the profile from ``list_id``."""
-        values = {k: v for k, v in locals().items() if k != "self"}
-        out = self._perform(REMOVE_PROFILE, **values)
-        return ListMembership(list_id=out["list_id"], profile_ids=list(out["removed"]))
+        removed = output.get("removed")
+        return cls(output["list_id"], list(removed) if removed is not None else [output["profile_id"]])
 
 
-FACADE = Destination
+FACADE_METHODS = (
+    FacadeMethod(
+        "upsert_profile",
+        UPSERT_PROFILE,
+        "Create the profile, or update the one that already holds an identifier; optionally add it to a list.",
+        omit=("override_list_id",),
+    ),
+    FacadeMethod(
+        "track_event",
+        TRACK_EVENT,
+        "Track one event; without ``unique_id`` one is derived from the content, so a retry cannot duplicate it.",
+        positional=("metric_name",),
+        convert=TrackedEvent,
+    ),
+    FacadeMethod(
+        "order_completed",
+        ORDER_COMPLETED,
+        'The order event (``properties["order_id"]`` names it), then one event per product.',
+        types={"properties": "Mapping[str, Any]"},
+        convert=TrackedOrder,
+    ),
+    FacadeMethod(
+        "add_profile_to_list",
+        ADD_PROFILE_TO_LIST,
+        "Add the profile (created, or updated with the fields given) to ``list_id``, or to the list named after "
+        "``audience_name``.",
+        convert=ListMembership.of,
+    ),
+    FacadeMethod(
+        "remove_profile_from_list",
+        REMOVE_PROFILE_FROM_LIST,
+        "Remove the profile from ``list_id`` or from the audience's list (nothing to do when it is unknown).",
+        convert=ListMembership.of,
+    ),
+    FacadeMethod(
+        "subscribe_profile",
+        SUBSCRIBE_PROFILE,
+        "Subscribe the email and/or phone number to marketing (202: Klaviyo applies it shortly after).\n\n"
+        'Returns ``{"ignored": {"consented_at": why}}`` when ``consented_at`` came without ``historical_import``.',
+        returns="dict[str, Any] | None",
+    ),
+    FacadeMethod("unsubscribe_profile", UNSUBSCRIBE_PROFILE, "Unsubscribe the email and/or phone number (202)."),
+    FacadeMethod(
+        "remove_profile",
+        REMOVE_PROFILE,
+        "Remove the profile from ``list_id``.",
+        positional=("list_id",),
+        convert=ListMembership.of,
+    ),
+)

@@ -14,6 +14,10 @@ Bulk Create Events goes through the bulk sender, one record per event, and repor
 when Metric or Profile Fields were asked for (``included`` on each event; :class:`Event` ``.metric`` and
 ``.profile`` in Python).
 
+``Klaviyo(...).events`` is :class:`Events`, generated from ``FACADE_METHODS``: ``bulk_create`` returns an
+:class:`EventSubmission` with each event's outcome, or raises :class:`~actions._bulk.BulkRecordsError` (its
+``result`` is that submission) when some were not delivered.
+
 Example:
     >>> from connector.klaviyo.operation_actions import request_for
     >>> inputs = CREATE_EVENT.clean({"eventName": "Placed Order", "eventProfile": '{"email": "ada@example.com"}',
@@ -23,6 +27,12 @@ Example:
     ({'data': {'type': 'metric', 'attributes': {'name': 'Placed Order'}}}, {'email': 'ada@example.com'}, 'USD')
     >>> BULK_CREATE_EVENTS.clean({"eventsArray": [{"metric": "Viewed", "profile": {"email": "a@b.co"}}]}).sources
     ((0, None),)
+    >>> client = KlaviyoClient(None, base_url="http://127.0.0.1:9")  # nothing is sent below
+    >>> Events(client).create("Placed Order", {"first_name": "Ada"})
+    Traceback (most recent call last):
+    ...
+    connector.client.errors.InputError: Event Profile: needs an identifier: email, phone_number, \
+external_id, anonymous_id or id
 
 Reference: https://developers.klaviyo.com/en/reference/events_api_overview
 """
@@ -32,13 +42,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, cast
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 import attrs
 
 from actions._bulk import BulkResult, finish, send_counted
-from actions._facade.events import EventsOperations
+from actions._facade.events import Events as Events
 from actions._facade.models.events import EventAttributes
 from actions._facade.models.metrics import MetricAttributes
 from actions._facade.models.profiles import ProfileAttributes
@@ -46,6 +56,7 @@ from actions.profiles import clean_profile_attributes
 from connector.client.errors import InputError
 from connector.client.jsonapi import Resource, parse_resource
 from connector.client.pipeline import KlaviyoClient
+from connector.framework.facade import FacadeMethod
 from connector.framework.inputs import (
     InputType,
     input_field,
@@ -59,6 +70,7 @@ from connector.framework.inputs import (
 from connector.klaviyo.bulk import senders
 from connector.klaviyo.bulk.senders import BatchRecord
 from connector.klaviyo.operation_actions import (
+    attribute_input,
     fields_input,
     filter_input,
     id_input,
@@ -70,6 +82,7 @@ from connector.klaviyo.operation_actions import (
     request_for,
     sort_input,
     stream_for,
+    switch_input,
 )
 from connector.klaviyo.operations.calls import related_ids, send
 from connector.klaviyo.validators import clean_currency, clean_non_blank
@@ -133,9 +146,6 @@ class EventSubmission(BulkResult):
     """
 
     events: int = 0
-
-    def counts(self) -> dict[str, int]:
-        return {"events": self.events}
 
 
 # -- value rules (also applied to every event of a bulk request, with a path prefix) ---------------
@@ -300,64 +310,52 @@ def _profile_object(value: Any) -> dict[str, Any]:
 class CreateEventInputs:
     """Inputs of Create Event (the metric and the profile are objects inside ``attributes``)."""
 
-    event_name: dict[str, Any] = input_field(
-        "Event Name",
-        comments="Name of the event.",
-        required=True,
-        clean=_metric_object,
-        example="Placed Order",
-        to="attributes:metric",
+    event_name: dict[str, Any] = attribute_input(
+        "Event Name", "Name of the event.", _metric_object, attribute="metric", required=True, example="Placed Order"
     )
-    event_profile: dict[str, Any] = input_field(
+    event_profile: dict[str, Any] = attribute_input(
         "Event Profile",
+        "The profile associated with this event.",
+        _profile_object,
+        attribute="profile",
         type=InputType.JSON,
-        comments="The profile associated with this event.",
         required=True,
-        clean=_profile_object,
         example={"email": "ada@example.com"},
-        to="attributes:profile",
     )
-    event_properties: dict[str, Any] | None = input_field(
+    event_properties: dict[str, Any] | None = attribute_input(
         "Event Properties",
+        "The properties of the event.",
+        clean_event_properties,
+        attribute="properties",
         type=InputType.JSON,
-        comments="The properties of the event.",
-        clean=clean_event_properties,
         example={"ProductID": 1111, "ProductName": "Winnie the Pooh"},
-        to="attributes:properties",
     )
-    event_time: str | None = input_field(
+    event_time: str | None = attribute_input(
         "Event Time",
-        comments="When this event occurred. By default, the time the request was received will be used.",
-        clean=clean_event_time,
+        "When this event occurred. By default, the time the request was received will be used.",
+        clean_event_time,
+        attribute="time",
         example="2026-08-01T10:00:00Z",
-        to="attributes:time",
     )
-    event_value: float | int | None = input_field(
+    event_value: float | int | None = attribute_input(
         "Event Value",
-        comments="A numeric, monetary value to associate with this event.",
-        clean=to_number,
+        "A numeric, monetary value to associate with this event.",
+        to_number,
+        attribute="value",
         example=9.99,
-        to="attributes:value",
     )
-    event_value_currency: str | None = input_field(
+    event_value_currency: str | None = attribute_input(
         "Event Value Currency",
-        comments="The ISO 4217 currency code of the value associated with the event.",
-        clean=clean_currency,
+        "The ISO 4217 currency code of the value associated with the event.",
+        clean_currency,
+        attribute="value_currency",
         example="USD",
-        to="attributes:value_currency",
     )
-    event_unique_id: str | None = input_field(
-        "Event Unique ID",
-        comments="A unique identifier for this event.",
-        clean=clean_non_blank,
-        to="attributes:unique_id",
+    event_unique_id: str | None = attribute_input(
+        "Event Unique ID", "A unique identifier for this event.", clean_non_blank, attribute="unique_id"
     )
-    backfill: bool | None = input_field(
-        "Backfill",
-        type=InputType.BOOLEAN,
-        comments="Record the event without triggering flows (for importing past events).",
-        default="false",
-        to="attributes:backfill",
+    backfill: bool | None = switch_input(
+        "Backfill", "Record the event without triggering flows (for importing past events).", to="attributes:backfill"
     )
 
     def __attrs_post_init__(self) -> None:
@@ -386,12 +384,7 @@ def create_event(client: KlaviyoClient, inputs: CreateEventInputs) -> None:
 
 
 CREATE_EVENT = operation_action(
-    "create_event",
-    key="createEvent",
-    label="Create Event",
-    description="Create a new event to track a profiles activity.",
-    inputs=CreateEventInputs,
-    perform=create_event,
+    "create_event", description="Create a new event to track a profiles activity.", perform=create_event
 )
 
 
@@ -605,12 +598,7 @@ def bulk_create_events(client: KlaviyoClient, inputs: BulkCreateEventsInputs) ->
 
 
 BULK_CREATE_EVENTS = operation_action(
-    "bulk_create_events",
-    key="bulkCreateEvents",
-    label="Bulk Create Events",
-    description="Create a batch of events for one or more profiles.",
-    inputs=BulkCreateEventsInputs,
-    perform=bulk_create_events,
+    "bulk_create_events", description="Create a batch of events for one or more profiles.", perform=bulk_create_events
 )
 
 
@@ -650,14 +638,7 @@ def get_event(client: KlaviyoClient, inputs: GetEventInputs) -> Any:
     return perform_operation(client, "get_event", inputs, include=_include(inputs.metric_fields, inputs.profile_fields))
 
 
-GET_EVENT = operation_action(
-    "get_event",
-    key="getEvent",
-    label="Get Event",
-    description="Get an event with the given event ID.",
-    inputs=GetEventInputs,
-    perform=get_event,
-)
+GET_EVENT = operation_action("get_event", description="Get an event with the given event ID.", perform=get_event)
 
 
 @attrs.frozen
@@ -683,113 +664,69 @@ def list_events(client: KlaviyoClient, inputs: ListEventsInputs) -> Iterator[dic
     return stream_for(client, "get_events", inputs, attach_included=bool(include), include=include)
 
 
-LIST_EVENTS = operation_action(
-    "get_events",
-    key="listEvents",
-    label="List Events",
-    description="Get all events in an account.",
-    inputs=ListEventsInputs,
-    perform=list_events,
-)
+LIST_EVENTS = operation_action("get_events", description="Get all events in an account.", perform=list_events)
 
 
 # -- data source -------------------------------------------------------------------------------
 
 
 SELECT_METRIC = picklist(
-    op_id="get_metrics",
-    key="selectMetric",
-    label="Select Metric",
-    description="A picklist of the account's metrics (event names).",
+    "get_metrics", label="Select Metric", description="A picklist of the account's metrics (event names)."
 )
 
 ACTIONS = (CREATE_EVENT, BULK_CREATE_EVENTS, GET_EVENT, LIST_EVENTS)
 DATA_SOURCES = (SELECT_METRIC,)
 
 
-class Events(EventsOperations):
-    """``Klaviyo(...).events``: track events and read them back.
-
-    ``bulk_create`` returns an :class:`EventSubmission` with each event's outcome, or raises
-    :class:`~actions._bulk.BulkRecordsError` (its ``result`` is that submission) when some were not delivered.
+def event_of(document: Mapping[str, Any]) -> Event:
+    """The :class:`Event` of Get Event's document, with the metric and profile of its ``included``.
 
     Example:
-        >>> client = KlaviyoClient(None, base_url="http://127.0.0.1:9")  # nothing is sent below
-        >>> Events(client).create("Placed Order", {"first_name": "Ada"})
-        Traceback (most recent call last):
-        ...
-        connector.client.errors.InputError: Event Profile: needs an identifier: email, phone_number, \
-external_id, anonymous_id or id
+        >>> event_of({"data": {"type": "event", "id": "e1", "attributes": {}}}).id
+        'e1'
     """
-
-    def create(
-        self,
-        metric_name: str,
-        profile: Mapping[str, Any] | str,
-        *,
-        properties: Mapping[str, Any] | None = None,
-        time: str | dt.datetime | None = None,
-        value: float | None = None,
-        value_currency: str | None = None,
-        unique_id: str | None = None,
-        backfill: bool = False,
-    ) -> None:
-        """Track one event (Klaviyo accepts it for processing; nothing is returned)."""
-        self._perform(
-            CREATE_EVENT,
-            event_name=metric_name,
-            event_profile=profile,
-            event_properties=properties,
-            event_time=time,
-            event_value=value,
-            event_value_currency=value_currency,
-            event_unique_id=unique_id,
-            backfill=backfill or None,
-        )
-
-    def bulk_create(self, events: Any) -> EventSubmission:
-        """Track many events (flat events or Klaviyo's entries), 1,000 events and 5 MB per request at most."""
-        return cast(EventSubmission, self._perform(BULK_CREATE_EVENTS, events_array=events))
-
-    def get(
-        self,
-        event_id: str,
-        *,
-        event_fields: Sequence[str] | None = None,
-        metric_fields: Sequence[str] | None = None,
-        profile_fields: Sequence[str] | None = None,
-    ) -> Event:
-        """Get one event; ``.metric`` / ``.profile`` are set when their fields are asked for."""
-        document = self._perform(
-            GET_EVENT,
-            event_id=event_id,
-            event_fields=event_fields,
-            metric_fields=metric_fields,
-            profile_fields=profile_fields,
-        )
-        return parse_event(document["data"], document.get("included") or ())
-
-    def list(
-        self,
-        *,
-        event_fields: Sequence[str] | None = None,
-        metric_fields: Sequence[str] | None = None,
-        profile_fields: Sequence[str] | None = None,
-        filter: str | None = None,
-        sort: str | None = None,
-        limit: int | None = None,
-    ) -> Iterator[Event]:
-        """Stream events (``sort="-datetime"`` for newest first); ``.metric`` / ``.profile`` as for :meth:`get`."""
-        stream = self._perform(
-            LIST_EVENTS,
-            event_fields=event_fields,
-            metric_fields=metric_fields,
-            profile_fields=profile_fields,
-            filter=filter,
-            sort=sort,
-            max_records=limit,
-        )
-        return (parse_event(raw) for raw in stream)
+    return parse_event(document["data"], document.get("included") or ())
 
 
-FACADE = Events
+def events_of(stream: Iterable[Mapping[str, Any]]) -> Iterator[Event]:
+    """The :class:`Event` of each resource List Events streams (each carries its own ``included``).
+
+    Example:
+        >>> [e.id for e in events_of([{"type": "event", "id": "e1", "attributes": {}}])]
+        ['e1']
+    """
+    return (parse_event(raw) for raw in stream)
+
+
+FACADE_METHODS = (
+    FacadeMethod(
+        "create",
+        CREATE_EVENT,
+        "Track one event (Klaviyo accepts it for processing; nothing is returned).",
+        prefix="event_",
+        rename={"metric_name": "event_name"},
+        positional=("metric_name", "profile"),
+        types={"metric_name": "str", "profile": "Mapping[str, Any] | str", "time": "str | dt.datetime | None"},
+        switches=("backfill",),
+    ),
+    FacadeMethod(
+        "bulk_create",
+        BULK_CREATE_EVENTS,
+        "Track many events (flat events or Klaviyo's entries), 1,000 events and 5 MB per request at most.",
+        rename={"events": "events_array"},
+        positional=("events",),
+        returns="EventSubmission",
+    ),
+    FacadeMethod(
+        "get",
+        GET_EVENT,
+        "Get one event; ``.metric`` / ``.profile`` are set when their fields are asked for.",
+        convert=event_of,
+    ),
+    FacadeMethod(
+        "list",
+        LIST_EVENTS,
+        'Stream events (``sort="-datetime"`` for newest first); ``.metric`` / ``.profile`` as for :meth:`get`.',
+        convert=events_of,
+    ),
+)

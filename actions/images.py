@@ -3,7 +3,8 @@
 Klaviyo has no endpoint to delete an image; hide it instead (``hidden=True``). Each action is declared once on
 its operation; Upload Image calls ``upload_image_from_url`` (JSON) or ``upload_image_from_file`` (multipart).
 The image's format and size are checked from its bytes before anything is sent (the spec says "jpeg, png, gif,
-5MB" only in prose).
+5MB" only in prose). ``Klaviyo(...).images`` is :class:`Images`, generated from ``FACADE_METHODS``; Python values
+are checked like low-code ones, before anything is sent (so no client is needed below).
 
 Example:
     >>> from connector.klaviyo.operation_actions import request_for
@@ -13,6 +14,11 @@ Example:
     ('POST', '/api/images', {'import_from_url': 'https://example.com/hero.png', 'name': 'Hero'})
     >>> UPLOAD_IMAGE.clean({"fileData": {"data": "R0lGODlhAQABAAAAACw=", "filename": "dot.gif"}}).file_data
     ImageFile(data=<14 bytes>, format='gif', filename='dot.gif')
+    >>> Images(client=None).upload(data=b"%PDF-1.7", name="Hero")
+    Traceback (most recent call last):
+    ...
+    connector.client.errors.InputError: File Data: is not a JPEG, PNG or GIF image (the only formats Klaviyo \
+accepts); it starts with 25 50 44 46 2d 31 2e 37
 
 Reference: https://developers.klaviyo.com/en/reference/images_api_overview
 """
@@ -22,26 +28,24 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
-from actions._facade.images import ImagesOperations
+from actions._facade.images import Images as Images
 from actions._facade.models.images import ImageAttributes
 from connector.client.errors import InputError
 from connector.client.jsonapi import Resource
 from connector.client.pipeline import KlaviyoClient
+from connector.framework.facade import FacadeMethod
 from connector.framework.inputs import InputType, input_field, to_str, to_stripped
 from connector.klaviyo.operation_actions import (
-    fields_input,
-    filter_input,
+    get_action,
     id_input,
-    max_records_input,
+    list_action,
     operation_action,
-    page_size_input,
     perform_operation,
-    sort_input,
 )
 from connector.klaviyo.operations.calls import build, send
 from connector.klaviyo.validators import clean_url
@@ -306,10 +310,7 @@ def upload_image(client: KlaviyoClient, inputs: UploadImageInputs) -> Any:
 
 UPLOAD_IMAGE = operation_action(
     "upload_image_from_url",
-    key="uploadImage",
-    label="Upload Image",
     description="Import an image from a url or file.",
-    inputs=UploadImageInputs,
     perform=upload_image,
     also_calls=("upload_image_from_file",),
 )
@@ -318,44 +319,13 @@ UPLOAD_IMAGE = operation_action(
 # -- Get Image ---------------------------------------------------------------------------------
 
 
-@attrs.frozen
-class GetImageInputs:
-    """Inputs of Get Image."""
-
-    image_id: str = id_input("Image ID", IMAGE_ID_COMMENTS)
-    fields: list[str] = fields_input("get_image")
-
-
-GET_IMAGE = operation_action(
-    "get_image",
-    key="getImage",
-    label="Get Image",
-    description="Get the image with the given image ID.",
-    inputs=GetImageInputs,
-)
+GET_IMAGE = get_action("get_image", "Get the image with the given image ID.", IMAGE_ID_COMMENTS)
 
 
 # -- List Images -------------------------------------------------------------------------------
 
 
-@attrs.frozen
-class ListImagesInputs:
-    """Inputs of List Images."""
-
-    fields: list[str] = fields_input("get_images")
-    filter: str | None = filter_input("get_images")
-    sort: str | None = sort_input("get_images")
-    max_records: int | None = max_records_input()
-    page_size: int | None = page_size_input("get_images")
-
-
-LIST_IMAGES = operation_action(
-    "get_images",
-    key="listImages",
-    label="List Images",
-    description="Get all images in an account.",
-    inputs=ListImagesInputs,
-)
+LIST_IMAGES = list_action("get_images", label="List Images", description="Get all images in an account.")
 
 
 # -- Update Image ------------------------------------------------------------------------------
@@ -382,61 +352,23 @@ class UpdateImageInputs:
 
 
 UPDATE_IMAGE = operation_action(
-    "update_image",
-    key="updateImage",
-    label="Update Image",
-    description="Update the image with the given image ID.",
-    inputs=UpdateImageInputs,
+    "update_image", description="Update the image with the given image ID.", inputs=UpdateImageInputs
 )
 
 ACTIONS = (UPLOAD_IMAGE, GET_IMAGE, LIST_IMAGES, UPDATE_IMAGE)
 DATA_SOURCES = ()
 
 
-class Images(ImagesOperations):
-    """``Klaviyo(...).images``: typed access to images (Klaviyo has no delete; hide instead).
-
-    Python values are checked like low-code ones, before anything is sent (so no client is needed here):
-
-    Example:
-        >>> Images(client=None).upload(data=b"%PDF-1.7", name="Hero")
-        Traceback (most recent call last):
-        ...
-        connector.client.errors.InputError: File Data: is not a JPEG, PNG or GIF image (the only formats Klaviyo \
-accepts); it starts with 25 50 44 46 2d 31 2e 37
-    """
-
-    def upload(
-        self,
-        *,
-        url: str | None = None,
-        data: bytes | str | Mapping[str, Any] | None = None,
-        name: str | None = None,
-        hidden: bool | None = None,
-    ) -> Image:
-        """Import from ``url`` (http(s) or ``data:image/...;base64,``) or upload ``data`` (JPEG/PNG/GIF bytes)."""
-        return self._one(
-            ImageAttributes, UPLOAD_IMAGE, image_url=url, file_data=data, image_name=name, image_hidden=hidden
-        )
-
-    def get(self, image_id: str, *, fields: list[str] | None = None) -> Image:
-        """Get one image."""
-        return self._one(ImageAttributes, GET_IMAGE, image_id=image_id, fields=fields)
-
-    def list(
-        self,
-        *,
-        fields: list[str] | None = None,
-        filter: str | None = None,
-        sort: str | None = None,
-        limit: int | None = None,
-    ) -> Iterator[Image]:
-        """Stream every image (one page in memory at a time)."""
-        return self._many(ImageAttributes, LIST_IMAGES, fields=fields, filter=filter, sort=sort, max_records=limit)
-
-    def update(self, image_id: str, *, name: str | None = None, hidden: bool | None = None) -> Image:
-        """Rename an image or hide/show it in the asset library."""
-        return self._one(ImageAttributes, UPDATE_IMAGE, image_id=image_id, image_name=name, image_hidden=hidden)
-
-
-FACADE = Images
+FACADE_METHODS = (
+    FacadeMethod(
+        "upload",
+        UPLOAD_IMAGE,
+        "Import from ``url`` (http(s) or ``data:image/...;base64,``) or upload ``data`` (JPEG/PNG/GIF bytes).",
+        prefix="image_",
+        rename={"data": "file_data"},
+        types={"data": "bytes | str | Mapping[str, Any] | None"},
+    ),
+    FacadeMethod("get", GET_IMAGE, "Get one image."),
+    FacadeMethod("list", LIST_IMAGES, "Stream every image (one page in memory at a time)."),
+    FacadeMethod("update", UPDATE_IMAGE, "Rename an image or hide/show it in the asset library.", prefix="image_"),
+)

@@ -1,44 +1,51 @@
 """Lists: create, read, update, delete and list them, and a picklist.
 
 Each action is declared once: its inputs say where their values go, the operation registry checks the call.
+``Klaviyo(...).lists`` is :class:`Lists`, generated from ``FACADE_METHODS`` (the catalog's actions here) and the
+registry (every other list operation).
 
 Example:
     >>> from connector.klaviyo.operation_actions import request_for
     >>> request_for("update_list", UPDATE_LIST.clean({"listId": "Y6nRLr", "optInProcess": "double_opt_in"})).body
     {'data': {'type': 'list', 'id': 'Y6nRLr', 'attributes': {'opt_in_process': 'double_opt_in'}}}
+    >>> from connector.sandbox import Sandbox
+    >>> from connector.shell.facade import Klaviyo
+    >>> with Sandbox() as sb:
+    ...     k = Klaviyo(api_key=sb.api_key, base_url=sb.url)
+    ...     vip = k.lists.create(name="VIP")
+    ...     renamed = k.lists.update(vip.id, name="VIP customers").attributes.name
+    ...     tags = list(k.lists.list_tags(vip.id))  # a method generated from the registry
+    >>> renamed, tags
+    ('VIP customers', [])
 
 Reference: https://developers.klaviyo.com/en/reference/lists_api_overview
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import attrs
 
-from actions._facade.lists import ListsOperations
+from actions._facade.lists import Lists as Lists
 from actions._facade.models.lists import ListAttributes
 from connector.client.jsonapi import Resource
-from connector.client.pipeline import KlaviyoClient
-from connector.framework.inputs import InputType, input_field
+from connector.framework.facade import FacadeMethod
+from connector.framework.inputs import InputType
 from connector.klaviyo.operation_actions import (
+    attribute_input,
     delete_action,
     enum_choices,
-    fields_input,
-    filter_input,
+    get_action,
     id_input,
-    max_records_input,
+    list_action,
+    name_input,
     operation_action,
-    page_size_input,
-    perform_operation,
     picklist,
-    sort_input,
+    profile_count_input,
 )
-from connector.klaviyo.validators import clean_non_blank
 
 OPT_IN_CHOICES = enum_choices("create_list", "opt_in_process")
-LIST_NAME_COMMENTS = "A helpful name to label the list."
 LIST_ID_COMMENTS = "The unique identifier of the list."
 
 
@@ -48,82 +55,38 @@ KlaviyoList = Resource[ListAttributes]
 # -- Create List -------------------------------------------------------------------------------
 
 
+def _list_name_input(*, required: bool = False) -> Any:
+    """List Name: required to create a list (its default, Newsletter, is only a builder's pre-fill)."""
+    return name_input("List Name", "A helpful name to label the list.", default="Newsletter", required=required)
+
+
+def _opt_in_input(comments: str) -> Any:
+    return attribute_input("Opt-in Process", comments, type=InputType.PICKLIST, choices=OPT_IN_CHOICES)
+
+
 @attrs.frozen
 class CreateListInputs:
     """Inputs of Create List."""
 
-    list_name: str = input_field(
-        "List Name",
-        comments=LIST_NAME_COMMENTS,
-        default="Newsletter",
-        required=True,
-        clean=clean_non_blank,
-        to="attributes:name",
-    )
-    opt_in_process: str | None = input_field(
-        "Opt-in Process",
-        comments="single_opt_in or double_opt_in; leave empty for the account default.",
-        type=InputType.PICKLIST,
-        choices=OPT_IN_CHOICES,
-        to="attributes:opt_in_process",
-    )
+    list_name: str = _list_name_input(required=True)
+    opt_in_process: str | None = _opt_in_input("single_opt_in or double_opt_in; leave empty for the account default.")
 
 
-CREATE_LIST = operation_action(
-    "create_list", key="createList", label="Create List", description="Create a new list.", inputs=CreateListInputs
-)
+CREATE_LIST = operation_action("create_list", description="Create a new list.", inputs=CreateListInputs)
 
 
 # -- Get List ----------------------------------------------------------------------------------
 
 
-@attrs.frozen
-class GetListInputs:
-    """Inputs of Get List."""
-
-    list_id: str = id_input("List ID", LIST_ID_COMMENTS)
-    fields: list[str] = fields_input("get_list")
-    include_profile_count: bool | None = input_field(
-        "Include Profile Count",
-        type=InputType.BOOLEAN,
-        comments="Also return profile_count (Klaviyo lowers this call's rate limit to 1/s, 15/m).",
-        default="false",
-    )
-
-
-def get_list(client: KlaviyoClient, inputs: GetListInputs) -> Any:
-    """``GET /api/lists/{id}`` (``get_list``); Include Profile Count asks for ``additional-fields[list]``."""
-    extra = {"additional-fields[list]": ["profile_count"] if inputs.include_profile_count else None}
-    return perform_operation(client, "get_list", inputs, **extra)
-
-
-GET_LIST = operation_action(
-    "get_list",
-    key="getList",
-    label="Get List",
-    description="Get a list with the given list ID.",
-    inputs=GetListInputs,
-    perform=get_list,
+GET_LIST = get_action(
+    "get_list", "Get a list with the given list ID.", LIST_ID_COMMENTS, profile_count_input("get_list")
 )
 
 
 # -- List Lists --------------------------------------------------------------------------------
 
 
-@attrs.frozen
-class ListListsInputs:
-    """Inputs of List Lists."""
-
-    fields: list[str] = fields_input("get_lists")
-    filter: str | None = filter_input("get_lists")
-    sort: str | None = sort_input("get_lists")
-    max_records: int | None = max_records_input()
-    page_size: int | None = page_size_input("get_lists")
-
-
-LIST_LISTS = operation_action(
-    "get_lists", key="listLists", label="List Lists", description="Get all lists in an account.", inputs=ListListsInputs
-)
+LIST_LISTS = list_action("get_lists", label="List Lists", description="Get all lists in an account.")
 
 
 # -- Update List -------------------------------------------------------------------------------
@@ -134,92 +97,37 @@ class UpdateListInputs:
     """Inputs of Update List: only what is given changes (the catalog's default name is a builder's pre-fill)."""
 
     list_id: str = id_input("List ID", LIST_ID_COMMENTS)
-    list_name: str | None = input_field(
-        "List Name", comments=LIST_NAME_COMMENTS, default="Newsletter", clean=clean_non_blank, to="attributes:name"
-    )
-    opt_in_process: str | None = input_field(
-        "Opt-in Process",
-        comments="single_opt_in or double_opt_in; leave empty to keep the current setting.",
-        type=InputType.PICKLIST,
-        choices=OPT_IN_CHOICES,
-        to="attributes:opt_in_process",
+    list_name: str | None = _list_name_input()
+    opt_in_process: str | None = _opt_in_input(
+        "single_opt_in or double_opt_in; leave empty to keep the current setting."
     )
 
 
 UPDATE_LIST = operation_action(
-    "update_list",
-    key="updateList",
-    label="Update List",
-    description="Update the name of a list with the given list ID.",
-    inputs=UpdateListInputs,
+    "update_list", description="Update the name of a list with the given list ID.", inputs=UpdateListInputs
 )
 
 
 # -- Delete List --------------------------------------------------------------------------
 
-DELETE_LIST = delete_action(
-    op_id="delete_list",
-    key="deleteList",
-    label="Delete List",
-    description="Delete a list with the given list ID.",
-    id_label="List ID",
-    id_comments=LIST_ID_COMMENTS,
-)
+DELETE_LIST = delete_action("delete_list", "Delete a list with the given list ID.", LIST_ID_COMMENTS)
 
 
 # -- data source -------------------------------------------------------------------------------
 
 
-SELECT_LIST = picklist(
-    op_id="get_lists", key="selectList", label="Select List", description="A picklist of the account's lists."
-)
+SELECT_LIST = picklist("get_lists", label="Select List", description="A picklist of the account's lists.")
 
 ACTIONS = (CREATE_LIST, GET_LIST, LIST_LISTS, UPDATE_LIST, DELETE_LIST)
 DATA_SOURCES = (SELECT_LIST,)
 
 
-class Lists(ListsOperations):
-    """``Klaviyo(...).lists``: typed access to lists (the catalog's actions here, every other list operation
-    inherited from the generated :class:`~actions._facade.lists.ListsOperations`).
-
-    Example:
-        >>> from connector.sandbox import Sandbox
-        >>> from connector.shell.facade import Klaviyo
-        >>> with Sandbox() as sb:
-        ...     k = Klaviyo(api_key=sb.api_key, base_url=sb.url)
-        ...     vip = k.lists.create(name="VIP")
-        ...     renamed = k.lists.update(vip.id, name="VIP customers").attributes.name
-        ...     tags = list(k.lists.list_tags(vip.id))  # an operation of the generated ListsOperations
-        >>> renamed, tags
-        ('VIP customers', [])
-    """
-
-    def create(self, name: str, *, opt_in_process: str | None = None) -> KlaviyoList:
-        """Create a list."""
-        return self._one(ListAttributes, CREATE_LIST, list_name=name, opt_in_process=opt_in_process)
-
-    def get(self, list_id: str, *, fields: list[str] | None = None, profile_count: bool = False) -> KlaviyoList:
-        """Get one list (``profile_count=True`` adds the member count)."""
-        return self._one(ListAttributes, GET_LIST, list_id=list_id, fields=fields, include_profile_count=profile_count)
-
-    def list(
-        self,
-        *,
-        fields: list[str] | None = None,
-        filter: str | None = None,
-        sort: str | None = None,
-        limit: int | None = None,
-    ) -> Iterator[KlaviyoList]:
-        """Stream every list (one page in memory at a time)."""
-        return self._many(ListAttributes, LIST_LISTS, fields=fields, filter=filter, sort=sort, max_records=limit)
-
-    def update(self, list_id: str, *, name: str | None = None, opt_in_process: str | None = None) -> KlaviyoList:
-        """Rename a list or change its opt-in process (what is not given stays as it is)."""
-        return self._one(ListAttributes, UPDATE_LIST, list_id=list_id, list_name=name, opt_in_process=opt_in_process)
-
-    def delete(self, list_id: str) -> None:
-        """Delete a list."""
-        self._perform(DELETE_LIST, list_id=list_id)
-
-
-FACADE = Lists
+FACADE_METHODS = (
+    FacadeMethod("create", CREATE_LIST, "Create a list.", prefix="list_", positional=("name",)),
+    FacadeMethod("get", GET_LIST, "Get one list (``profile_count=True`` adds the member count)."),
+    FacadeMethod("list", LIST_LISTS, "Stream every list (one page in memory at a time)."),
+    FacadeMethod(
+        "update", UPDATE_LIST, "Rename a list or change its opt-in process (the rest stays as it is).", prefix="list_"
+    ),
+    FacadeMethod("delete", DELETE_LIST, "Delete a list."),
+)

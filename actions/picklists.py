@@ -15,33 +15,22 @@ from __future__ import annotations
 from connector.klaviyo.operation_actions import picklist
 
 SELECT_CATALOG_ITEM = picklist(
-    op_id="get_catalog_items",
-    key="selectCatalogItem",
+    "get_catalog_items",
     label="Select Catalog Item",
     description="A picklist of the account's catalog items, labelled by title.",
     label_fields=("title",),
 )
 SELECT_COUPON = picklist(
-    op_id="get_coupons",
-    key="selectCoupon",
+    "get_coupons",
     label="Select Coupon",
     description="A picklist of the account's coupons, labelled by their external ID.",
     label_fields=("external_id", "description"),
 )
-SELECT_FLOW = picklist(
-    op_id="get_flows", key="selectFlow", label="Select Flow", description="A picklist of the account's flows."
-)
-SELECT_FORM = picklist(
-    op_id="get_forms", key="selectForm", label="Select Form", description="A picklist of the account's forms."
-)
-SELECT_TAG = picklist(
-    op_id="get_tags", key="selectTag", label="Select Tag", description="A picklist of the account's tags."
-)
+SELECT_FLOW = picklist("get_flows", label="Select Flow", description="A picklist of the account's flows.")
+SELECT_FORM = picklist("get_forms", label="Select Form", description="A picklist of the account's forms.")
+SELECT_TAG = picklist("get_tags", label="Select Tag", description="A picklist of the account's tags.")
 SELECT_WEB_FEED = picklist(
-    op_id="get_web_feeds",
-    key="selectWebFeed",
-    label="Select Web Feed",
-    description="A picklist of the account's web feeds.",
+    "get_web_feeds", label="Select Web Feed", description="A picklist of the account's web feeds."
 )
 
 DATA_SOURCES = (SELECT_CATALOG_ITEM, SELECT_COUPON, SELECT_FLOW, SELECT_FORM, SELECT_TAG, SELECT_WEB_FEED)

@@ -8,6 +8,11 @@ a profile needs an email, a phone number or an external ID; emails and E.164 pho
 (``[{"email": ...}]`` for Subscribe Profiles, ``{"data": [...]}`` or the bare array). Subscribe and
 Unsubscribe Profiles go through the bulk senders and report one outcome per profile (see :mod:`actions._bulk`).
 
+``Klaviyo(...).profiles`` is :class:`Profiles`, generated from ``FACADE_METHODS``: Subscribe and Unsubscribe return
+a :class:`SubscriptionSubmission` with each profile's outcome, or raise :class:`~actions._bulk.BulkRecordsError`
+(its ``result`` is that submission) when some were not delivered. Python values are checked like low-code ones,
+before anything is sent.
+
 Example:
     >>> from connector.klaviyo.operation_actions import request_for
     >>> inputs = UPDATE_PROFILE.clean({"profileId": "01GDDKASAP8TKDDA2GRZDSVP4H", "firstName": "Ada", "title": None})
@@ -16,6 +21,12 @@ Example:
     >>> profiles = clean_subscription_profiles('[{"email": "ada@example.com"}]', subscribe=True)
     >>> profiles[0]["attributes"]["subscriptions"]
     {'email': {'marketing': {'consent': 'SUBSCRIBED'}}}
+    >>> from connector.framework.inputs import NULL
+    >>> client = KlaviyoClient(None, base_url="http://127.0.0.1:9")  # nothing is sent below
+    >>> Profiles(client).update("01GDDKASAP8TKDDA2GRZDSVP4H", title=NULL, email="nope")
+    Traceback (most recent call last):
+    ...
+    connector.client.errors.InputError: Email: must be an email address such as ada@example.com (got 'nope')
 
 Reference: https://developers.klaviyo.com/en/reference/profiles_api_overview
 """
@@ -25,33 +36,34 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, cast
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import attrs
 
 from actions._bulk import BulkResult, finish, send_counted
 from actions._facade.models.profiles import ProfileAttributes
-from actions._facade.profiles import ProfilesOperations
+from actions._facade.profiles import Profiles as Profiles
 from connector.client.errors import InputError
 from connector.client.jsonapi import Resource
 from connector.client.pipeline import KlaviyoClient
+from connector.framework.facade import FacadeMethod
 from connector.framework.inputs import InputType, input_field, to_json, to_json_object, to_stripped, to_timestamp
 from connector.klaviyo.bulk import senders
 from connector.klaviyo.bulk.outcomes import RecordOutcome
 from connector.klaviyo.bulk.senders import BatchRecord
 from connector.klaviyo.operation_actions import (
     additional_fields_input,
-    clean_id,
+    attribute_input,
     fields_input,
-    filter_input,
+    get_action,
     id_input,
-    max_records_input,
+    list_action,
     operation_action,
-    page_size_input,
+    path_ids_first,
     picklist,
     request_for,
-    sort_input,
+    switch_input,
 )
 from connector.klaviyo.operations.registry import Operation, operation
 from connector.klaviyo.validators import clean_email, clean_external_id, clean_phone, clean_url
@@ -69,14 +81,11 @@ class SubscriptionSubmission(BulkResult):
     """What Subscribe or Unsubscribe Profiles did: requests sent, profiles given, and each profile's outcome.
 
     Example:
-        >>> SubscriptionSubmission(requests=2, profiles=1001, delivered=1001).to_json()["profiles"]
-        1001
+        >>> list(SubscriptionSubmission.of([], requests=0, profiles=0).to_json())
+        ['data', 'requests', 'profiles', 'delivered', 'rejected', 'retryable', 'records']
     """
 
     profiles: int = 0
-
-    def counts(self) -> dict[str, int]:
-        return {"profiles": self.profiles}
 
 
 # -- value rules the spec cannot express (also used by events) ------------------------------------
@@ -149,90 +158,47 @@ def clean_profile_attributes(attributes: Mapping[str, Any], where: str) -> dict[
 # -- Create Profile / Update Profile ------------------------------------------------------------
 
 
-def _email_input() -> Any:
-    return input_field(
-        "Email",
-        comments="Individual's email address",
-        clean=clean_email,
-        example="ada@example.com",
-        to="attributes:email",
-    )
-
-
-def _phone_input() -> Any:
-    return input_field(
-        "Phone Number",
-        comments="Individual's phone number in E.164 format",
-        clean=clean_phone,
-        example="+15005550006",
-        to="attributes:phone_number",
-    )
-
-
-def _external_id_input() -> Any:
-    return input_field(
-        "External ID",
-        comments=(
-            "A unique identifier used by customers to associate Klaviyo profiles with profiles in an external "
-            "system, such as a point-of-sale system. Format varies based on the external system."
-        ),
-        clean=clean_external_id,
-        to="attributes:external_id",
-    )
-
-
-def _text_input(label: str, comments: str, attribute: str) -> Any:
-    return input_field(label, comments=comments, clean=to_stripped, to=f"attributes:{attribute}")
-
-
-def _image_input() -> Any:
-    return input_field(
-        "Image", comments="URL pointing to the location of a profile image", clean=clean_url, to="attributes:image"
-    )
-
-
-def _location_input() -> Any:
-    return input_field(
-        "Location",
-        type=InputType.JSON,
-        comments="Location information for the profile.",
-        clean=clean_location,
-        example={"city": "New York", "region": "NY", "country": "United States", "zip": "10017"},
-        to="attributes:location",
-    )
-
-
-def _properties_input() -> Any:
-    return input_field(
-        "Properties",
-        type=InputType.JSON,
-        comments="An object containing key/value pairs for any custom properties assigned to this profile.",
-        clean=to_json_object,
-        example={"pseudonym": "Dr. Octopus"},
-        to="attributes:properties",
-    )
-
-
-FIRST_NAME_COMMENTS = "Individual's first name"
-LAST_NAME_COMMENTS = "Individual's last name"
-ORGANIZATION_COMMENTS = "Name of the company or organization within the company for whom the individual works"
-TITLE_COMMENTS = "Individual's job title"
+EXTERNAL_ID_COMMENTS = (
+    "A unique identifier used by customers to associate Klaviyo profiles with profiles in an external system, such "
+    "as a point-of-sale system. Format varies based on the external system."
+)
+LOCATION_EXAMPLE = {"city": "New York", "region": "NY", "country": "United States", "zip": "10017"}
+PROPERTIES_COMMENTS = "An object containing key/value pairs for any custom properties assigned to this profile."
 
 
 @attrs.frozen
-class CreateProfileInputs:
-    """Inputs of Create Profile (at least one of email, phone number or external ID)."""
+class ProfileAttributeInputs:
+    """The profile's attributes, as Create and Update Profile take them."""
 
-    email: str | None = _email_input()
-    phone_number: str | None = _phone_input()
-    external_id: str | None = _external_id_input()
-    first_name: str | None = _text_input("First Name", FIRST_NAME_COMMENTS, "first_name")
-    last_name: str | None = _text_input("Last Name", LAST_NAME_COMMENTS, "last_name")
-    organization: str | None = _text_input("Organization", ORGANIZATION_COMMENTS, "organization")
-    title: str | None = _text_input("Title", TITLE_COMMENTS, "title")
-    image: str | None = _image_input()
-    location: dict[str, Any] | None = _location_input()
-    properties: dict[str, Any] | None = _properties_input()
+    email: str | None = attribute_input("Email", "Individual's email address", clean_email, example="ada@example.com")
+    phone_number: str | None = attribute_input(
+        "Phone Number", "Individual's phone number in E.164 format", clean_phone, example="+15005550006"
+    )
+    external_id: str | None = attribute_input("External ID", EXTERNAL_ID_COMMENTS, clean_external_id)
+    first_name: str | None = attribute_input("First Name", "Individual's first name", to_stripped)
+    last_name: str | None = attribute_input("Last Name", "Individual's last name", to_stripped)
+    organization: str | None = attribute_input(
+        "Organization",
+        "Name of the company or organization within the company for whom the individual works",
+        to_stripped,
+    )
+    title: str | None = attribute_input("Title", "Individual's job title", to_stripped)
+    image: str | None = attribute_input("Image", "URL pointing to the location of a profile image", clean_url)
+    location: dict[str, Any] | None = attribute_input(
+        "Location",
+        "Location information for the profile.",
+        clean_location,
+        type=InputType.JSON,
+        example=LOCATION_EXAMPLE,
+    )
+    properties: dict[str, Any] | None = attribute_input(
+        "Properties", PROPERTIES_COMMENTS, to_json_object, type=InputType.JSON, example={"pseudonym": "Dr. Octopus"}
+    )
+
+
+@attrs.frozen
+class CreateProfileInputs(ProfileAttributeInputs):
+    """Inputs of Create Profile (at least one of email, phone number or external ID)."""
 
     def __attrs_post_init__(self) -> None:
         # Klaviyo needs an identifier to create a profile; saying so here saves a round trip and a 400.
@@ -240,38 +206,18 @@ class CreateProfileInputs:
             raise InputError("at least one is required to identify the profile", label=IDENTIFIER_LABELS, key="email")
 
 
-CREATE_PROFILE = operation_action(
-    "create_profile",
-    key="createProfile",
-    label="Create Profile",
-    description="Create a new profile.",
-    inputs=CreateProfileInputs,
-)
+CREATE_PROFILE = operation_action("create_profile", description="Create a new profile.", inputs=CreateProfileInputs)
 
 
-@attrs.frozen
-class UpdateProfileInputs:
+@attrs.frozen(field_transformer=path_ids_first)
+class UpdateProfileInputs(ProfileAttributeInputs):
     """Inputs of Update Profile: only the attributes given change; JSON ``null`` (or ``NULL``) clears one."""
 
     profile_id: str = id_input("Profile ID", PROFILE_ID_COMMENTS)
-    email: str | None = _email_input()
-    phone_number: str | None = _phone_input()
-    external_id: str | None = _external_id_input()
-    first_name: str | None = _text_input("First Name", FIRST_NAME_COMMENTS, "first_name")
-    last_name: str | None = _text_input("Last Name", LAST_NAME_COMMENTS, "last_name")
-    organization: str | None = _text_input("Organization", ORGANIZATION_COMMENTS, "organization")
-    title: str | None = _text_input("Title", TITLE_COMMENTS, "title")
-    image: str | None = _image_input()
-    location: dict[str, Any] | None = _location_input()
-    properties: dict[str, Any] | None = _properties_input()
 
 
 UPDATE_PROFILE = operation_action(
-    "update_profile",
-    key="updateProfile",
-    label="Update Profile",
-    description="Update the profile with the given profile ID.",
-    inputs=UpdateProfileInputs,
+    "update_profile", description="Update the profile with the given profile ID.", inputs=UpdateProfileInputs
 )
 
 
@@ -282,64 +228,34 @@ def _additional_fields_input(op_id: str) -> Any:
     return additional_fields_input(op_id, "profile", label="Additional Profile Fields", comments=ADDITIONAL_COMMENTS)
 
 
-@attrs.frozen
-class GetProfileInputs:
-    """Inputs of Get Profile."""
-
-    profile_id: str = id_input("Profile ID", PROFILE_ID_COMMENTS)
-    fields: list[str] = fields_input("get_profile")
-    additional_profile_fields: list[str] = _additional_fields_input("get_profile")
-
-
-GET_PROFILE = operation_action(
+GET_PROFILE = get_action(
     "get_profile",
-    key="getProfile",
-    label="Get Profile",
-    description="Get the profile with the given profile ID.",
-    inputs=GetProfileInputs,
+    "Get the profile with the given profile ID.",
+    PROFILE_ID_COMMENTS,
+    _additional_fields_input("get_profile"),
 )
 
 
-@attrs.frozen
-class ListProfileInputs:
-    """Inputs of List Profile."""
-
-    fields: list[str] = fields_input("get_profiles")
-    additional_profile_fields: list[str] = _additional_fields_input("get_profiles")
-    filter: str | None = filter_input("get_profiles")
-    sort: str | None = sort_input("get_profiles")
-    max_records: int | None = max_records_input()
-    page_size: int | None = page_size_input("get_profiles")
-
-
-LIST_PROFILE = operation_action(
+LIST_PROFILE = list_action(
     "get_profiles",
-    key="listProfile",
     label="List Profile",
     description="Get all profiles in an account.",
-    inputs=ListProfileInputs,
+    catalog={
+        "fields": fields_input("get_profiles"),
+        "additional_profile_fields": _additional_fields_input("get_profiles"),
+    },
 )
 
 
-@attrs.frozen
-class ListListProfilesInputs:
-    """Inputs of List List Profiles."""
-
-    list_id: str = id_input("List ID", "The unique identifier of the list.")
-    additional_profile_fields: list[str] = _additional_fields_input("get_profiles_for_list")
-    fields: list[str] = fields_input("get_profiles_for_list")
-    filter: str | None = filter_input("get_profiles_for_list")
-    sort: str | None = sort_input("get_profiles_for_list")
-    max_records: int | None = max_records_input()
-    page_size: int | None = page_size_input("get_profiles_for_list")
-
-
-LIST_LIST_PROFILES = operation_action(
+LIST_LIST_PROFILES = list_action(
     "get_profiles_for_list",
-    key="listListProfiles",
     label="List List Profiles",
     description="Get all profiles within a list with the given list ID.",
-    inputs=ListListProfilesInputs,
+    catalog={
+        "list_id": id_input("List ID", "The unique identifier of the list."),
+        "additional_profile_fields": _additional_fields_input("get_profiles_for_list"),
+        "fields": fields_input("get_profiles_for_list"),
+    },
 )
 
 
@@ -472,37 +388,38 @@ def clean_subscription_profiles(value: Any, *, subscribe: bool, historical: bool
 PROFILES_EXAMPLE = [{"email": "ada@example.com"}, {"phone_number": "+15005550006"}]
 
 
+def _profiles_input(comments: str, clean: Callable[[Any], Any]) -> Any:
+    return input_field(
+        "Profiles",
+        type=InputType.JSON,
+        comments=comments,
+        required=True,
+        clean=clean,
+        example=PROFILES_EXAMPLE,
+        to="attributes:profiles",
+    )
+
+
+def _list_input(comments: str) -> Any:
+    return id_input("List ID", comments, to="relationships:list", required=False)
+
+
 @attrs.frozen
 class SubscribeProfilesInputs:
     """Inputs of Subscribe Profiles (the profiles are checked together with Historical Import)."""
 
-    profiles: Any = input_field(
-        "Profiles",
-        type=InputType.JSON,
-        comments="Array of profiles to subscribe.",
-        required=True,
-        clean=to_profile_entries,
-        example=PROFILES_EXAMPLE,
-        to="attributes:profiles",
+    profiles: Any = _profiles_input("Array of profiles to subscribe.", to_profile_entries)
+    list_id: str | None = _list_input(
+        "Also add the profiles to this list (a double opt-in list sends a confirmation first)."
     )
-    list_id: str | None = input_field(
-        "List ID",
-        comments="Also add the profiles to this list (a double opt-in list sends a confirmation first).",
-        clean=clean_id,
-        example="Y6nRLr",
-        to="relationships:list",
-    )
-    custom_source: str | None = input_field(
+    custom_source: str | None = attribute_input(
         "Custom Source",
-        comments="A custom method detail or source to store on the consent records, e.g. Marketing Event.",
-        clean=to_stripped,
-        to="attributes:custom_source",
+        "A custom method detail or source to store on the consent records, e.g. Marketing Event.",
+        to_stripped,
     )
-    historical_import: bool | None = input_field(
+    historical_import: bool | None = switch_input(
         "Historical Import",
-        type=InputType.BOOLEAN,
-        comments="Record past consent: skips double opt-in and list flows, and every consent needs consented_at.",
-        default="false",
+        "Record past consent: skips double opt-in and list flows, and every consent needs consented_at.",
         to="attributes:historical_import",
     )
 
@@ -525,21 +442,9 @@ def _clean_unsubscribe_profiles(value: Any) -> dict[str, Any]:
 class UnsubscribeProfilesInputs:
     """Inputs of Unsubscribe Profiles."""
 
-    profiles: Any = input_field(
-        "Profiles",
-        type=InputType.JSON,
-        comments="Array of profiles to unsubscribe.",
-        required=True,
-        clean=_clean_unsubscribe_profiles,
-        example=PROFILES_EXAMPLE,
-        to="attributes:profiles",
-    )
-    list_id: str | None = input_field(
-        "List ID",
-        comments="Unsubscribe from this list only; profiles not in it are unsubscribed from the channel globally.",
-        clean=clean_id,
-        example="Y6nRLr",
-        to="relationships:list",
+    profiles: Any = _profiles_input("Array of profiles to unsubscribe.", _clean_unsubscribe_profiles)
+    list_id: str | None = _list_input(
+        "Unsubscribe from this list only; profiles not in it are unsubscribed from the channel globally."
     )
 
 
@@ -578,9 +483,16 @@ def _checked_profiles(op_id: str, inputs: Any) -> list[dict[str, Any]]:
 
 def _submit(
     client: KlaviyoClient,
-    profiles: list[dict[str, Any]],
+    op_id: str,
+    inputs: Any,
     send: Callable[[KlaviyoClient, Sequence[BatchRecord]], list[RecordOutcome]],
 ) -> SubscriptionSubmission:
+    """Every profile of ``inputs``, checked as one request of ``op_id``, then sent by the bulk sender ``send``.
+
+    One outcome per profile; raises :class:`~actions._bulk.BulkRecordsError` (with the result) unless all were
+    delivered.
+    """
+    profiles = _checked_profiles(op_id, inputs)
     records = [BatchRecord(key=(index, None), resource=profile) for index, profile in enumerate(profiles)]
     outcomes, requests = send_counted(client, send, records)
     result = SubscriptionSubmission.of(outcomes, requests=requests, profiles=len(profiles))
@@ -588,55 +500,33 @@ def _submit(
 
 
 def subscribe_profiles(client: KlaviyoClient, inputs: SubscribeProfilesInputs) -> SubscriptionSubmission:
-    """``POST /api/profile-subscription-bulk-create-jobs`` (``bulk_subscribe_profiles``) through the bulk sender.
-
-    One outcome per profile; raises :class:`~actions._bulk.BulkRecordsError` (with the result) unless all
-    were delivered.
-    """
-    profiles = _checked_profiles("bulk_subscribe_profiles", inputs)
-
-    def send(c: KlaviyoClient, records: Sequence[BatchRecord]) -> list[RecordOutcome]:
-        return senders.subscribe_profiles(
-            c,
-            records,
-            list_id=inputs.list_id,
-            custom_source=inputs.custom_source,
-            historical_import=bool(inputs.historical_import),
-        )
-
-    return _submit(client, profiles, send)
+    """``POST /api/profile-subscription-bulk-create-jobs`` (``bulk_subscribe_profiles``), see :func:`_submit`."""
+    historical = bool(inputs.historical_import)
+    send = functools.partial(
+        senders.subscribe_profiles,
+        list_id=inputs.list_id,
+        custom_source=inputs.custom_source,
+        historical_import=historical,
+    )
+    return _submit(client, "bulk_subscribe_profiles", inputs, send)
 
 
 SUBSCRIBE_PROFILES = operation_action(
     "bulk_subscribe_profiles",
-    key="subscribeProfiles",
-    label="Subscribe Profiles",
     description="Subscribe one or more profiles to email marketing, SMS marketing, or both.",
-    inputs=SubscribeProfilesInputs,
     perform=subscribe_profiles,
 )
 
 
 def unsubscribe_profiles(client: KlaviyoClient, inputs: UnsubscribeProfilesInputs) -> SubscriptionSubmission:
-    """``POST /api/profile-subscription-bulk-delete-jobs`` (``bulk_unsubscribe_profiles``) through the bulk sender.
-
-    One outcome per profile; raises :class:`~actions._bulk.BulkRecordsError` (with the result) unless all
-    were delivered.
-    """
-    profiles = _checked_profiles("bulk_unsubscribe_profiles", inputs)
-
-    def send(c: KlaviyoClient, records: Sequence[BatchRecord]) -> list[RecordOutcome]:
-        return senders.unsubscribe_profiles(c, records, list_id=inputs.list_id)
-
-    return _submit(client, profiles, send)
+    """``POST /api/profile-subscription-bulk-delete-jobs`` (``bulk_unsubscribe_profiles``), see :func:`_submit`."""
+    send = functools.partial(senders.unsubscribe_profiles, list_id=inputs.list_id)
+    return _submit(client, "bulk_unsubscribe_profiles", inputs, send)
 
 
 UNSUBSCRIBE_PROFILES = operation_action(
     "bulk_unsubscribe_profiles",
-    key="unsubscribeProfiles",
-    label="Unsubscribe Profiles",
     description="Unsubscribe one or more profiles to email marketing, SMS marketing, or both.",
-    inputs=UnsubscribeProfilesInputs,
     perform=unsubscribe_profiles,
 )
 
@@ -645,8 +535,7 @@ UNSUBSCRIBE_PROFILES = operation_action(
 
 
 SELECT_PROFILE = picklist(
-    op_id="get_profiles",
-    key="selectProfile",
+    "get_profiles",
     label="Select Profile",
     description="A picklist of the account's profiles, labelled by email, phone number or id.",
     label_fields=("email", "phone_number"),
@@ -664,160 +553,39 @@ ACTIONS = (
 DATA_SOURCES = (SELECT_PROFILE,)
 
 
-class Profiles(ProfilesOperations):
-    """``Klaviyo(...).profiles``: typed access to profiles and their consent.
-
-    Subscribe and Unsubscribe return a :class:`SubscriptionSubmission` with each profile's outcome, or raise
-    :class:`~actions._bulk.BulkRecordsError` (its ``result`` is that submission) when some were not delivered.
-
-    Example:
-        >>> from connector.framework.inputs import NULL
-        >>> client = KlaviyoClient(None, base_url="http://127.0.0.1:9")  # nothing is sent below
-        >>> Profiles(client).update("01GDDKASAP8TKDDA2GRZDSVP4H", title=NULL, email="nope")
-        Traceback (most recent call last):
-        ...
-        connector.client.errors.InputError: Email: must be an email address such as ada@example.com (got 'nope')
-    """
-
-    def create(
-        self,
-        *,
-        email: str | None = None,
-        phone_number: str | None = None,
-        external_id: str | None = None,
-        first_name: str | None = None,
-        last_name: str | None = None,
-        organization: str | None = None,
-        title: str | None = None,
-        image: str | None = None,
-        location: Mapping[str, Any] | None = None,
-        properties: Mapping[str, Any] | None = None,
-    ) -> Profile:
-        """Create a profile (raises ``ConflictError`` with ``duplicate_profile_id`` if one already matches)."""
-        return self._one(
-            ProfileAttributes,
-            CREATE_PROFILE,
-            email=email,
-            phone_number=phone_number,
-            external_id=external_id,
-            first_name=first_name,
-            last_name=last_name,
-            organization=organization,
-            title=title,
-            image=image,
-            location=location,
-            properties=properties,
-        )
-
-    def get(
-        self, profile_id: str, *, fields: Sequence[str] | None = None, additional_fields: Sequence[str] | None = None
-    ) -> Profile:
-        """Get one profile (``additional_fields=["subscriptions"]`` adds its consent)."""
-        return self._one(
-            ProfileAttributes,
-            GET_PROFILE,
-            profile_id=profile_id,
-            fields=fields,
-            additional_profile_fields=additional_fields,
-        )
-
-    def list(
-        self,
-        *,
-        fields: Sequence[str] | None = None,
-        additional_fields: Sequence[str] | None = None,
-        filter: str | None = None,
-        sort: str | None = None,
-        limit: int | None = None,
-    ) -> Iterator[Profile]:
-        """Stream every profile (one page in memory at a time)."""
-        return self._many(
-            ProfileAttributes,
-            LIST_PROFILE,
-            fields=fields,
-            additional_profile_fields=additional_fields,
-            filter=filter,
-            sort=sort,
-            max_records=limit,
-        )
-
-    def update(
-        self,
-        profile_id: str,
-        *,
-        email: str | None = None,
-        phone_number: str | None = None,
-        external_id: str | None = None,
-        first_name: str | None = None,
-        last_name: str | None = None,
-        organization: str | None = None,
-        title: str | None = None,
-        image: str | None = None,
-        location: Mapping[str, Any] | None = None,
-        properties: Mapping[str, Any] | None = None,
-    ) -> Profile:
-        """Change the given attributes of a profile; the others stay as they are (``NULL`` clears one)."""
-        return self._one(
-            ProfileAttributes,
-            UPDATE_PROFILE,
-            profile_id=profile_id,
-            email=email,
-            phone_number=phone_number,
-            external_id=external_id,
-            first_name=first_name,
-            last_name=last_name,
-            organization=organization,
-            title=title,
-            image=image,
-            location=location,
-            properties=properties,
-        )
-
-    def list_for_list(
-        self,
-        list_id: str,
-        *,
-        fields: Sequence[str] | None = None,
-        additional_fields: Sequence[str] | None = None,
-        filter: str | None = None,
-        sort: str | None = None,
-        limit: int | None = None,
-    ) -> Iterator[Profile]:
-        """Stream the members of a list."""
-        return self._many(
-            ProfileAttributes,
-            LIST_LIST_PROFILES,
-            list_id=list_id,
-            fields=fields,
-            additional_profile_fields=additional_fields,
-            filter=filter,
-            sort=sort,
-            max_records=limit,
-        )
-
-    def subscribe(
-        self,
-        profiles: Any,
-        *,
-        list_id: str | None = None,
-        custom_source: str | None = None,
-        historical_import: bool = False,
-    ) -> SubscriptionSubmission:
-        """Subscribe profiles (``[{"email": ...}]`` means email marketing); sent 1000 per request."""
-        return cast(
-            SubscriptionSubmission,
-            self._perform(
-                SUBSCRIBE_PROFILES,
-                profiles=profiles,
-                list_id=list_id,
-                custom_source=custom_source,
-                historical_import=historical_import,
-            ),
-        )
-
-    def unsubscribe(self, profiles: Any, *, list_id: str | None = None) -> SubscriptionSubmission:
-        """Unsubscribe profiles (``[{"email": ...}]`` means email marketing); sent 100 per request."""
-        return cast(SubscriptionSubmission, self._perform(UNSUBSCRIBE_PROFILES, profiles=profiles, list_id=list_id))
-
-
-FACADE = Profiles
+_ADDITIONAL = {"additional_fields": "additional_profile_fields"}
+FACADE_METHODS = (
+    FacadeMethod(
+        "create",
+        CREATE_PROFILE,
+        "Create a profile (raises ``ConflictError`` with ``duplicate_profile_id`` if one already matches).",
+    ),
+    FacadeMethod(
+        "get",
+        GET_PROFILE,
+        'Get one profile (``additional_fields=["subscriptions"]`` adds its consent).',
+        rename=_ADDITIONAL,
+    ),
+    FacadeMethod("list", LIST_PROFILE, "Stream every profile (one page in memory at a time).", rename=_ADDITIONAL),
+    FacadeMethod(
+        "update",
+        UPDATE_PROFILE,
+        "Change the given attributes of a profile; the others stay as they are (``NULL`` clears one).",
+    ),
+    FacadeMethod("list_for_list", LIST_LIST_PROFILES, "Stream the members of a list.", rename=_ADDITIONAL),
+    FacadeMethod(
+        "subscribe",
+        SUBSCRIBE_PROFILES,
+        'Subscribe profiles (``[{"email": ...}]`` means email marketing); sent 1000 per request.',
+        positional=("profiles",),
+        switches=("historical_import",),
+        returns="SubscriptionSubmission",
+    ),
+    FacadeMethod(
+        "unsubscribe",
+        UNSUBSCRIBE_PROFILES,
+        'Unsubscribe profiles (``[{"email": ...}]`` means email marketing); sent 100 per request.',
+        positional=("profiles",),
+        returns="SubscriptionSubmission",
+    ),
+)

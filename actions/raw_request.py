@@ -39,6 +39,7 @@ from connector.framework.inputs import (
     to_number,
     to_str,
 )
+from connector.klaviyo.operation_actions import switch_input
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 RESPONSE_TYPES = ("json", "text", "binary")
@@ -199,16 +200,24 @@ class RawResponse:
 # -- Raw Request -------------------------------------------------------------------------------
 
 
+def _pairs_input(label: str, comments: str, clean: Any = to_str, kind: InputType = InputType.STRING) -> Any:
+    """A key-value list input (Form Data, File Data, Query Parameter, Header)."""
+    return input_field(label, type=kind, comments=comments, collection=Collection.KEY_VALUE_LIST, clean=clean)
+
+
+def _retry_input(label: str, comments: str, clean: Any) -> Any:
+    """A retry setting, 0 unless given (no retries; the default delay)."""
+    return input_field(label, comments=comments, default="0", clean=clean)
+
+
 @attrs.frozen
 class RawRequestInputs:
     """Inputs of Raw Request (all sixteen catalog inputs; the connection is added by the framework)."""
 
-    exclude_authorization: bool | None = input_field(
+    exclude_authorization: bool | None = switch_input(
         "Exclude Authorization",
-        type=InputType.BOOLEAN,
-        comments="Exclude the Authorization header from the request. Turn this on and include the company_id "
-        "query param when calling public endpoints (/client).",
-        default="false",
+        "Exclude the Authorization header from the request. Turn this on and include the company_id query param when "
+        "calling public endpoints (/client).",
     )
     url: str = input_field(
         "URL",
@@ -234,37 +243,20 @@ class RawRequestInputs:
         clean=clean_body,
         schema={"type": ["string", "object", "array", "number", "boolean"]},
     )
-    form_data: list[tuple[str, str]] = input_field(
-        "Form Data",
-        comments="The Form Data to be sent as a multipart form upload.",
-        collection=Collection.KEY_VALUE_LIST,
-        clean=to_str,
+    form_data: list[tuple[str, str]] = _pairs_input("Form Data", "The Form Data to be sent as a multipart form upload.")
+    file_data: list[tuple[str, bytes]] = _pairs_input(
+        "File Data", "File Data to be sent as a multipart form upload.", to_data, InputType.DATA
     )
-    file_data: list[tuple[str, bytes]] = input_field(
-        "File Data",
-        type=InputType.DATA,
-        comments="File Data to be sent as a multipart form upload.",
-        collection=Collection.KEY_VALUE_LIST,
-        clean=to_data,
+    file_data_file_names: list[tuple[str, str]] = _pairs_input(
+        "File Data File Names", "File names to apply to the file data inputs. Keys must match the file data keys above."
     )
-    file_data_file_names: list[tuple[str, str]] = input_field(
-        "File Data File Names",
-        comments="File names to apply to the file data inputs. Keys must match the file data keys above.",
-        collection=Collection.KEY_VALUE_LIST,
-        clean=to_str,
-    )
-    query_parameter: list[tuple[str, str]] = input_field(
+    query_parameter: list[tuple[str, str]] = _pairs_input(
         "Query Parameter",
-        comments="A list of query parameters to send with the request. This is the portion at the end of the URL "
-        "similar to ?key1=value1&key2=value2.",
-        collection=Collection.KEY_VALUE_LIST,
-        clean=to_str,
+        "A list of query parameters to send with the request. This is the portion at the end of the URL similar to "
+        "?key1=value1&key2=value2.",
     )
-    header: list[tuple[str, str]] = input_field(
-        "Header",
-        comments="A list of headers to send with the request.",
-        collection=Collection.KEY_VALUE_LIST,
-        clean=clean_header_value,
+    header: list[tuple[str, str]] = _pairs_input(
+        "Header", "A list of headers to send with the request.", clean_header_value
     )
     response_type: str | None = input_field(
         "Response Type",
@@ -280,31 +272,23 @@ class RawRequestInputs:
         clean=clean_timeout,
         example=30000,
     )
-    retry_delay_ms: float | None = input_field(
+    retry_delay_ms: float | None = _retry_input(
         "Retry Delay (ms)",
-        comments="The delay in milliseconds between retries. This is used when 'Use Exponential Backoff' is disabled.",
-        default="0",
-        clean=clean_milliseconds,
+        "The delay in milliseconds between retries. This is used when 'Use Exponential Backoff' is disabled.",
+        clean_milliseconds,
     )
-    retry_on_all_errors: bool | None = input_field(
+    retry_on_all_errors: bool | None = switch_input(
         "Retry On All Errors",
-        type=InputType.BOOLEAN,
-        comments="If true, retries on all erroneous responses regardless of type. This is helpful when retrying "
-        "after HTTP 429 or other 3xx or 4xx errors. Otherwise, only retries on HTTP 5xx and network errors.",
-        default="false",
+        "If true, retries on all erroneous responses regardless of type. This is helpful when retrying after HTTP 429 "
+        "or other 3xx or 4xx errors. Otherwise, only retries on HTTP 5xx and network errors.",
     )
-    max_retry_count: int | None = input_field(
-        "Max Retry Count",
-        comments="The maximum number of retries to attempt. Specify 0 for no retries.",
-        default="0",
-        clean=clean_retry_count,
+    max_retry_count: int | None = _retry_input(
+        "Max Retry Count", "The maximum number of retries to attempt. Specify 0 for no retries.", clean_retry_count
     )
-    use_exponential_backoff: bool | None = input_field(
+    use_exponential_backoff: bool | None = switch_input(
         "Use Exponential Backoff",
-        type=InputType.BOOLEAN,
-        comments="Specifies whether to use a pre-defined exponential backoff strategy for retries. When enabled, "
+        "Specifies whether to use a pre-defined exponential backoff strategy for retries. When enabled, "
         "'Retry Delay (ms)' is ignored.",
-        default="false",
     )
 
 

@@ -2,6 +2,8 @@
 
 Each action is declared once on its operation: inputs say where their value goes, the operation registry checks
 the request, condition groups included (every condition kind of the spec, its fields and their values).
+``Klaviyo(...).segments`` is :class:`Segments`, generated from ``FACADE_METHODS``; Python values are checked like
+low-code ones, before anything is sent (so no client is needed below).
 
 Example:
     >>> from connector.klaviyo.operation_actions import request_for
@@ -10,36 +12,39 @@ Example:
     >>> request_for("create_segment", inputs).body["data"]["attributes"]
     {'name': 'EU', 'definition': {'condition_groups': [{'conditions': [{'type': 'profile-region', 'in_region': True, \
 'region': 'european_union'}]}]}}
+    >>> Segments(client=None).update("Sg1234", active=False, name="VIP+")
+    Traceback (most recent call last):
+    ...
+    connector.client.errors.InputError: Is Active: false deactivates the segment and Klaviyo requires it to be \
+the only change; leave Segment Name empty (deactivate in a separate step)
 
 Reference: https://developers.klaviyo.com/en/reference/segments_api_overview
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 
 from actions._facade.models.segments import SegmentAttributes
-from actions._facade.segments import SegmentsOperations
+from actions._facade.segments import Segments as Segments
 from connector.client.errors import InputError
 from connector.client.jsonapi import Resource
-from connector.client.pipeline import KlaviyoClient
+from connector.framework.facade import FacadeMethod
 from connector.framework.inputs import InputType, input_field, to_json
 from connector.klaviyo.operation_actions import (
     delete_action,
-    fields_input,
-    filter_input,
+    get_action,
     id_input,
-    max_records_input,
+    list_action,
+    name_input,
     operation_action,
-    page_size_input,
-    perform_operation,
     picklist,
-    sort_input,
+    profile_count_input,
+    switch_input,
 )
-from connector.klaviyo.validators import clean_non_blank
 
 SEGMENT_ID_COMMENTS = "The ID of the segment."
 SEGMENT_NAME_COMMENTS = "The name of the segment."
@@ -106,18 +111,6 @@ def condition_groups_input(*, required: bool) -> Any:
     )
 
 
-def name_input(*, required: bool) -> Any:
-    """The "Segment Name" input (required on create, optional on update)."""
-    return input_field(
-        "Segment Name",
-        comments=SEGMENT_NAME_COMMENTS,
-        required=required,
-        clean=clean_non_blank,
-        example="VIPs",
-        to="attributes:name",
-    )
-
-
 # -- Create Segment ----------------------------------------------------------------------------
 
 
@@ -125,82 +118,30 @@ def name_input(*, required: bool) -> Any:
 class CreateSegmentInputs:
     """Inputs of Create Segment (Is Starred Segment left empty is not sent: Klaviyo's default is unstarred)."""
 
-    segment_name: str = name_input(required=True)
+    segment_name: str = name_input("Segment Name", SEGMENT_NAME_COMMENTS, required=True, example="VIPs")
     segment_condition_groups: dict[str, Any] = condition_groups_input(required=True)
-    is_starred_segment: bool | None = input_field(
-        "Is Starred Segment",
-        type=InputType.BOOLEAN,
-        comments=IS_STARRED_COMMENTS,
-        default="false",
-        to="attributes:is_starred",
+    is_starred_segment: bool | None = switch_input(
+        "Is Starred Segment", IS_STARRED_COMMENTS, to="attributes:is_starred"
     )
 
 
 # Not retried on a server error (the registry marks create_segment unsafe): a repeat could create a second
 # segment, and Klaviyo allows 100 a day.
-CREATE_SEGMENT = operation_action(
-    "create_segment",
-    key="createSegment",
-    label="Create Segment",
-    description="Create a segment.",
-    inputs=CreateSegmentInputs,
-)
+CREATE_SEGMENT = operation_action("create_segment", description="Create a segment.", inputs=CreateSegmentInputs)
 
 
 # -- Get Segment -------------------------------------------------------------------------------
 
 
-@attrs.frozen
-class GetSegmentInputs:
-    """Inputs of Get Segment."""
-
-    segment_id: str = id_input("Segment ID", SEGMENT_ID_COMMENTS)
-    fields: list[str] = fields_input("get_segment")
-    include_profile_count: bool | None = input_field(
-        "Include Profile Count",
-        type=InputType.BOOLEAN,
-        comments="Also return profile_count (Klaviyo lowers this call's rate limit to 1/s, 15/m).",
-        default="false",
-    )
-
-
-def get_segment(client: KlaviyoClient, inputs: GetSegmentInputs) -> Any:
-    """``GET /api/segments/{id}`` (``get_segment``); Include Profile Count asks for ``additional-fields[segment]``."""
-    extra = {"additional-fields[segment]": ["profile_count"] if inputs.include_profile_count else None}
-    return perform_operation(client, "get_segment", inputs, **extra)
-
-
-GET_SEGMENT = operation_action(
-    "get_segment",
-    key="getSegment",
-    label="Get Segment",
-    description="Get a segment with the given segment ID.",
-    inputs=GetSegmentInputs,
-    perform=get_segment,
+GET_SEGMENT = get_action(
+    "get_segment", "Get a segment with the given segment ID.", SEGMENT_ID_COMMENTS, profile_count_input("get_segment")
 )
 
 
 # -- List Segments -----------------------------------------------------------------------------
 
 
-@attrs.frozen
-class ListSegmentsInputs:
-    """Inputs of List Segments."""
-
-    fields: list[str] = fields_input("get_segments")
-    filter: str | None = filter_input("get_segments")
-    sort: str | None = sort_input("get_segments")
-    max_records: int | None = max_records_input()
-    page_size: int | None = page_size_input("get_segments")
-
-
-LIST_SEGMENTS = operation_action(
-    "get_segments",
-    key="listSegments",
-    label="List Segments",
-    description="Get all segments in an account.",
-    inputs=ListSegmentsInputs,
-)
+LIST_SEGMENTS = list_action("get_segments", label="List Segments", description="Get all segments in an account.")
 
 
 # -- Update Segment ----------------------------------------------------------------------------
@@ -221,7 +162,7 @@ class UpdateSegmentInputs:
     """
 
     segment_id: str = id_input("Segment ID", SEGMENT_ID_COMMENTS)
-    segment_name: str | None = name_input(required=False)
+    segment_name: str | None = name_input("Segment Name", SEGMENT_NAME_COMMENTS, example="VIPs")
     segment_condition_groups: dict[str, Any] | None = condition_groups_input(required=False)
     is_starred_segment: bool | None = input_field(
         "Is Starred Segment", type=InputType.BOOLEAN, comments=IS_STARRED_COMMENTS, to="attributes:is_starred"
@@ -253,35 +194,19 @@ class UpdateSegmentInputs:
 
 
 UPDATE_SEGMENT = operation_action(
-    "update_segment",
-    key="updateSegment",
-    label="Update Segment",
-    description="Update a segment with the given segment ID.",
-    inputs=UpdateSegmentInputs,
+    "update_segment", description="Update a segment with the given segment ID.", inputs=UpdateSegmentInputs
 )
 
 
 # -- Delete Segment -----------------------------------------------------------------------
 
-DELETE_SEGMENT = delete_action(
-    op_id="delete_segment",
-    key="deleteSegment",
-    label="Delete Segment",
-    description="Delete a segment with the given segment ID.",
-    id_label="Segment ID",
-    id_comments=SEGMENT_ID_COMMENTS,
-)
+DELETE_SEGMENT = delete_action("delete_segment", "Delete a segment with the given segment ID.", SEGMENT_ID_COMMENTS)
 
 
 # -- data source -------------------------------------------------------------------------------
 
 
-SELECT_SEGMENT = picklist(
-    op_id="get_segments",
-    key="selectSegment",
-    label="Select Segment",
-    description="A picklist of the account's segments.",
-)
+SELECT_SEGMENT = picklist("get_segments", label="Select Segment", description="A picklist of the account's segments.")
 
 ACTIONS = (CREATE_SEGMENT, GET_SEGMENT, LIST_SEGMENTS, UPDATE_SEGMENT, DELETE_SEGMENT)
 DATA_SOURCES = (SELECT_SEGMENT,)
@@ -289,69 +214,25 @@ DATA_SOURCES = (SELECT_SEGMENT,)
 ConditionGroups = Sequence[Mapping[str, Any]] | Mapping[str, Any] | str
 
 
-class Segments(SegmentsOperations):
-    """``Klaviyo(...).segments``: typed access to segments.
-
-    Python values are checked like low-code ones, before anything is sent (so no client is needed here):
-
-    Example:
-        >>> Segments(client=None).update("Sg1234", active=False, name="VIP+")
-        Traceback (most recent call last):
-        ...
-        connector.client.errors.InputError: Is Active: false deactivates the segment and Klaviyo requires it to be \
-the only change; leave Segment Name empty (deactivate in a separate step)
-    """
-
-    def create(self, name: str, condition_groups: ConditionGroups, *, starred: bool | None = None) -> Segment:
-        """Create a segment from Klaviyo condition groups (the array, or ``{"condition_groups": [...]}``)."""
-        return self._one(
-            SegmentAttributes,
-            CREATE_SEGMENT,
-            segment_name=name,
-            segment_condition_groups=condition_groups,
-            is_starred_segment=starred,
-        )
-
-    def get(self, segment_id: str, *, fields: list[str] | None = None, profile_count: bool = False) -> Segment:
-        """Get one segment (``profile_count=True`` adds the member count)."""
-        return self._one(
-            SegmentAttributes, GET_SEGMENT, segment_id=segment_id, fields=fields, include_profile_count=profile_count
-        )
-
-    def list(
-        self,
-        *,
-        fields: list[str] | None = None,
-        filter: str | None = None,
-        sort: str | None = None,
-        limit: int | None = None,
-    ) -> Iterator[Segment]:
-        """Stream every segment (one page in memory at a time)."""
-        return self._many(SegmentAttributes, LIST_SEGMENTS, fields=fields, filter=filter, sort=sort, max_records=limit)
-
-    def update(
-        self,
-        segment_id: str,
-        *,
-        name: str | None = None,
-        condition_groups: ConditionGroups | None = None,
-        starred: bool | None = None,
-        active: bool | None = None,
-    ) -> Segment:
-        """Change a segment; ``active=False`` deactivates it and must be passed alone."""
-        return self._one(
-            SegmentAttributes,
-            UPDATE_SEGMENT,
-            segment_id=segment_id,
-            segment_name=name,
-            segment_condition_groups=condition_groups,
-            is_starred_segment=starred,
-            is_active=active,
-        )
-
-    def delete(self, segment_id: str) -> None:
-        """Delete a segment."""
-        self._perform(DELETE_SEGMENT, segment_id=segment_id)
-
-
-FACADE = Segments
+FACADE_METHODS = (
+    FacadeMethod(
+        "create",
+        CREATE_SEGMENT,
+        'Create a segment from Klaviyo condition groups (the array, or ``{"condition_groups": [...]}``).',
+        prefix="segment_",
+        rename={"starred": "is_starred_segment"},
+        positional=("name", "condition_groups"),
+        types={"condition_groups": "ConditionGroups"},
+    ),
+    FacadeMethod("get", GET_SEGMENT, "Get one segment (``profile_count=True`` adds the member count)."),
+    FacadeMethod("list", LIST_SEGMENTS, "Stream every segment (one page in memory at a time)."),
+    FacadeMethod(
+        "update",
+        UPDATE_SEGMENT,
+        "Change a segment; ``active=False`` deactivates it and must be passed alone.",
+        prefix="segment_",
+        rename={"starred": "is_starred_segment", "active": "is_active"},
+        types={"condition_groups": "ConditionGroups | None"},
+    ),
+    FacadeMethod("delete", DELETE_SEGMENT, "Delete a segment."),
+)

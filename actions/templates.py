@@ -2,41 +2,46 @@
 
 Each action is declared once on its operation: inputs say where their value goes, the operation registry checks
 the request (field names, sort fields, page sizes and the body's attributes come from it).
+``Klaviyo(...).templates`` is :class:`Templates`, generated from ``FACADE_METHODS``; Python values are checked
+like low-code ones, before anything is sent (so no client is needed below).
 
 Example:
     >>> from connector.klaviyo.operation_actions import request_for
     >>> inputs = UPDATE_TEMPLATE.clean({"templateId": "RipRmi", "templateHtml": "<p>New</p>", "templateText": None})
     >>> request_for("update_template", inputs).body
     {'data': {'type': 'template', 'id': 'RipRmi', 'attributes': {'html': '<p>New</p>', 'text': None}}}
+    >>> Templates(client=None).create("Monthly", html="<p>Hi</p>", editor_type="USER_DRAGGABLE")
+    Traceback (most recent call last):
+    ...
+    connector.client.errors.InputError: Editor Type: must be CODE: this action is restricted to CODE (custom \
+HTML) templates, so USER_DRAGGABLE is not supported; leave it empty or give CODE
 
 Reference: https://developers.klaviyo.com/en/reference/templates_api_overview
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import attrs
 
 from actions._facade.models.templates import TemplateAttributes
-from actions._facade.templates import TemplatesOperations
+from actions._facade.templates import Templates as Templates
 from connector.client.errors import InputError
 from connector.client.jsonapi import Resource
 from connector.client.pipeline import KlaviyoClient
+from connector.framework.facade import FacadeMethod
 from connector.framework.inputs import InputType, input_field, to_stripped
 from connector.klaviyo.operation_actions import (
+    additional_field_switch,
     delete_action,
-    fields_input,
-    filter_input,
+    get_action,
     id_input,
-    max_records_input,
+    list_action,
+    name_input,
     operation_action,
-    page_size_input,
     perform_operation,
     picklist,
-    sort_input,
-    stream_for,
 )
 from connector.klaviyo.validators import clean_non_blank
 
@@ -77,18 +82,6 @@ so SYSTEM_DRAGGABLE is not supported; leave it empty or give CODE
     raise InputError(f"must be CODE (the catalog restricts this action to custom HTML templates), got {text!r}")
 
 
-def name_input(*, required: bool) -> Any:
-    """The "Template Name" input (required on create, optional on update)."""
-    return input_field(
-        "Template Name",
-        comments=TEMPLATE_NAME_COMMENTS,
-        required=required,
-        clean=clean_non_blank,
-        example="Monthly",
-        to="attributes:name",
-    )
-
-
 def html_input(*, required: bool) -> Any:
     """The "Template HTML" input (required on create, optional on update)."""
     return input_field(
@@ -109,18 +102,10 @@ def text_input() -> Any:
     )
 
 
-def include_definition_input() -> Any:
+def include_definition_input(op_id: str) -> Any:
     """Asks for ``additional-fields[template]=definition`` (drag-and-drop definitions are not returned by default)."""
-    return input_field(
-        "Include Definition",
-        type=InputType.BOOLEAN,
-        comments="Also return the drag-and-drop definition (drag-and-drop templates only).",
-        default="false",
-    )
-
-
-def _definition(include_definition: bool | None) -> dict[str, Any]:
-    return {"additional-fields[template]": ["definition"] if include_definition else None}
+    comments = "Also return the drag-and-drop definition (drag-and-drop templates only)."
+    return additional_field_switch(op_id, "definition", label="Include Definition", comments=comments)
 
 
 # -- Create Template ---------------------------------------------------------------------------
@@ -130,7 +115,7 @@ def _definition(include_definition: bool | None) -> dict[str, Any]:
 class CreateTemplateInputs:
     """Inputs of Create Template."""
 
-    template_name: str = name_input(required=True)
+    template_name: str = name_input("Template Name", TEMPLATE_NAME_COMMENTS, required=True, example="Monthly")
     editor_type: str | None = input_field(
         "Editor Type",
         type=InputType.PICKLIST,
@@ -152,69 +137,29 @@ def create_template(client: KlaviyoClient, inputs: CreateTemplateInputs) -> Any:
 
 
 CREATE_TEMPLATE = operation_action(
-    "create_template",
-    key="createTemplate",
-    label="Create Template",
-    description="Create a new custom HTML template.",
-    inputs=CreateTemplateInputs,
-    perform=create_template,
+    "create_template", description="Create a new custom HTML template.", perform=create_template
 )
 
 
 # -- Get Template ------------------------------------------------------------------------------
 
 
-@attrs.frozen
-class GetTemplateInputs:
-    """Inputs of Get Template."""
-
-    template_id: str = id_input("Template ID", TEMPLATE_ID_COMMENTS)
-    fields: list[str] = fields_input("get_template")
-    include_definition: bool | None = include_definition_input()
-
-
-def get_template(client: KlaviyoClient, inputs: GetTemplateInputs) -> Any:
-    """``GET /api/templates/{id}`` (``get_template``); Include Definition asks for ``additional-fields[template]``."""
-    return perform_operation(client, "get_template", inputs, **_definition(inputs.include_definition))
-
-
-GET_TEMPLATE = operation_action(
+GET_TEMPLATE = get_action(
     "get_template",
-    key="getTemplate",
-    label="Get Template",
-    description="Get a template with the given template ID.",
-    inputs=GetTemplateInputs,
-    perform=get_template,
+    "Get a template with the given template ID.",
+    TEMPLATE_ID_COMMENTS,
+    include_definition_input("get_template"),
 )
 
 
 # -- List Templates ----------------------------------------------------------------------------
 
 
-@attrs.frozen
-class ListTemplatesInputs:
-    """Inputs of List Templates."""
-
-    fields: list[str] = fields_input("get_templates")
-    filter: str | None = filter_input("get_templates")
-    sort: str | None = sort_input("get_templates")
-    include_definition: bool | None = include_definition_input()
-    max_records: int | None = max_records_input()
-    page_size: int | None = page_size_input("get_templates")
-
-
-def list_templates(client: KlaviyoClient, inputs: ListTemplatesInputs) -> Iterator[dict[str, Any]]:
-    """``GET /api/templates`` (``get_templates``), following every page; streams resources."""
-    return stream_for(client, "get_templates", inputs, **_definition(inputs.include_definition))
-
-
-LIST_TEMPLATES = operation_action(
+LIST_TEMPLATES = list_action(
     "get_templates",
-    key="listTemplates",
     label="List Templates",
     description="Get all templates in an account.",
-    inputs=ListTemplatesInputs,
-    perform=list_templates,
+    include_definition=include_definition_input("get_templates"),
 )
 
 
@@ -233,7 +178,7 @@ class UpdateTemplateInputs:
     """
 
     template_id: str = id_input("Template ID", TEMPLATE_ID_COMMENTS)
-    template_name: str | None = name_input(required=False)
+    template_name: str | None = name_input("Template Name", TEMPLATE_NAME_COMMENTS, example="Monthly")
     template_html: str | None = html_input(required=False)
     template_text: str | None = text_input()
 
@@ -243,23 +188,14 @@ class UpdateTemplateInputs:
 
 
 UPDATE_TEMPLATE = operation_action(
-    "update_template",
-    key="updateTemplate",
-    label="Update Template",
-    description="Update a template with the given template ID.",
-    inputs=UpdateTemplateInputs,
+    "update_template", description="Update a template with the given template ID.", inputs=UpdateTemplateInputs
 )
 
 
 # -- Delete Template ----------------------------------------------------------------------
 
 DELETE_TEMPLATE = delete_action(
-    op_id="delete_template",
-    key="deleteTemplate",
-    label="Delete Template",
-    description="Delete a template with the given template ID.",
-    id_label="Template ID",
-    id_comments=TEMPLATE_ID_COMMENTS,
+    "delete_template", "Delete a template with the given template ID.", TEMPLATE_ID_COMMENTS
 )
 
 
@@ -267,75 +203,25 @@ DELETE_TEMPLATE = delete_action(
 
 
 SELECT_TEMPLATE = picklist(
-    op_id="get_templates",
-    key="selectTemplate",
-    label="Select Template",
-    description="A picklist of the account's templates.",
+    "get_templates", label="Select Template", description="A picklist of the account's templates."
 )
 
 ACTIONS = (CREATE_TEMPLATE, GET_TEMPLATE, LIST_TEMPLATES, UPDATE_TEMPLATE, DELETE_TEMPLATE)
 DATA_SOURCES = (SELECT_TEMPLATE,)
 
 
-class Templates(TemplatesOperations):
-    """``Klaviyo(...).templates``: typed access to templates.
-
-    Python values are checked like low-code ones, before anything is sent (so no client is needed here):
-
-    Example:
-        >>> Templates(client=None).create("Monthly", html="<p>Hi</p>", editor_type="USER_DRAGGABLE")
-        Traceback (most recent call last):
-        ...
-        connector.client.errors.InputError: Editor Type: must be CODE: this action is restricted to CODE (custom \
-HTML) templates, so USER_DRAGGABLE is not supported; leave it empty or give CODE
-    """
-
-    def create(self, name: str, *, html: str, text: str | None = None, editor_type: str | None = None) -> Template:
-        """Create a CODE (custom HTML) template; ``editor_type`` may only be ``"CODE"``."""
-        return self._one(
-            TemplateAttributes,
-            CREATE_TEMPLATE,
-            template_name=name,
-            editor_type=editor_type,
-            template_html=html,
-            template_text=text,
-        )
-
-    def get(self, template_id: str, *, fields: list[str] | None = None, definition: bool = False) -> Template:
-        """Get one template (``definition=True`` adds a drag-and-drop template's definition)."""
-        return self._one(
-            TemplateAttributes, GET_TEMPLATE, template_id=template_id, fields=fields, include_definition=definition
-        )
-
-    def list(
-        self,
-        *,
-        fields: list[str] | None = None,
-        filter: str | None = None,
-        sort: str | None = None,
-        limit: int | None = None,
-    ) -> Iterator[Template]:
-        """Stream every template (one page in memory at a time)."""
-        return self._many(
-            TemplateAttributes, LIST_TEMPLATES, fields=fields, filter=filter, sort=sort, max_records=limit
-        )
-
-    def update(
-        self, template_id: str, *, name: str | None = None, html: str | None = None, text: str | None = None
-    ) -> Template:
-        """Change a template's name, HTML or text (the editor type cannot change)."""
-        return self._one(
-            TemplateAttributes,
-            UPDATE_TEMPLATE,
-            template_id=template_id,
-            template_name=name,
-            template_html=html,
-            template_text=text,
-        )
-
-    def delete(self, template_id: str) -> None:
-        """Delete a template."""
-        self._perform(DELETE_TEMPLATE, template_id=template_id)
-
-
-FACADE = Templates
+FACADE_METHODS = (
+    FacadeMethod(
+        "create",
+        CREATE_TEMPLATE,
+        'Create a CODE (custom HTML) template; ``editor_type`` may only be ``"CODE"``.',
+        prefix="template_",
+        positional=("name",),
+    ),
+    FacadeMethod("get", GET_TEMPLATE, "Get one template (``definition=True`` adds a drag-and-drop one's definition)."),
+    FacadeMethod("list", LIST_TEMPLATES, "Stream every template (one page at a time).", omit=("include_definition",)),
+    FacadeMethod(
+        "update", UPDATE_TEMPLATE, "Change a template's name, HTML or text (not its editor type).", prefix="template_"
+    ),
+    FacadeMethod("delete", DELETE_TEMPLATE, "Delete a template."),
+)

@@ -9,28 +9,28 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from actions.accounts import Accounts
-    from actions.campaigns import Campaigns
+    from actions._facade.accounts import Accounts
+    from actions._facade.campaigns import Campaigns
     from actions._facade.catalogs import Catalogs
     from actions._facade.client import Client
     from actions._facade.conversations import Conversations
     from actions._facade.coupons import Coupons
     from actions._facade.custom_objects import CustomObjects
     from actions._facade.data_privacy import DataPrivacy
-    from actions.destination import Destination
-    from actions.events import Events
+    from actions._facade.destination import Destination
+    from actions._facade.events import Events
     from actions._facade.flows import Flows
     from actions._facade.forms import Forms
-    from actions.images import Images
-    from actions.lists import Lists
+    from actions._facade.images import Images
+    from actions._facade.lists import Lists
     from actions._facade.metrics import Metrics
-    from actions.profiles import Profiles
+    from actions._facade.profiles import Profiles
     from actions.raw_request import Raw
     from actions._facade.reporting import Reporting
     from actions._facade.reviews import Reviews
-    from actions.segments import Segments
+    from actions._facade.segments import Segments
     from actions._facade.tags import Tags
-    from actions.templates import Templates
+    from actions._facade.templates import Templates
     from actions._facade.tracking_settings import TrackingSettings
     from actions._facade.web_feeds import WebFeeds
     from actions._facade.webhooks import Webhooks
@@ -46,14 +46,14 @@ class Groups:
 
     @property
     def accounts(self) -> Accounts:
-        """``actions.accounts.Accounts``."""
-        group: Accounts = self._group('accounts', 'actions.accounts')
+        """``actions._facade.accounts.Accounts``."""
+        group: Accounts = self._group('accounts', 'actions._facade.accounts')
         return group
 
     @property
     def campaigns(self) -> Campaigns:
-        """``actions.campaigns.Campaigns``."""
-        group: Campaigns = self._group('campaigns', 'actions.campaigns')
+        """``actions._facade.campaigns.Campaigns``."""
+        group: Campaigns = self._group('campaigns', 'actions._facade.campaigns')
         return group
 
     @property
@@ -94,14 +94,14 @@ class Groups:
 
     @property
     def destination(self) -> Destination:
-        """``actions.destination.Destination``."""
-        group: Destination = self._group('destination', 'actions.destination')
+        """``actions._facade.destination.Destination``."""
+        group: Destination = self._group('destination', 'actions._facade.destination')
         return group
 
     @property
     def events(self) -> Events:
-        """``actions.events.Events``."""
-        group: Events = self._group('events', 'actions.events')
+        """``actions._facade.events.Events``."""
+        group: Events = self._group('events', 'actions._facade.events')
         return group
 
     @property
@@ -118,14 +118,14 @@ class Groups:
 
     @property
     def images(self) -> Images:
-        """``actions.images.Images``."""
-        group: Images = self._group('images', 'actions.images')
+        """``actions._facade.images.Images``."""
+        group: Images = self._group('images', 'actions._facade.images')
         return group
 
     @property
     def lists(self) -> Lists:
-        """``actions.lists.Lists``."""
-        group: Lists = self._group('lists', 'actions.lists')
+        """``actions._facade.lists.Lists``."""
+        group: Lists = self._group('lists', 'actions._facade.lists')
         return group
 
     @property
@@ -136,8 +136,8 @@ class Groups:
 
     @property
     def profiles(self) -> Profiles:
-        """``actions.profiles.Profiles``."""
-        group: Profiles = self._group('profiles', 'actions.profiles')
+        """``actions._facade.profiles.Profiles``."""
+        group: Profiles = self._group('profiles', 'actions._facade.profiles')
         return group
 
     @property
@@ -160,8 +160,8 @@ class Groups:
 
     @property
     def segments(self) -> Segments:
-        """``actions.segments.Segments``."""
-        group: Segments = self._group('segments', 'actions.segments')
+        """``actions._facade.segments.Segments``."""
+        group: Segments = self._group('segments', 'actions._facade.segments')
         return group
 
     @property
@@ -172,8 +172,8 @@ class Groups:
 
     @property
     def templates(self) -> Templates:
-        """``actions.templates.Templates``."""
-        group: Templates = self._group('templates', 'actions.templates')
+        """``actions._facade.templates.Templates``."""
+        group: Templates = self._group('templates', 'actions._facade.templates')
         return group
 
     @property

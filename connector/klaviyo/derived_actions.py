@@ -33,7 +33,6 @@ from typing import Any
 
 import attrs
 
-from connector.client.errors import InputError
 from connector.framework.definitions import ActionDefinition
 from connector.framework.inputs import (
     Collection,
@@ -50,9 +49,11 @@ from connector.framework.inputs import (
 )
 from connector.klaviyo.operation_actions import (
     clean_id,
-    clean_positive_int,
     filter_comments,
+    max_records_input,
+    names_input,
     operation_action,
+    page_size_input,
     performer,
 )
 from connector.klaviyo.operations.registry import Operation, operation
@@ -234,24 +235,7 @@ def _query_inputs(op: Operation) -> list[DerivedInput]:
 
 
 def _names(name: str, label: str, comments: str, allowed: Any, target: str) -> DerivedInput:
-    allowed = tuple(allowed)
-
-    def clean(value: Any) -> str:
-        text = _stripped(value)
-        if text not in allowed:
-            raise InputError(f"unknown value {text!r}; allowed: {', '.join(allowed)}")
-        return text
-
-    field = input_field(
-        label,
-        comments=comments,
-        collection=Collection.VALUE_LIST,
-        clean=clean,
-        example=list(allowed[:2]),
-        schema={"enum": list(allowed)},
-        to=target,
-    )
-    return DerivedInput(name, "Sequence[str] | None", field)
+    return DerivedInput(name, "Sequence[str] | None", names_input(label, comments, allowed, target, noun="value"))
 
 
 def _parameter(
@@ -275,37 +259,10 @@ def _parameter(
 
 
 def _paging(op: Operation) -> list[DerivedInput]:
-    out = [
-        DerivedInput(
-            "max_records",
-            "int | None",
-            input_field(
-                "Max Records",
-                comments="The most records to return; leave empty to follow every page.",
-                clean=clean_positive_int,
-                example=100,
-                to="page:limit",
-                schema={"minimum": 1},
-            ),
-        )
-    ]
-    maximum = op.query.page_size_max
-    if maximum is not None:
-
-        def clean_page_size(value: Any) -> int:
-            number = clean_positive_int(value)
-            if number > maximum:
-                raise InputError(f"must be at most {maximum} for this endpoint (got {number})")
-            return number
-
-        field = input_field(
-            "Page Size",
-            comments=f"Records per request (1-{maximum}); leave empty for the maximum.",
-            clean=clean_page_size,
-            schema={"minimum": 1, "maximum": maximum},
-            to="page:size",
-        )
-        out.append(DerivedInput("page_size", "int | None", field))
+    """Max Records, and Page Size where the operation takes one (the declared list actions' inputs)."""
+    out = [DerivedInput("max_records", "int | None", max_records_input())]
+    if op.query.page_size_max is not None:
+        out.append(DerivedInput("page_size", "int | None", page_size_input(op.id)))
     return out
 
 

@@ -23,6 +23,8 @@ Example:
 
 from __future__ import annotations
 
+import re
+import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -33,6 +35,7 @@ from connector.client.pipeline import KlaviyoClient
 from connector.framework.definitions import ActionDefinition, DataSourceDefinition
 from connector.framework.inputs import (
     NULL,
+    Cleaner,
     Collection,
     InputSpec,
     InputType,
@@ -43,6 +46,7 @@ from connector.framework.inputs import (
 )
 from connector.klaviyo.operations.calls import Call, build, paginate, send
 from connector.klaviyo.operations.registry import Operation, operation
+from connector.klaviyo.validators import clean_non_blank
 
 #: Klaviyo's ids are short codes (``Y6nRLr``), ULIDs, and for catalogs, topics and object records composite
 #: text such as ``$custom:::$default:::SKU-1`` or ``event:klaviyo.sent_sms``. Every id is escaped as one path
@@ -58,21 +62,39 @@ ID_MAX = 512
 def operation_action(
     op_id: str,
     *,
-    key: str,
-    label: str,
+    key: str | None = None,
+    label: str | None = None,
     description: str,
-    inputs: type[Any],
+    inputs: type[Any] | None = None,
     perform: Callable[[KlaviyoClient, Any], Any] | None = None,
     also_calls: Sequence[str] = (),
     covers_operations: bool = True,
 ) -> ActionDefinition[Any]:
     """An action for ``op_id``: the generic perform (unless ``perform`` is given) and the registry's rules.
 
-    Inputs written to an update's nullable attributes are made clearable with JSON ``null``.
+    The label is the operation's in words (``update_list``: Update List) unless given; an action declared on its
+    own perform function is named after it (``subscribe_profiles``: Subscribe Profiles) and takes the inputs its
+    annotation names. The key is the label's (:func:`label_key`) unless given. Inputs written to an update's
+    nullable attributes are made clearable with JSON ``null``.
+
+    Example:
+        >>> def update_list(client, inputs: UpdateInputs) -> None: ...
+        >>> @attrs.frozen
+        ... class UpdateInputs:
+        ...     list_id: str = id_input("List ID", "The list.")
+        >>> action = operation_action("update_list", description="Rename a list.", perform=update_list)
+        >>> action.key, action.label, action.inputs.__name__
+        ('updateList', 'Update List', 'UpdateInputs')
     """
+    if perform is not None:
+        label = label or _operation_label(perform.__name__)
+        inputs = inputs or typing.get_type_hints(perform)["inputs"]
+    if inputs is None:  # pragma: no cover - a declaration mistake
+        raise TypeError(f"{op_id}: an action needs inputs, or a perform function that names them")
+    label = label or _operation_label(op_id)
     _bind_nullability(operation(op_id), inputs)
     return ActionDefinition(
-        key=key,
+        key=key or label_key(label),
         label=label,
         description=description,
         inputs=inputs,
@@ -80,6 +102,17 @@ def operation_action(
         operation_ids=(op_id, *also_calls),
         covers_operations=covers_operations,
     )
+
+
+def label_key(label: str) -> str:
+    """The key of an action or data source: its label's words in camelCase, as the catalog's keys are.
+
+    Example:
+        >>> label_key("Add Profile To List"), label_key("Select Catalog Item")
+        ('addProfileToList', 'selectCatalogItem')
+    """
+    first, *rest = label.split()
+    return first.lower() + "".join(word[:1].upper() + word[1:] for word in rest)
 
 
 def performer(op_id: str) -> Callable[[KlaviyoClient, Any], Any]:
@@ -161,6 +194,10 @@ class _Parts:
         kind, _, name = target.partition(":")
         if kind == "path":
             self.ids[name] = value
+        elif kind == "query" and "=" in name:  # a switch: when on, its value joins the parameter's
+            param, _, flag = name.partition("=")
+            if value:
+                self.params[param] = [*_as_list(self.params.get(param, [])), flag]
         elif kind == "query":
             self.params[name] = value
         elif target == "page:size":
@@ -332,7 +369,7 @@ def _location(target: str | None) -> str | None:
     if kind in ("attributes", "relationships", "meta"):
         return f"data.{kind}.{name}"
     if kind in ("query", "path", "header"):
-        return name
+        return name.partition("=")[0]
     if kind == "timeframe":
         return f"data.attributes.{name.split('.')[0]}"
     if kind == "resource":
@@ -389,25 +426,115 @@ def fields_input(
     op = operation(op_id)
     kind = resource_type or op.response_type or ""
     allowed = tuple(f for f in op.query.fields.get(kind, ()) if f not in exclude)
-    return _names_input(label, comments, allowed, f"query:fields[{kind}]")
+    return names_input(label, comments, allowed, f"query:fields[{kind}]")
 
 
 def additional_fields_input(op_id: str, resource_type: str, *, label: str, comments: str) -> Any:
     """``additional-fields[type]``: fields Klaviyo leaves out unless asked (values from the registry)."""
     allowed = operation(op_id).query.additional_fields.get(resource_type, ())
-    return _names_input(label, comments, allowed, f"query:additional-fields[{resource_type}]")
+    return names_input(label, comments, allowed, f"query:additional-fields[{resource_type}]")
+
+
+def attribute_input(
+    label: str, comments: str, clean: Cleaner | None = None, *, attribute: str = "", **more: Any
+) -> Any:
+    """An input written to the body's ``attributes``: ``attribute`` (a dotted path), else the label in snake case
+    (Opt-in Process: ``opt_in_process``); ``more`` are :func:`input_field`'s other options.
+
+    Example:
+        >>> import attrs
+        >>> @attrs.frozen
+        ... class Inputs:
+        ...     phone_number: str | None = attribute_input("Phone Number", "E.164.", to_stripped)
+        ...     event_time: str | None = attribute_input("Event Time", "When.", attribute="time")
+        >>> [s.target for s in input_specs(Inputs)]
+        ['attributes:phone_number', 'attributes:time']
+    """
+    target = f"attributes:{attribute or _identifier(label)}"
+    return input_field(label, comments=comments, clean=clean, to=target, **more)
+
+
+def name_input(label: str, comments: str, *, required: bool = False, **more: Any) -> Any:
+    """A resource's name (``attributes.name``: List Name, Segment Name...), trimmed and never blank.
+
+    Example:
+        >>> import attrs
+        >>> @attrs.frozen
+        ... class Inputs:
+        ...     list_name: str | None = name_input("List Name", "A name.")
+        >>> Inputs(list_name=None), input_specs(Inputs)[0].target
+        (Inputs(list_name=None), 'attributes:name')
+    """
+    return attribute_input(label, comments, clean_non_blank, attribute="name", required=required, **more)
+
+
+def switch_input(label: str, comments: str = "", *, to: str | None = None) -> Any:
+    """A Yes/No input that is No unless given (Backfill, Historical Import, Use Exponential Backoff...).
+
+    Written to Klaviyo (``to`` a body part), it is sent only when given: its default is a builder's pre-fill.
+
+    Example:
+        >>> import attrs
+        >>> @attrs.frozen
+        ... class Inputs:
+        ...     backfill: bool | None = switch_input("Backfill", to="attributes:backfill")
+        ...     wait: bool | None = switch_input("Wait")
+        >>> Inputs.__name__, [(s.default, s.writes) for s in input_specs(Inputs)]
+        ('Inputs', [('false', True), ('false', False)])
+    """
+    return input_field(label, type=InputType.BOOLEAN, comments=comments, default="false", to=to)
+
+
+def additional_field_switch(op_id: str, field: str, *, label: str, comments: str) -> Any:
+    """A Yes/No input that asks for one of Klaviyo's additional fields (``additional-fields[list]=profile_count``).
+
+    The field must be one the registry lists for the operation's own resource type.
+
+    Example:
+        >>> import attrs
+        >>> @attrs.frozen
+        ... class GetTemplatesInputs:
+        ...     definition: bool | None = additional_field_switch("get_templates", "definition", label="D", comments="")
+        >>> request_for("get_templates", GetTemplatesInputs(definition=True)).params["additional-fields[template]"]
+        ['definition']
+    """
+    op = operation(op_id)
+    kind = op.response_type or ""
+    if field not in op.query.additional_fields.get(kind, ()):
+        raise ValueError(f"{op_id}: {field!r} is not an additional field of {kind}")  # a declaration mistake
+    return switch_input(label, comments, to=f"query:additional-fields[{kind}]={field}")
+
+
+def profile_count_input(op_id: str) -> Any:
+    """Include Profile Count: ``profile_count`` of a list or segment, which lowers the call's rate limit."""
+    comments = "Also return profile_count (Klaviyo lowers this call's rate limit to 1/s, 15/m)."
+    return additional_field_switch(op_id, "profile_count", label="Include Profile Count", comments=comments)
 
 
 def include_input(op_id: str, *, label: str = "Include", comments: str = "Related resources to include.") -> Any:
     """``include``: related resources returned in ``included`` (values from the registry)."""
-    return _names_input(label, comments, operation(op_id).query.include or (), "query:include")
+    return names_input(label, comments, operation(op_id).query.include or (), "query:include")
 
 
-def _names_input(label: str, comments: str, allowed: Sequence[str], target: str) -> Any:
+def names_input(label: str, comments: str, allowed: Sequence[str], target: str, *, noun: str = "field") -> Any:
+    """A value list of names the registry allows (fields, additional fields, include values...).
+
+    Example:
+        >>> import attrs
+        >>> @attrs.frozen
+        ... class Inputs:
+        ...     include: list[str] = names_input("Include", "", ("tags",), "query:include", noun="value")
+        >>> ActionDefinition("x", "X", "", Inputs, print).clean({"include": "tags,owners"})
+        Traceback (most recent call last):
+        ...
+        connector.client.errors.InputError: Include: unknown value 'owners'; allowed: tags
+    """
+    allowed = tuple(allowed)
+
     def clean_name(value: Any) -> str:
         name = to_stripped(value)
         if name not in allowed:
-            raise InputError(f"unknown field {name!r}; allowed: {', '.join(allowed)}")
+            raise InputError(f"unknown {noun} {name!r}; allowed: {', '.join(allowed)}")
         return name
 
     return input_field(
@@ -509,22 +636,146 @@ class NoInputs:
     """Inputs of a data source that needs nothing besides the connection."""
 
 
-def delete_action(*, op_id: str, key: str, label: str, description: str, id_label: str, id_comments: str) -> Any:
-    """A Delete X action: one id input and the operation's ``DELETE`` (204, nothing returned).
-
-    The id input's Python name is the snake case of ``id_label``.
+def path_ids_first(cls: type[Any], fields: list[attrs.Attribute[Any]]) -> list[attrs.Attribute[Any]]:
+    """An attrs ``field_transformer``: the path ids first, as the catalog lists an update's inputs, so an update
+    class can extend the create's (``class UpdateProfileInputs(ProfileAttributeInputs)`` adds Profile ID first).
 
     Example:
-        >>> d = delete_action(op_id="delete_list", key="deleteList", label="Delete List",
-        ...                   description="Delete a list.", id_label="List ID", id_comments="The list.")
-        >>> d.clean({"listId": "Y6nRLr"}), d.operation_ids
-        (DeleteListInputs(list_id='Y6nRLr'), ('delete_list',))
+        >>> @attrs.frozen
+        ... class NameInputs:
+        ...     name: str | None = input_field("Name", to="attributes:name")
+        >>> @attrs.frozen(field_transformer=path_ids_first)
+        ... class RenameInputs(NameInputs):
+        ...     list_id: str = id_input("List ID", "The list.")
+        >>> [s.key for s in input_specs(RenameInputs)], RenameInputs(list_id="Y6nRLr", name="VIP")
+        (['listId', 'name'], RenameInputs(list_id='Y6nRLr', name='VIP'))
     """
-    field_name = "_".join(id_label.lower().split())
-    inputs = attrs.make_class(
-        label.replace(" ", "") + "Inputs", {field_name: id_input(id_label, id_comments)}, frozen=True
-    )
-    return operation_action(op_id, key=key, label=label, description=description, inputs=inputs)
+    del cls
+
+    def path(field: attrs.Attribute[Any]) -> bool:
+        declared = field.metadata.get("klaviyo_input")
+        return declared is not None and str(declared[1].get("target") or "").startswith("path:")
+
+    return [f for f in fields if path(f)] + [f for f in fields if not path(f)]
+
+
+def inputs_class(name: str, doc: str, inputs: Mapping[str, Any]) -> type[Any]:
+    """An input class assembled from declared inputs (``input_field`` values, by Python name), in their order.
+
+    Each is annotated as a hand-written class would be (the typed facade reads it): the type its cleaner returns,
+    a list of it for a value list, ``| None`` unless the input must be given.
+
+    Example:
+        >>> cls = inputs_class("GetListInputs", "Inputs of Get List.",
+        ...                    {"list_id": id_input("List ID", "The list."), "fields": fields_input("get_list")})
+        >>> cls.__annotations__, cls(list_id="Y6nRLr")
+        ({'list_id': 'str', 'fields': 'list[str]'}, GetListInputs(list_id='Y6nRLr', fields=[]))
+    """
+    annotations = {field: _annotation(declared) for field, declared in inputs.items()}
+    return attrs.frozen(type(name, (), {"__doc__": doc, "__annotations__": annotations, **inputs}))
+
+
+def _annotation(declared: Any) -> str:
+    key, kwargs = declared.metadata["klaviyo_input"]
+    spec = InputSpec(key=key or "input", **kwargs)
+    returns = getattr(spec.clean, "__annotations__", {}).get("return") if spec.clean else None
+    base = str(returns or {InputType.BOOLEAN: "bool", InputType.JSON: "Any"}.get(spec.type, "str"))
+    if spec.collection is Collection.VALUE_LIST:
+        return f"list[{base}]"
+    return base if spec.must_be_given or base == "Any" else f"{base} | None"
+
+
+def _class_name(label: str) -> str:
+    return label.replace(" ", "") + "Inputs"
+
+
+def get_action(op_id: str, description: str, id_comments: str, *more: Any) -> ActionDefinition[Any]:
+    """A Get X action (labelled after ``op_id``: ``get_list`` is Get List): ``X ID`` (the path id), Fields, then the
+    ``more`` inputs, each named after its label (Include Profile Count: ``include_profile_count``).
+
+    Example:
+        >>> get = get_action("get_list", "Get a list.", "The list.", profile_count_input("get_list"))
+        >>> [s.label for s in get.input_specs()], get.key, get.inputs.__annotations__["include_profile_count"]
+        (['Connection', 'List ID', 'Fields', 'Include Profile Count'], 'getList', 'bool | None')
+    """
+    label = _operation_label(op_id)
+    noun = label.removeprefix("Get ")
+    inputs = {f"{_identifier(noun)}_id": id_input(f"{noun} ID", id_comments), "fields": fields_input(op_id)}
+    cls = inputs_class(_class_name(label), f"Inputs of {label}.", {**inputs, **{_name_of(i): i for i in more}})
+    return operation_action(op_id, label=label, description=description, inputs=cls)
+
+
+def _operation_label(name: str) -> str:
+    """``get_list`` -> ``Get List``: an operation's (or a perform function's) name in words."""
+    return " ".join(word[:1].upper() + word[1:] for word in name.split("_"))
+
+
+def _identifier(label: str) -> str:
+    """A label as a Python name: ``Opt-in Process`` -> ``opt_in_process``."""
+    return re.sub(r"[^0-9a-z]+", "_", label.lower()).strip("_")
+
+
+def _name_of(declared: Any) -> str:
+    return _identifier(declared.metadata["klaviyo_input"][1]["label"])
+
+
+def listing_inputs(op_id: str) -> dict[str, Any]:
+    """What a list action takes after its catalog's inputs, as far as the operation allows: Filter, Sort (each
+    from the registry), then Max Records and Page Size.
+
+    Example:
+        >>> list(listing_inputs("get_lists")), list(listing_inputs("get_accounts"))
+        (['filter', 'sort', 'max_records', 'page_size'], ['max_records'])
+    """
+    query = operation(op_id).query
+    inputs = {"filter": filter_input(op_id)} if query.filters is not None else {}
+    if query.sort is not None:
+        inputs["sort"] = sort_input(op_id)
+    inputs["max_records"] = max_records_input()
+    if query.page_size_max is not None:
+        inputs["page_size"] = page_size_input(op_id)
+    return inputs
+
+
+def list_action(
+    op_id: str,
+    *,
+    label: str,
+    description: str,
+    catalog: Mapping[str, Any] | None = None,
+    perform: Callable[[KlaviyoClient, Any], Any] | None = None,
+    **more: Any,
+) -> ActionDefinition[Any]:
+    """A List X action: the ``catalog`` inputs (Fields unless given), the :func:`listing_inputs` with the ``more``
+    inputs before Max Records, streaming every page (see :func:`stream_for`) unless ``perform`` says otherwise.
+
+    Example:
+        >>> listing = list_action("get_lists", label="List Lists", description="Get all lists in an account.")
+        >>> [s.key for s in listing.input_specs()]
+        ['connection', 'fields', 'filter', 'sort', 'maxRecords', 'pageSize']
+    """
+    listing = listing_inputs(op_id)
+    caps: dict[str, Any] = {name: listing.pop(name) for name in ("max_records", "page_size") if name in listing}
+    first: Mapping[str, Any] = catalog or {"fields": fields_input(op_id)}
+    inputs = {**first, **listing, **more, **caps}
+    cls = inputs_class(_class_name(label), f"Inputs of {label}.", inputs)
+    return operation_action(op_id, label=label, description=description, inputs=cls, perform=perform)
+
+
+def delete_action(op_id: str, description: str, id_comments: str) -> ActionDefinition[Any]:
+    """A Delete X action (labelled after ``op_id``): its ``X ID`` input and the operation's ``DELETE`` (204, nothing
+    returned).
+
+    Example:
+        >>> d = delete_action("delete_list", "Delete a list.", "The list.")
+        >>> d.key, d.label, d.clean({"listId": "Y6nRLr"}), d.operation_ids
+        ('deleteList', 'Delete List', DeleteListInputs(list_id='Y6nRLr'), ('delete_list',))
+    """
+    label = _operation_label(op_id)
+    noun = label.removeprefix("Delete ")
+    inputs = {f"{_identifier(noun)}_id": id_input(f"{noun} ID", id_comments)}
+    cls = inputs_class(_class_name(label), f"Inputs of {label}.", inputs)
+    return operation_action(op_id, label=label, description=description, inputs=cls)
 
 
 #: Options a data source returns unless its Max Options says otherwise, and the most it may ask for.
@@ -561,7 +812,7 @@ def _bounded(value: Any, maximum: int) -> int:
 
 
 def picklist(
-    *, op_id: str, key: str, label: str, description: str, label_fields: Sequence[str] = ("name",)
+    op_id: str, *, key: str | None = None, label: str, description: str, label_fields: Sequence[str] = ("name",)
 ) -> DataSourceDefinition[Any]:
     """A Select X data source: the resources of a list operation as ``{"label", "key"}``, searched and capped.
 
@@ -572,8 +823,9 @@ def picklist(
     ``PICKLIST_SCAN`` resources are searched here. *Max Options* caps the answer (default 100).
 
     Example:
-        >>> picklist(op_id="get_lists", key="selectList", label="Select List", description="Lists.").operation_ids
-        ('get_lists',)
+        >>> source = picklist("get_lists", label="Select List", description="Lists.")
+        >>> source.key, source.operation_ids
+        ('selectList', ('get_lists',))
     """
     op = operation(op_id)
     server_field = next((f for f in label_fields if "contains" in _operators(op, f)), None)
@@ -588,7 +840,7 @@ def picklist(
         f"The {op.response_type} resources of ``GET {op.path}`` as ``{{'label', 'key'}}`` (search {where})."
     )
     return DataSourceDefinition(
-        key=key,
+        key=key or label_key(label),
         label=label,
         description=f"{description} Search {where}; at most Max Options (default {PICKLIST_DEFAULT}).",
         inputs=PicklistInputs,

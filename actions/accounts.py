@@ -9,6 +9,7 @@ Example:
     >>> call = request_for("get_account", GET_ACCOUNT.clean({"accountId": "AbC123", "fields": "timezone,locale"}))
     >>> call.method, call.path, dict(call.params)
     ('GET', '/api/accounts/AbC123', {'fields[account]': ['timezone', 'locale']})
+    >>> from actions.accounts import Accounts  # the typed facade, imported on first use
     >>> Accounts(client=None).get("AbC123", fields=["timezone", "balance"])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -19,8 +20,10 @@ Reference: https://developers.klaviyo.com/en/reference/accounts_api_overview
 
 from __future__ import annotations
 
-from actions._facade.accounts import Accounts as Accounts
+from typing import TYPE_CHECKING
+
 from actions._facade.models.accounts import AccountAttributes
+from actions._lazy import facade_class
 from connector.client.jsonapi import Resource
 from connector.framework.facade import FacadeMethod
 from connector.klaviyo.operation_actions import (
@@ -28,6 +31,11 @@ from connector.klaviyo.operation_actions import (
     list_action,
     picklist,
 )
+
+if TYPE_CHECKING:
+    from actions._facade.accounts import Accounts as Accounts
+
+__getattr__ = facade_class(__name__, "Accounts")
 
 Account = Resource[AccountAttributes]
 

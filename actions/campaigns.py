@@ -27,6 +27,7 @@ Example:
     ({'definition': {'channel': 'sms', 'content': {'body': 'Hi'}}}, 25)
     >>> campaign_filter("contains(name,'Spring')", "email")
     "equals(messages.channel,'email'),contains(name,'Spring')"
+    >>> from actions.campaigns import Campaigns  # the typed facade, imported on first use
     >>> Campaigns(client=None).list(channel="email", filter="equals(messages.channel,'mobile_push')")
     Traceback (most recent call last):
     ...
@@ -40,12 +41,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from actions._facade.campaigns import Campaigns as Campaigns
 from actions._facade.models.campaigns import CampaignAttributes
+from actions._lazy import facade_class
 from connector.client.errors import InputError
 from connector.client.jsonapi import Resource
 from connector.client.pipeline import KlaviyoClient
@@ -83,6 +84,11 @@ from connector.klaviyo.operation_actions import (
 from connector.klaviyo.operations.filters import conditions
 from connector.klaviyo.operations.registry import operation
 from connector.klaviyo.validators import clean_email
+
+if TYPE_CHECKING:
+    from actions._facade.campaigns import Campaigns as Campaigns
+
+__getattr__ = facade_class(__name__, "Campaigns")
 
 
 def _channels() -> tuple[str, ...]:

@@ -38,11 +38,11 @@ Reference: https://developers.klaviyo.com/en/reference/api_overview
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from actions._facade.destination import Destination as Destination
+from actions._lazy import facade_class
 from connector.client.errors import InputError
 from connector.client.jsonapi import relationship
 from connector.client.pipeline import KlaviyoClient
@@ -65,6 +65,11 @@ from connector.klaviyo.operation_actions import clean_id, operation_action, swit
 from connector.klaviyo.operations.calls import request
 from connector.klaviyo.orders import order_id, product_events
 from connector.klaviyo.values import consent_time, currency, iso_time, number
+
+if TYPE_CHECKING:
+    from actions._facade.destination import Destination as Destination
+
+__getattr__ = facade_class(__name__, "Destination")
 
 COUNTRY_COMMENTS = "ISO 3166 region (e.g. US) to convert phone numbers written without + to E.164."
 IDENTIFIER_KEYS = tuple(LABELS)

@@ -28,6 +28,7 @@ Example:
     >>> BULK_CREATE_EVENTS.clean({"eventsArray": [{"metric": "Viewed", "profile": {"email": "a@b.co"}}]}).sources
     ((0, None),)
     >>> client = KlaviyoClient(None, base_url="http://127.0.0.1:9")  # nothing is sent below
+    >>> from actions.events import Events  # the typed facade, imported on first use
     >>> Events(client).create("Placed Order", {"first_name": "Ada"})
     Traceback (most recent call last):
     ...
@@ -43,15 +44,15 @@ import datetime as dt
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from actions._bulk import BulkResult, finish, send_counted
-from actions._facade.events import Events as Events
 from actions._facade.models.events import EventAttributes
 from actions._facade.models.metrics import MetricAttributes
 from actions._facade.models.profiles import ProfileAttributes
+from actions._lazy import facade_class
 from actions.profiles import clean_profile_attributes
 from connector.client.errors import InputError
 from connector.client.jsonapi import Resource, parse_resource
@@ -86,6 +87,11 @@ from connector.klaviyo.operation_actions import (
 )
 from connector.klaviyo.operations.calls import related_ids, send
 from connector.klaviyo.validators import clean_currency, clean_non_blank
+
+if TYPE_CHECKING:
+    from actions._facade.events import Events as Events
+
+__getattr__ = facade_class(__name__, "Events")
 
 METRIC_NAME_MAX = 127  # Klaviyo: "less than 128 characters"
 PROPERTIES_MAX = 400

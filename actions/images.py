@@ -14,6 +14,7 @@ Example:
     ('POST', '/api/images', {'import_from_url': 'https://example.com/hero.png', 'name': 'Hero'})
     >>> UPLOAD_IMAGE.clean({"fileData": {"data": "R0lGODlhAQABAAAAACw=", "filename": "dot.gif"}}).file_data
     ImageFile(data=<14 bytes>, format='gif', filename='dot.gif')
+    >>> from actions.images import Images  # the typed facade, imported on first use
     >>> Images(client=None).upload(data=b"%PDF-1.7", name="Hero")
     Traceback (most recent call last):
     ...
@@ -29,12 +30,12 @@ import base64
 import binascii
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from actions._facade.images import Images as Images
 from actions._facade.models.images import ImageAttributes
+from actions._lazy import facade_class
 from connector.client.errors import InputError
 from connector.client.jsonapi import Resource
 from connector.client.pipeline import KlaviyoClient
@@ -49,6 +50,11 @@ from connector.klaviyo.operation_actions import (
 )
 from connector.klaviyo.operations.calls import build, send
 from connector.klaviyo.validators import clean_url
+
+if TYPE_CHECKING:
+    from actions._facade.images import Images as Images
+
+__getattr__ = facade_class(__name__, "Images")
 
 #: Klaviyo's documented upper bound for an uploaded or imported image.
 MAX_IMAGE_BYTES = 5 * 1024 * 1024

@@ -23,12 +23,12 @@ Reference: https://developers.klaviyo.com/en/reference/lists_api_overview
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from actions._facade.lists import Lists as Lists
 from actions._facade.models.lists import ListAttributes
+from actions._lazy import facade_class
 from connector.client.jsonapi import Resource
 from connector.framework.facade import FacadeMethod
 from connector.framework.inputs import InputType
@@ -44,6 +44,11 @@ from connector.klaviyo.operation_actions import (
     picklist,
     profile_count_input,
 )
+
+if TYPE_CHECKING:
+    from actions._facade.lists import Lists as Lists
+
+__getattr__ = facade_class(__name__, "Lists")
 
 OPT_IN_CHOICES = enum_choices("create_list", "opt_in_process")
 LIST_ID_COMMENTS = "The unique identifier of the list."

@@ -23,6 +23,7 @@ Example:
     {'email': {'marketing': {'consent': 'SUBSCRIBED'}}}
     >>> from connector.framework.inputs import NULL
     >>> client = KlaviyoClient(None, base_url="http://127.0.0.1:9")  # nothing is sent below
+    >>> from actions.profiles import Profiles  # the typed facade, imported on first use
     >>> Profiles(client).update("01GDDKASAP8TKDDA2GRZDSVP4H", title=NULL, email="nope")
     Traceback (most recent call last):
     ...
@@ -37,13 +38,13 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from actions._bulk import BulkResult, finish, send_counted
 from actions._facade.models.profiles import ProfileAttributes
-from actions._facade.profiles import Profiles as Profiles
+from actions._lazy import facade_class
 from connector.client.errors import InputError
 from connector.client.jsonapi import Resource
 from connector.client.pipeline import KlaviyoClient
@@ -67,6 +68,11 @@ from connector.klaviyo.operation_actions import (
 )
 from connector.klaviyo.operations.registry import Operation, operation
 from connector.klaviyo.validators import clean_email, clean_external_id, clean_phone, clean_url
+
+if TYPE_CHECKING:
+    from actions._facade.profiles import Profiles as Profiles
+
+__getattr__ = facade_class(__name__, "Profiles")
 
 PROFILE_ID_COMMENTS = "Unique identifier for the profile."
 ADDITIONAL_COMMENTS = "Request additional fields not included by default in the response."

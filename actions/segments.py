@@ -12,6 +12,7 @@ Example:
     >>> request_for("create_segment", inputs).body["data"]["attributes"]
     {'name': 'EU', 'definition': {'condition_groups': [{'conditions': [{'type': 'profile-region', 'in_region': True, \
 'region': 'european_union'}]}]}}
+    >>> from actions.segments import Segments  # the typed facade, imported on first use
     >>> Segments(client=None).update("Sg1234", active=False, name="VIP+")
     Traceback (most recent call last):
     ...
@@ -24,12 +25,12 @@ Reference: https://developers.klaviyo.com/en/reference/segments_api_overview
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from actions._facade.models.segments import SegmentAttributes
-from actions._facade.segments import Segments as Segments
+from actions._lazy import facade_class
 from connector.client.errors import InputError
 from connector.client.jsonapi import Resource
 from connector.framework.facade import FacadeMethod
@@ -45,6 +46,11 @@ from connector.klaviyo.operation_actions import (
     profile_count_input,
     switch_input,
 )
+
+if TYPE_CHECKING:
+    from actions._facade.segments import Segments as Segments
+
+__getattr__ = facade_class(__name__, "Segments")
 
 SEGMENT_ID_COMMENTS = "The ID of the segment."
 SEGMENT_NAME_COMMENTS = "The name of the segment."

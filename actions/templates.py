@@ -10,6 +10,7 @@ Example:
     >>> inputs = UPDATE_TEMPLATE.clean({"templateId": "RipRmi", "templateHtml": "<p>New</p>", "templateText": None})
     >>> request_for("update_template", inputs).body
     {'data': {'type': 'template', 'id': 'RipRmi', 'attributes': {'html': '<p>New</p>', 'text': None}}}
+    >>> from actions.templates import Templates  # the typed facade, imported on first use
     >>> Templates(client=None).create("Monthly", html="<p>Hi</p>", editor_type="USER_DRAGGABLE")
     Traceback (most recent call last):
     ...
@@ -21,12 +22,12 @@ Reference: https://developers.klaviyo.com/en/reference/templates_api_overview
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from actions._facade.models.templates import TemplateAttributes
-from actions._facade.templates import Templates as Templates
+from actions._lazy import facade_class
 from connector.client.errors import InputError
 from connector.client.jsonapi import Resource
 from connector.client.pipeline import KlaviyoClient
@@ -44,6 +45,11 @@ from connector.klaviyo.operation_actions import (
     picklist,
 )
 from connector.klaviyo.validators import clean_non_blank
+
+if TYPE_CHECKING:
+    from actions._facade.templates import Templates as Templates
+
+__getattr__ = facade_class(__name__, "Templates")
 
 #: The one editor type the catalog's Create Template allows. The spec gives the others only in prose
 #: ("Restricted to CODE, USER_DRAGGABLE, or SYSTEM_DRAGGABLE"), not as an enum, so they are named here to

@@ -330,3 +330,24 @@ def test_a_first_run_writes_the_classes_before_their_declared_methods() -> None:
     bare = _generate_facade.build(declared=False)
     assert "class Lists(ResourceGroup):" in bare["lists.py"] and "def create(" not in bare["lists.py"]
     assert "class Destination(ResourceGroup):" in bare["destination.py"]
+
+
+@pytest.mark.parametrize("key", ["listLists", "getProfile", "createEvent", "getAccount", "subscribeProfile"])
+def test_a_low_code_step_never_imports_the_typed_facade(key: str) -> None:
+    # The facade classes and their resource models are for Python callers; a step only needs the declarations.
+    code = (
+        "import sys; from connector.shell.component import COMPONENT; "
+        f"COMPONENT.action({key!r}); "
+        "print(sorted(m for m in sys.modules if m.startswith('actions._facade') and m != 'actions._facade'"
+        " and not m.startswith('actions._facade.models')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_facade_class_is_still_importable_from_its_declared_module() -> None:
+    from actions import lists
+
+    assert lists.Lists.__module__ == "actions._facade.lists"
+    with pytest.raises(AttributeError, match="has no attribute 'Listz'"):
+        lists.Listz  # noqa: B018 - the attribute access is the test

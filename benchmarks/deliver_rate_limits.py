@@ -23,11 +23,12 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from deliver_latency import write_events  # noqa: E402
-from sync_latency import API_KEY, ROOT, _env, compile_tree  # noqa: E402
+from deliver_latency import write_events
+from sync_latency import API_KEY, ROOT, _env, compile_tree
 
 
 def start_sandbox(scale: float) -> tuple[subprocess.Popen[str], str]:
@@ -40,6 +41,21 @@ def start_sandbox(scale: float) -> tuple[subprocess.Popen[str], str]:
         proc.kill()
         raise SystemExit("the sandbox did not start")
     return proc, url
+
+
+def create_list(url: str) -> str:
+    """A list in the sandbox for the identify calls to join (the sandbox, like Klaviyo, checks it exists)."""
+    body = json.dumps({"data": {"type": "list", "attributes": {"name": "Benchmark"}}}).encode()
+    headers = {
+        "Authorization": f"Klaviyo-API-Key {API_KEY}",
+        "revision": "2026-07-15",
+        "Content-Type": "application/vnd.api+json",
+        "Accept": "application/vnd.api+json",
+    }
+    request = urllib.request.Request(f"{url}/api/lists", data=body, headers=headers, method="POST")
+    with urllib.request.urlopen(request, timeout=30) as answer:  # 127.0.0.1 only
+        list_id: str = json.loads(answer.read())["data"]["id"]
+    return list_id
 
 
 def main() -> None:
@@ -58,7 +74,7 @@ def main() -> None:
             sandbox, url = start_sandbox(args.scale)
             try:
                 env = {**_env(ROOT, url), "KLAVIYO_API_KEY": API_KEY}
-                cmd = [sys.executable, "-m", "connector", "deliver", path, "--list-id", "Y6nRLr"]
+                cmd = [sys.executable, "-m", "connector", "deliver", path, "--list-id", create_list(url)]
                 cmd += ["--rate-scale", f"{args.scale:g}"]
                 started = time.monotonic()
                 with tempfile.TemporaryFile("w+") as out:

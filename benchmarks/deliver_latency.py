@@ -30,15 +30,13 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from sync_latency import ROOT, _env, compile_tree, cores, start_stub, stub_stats
+from sync_latency import ROOT, _env, compile_tree, cores, measure_child, start_stub, stub_stats
 
 PLANS = ("free", "basic", "pro", "gold")
 
@@ -63,36 +61,17 @@ def write_events(path: str, lines: int, reject_every: int = 0) -> int:
     return refused
 
 
-def run_deliver(
-    path: str, latency: float, *, extra: list[str], pin: tuple[list[str], list[str]]
-) -> dict[str, Any]:
+def run_deliver(path: str, latency: float, *, extra: list[str], pin: tuple[list[str], list[str]]) -> dict[str, Any]:
     """One measured deliver of ``path`` against a fresh stub: its summary, figures and the stub's stats."""
     stub, url = start_stub(latency, pin[1])
     try:
         cmd = [*pin[0], sys.executable, "-m", "connector", "deliver", path, "--list-id", "Y6nRLr", *extra]
-        started = time.monotonic()
-        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-            child = subprocess.Popen(cmd, stdout=out, stderr=err, text=True, env=_env(ROOT, url), cwd=ROOT)
-            _, status, usage = os.wait4(child.pid, 0)  # the child's own CPU time and peak RSS
-            child.returncode = os.waitstatus_to_exitcode(status)
-            seconds = time.monotonic() - started
-            out.seek(0)
-            err.seek(0)
-            text, errors = out.read(), err.read()
-        if child.returncode not in (0, 4):
-            raise SystemExit(f"deliver failed ({child.returncode}):\n{errors[-3000:]}")
+        child = measure_child(cmd, _env(ROOT, url))
         stats = stub_stats(url)
     finally:
         stub.terminate()
         stub.wait()
-    return {
-        "summary": json.loads(text),
-        "seconds": seconds,
-        "cpu": usage.ru_utime + usage.ru_stime,
-        "rss_mb": usage.ru_maxrss / 1024,
-        "stub_cpu": stats["cpu"],
-        "jobs": stats["jobs"],
-    }
+    return {**child, "summary": json.loads(child["stdout"]), "stub_cpu": stats["cpu"], "jobs": stats["jobs"]}
 
 
 def check(summary: dict[str, Any], lines: int, refused: int) -> str:

@@ -22,25 +22,18 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from deliver_latency import write_events
-from sync_latency import API_KEY, ROOT, _env, compile_tree
+from sync_latency import API_KEY, ROOT, _env, compile_tree, measure_child, start_server
 
 
 def start_sandbox(scale: float) -> tuple[subprocess.Popen[str], str]:
     """The sandbox on 127.0.0.1 with Klaviyo's limits enforced ``scale`` times faster; its URL."""
     cmd = [sys.executable, "-m", "connector", "sandbox", "--rate-limits", f"scale={scale:g}", "--port", "0"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=_env(ROOT))
-    assert proc.stdout is not None
-    url = proc.stdout.readline().strip()
-    if not url.startswith("http"):
-        proc.kill()
-        raise SystemExit("the sandbox did not start")
-    return proc, url
+    return start_server(cmd, "sandbox")
 
 
 def create_list(url: str) -> str:
@@ -75,24 +68,16 @@ def main() -> None:
             try:
                 env = {**_env(ROOT, url), "KLAVIYO_API_KEY": API_KEY}
                 cmd = [sys.executable, "-m", "connector", "deliver", path, "--list-id", create_list(url)]
-                cmd += ["--rate-scale", f"{args.scale:g}"]
-                started = time.monotonic()
-                with tempfile.TemporaryFile("w+") as out:
-                    child = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
-                    _, status, usage = os.wait4(child.pid, 0)
-                    seconds = time.monotonic() - started
-                    out.seek(0)
-                    text = out.read()
-                if os.waitstatus_to_exitcode(status) not in (0, 4, 5):
-                    raise SystemExit(f"deliver failed: {child.stderr.read() if child.stderr else ''}")
+                child = measure_child([*cmd, "--rate-scale", f"{args.scale:g}"], env, ok=(0, 4, 5))
             finally:
                 sandbox.terminate()
                 sandbox.wait()
-            summary = json.loads(text)
+            summary = json.loads(child["stdout"])
             verdict = "ok" if summary["delivered"] == args.lines else f"delivered {summary['delivered']}"
             print(
-                f"{round_no + 1:>5} {args.lines / seconds:>8,.0f} {seconds:>7.1f} {summary['requests']:>8}"
-                f" {summary['throttled']:>5} {usage.ru_utime + usage.ru_stime:>6.1f} {usage.ru_maxrss / 1024:>7.0f}"
+                f"{round_no + 1:>5} {args.lines / child['seconds']:>8,.0f} {child['seconds']:>7.1f}"
+                f" {summary['requests']:>8}"
+                f" {summary['throttled']:>5} {child['cpu']:>6.1f} {child['rss_mb']:>7.0f}"
                 f"  {verdict}",
                 flush=True,
             )

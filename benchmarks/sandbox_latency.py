@@ -26,8 +26,11 @@ import requests
 
 from connector.sandbox import Sandbox
 
-HEADERS = {"Authorization": "Klaviyo-API-Key pk_benchmark0123456789abcdef", "revision": "2026-07-15",
-           "Accept": "application/vnd.api+json"}
+HEADERS = {
+    "Authorization": "Klaviyo-API-Key pk_benchmark0123456789abcdef",
+    "revision": "2026-07-15",
+    "Accept": "application/vnd.api+json",
+}
 
 
 @contextmanager
@@ -37,8 +40,13 @@ def server(separate: bool) -> Iterator[str]:
             yield sb.url
         return
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    proc = subprocess.Popen([sys.executable, "-m", "connector.sandbox"], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "connector.sandbox"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
     try:
         assert proc.stdout is not None
         yield proc.stdout.readline().strip()
@@ -76,10 +84,13 @@ def main() -> None:
         session.headers.update(HEADERS)
         session.trust_env = False  # skip per-request proxy lookups in os.environ: measure the server, not env scans
         for i in range(5):
-            session.post(url + "/api/lists", headers={"Content-Type": "application/vnd.api+json"}, timeout=5,
-                         json={"data": {"type": "list", "attributes": {"name": f"List {i}"}}})
-        report("requests.Session", measure(lambda: session.get(url + args.path, timeout=5).status_code,
-                                           args.requests))
+            session.post(
+                url + "/api/lists",
+                headers={"Content-Type": "application/vnd.api+json"},
+                timeout=5,
+                json={"data": {"type": "list", "attributes": {"name": f"List {i}"}}},
+            )
+        report("requests.Session", measure(lambda: session.get(url + args.path, timeout=5).status_code, args.requests))
         host, port = url.removeprefix("http://").split(":")
         conn = http.client.HTTPConnection(host, int(port), timeout=5)
 

@@ -87,15 +87,40 @@ def _env(tree: str, url: str | None = None) -> dict[str, str]:
     return env
 
 
-def start_stub(latency: float, pin: list[str]) -> tuple[subprocess.Popen[str], str]:
-    cmd = [*pin, sys.executable, os.path.join(HERE, "stub_klaviyo.py"), "--job-latency", f"{latency:g}"]
+def start_server(cmd: list[str], what: str) -> tuple[subprocess.Popen[str], str]:
+    """Start a server that prints its URL (on 127.0.0.1) on its first line; the process and the URL."""
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=_env(ROOT))
     assert proc.stdout is not None
     url = proc.stdout.readline().strip()
     if not url.startswith("http"):
         proc.kill()
-        raise SystemExit("the stub did not start")
+        raise SystemExit(f"the {what} did not start")
     return proc, url
+
+
+def start_stub(latency: float, pin: list[str]) -> tuple[subprocess.Popen[str], str]:
+    cmd = [*pin, sys.executable, os.path.join(HERE, "stub_klaviyo.py"), "--job-latency", f"{latency:g}"]
+    return start_server(cmd, "stub")
+
+
+def measure_child(cmd: list[str], env: dict[str, str], *, ok: tuple[int, ...] = (0, 4)) -> dict[str, Any]:
+    """Run ``cmd`` to its end: when it started, wall seconds, its own CPU seconds and peak RSS (``wait4``), stdout.
+
+    An exit code outside ``ok`` stops the benchmark with the child's stderr.
+    """
+    started = time.monotonic()
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        child = subprocess.Popen(cmd, stdout=out, stderr=err, text=True, env=env, cwd=env["PYTHONPATH"])
+        _, status, usage = os.wait4(child.pid, 0)  # the child's own CPU time and peak RSS
+        seconds = time.monotonic() - started
+        out.seek(0)
+        err.seek(0)
+        text, errors = out.read(), err.read()
+    code = os.waitstatus_to_exitcode(status)
+    if code not in ok:
+        raise SystemExit(f"{' '.join(cmd[:6])} failed ({code}):\n{errors[-3000:]}")
+    cpu = usage.ru_utime + usage.ru_stime
+    return {"started": started, "seconds": seconds, "cpu": cpu, "rss_mb": usage.ru_maxrss / 1024, "stdout": text}
 
 
 def stub_stats(url: str) -> dict[str, Any]:
@@ -118,32 +143,21 @@ def run_sync(
         checkpoint = path + f".{os.getpid()}.ckpt.sqlite"
         cmd = [*pin[0], sys.executable, "-m", "connector", "sync", "profiles", path, "--no-progress"]
         cmd += ["--checkpoint", checkpoint, *(extra or [])]
-        started = time.monotonic()
-        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-            child = subprocess.Popen(cmd, stdout=out, stderr=err, text=True, env=_env(tree, url), cwd=tree)
-            _, status, usage = os.wait4(child.pid, 0)  # the child's own CPU time and peak RSS
-            child.returncode = os.waitstatus_to_exitcode(status)
-            seconds = time.monotonic() - started
-            out.seek(0)
-            err.seek(0)
-            text, errors = out.read(), err.read()
-        if child.returncode not in (0, 4):
-            raise SystemExit(f"sync failed ({child.returncode}):\n{errors[-3000:]}")
+        child = measure_child(cmd, _env(tree, url))
         stats = stub_stats(url)
     finally:
         stub.terminate()
         stub.wait()
-    summary: dict[str, Any] = json.loads(text)
-    cpu = usage.ru_utime + usage.ru_stime
+    summary: dict[str, Any] = json.loads(child["stdout"])
     return {
         "summary": summary,
-        "seconds": seconds,
-        "cpu": cpu,
-        "rss_mb": usage.ru_maxrss / 1024,
+        "seconds": child["seconds"],
+        "cpu": child["cpu"],
+        "rss_mb": child["rss_mb"],
         "stub_cpu": stats["cpu"],
         "bodies": stats["bodies"],
         # Until Klaviyo accepted the last job: the sync's own pace, before the last job's latency.
-        "accepting": stats["last_job_at"] - started,
+        "accepting": stats["last_job_at"] - child["started"],
     }
 
 

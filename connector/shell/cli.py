@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
@@ -293,6 +294,37 @@ def _argument_hint(message: str) -> str:
 _CONNECTED = frozenset({"run", "source", "auth", "oauth", "deliver", "sync", "demo"})
 
 
+def _add_step_commands(add: Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]) -> None:
+    """``run`` and ``source``: a workflow step's two commands, with the same inputs and output options."""
+    for name, handler, text, key_help, jsonl_help in (
+        (
+            "run",
+            cmd_run,
+            "Run one action and print its result as JSON.",
+            "action key, e.g. createList (`klaviyo-connector actions` lists them)",
+            "list results as one JSON line per record (any other result on one line)",
+        ),
+        (
+            "source",
+            cmd_source,
+            'Run one data source (picklist) and print its options as JSON: {"result": [{"label", "key"}]}.',
+            "data source key, e.g. selectList (`klaviyo-connector sources` lists them)",
+            "one JSON line per option",
+        ),
+    ):
+        p = add(name, handler, text)
+        p.add_argument("key", help=key_help)
+        p.add_argument("--input", "-i", action="append", metavar="KEY=VALUE", help="one input value (repeatable)")
+        p.add_argument(
+            "--inputs", metavar="FILE|-", help="a JSON object of input key to value, 'connection' too ('-' = stdin)"
+        )
+        p.add_argument("--compact", action="store_true", help="print JSON on one line")
+        p.add_argument("--jsonl", action="store_true", help=jsonl_help)
+        p.add_argument(
+            "--token-file", metavar="FILE", help="OAuth token file to use, and where a step's rotated token is written"
+        )
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The argument parser.
 
@@ -326,64 +358,11 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     add("manifest", cmd_manifest, "Print the component manifest as JSON.")
     p = add("describe", cmd_describe, "Print one action's or data source's inputs and JSON Schema.")
     p.add_argument("key", help="action or data source key, e.g. createList or selectList")
-    for name, handler, text, key_help, jsonl_help in (
-        (
-            "run",
-            cmd_run,
-            "Run one action and print its result as JSON.",
-            "action key, e.g. createList (`klaviyo-connector actions` lists them)",
-            "list results as one JSON line per record (any other result on one line)",
-        ),
-        (
-            "source",
-            cmd_source,
-            'Run one data source (picklist) and print its options as JSON: {"result": [{"label", "key"}]}.',
-            "data source key, e.g. selectList (`klaviyo-connector sources` lists them)",
-            "one JSON line per option",
-        ),
-    ):
-        p = add(name, handler, text)
-        p.add_argument("key", help=key_help)
-        p.add_argument("--input", "-i", action="append", metavar="KEY=VALUE", help="one input value (repeatable)")
-        p.add_argument(
-            "--inputs", metavar="FILE|-", help="a JSON object of input key to value, 'connection' too ('-' = stdin)"
-        )
-        p.add_argument("--compact", action="store_true", help="print JSON on one line")
-        p.add_argument("--jsonl", action="store_true", help=jsonl_help)
-        p.add_argument(
-            "--token-file", metavar="FILE", help="OAuth token file to use, and where a step's rotated token is written"
-        )
-
-    p = add("auth", cmd_auth, "Named accounts: log in with a private API key, list, switch, log out, status.")
-    if full and command in (None, "auth"):
-        from connector.shell import auth_cli
-
-        auth_cli.add_arguments(p)
-
-    p = add("oauth", cmd_oauth, "OAuth 2.0 helpers: log in (authorization code + PKCE), status, log out.")
-    if full and command in (None, "oauth"):
-        from connector.shell import oauth_cli
-
-        oauth_cli.add_arguments(p)
-
-    p = add("sandbox", cmd_sandbox, "Run the local Klaviyo sandbox server.")
-    if full and command in (None, "sandbox"):
-        from connector.sandbox import cli as sandbox_cli
-
-        sandbox_cli.add_arguments(p)
-
-    p = add("deliver", cmd_deliver, "Deliver Segment or RudderStack events (JSONL) to Klaviyo, one outcome per line.")
-    if full and command in (None, "deliver"):
-        from connector.shell import deliver_cli as delivery_cli
-
-        delivery_cli.add_arguments(p)
-
-    p = add("sync", cmd_sync, "Bulk sync a CSV/JSONL file of profiles, events or subscriptions at the rate limit.")
-    if full and command in (None, "sync"):
-        from connector.shell import sync_cli
-
-        sync_cli.add_arguments(p)
-
+    _add_step_commands(add)
+    for name, (handler, help_text, module) in _OWN_OPTIONS.items():
+        p = add(name, handler, help_text)
+        if full and command in (None, name):
+            importlib.import_module(module).add_arguments(p)
     p = add("demo", cmd_demo, "Run a realistic workflow (local sandbox unless KLAVIYO_API_KEY is set).")
     p.add_argument(
         "--write-to-my-account",
@@ -408,6 +387,33 @@ def _command_of(arguments: Sequence[str]) -> str | None:
         elif not argument.startswith("-"):
             return argument
     return None
+
+
+#: Commands whose options live in their own module, imported only when that command runs (``run`` never
+#: imports the sandbox, authlib or the sync engine: start-up time matters for a one-process-per-call step).
+_OWN_OPTIONS: dict[str, tuple[Callable[[argparse.Namespace], int], str, str]] = {
+    "auth": (
+        cmd_auth,
+        "Named accounts: log in with a private API key, list, switch, log out, status.",
+        "connector.shell.auth_cli",
+    ),
+    "oauth": (
+        cmd_oauth,
+        "OAuth 2.0 helpers: log in (authorization code + PKCE), status, log out.",
+        "connector.shell.oauth_cli",
+    ),
+    "sandbox": (cmd_sandbox, "Run the local Klaviyo sandbox server.", "connector.sandbox.cli"),
+    "deliver": (
+        cmd_deliver,
+        "Deliver Segment or RudderStack events (JSONL) to Klaviyo, one outcome per line.",
+        "connector.shell.deliver_cli",
+    ),
+    "sync": (
+        cmd_sync,
+        "Bulk sync a CSV/JSONL file of profiles, events or subscriptions at the rate limit.",
+        "connector.shell.sync_cli",
+    ),
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -75,36 +75,8 @@ def run(args: argparse.Namespace, stream: TextIO | None = None) -> int:
     suffix = uuid.uuid4().hex[:6]
     email = f"ada.{suffix}@example.com"
     with _target(args, out) as client:
-        created = _run(client, "createList", listName=f"Demo newsletter {suffix}")
-        list_id = created["data"]["id"]
-        out(f"Create List: '{created['data']['attributes']['name']}' -> id {list_id}")
-
-        profile = _run(
-            client,
-            "createProfile",
-            email=email,
-            phoneNumber="+15005550006",
-            firstName="Ada",
-            lastName="Lovelace",
-            location={"city": "London", "country": "United Kingdom"},
-            properties={"plan": "pro", "source": "demo"},
-        )
-        profile_id = profile["data"]["id"]
-        out(f"Create Profile: {email} -> id {profile_id}")
-
-        try:
-            _run(client, "createProfile", email=email, firstName="Augusta")
-        except ConflictError as exc:
-            out("Create Profile again with the same email: Klaviyo answers 409 duplicate_profile")
-            out.detail(f"the existing profile is {exc.duplicate_profile_id}; updating it instead (upsert)")
-            updated = _run(
-                client, "updateProfile", profileId=exc.duplicate_profile_id, firstName="Augusta", title="Countess"
-            )
-            attrs = updated["data"]["attributes"]
-            out.detail(f"Update Profile: first_name={attrs.get('first_name')!r}, title={attrs.get('title')!r}")
-        else:
-            out("Create Profile again: no 409 (unexpected for the same email)")
-
+        list_id = _create_list(client, out, suffix)
+        _create_profile_twice(client, out, email)
         subscribed = _run(
             client,
             "subscribeProfiles",
@@ -116,63 +88,98 @@ def run(args: argparse.Namespace, stream: TextIO | None = None) -> int:
             f"Subscribe Profiles: email + SMS marketing consent, added to the list "
             f"({subscribed.get('requests', 1)} request)"
         )
-
-        _run(
-            client,
-            "createEvent",
-            eventName="Viewed Product",
-            eventProfile={"email": email},
-            eventProperties={"ProductName": "Analytical Engine", "ProductID": "AE-1"},
-        )
-        out("Create Event: 'Viewed Product'")
-
-        order_id = f"ORDER-{suffix}"
-        _run(
-            client,
-            "createEvent",
-            eventName="Placed Order",
-            eventProfile={"email": email},
-            eventProperties={"OrderId": order_id, "Items": ["AE-1", "NOTE-G"]},
-            eventValue="1843.50",
-            eventValueCurrency="GBP",
-            eventUniqueId=order_id,
-        )
-        bulk = _run(
-            client,
-            "bulkCreateEvents",
-            eventsArray=[
-                {
-                    "metric": "Ordered Product",
-                    "profile": {"email": email},
-                    "value": 1800,
-                    "unique_id": f"{order_id}_AE-1",
-                    "properties": {"OrderId": order_id, "ProductID": "AE-1"},
-                },
-                {
-                    "metric": "Ordered Product",
-                    "profile": {"email": email},
-                    "value": 43.5,
-                    "unique_id": f"{order_id}_NOTE-G",
-                    "properties": {"OrderId": order_id, "ProductID": "NOTE-G"},
-                },
-            ],
-        )
-        out(
-            f"Order: 'Placed Order' {order_id} (GBP 1843.50) and {bulk.get('events', 2)} 'Ordered Product' "
-            f"events in {bulk.get('requests', 1)} bulk request"
-        )
-
-        members = _wait_for_members(client, list_id)
-        out(
-            f"List List Profiles: {len(members)} member(s) of the list: "
-            + ", ".join(str((m.get("attributes") or {}).get("email")) for m in members)
-        )
-        lists = _run(client, "listLists", maxRecords="10")
-        out(f"List Lists: {len(lists['data'])} list(s) in the account")
-        events = _run(client, "listEvents", maxRecords="10")
-        out(f"List Events: {len(events['data'])} event(s) so far (events are processed asynchronously)")
+        _track_an_order(client, out, email, suffix)
+        _read_back(client, out, list_id)
     out("Done. Every step above went through the same actions a workflow step or script uses.")
     return 0
+
+
+def _create_list(client: KlaviyoClient, out: _Printer, suffix: str) -> str:
+    created = _run(client, "createList", listName=f"Demo newsletter {suffix}")
+    list_id: str = created["data"]["id"]
+    out(f"Create List: '{created['data']['attributes']['name']}' -> id {list_id}")
+    return list_id
+
+
+def _create_profile_twice(client: KlaviyoClient, out: _Printer, email: str) -> None:
+    """Create a profile, then again with the same email: Klaviyo's 409 names the profile to update instead."""
+    profile = _run(
+        client,
+        "createProfile",
+        email=email,
+        phoneNumber="+15005550006",
+        firstName="Ada",
+        lastName="Lovelace",
+        location={"city": "London", "country": "United Kingdom"},
+        properties={"plan": "pro", "source": "demo"},
+    )
+    out(f"Create Profile: {email} -> id {profile['data']['id']}")
+    try:
+        _run(client, "createProfile", email=email, firstName="Augusta")
+    except ConflictError as exc:
+        out("Create Profile again with the same email: Klaviyo answers 409 duplicate_profile")
+        out.detail(f"the existing profile is {exc.duplicate_profile_id}; updating it instead (upsert)")
+        updated = _run(
+            client, "updateProfile", profileId=exc.duplicate_profile_id, firstName="Augusta", title="Countess"
+        )
+        attrs = updated["data"]["attributes"]
+        out.detail(f"Update Profile: first_name={attrs.get('first_name')!r}, title={attrs.get('title')!r}")
+    else:
+        out("Create Profile again: no 409 (unexpected for the same email)")
+
+
+def _track_an_order(client: KlaviyoClient, out: _Printer, email: str, suffix: str) -> None:
+    """A viewed product, then an order and its products (unique ids, so a re-run does not double them)."""
+    _run(
+        client,
+        "createEvent",
+        eventName="Viewed Product",
+        eventProfile={"email": email},
+        eventProperties={"ProductName": "Analytical Engine", "ProductID": "AE-1"},
+    )
+    out("Create Event: 'Viewed Product'")
+    order_id = f"ORDER-{suffix}"
+    _run(
+        client,
+        "createEvent",
+        eventName="Placed Order",
+        eventProfile={"email": email},
+        eventProperties={"OrderId": order_id, "Items": ["AE-1", "NOTE-G"]},
+        eventValue="1843.50",
+        eventValueCurrency="GBP",
+        eventUniqueId=order_id,
+    )
+    products = [("AE-1", 1800), ("NOTE-G", 43.5)]
+    bulk = _run(
+        client,
+        "bulkCreateEvents",
+        eventsArray=[
+            {
+                "metric": "Ordered Product",
+                "profile": {"email": email},
+                "value": value,
+                "unique_id": f"{order_id}_{sku}",
+                "properties": {"OrderId": order_id, "ProductID": sku},
+            }
+            for sku, value in products
+        ],
+    )
+    out(
+        f"Order: 'Placed Order' {order_id} (GBP 1843.50) and {bulk.get('events', 2)} 'Ordered Product' "
+        f"events in {bulk.get('requests', 1)} bulk request"
+    )
+
+
+def _read_back(client: KlaviyoClient, out: _Printer, list_id: str) -> None:
+    members = _wait_for_members(client, list_id)
+    out(
+        f"List List Profiles: {len(members)} member(s) of the list: "
+        + ", ".join(str((m.get("attributes") or {}).get("email")) for m in members)
+    )
+    lists = _run(client, "listLists", maxRecords="10")
+    out(f"List Lists: {len(lists['data'])} list(s) in the account")
+    events = _run(client, "listEvents", maxRecords="10")
+    out(f"List Events: {len(events['data'])} event(s) so far (events are processed asynchronously)")
 
 
 def _wait_for_members(client: KlaviyoClient, list_id: str, timeout: float = 5.0) -> list[dict[str, Any]]:

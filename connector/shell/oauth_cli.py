@@ -50,55 +50,65 @@ def _authorize_url(base_url: str | None) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run the chosen ``oauth`` subcommand."""
-    from connections.oauth_login import login
-
     account = _account_name(args)
     store = _token_file(args, account)
     base_url = (os.environ.get("KLAVIYO_BASE_URL") or "").strip() or None
     if args.oauth_command == "login":
-        secret = os.environ.get("KLAVIYO_CLIENT_SECRET", "")
-        if not args.client_id or not secret:
-            raise ConnectionConfigError(
-                "oauth login needs the app's Client ID (--client-id or KLAVIYO_CLIENT_ID) and "
-                "Client secret (KLAVIYO_CLIENT_SECRET)"
-            )
-        connection = OAuth2Connection(
-            client_id=args.client_id,
-            client_secret=secret,
-            scopes=args.scopes,
-            base_url=base_url or "https://a.klaviyo.com",
-            authorize_url=_authorize_url(base_url),
-        )
-
-        def announce(url: str) -> None:
-            print("Open this URL to authorize the app:", file=sys.stderr)
-            print(url, flush=True)
-
-        fresh = login(connection, port=args.port, timeout=args.timeout, announce=announce, open_browser=args.open)
-        store.save({**fresh, "client_id": args.client_id, "base_url": base_url})
-        if account:
-            account_store().save_oauth(account, store.path, base_url=base_url)
-        print(json.dumps({"saved": str(store.path), "scope": fresh.get("scope"), "account": account}))
-        return 0
-    token = store.load()
+        return _login(args, store, account, base_url)
     if args.oauth_command == "status":
-        if not token:
-            print(json.dumps({"loggedIn": False, "tokenFile": str(store.path), "account": account}))
-            raise ConnectionConfigError(f"OAuth 2.0: no token in {store.path}; run `klaviyo-connector oauth login`")
-        expires_at = token.get("expires_at")
-        print(
-            json.dumps(
-                {
-                    "loggedIn": True,
-                    "tokenFile": str(store.path),
-                    "scope": token.get("scope"),
-                    "expiresIn": int(float(expires_at) - time.time()) if expires_at else None,
-                    "refreshable": bool(token.get("refresh_token")),
-                }
-            )
+        return _status(store, account)
+    return _logout(store, account, base_url)
+
+
+def _login(args: argparse.Namespace, store: TokenFile, account: str | None, base_url: str | None) -> int:
+    from connections.oauth_login import login
+
+    secret = os.environ.get("KLAVIYO_CLIENT_SECRET", "")
+    if not args.client_id or not secret:
+        raise ConnectionConfigError(
+            "oauth login needs the app's Client ID (--client-id or KLAVIYO_CLIENT_ID) and "
+            "Client secret (KLAVIYO_CLIENT_SECRET)"
         )
-        return 0
-    # logout
+    connection = OAuth2Connection(
+        client_id=args.client_id,
+        client_secret=secret,
+        scopes=args.scopes,
+        base_url=base_url or "https://a.klaviyo.com",
+        authorize_url=_authorize_url(base_url),
+    )
+
+    def announce(url: str) -> None:
+        print("Open this URL to authorize the app:", file=sys.stderr)
+        print(url, flush=True)
+
+    fresh = login(connection, port=args.port, timeout=args.timeout, announce=announce, open_browser=args.open)
+    store.save({**fresh, "client_id": args.client_id, "base_url": base_url})
+    if account:
+        account_store().save_oauth(account, store.path, base_url=base_url)
+    print(json.dumps({"saved": str(store.path), "scope": fresh.get("scope"), "account": account}))
+    return 0
+
+
+def _status(store: TokenFile, account: str | None) -> int:
+    token = store.load()
+    if not token:
+        print(json.dumps({"loggedIn": False, "tokenFile": str(store.path), "account": account}))
+        raise ConnectionConfigError(f"OAuth 2.0: no token in {store.path}; run `klaviyo-connector oauth login`")
+    expires_at = token.get("expires_at")
+    status = {
+        "loggedIn": True,
+        "tokenFile": str(store.path),
+        "scope": token.get("scope"),
+        "expiresIn": int(float(expires_at) - time.time()) if expires_at else None,
+        "refreshable": bool(token.get("refresh_token")),
+    }
+    print(json.dumps(status))
+    return 0
+
+
+def _logout(store: TokenFile, account: str | None, base_url: str | None) -> int:
+    """Revoke the token at Klaviyo, then forget it (and the account that names it)."""
+    token = store.load()
     if token:
         connection = OAuth2Connection(
             client_id=os.environ.get("KLAVIYO_CLIENT_ID") or str(token.get("client_id") or ""),

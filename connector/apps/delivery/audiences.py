@@ -152,8 +152,23 @@ def sync_memberships(
         last[(intent.target(), intent.identity())] = index
     superseded = {i: last[(m.target(), m.identity())] for i, (_, m) in enumerate(records)}
     finals = sorted(set(superseded.values()))
+    list_of = _lists(records, finals, directory, outcomes)
+    profile_of = _profiles(client, records, [i for i in finals if i in list_of], outcomes)
+    _relationships(client, records, list_of, profile_of, superseded, outcomes)
+    result = []
+    for index, (key, _) in enumerate(records):
+        final = outcomes[_follow(superseded, index)]
+        result.append(RecordOutcome(key, final.status, final.reason))
+    return result
 
-    # 1. lists
+
+Records = Sequence[tuple[Hashable, MembershipIntent]]
+
+
+def _lists(
+    records: Records, finals: list[int], directory: ListDirectory, outcomes: dict[int, RecordOutcome]
+) -> dict[int, str]:
+    """Step 1: the list id of each final change (an audience's list found, or created for an addition)."""
     list_of: dict[int, str] = {}
     targets: dict[tuple[str, str], list[int]] = {}
     for index in finals:
@@ -173,15 +188,19 @@ def sync_memberships(
                 outcomes[i] = RecordOutcome(records[i][0], Status.DELIVERED)
             else:
                 list_of[i] = found
+    return list_of
 
-    # 2. profile ids
-    pending = [i for i in finals if i in list_of]
+
+def _profiles(
+    client: KlaviyoClient, records: Records, pending: list[int], outcomes: dict[int, RecordOutcome]
+) -> dict[int, str]:
+    """Step 2: the profile id of each change whose list is known (created for an addition when unknown)."""
     profile_of: dict[int, str] = {}
     try:
         ids = lookup_profile_ids(client, [records[i][1].identifiers for i in pending])
     except KlaviyoError as exc:
         outcomes.update({i: failure(records[i][0], exc) for i in pending})
-        pending, ids = [], []
+        return profile_of
     for index, profile_id in zip(pending, ids, strict=True):
         key, intent = records[index]
         if profile_id is None and intent.add:
@@ -194,8 +213,18 @@ def sync_memberships(
             outcomes[index] = RecordOutcome(key, Status.DELIVERED)
         else:
             profile_of[index] = profile_id
+    return profile_of
 
-    # 3. list relationships, the last change per (list, profile) winning again
+
+def _relationships(
+    client: KlaviyoClient,
+    records: Records,
+    list_of: Mapping[int, str],
+    profile_of: Mapping[int, str],
+    superseded: dict[int, int],
+    outcomes: dict[int, RecordOutcome],
+) -> None:
+    """Step 3: the list relationship requests, the last change per (list, profile) winning again."""
     final_by_pair: dict[tuple[str, str], int] = {}
     for index in sorted(profile_of):
         final_by_pair[(list_of[index], profile_of[index])] = index
@@ -216,12 +245,6 @@ def sync_memberships(
                 outcomes.update({i: failure(records[i][0], exc) for i in chunk})
                 continue
             outcomes.update({i: RecordOutcome(records[i][0], Status.DELIVERED) for i in chunk})
-
-    result = []
-    for index, (key, _) in enumerate(records):
-        final = outcomes[_follow(superseded, index)]
-        result.append(RecordOutcome(key, final.status, final.reason))
-    return result
 
 
 def _follow(superseded: Mapping[int, int], index: int) -> int:

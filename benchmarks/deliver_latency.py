@@ -38,7 +38,7 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from sync_latency import ROOT, _env, compile_tree, cores, start_stub, stub_stats  # noqa: E402
+from sync_latency import ROOT, _env, compile_tree, cores, start_stub, stub_stats
 
 PLANS = ("free", "basic", "pro", "gold")
 

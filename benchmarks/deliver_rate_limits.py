@@ -26,8 +26,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from deliver_latency import write_events  # noqa: E402
-from sync_latency import API_KEY, ROOT, _env, compile_tree  # noqa: E402
+from deliver_latency import write_events
+from sync_latency import API_KEY, ROOT, _env, compile_tree
 
 
 def start_sandbox(scale: float) -> tuple[subprocess.Popen[str], str]:

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/sync_cpu.py [--baseline REF] [--rows 300000] [--rounds 5]
+    python benchmarks/sync_cpu.py [--baseline REF] [--rows 300000] [--rounds 5] [--this-tree-args "..."]
 
 The baseline defaults to where this branch left ``main`` (``git merge-base main HEAD``): the sync as it was.
 
@@ -14,13 +14,16 @@ every process. Printed per run: the sync process's CPU seconds (user + system, i
 microseconds of CPU per row, rows per CPU second and wall time; then the median ratio new/baseline.
 
 It also checks the two trees sent the same bytes: the stub keeps the SHA-256 of every request body, and the
-sorted lists must be equal (the import jobs are the same requests, byte for byte).
+sorted lists must be equal (the import jobs are the same requests, byte for byte). ``--this-tree-args`` passes
+flags to this tree's sync only: ``--types lifetime_value=string`` sends that column as text, as a baseline from
+before CSV cells were typed did, so the bodies can be compared again.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import statistics
 import subprocess
 import sys
@@ -47,6 +50,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=300_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--no-pin", action="store_true")
+    parser.add_argument("--this-tree-args", default="", help="extra sync flags for this tree only")
     args = parser.parse_args()
     if not args.baseline:
         found = subprocess.run(["git", "-C", ROOT, "merge-base", "main", "HEAD"], capture_output=True, text=True)
@@ -69,7 +73,8 @@ def main() -> None:
         for round_no in range(args.rounds):
             names = list(trees) if round_no % 2 == 0 else list(trees)[::-1]
             for name in names:
-                r = run_sync(path, 0.0, tree=trees[name], pin=pin)
+                extra = shlex.split(args.this_tree_args) if name == "this tree" else []
+                r = run_sync(path, 0.0, tree=trees[name], pin=pin, extra=extra)
                 cpu[name].append(r["cpu"])
                 bodies.setdefault(name, sorted(r["bodies"]))
                 same = "" if sorted(r["bodies"]) == bodies[name] else " (bodies differ between rounds!)"

@@ -2,7 +2,11 @@
 
 Prints the summary as JSON on stdout (and writes it to ``--report``). Exit codes: 0 every record
 delivered, 4 some rejected (see the dead letter file), 5 some still pending after retries (run the
-same command again: it resumes), 2 bad arguments.
+same command again: it resumes), 2 bad arguments (a mistake in the CSV header, ``--map`` or ``--types``
+among them, found before any request).
+
+``sync --help`` ends with the columns each kind reads and how CSV cells are typed, from the one table
+(:mod:`connector.apps.sync.columns`).
 
 Example:
     >>> parser = argparse.ArgumentParser()
@@ -16,9 +20,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import textwrap
 
+from connector.apps.sync.cells import RULE
+from connector.apps.sync.columns import KINDS, OTHER_COLUMNS, fields
 from connector.apps.sync.options import SyncOptions
-from connector.apps.sync.records import KINDS
 from connector.client.errors import EXIT_API, EXIT_TRANSIENT, InputError
 from connector.klaviyo.bulk.limits import MAX_JOBS_IN_FLIGHT
 
@@ -30,6 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         >>> p = argparse.ArgumentParser(); add_arguments(p); p.parse_args(["events", "e.jsonl"]).concurrency
         8
     """
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter  # the epilog's columns stay in columns
+    parser.epilog = columns_help()
     parser.add_argument("kind", choices=KINDS, help="what the file holds")
     parser.add_argument("file", help="CSV (header line first) or JSONL file")
     parser.add_argument(
@@ -48,8 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="checkpoint file without --state (default FILE.sync-checkpoint.sqlite, removed when the run completes)",
     )
-    parser.add_argument("--format", choices=("csv", "jsonl"), help="input format (default from the file name)")
-    parser.add_argument("--key", help="profiles: the column that identifies a row (default external_id/email/phone)")
+    _add_column_arguments(parser)
     parser.add_argument("--concurrency", type=int, default=8, help="most requests in flight per endpoint (8)")
     parser.add_argument(
         "--rate-scale",
@@ -79,6 +86,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "keep it fast when Klaviyo's jobs take long (each costs about 0.5 MB while Klaviyo runs it)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar or progress lines")
+
+
+def _add_column_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags saying how the input's columns are read."""
+    parser.add_argument("--format", choices=("csv", "jsonl"), help="input format (default from the file name)")
+    parser.add_argument("--key", help="profiles: the column that identifies a row (default external_id/email/phone)")
+    parser.add_argument(
+        "--map",
+        action="append",
+        metavar="COLUMN=FIELD",
+        help="read a CSV column as FIELD (a field below, location.FIELD or properties.NAME); repeatable",
+    )
+    parser.add_argument(
+        "--types",
+        action="append",
+        metavar="COLUMN=TYPE,...",
+        help="send a CSV column's cells as string, number, boolean or date (see below); repeatable",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -129,6 +154,8 @@ def options_from(args: argparse.Namespace) -> SyncOptions:
         checkpoint=args.checkpoint,
         dead_letter=args.dead_letter,
         key=args.key,
+        column_map=pairs(args.map, "--map"),
+        column_types=pairs(args.types, "--types"),
         format=args.format,
         concurrency=args.concurrency,
         rate_scale=args.rate_scale,
@@ -139,3 +166,46 @@ def options_from(args: argparse.Namespace) -> SyncOptions:
         custom_source=args.custom_source,
         progress=False if args.no_progress else None,
     )
+
+
+def pairs(given: list[str] | None, flag: str) -> dict[str, str]:
+    """``COLUMN=VALUE`` flags (each may hold several, separated by commas) as a dict; :class:`InputError` if malformed.
+
+    A flag whose pieces do not all hold ``=`` is one pair (a header with a comma in it).
+
+    Example:
+        >>> pairs(["plan=string,score=number", "Name, First=first_name"], "--types")
+        {'plan': 'string', 'score': 'number', 'Name, First': 'first_name'}
+    """
+    found: dict[str, str] = {}
+    for text in given or []:
+        pieces = text.split(",")
+        for piece in pieces if all("=" in p for p in pieces) else [text]:
+            column, equals, value = piece.rpartition("=")
+            column, value = column.strip(), value.strip()
+            if not equals or not column or not value:
+                raise InputError(f"expected COLUMN=VALUE, not {piece!r}", label=flag)
+            if column in found:
+                raise InputError(f"{column!r} is given twice", label=flag)
+            found[column] = value
+    return found
+
+
+def columns_help() -> str:
+    """The end of ``sync --help``: the columns each kind reads, from the table, and how CSV cells are typed.
+
+    Example:
+        >>> print(columns_help().splitlines()[3])
+            email            Email, E-mail, Email Address
+    """
+    lines = [
+        "columns (CSV headers: a field's name or an alias, in any case, with spaces, hyphens or dots for",
+        "underscores; --map COLUMN=FIELD for any other):",
+    ]
+    for kind in KINDS:
+        lines.append(f"  {kind}:")
+        for field in fields(kind):
+            lines.append(f"    {field.name:<16} {', '.join(field.aliases)}".rstrip())
+        lines += textwrap.wrap(OTHER_COLUMNS[kind], 100, initial_indent="    ", subsequent_indent="      ")
+    lines += ["", *textwrap.wrap(RULE, 104)]
+    return "\n".join(lines)

@@ -99,8 +99,18 @@ ROWS: list[dict[str, Any]] = [
 
 @pytest.mark.parametrize("row", ROWS)
 def test_profile_identity_matches_check_identifiers(row: dict[str, Any]) -> None:
-    from connector.apps.sync.records import _profile_identity
+    from connector.apps.sync.records import RowRejected, _profile_identity
     from connector.klaviyo.identifiers import check_identifiers
+
+    if not any(row.get(k) not in (None, "") and str(row[k]).strip() for k in ("email", "phone_number", "external_id")):
+        # No identifier at all: the sync's own message, naming the columns the row had.
+        with pytest.raises(RowRejected) as rejected:
+            _profile_identity(row)
+        had = ", ".join(k for k, v in row.items() if v not in (None, ""))
+        assert rejected.value.reason == (
+            f"no identifier: expected email, phone_number or external_id; columns read: {had or 'none'}"
+        )
+        return
 
     def reference() -> Any:
         return check_identifiers(

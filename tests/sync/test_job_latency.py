@@ -62,13 +62,13 @@ def test_import_errors_reject_their_rows_with_klaviyos_reason(
     _write(source, 40, failing={3, 17, 18})
     read_again: list[int] = []
     rebuild = engine._rebuild
-    monkeypatch.setattr(engine, "_rebuild", lambda *args: read_again.append(args[-1]) or rebuild(*args))
+    monkeypatch.setattr(engine, "_rebuild", lambda *args: read_again.append(args[3]) or rebuild(*args))
     summary = _sync(monkeypatch, source, FakeJobs(FakeClock(), 2.0, by_payload=by_payload), batch_size=10)
     assert (summary.delivered, summary.rejected, summary.pending, summary.balanced) == (37, 3, 0, True)
     letters = [json.loads(line) for line in Path(str(summary.dead_letter)).read_text().splitlines()]
-    assert [(d["row"], d["record"]) for d in letters] == [
-        (n + 1, {"email": f"u{n}+fail@example.com", "plan": "gold"}) for n in (3, 17, 18)
-    ]
+    assert [(d["row"], d["line"], d["record"]) for d in letters] == [
+        (n + 1, n + 2, {"email": f"u{n}+fail@example.com", "plan": "gold"}) for n in (3, 17, 18)
+    ]  # rows read again from a compact job keep their line (after the header)
     assert all("Klaviyo says no" in d["reason"] for d in letters)
     # By pointer only the named rows are read again; by identifiers, every row of the jobs with errors.
     assert sorted(read_again) == ([4, 18, 19] if not by_payload else list(range(1, 21)))

@@ -173,22 +173,34 @@ def test_an_accepted_job_keeps_no_row_and_reads_back_only_what_is_asked() -> Non
     items = [_item(n, {"n": n}) for n in range(1, 5)]
     for item in items:
         item.offset = item.seq * 100
+        item.line = item.seq + 1 + (item.seq >= 3)  # row 2 spans two lines
     items[1].attempts = 2
     job = AcceptedJob([Outgoing(i.seq, i.record.resource, item=i) for i in items], keep=False, reverse_etl=False)
     assert not hasattr(job, "__dict__") and job.kept is None and len(job) == 4
-    asked: list[tuple[int, int]] = []
+    asked: list[tuple[int, int, int]] = []
 
-    def rebuild(offset: int, seq: int) -> Item | None:
-        asked.append((offset, seq))
+    def rebuild(offset: int, seq: int, line: int) -> Item | None:
+        asked.append((offset, seq, line))
         return _item(seq, {"again": seq}) if seq != 3 else None  # row 3 no longer readable
 
     records = job.records(rebuild, wanted={1, 2})
-    assert asked == [(200, 2), (300, 3)]
+    assert asked == [(200, 2, 3), (300, 3, 5)]
+    assert [r.item.line for r in records if isinstance(r, Outgoing)] == [3, 5]  # even a row not read again
     assert [r.key for r in records] == [1, 2, 3, 4] and records[0].resource == {} and records[3].resource == {}
     assert isinstance(records[1], Outgoing) and records[1].resource == {"again": 2} and records[1].item.attempts == 2
     assert isinstance(records[2], Outgoing) and records[2].item.values is None  # cannot be sent again
     whole = job.record(3, rebuild)
     assert isinstance(whole, Outgoing) and whole.resource == {"again": 4} and whole.item.record.key == "k4"
+    assert whole.item.line == 6
+
+
+def test_an_accepted_job_keeps_one_line_distance_when_every_row_has_it() -> None:
+    items = [_item(n, {"n": n}) for n in range(1, 4)]
+    for item in items:
+        item.line = item.seq + 1
+    job = AcceptedJob([Outgoing(i.seq, i.record.resource, item=i) for i in items], keep=False, reverse_etl=False)
+    assert job.gaps == 1
+    assert job.record(2, lambda offset, seq, line: _item(seq, {"line": line})).resource == {"line": 4}
 
 
 # -- re-reading rows -------------------------------------------------------------------------------
@@ -213,10 +225,12 @@ def test_rows_read_again_by_offset_are_the_rows_read_first(tmp_path: Path, name:
     first = list(reader)
     handle.close()
     again = SourceRows(path, reader)
-    assert [again.row(r.offset, r.number) for r in first] == first  # in order: read on
-    assert [again.row(r.offset, r.number) for r in reversed(first)] == first[::-1]  # any order: seeks
+    assert [again.row(r.offset, r.number, r.line) for r in first] == first  # in order: read on
+    assert [again.row(r.offset, r.number, r.line) for r in reversed(first)] == first[::-1]  # any order: seeks
     again.close()
     assert reader.position == len(text.encode("utf-8")) and len(first) == 5
+    # The line each row starts on: the CSV header is line 1, blank lines count, a quoted cell spans two.
+    assert [r.line for r in first] == ([2, 4, 6, 7, 8] if name == "in.csv" else [1, 3, 4, 5, 6])
 
 
 def test_a_changed_file_is_not_read_again(tmp_path: Path) -> None:
@@ -228,9 +242,9 @@ def test_a_changed_file_is_not_read_again(tmp_path: Path) -> None:
     rows = list(reader)
     again = SourceRows(path, reader, stat=os.fstat(handle.fileno()))
     handle.close()
-    assert again.row(rows[1].offset, 2) == rows[1]
+    assert again.row(rows[1].offset, 2, 2) == rows[1]
     path.write_text('{"a": 3}\n{"a": 4}\n{"a": 5}\n')
-    assert again.row(rows[0].offset, 1) is None
+    assert again.row(rows[0].offset, 1, 1) is None
     again.close()
 
 

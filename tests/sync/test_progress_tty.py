@@ -50,9 +50,12 @@ def test_a_terminal_gets_a_bar_redrawn_in_place(terminal: tuple[int, IO[str]]) -
     now = [0.0]
     progress = Progress(stream, total_bytes=1000, now=lambda: now[0])
     assert progress.tty and progress.columns() == 60
-    for step in range(1, 5):
+    # (rows read, bytes read, records done) each second: the file is read by the third, delivery ends on the fourth.
+    for step, (read, position, done) in enumerate([(1000, 250, 500), (2000, 500, 1500), (4000, 1000, 2500)], 1):
         now[0] = float(step)
-        progress.update(done=step * 1000, rejected=step, retries=0, position=step * 250)
+        progress.update(done=done, rejected=step, retries=0, read=read, position=position, read_all=position == 1000)
+    now[0] = 4.0
+    progress.update(done=4000, rejected=4, retries=0, read=4000, position=1000, read_all=True)
     progress.close()
     progress.close()  # twice: one newline
     text = _drawn(master)
@@ -62,9 +65,10 @@ def test_a_terminal_gets_a_bar_redrawn_in_place(terminal: tuple[int, IO[str]]) -
     for frame in frames:
         line = frame.removesuffix("\n").removesuffix("\x1b[K")
         assert len(line) < 60, line  # a wrapped line could not be redrawn with \r
-    last = frames[-1]
-    assert "100%" in last and "4,000 records" in last and "1,000/s" in last and "ETA 0:00" in last
-    assert "[" in frames[0] and "ETA 0:03" in frames[0] and "rejected 1" in frames[0]
+    assert "  12% 500 records 500/s ETA 0:07" in frames[0]  # 500 of ~4,000: scaled from bytes read
+    # Every byte read, but a third of the records still with Klaviyo: not 100 %, and the ETA is not 0:00.
+    assert "  62% 2,500 records 833/s ETA 0:01" in frames[2]
+    assert " 100% 4,000 records 1,000/s ETA 0:00" in frames[3]
 
 
 def test_sync_on_a_terminal_draws_the_bar_and_ends_the_line(
@@ -93,14 +97,16 @@ def test_a_file_or_pipe_gets_plain_lines(tmp_path: Path) -> None:
         assert not progress.tty
         for step in range(1, 4):
             now[0] = step * 10.0
-            progress.update(done=step, rejected=0, retries=0, position=step * 30)
+            progress.update(done=step * 10, rejected=0, retries=0, read=step * 30, position=step * 30)
+        progress.update(done=30, rejected=0, retries=0, read=100, position=100, read_all=True, force=True)
         progress.close()
     lines = (tmp_path / "log.txt").read_text()
     assert "\r" not in lines and "\x1b" not in lines
     assert lines.splitlines() == [
-        "sync: 1 records 0/s ETA 0:23 rejected 0 retries 0 (30% of input read)",
-        "sync: 2 records 0/s ETA 0:13 rejected 0 retries 0 (60% of input read)",
-        "sync: 3 records 0/s ETA 0:03 rejected 0 retries 0 (90% of input read)",
+        "sync: 10% 10 of ~100 records 1/s ETA 1:30 rejected 0 retries 0",
+        "sync: 20% 20 of ~100 records 1/s ETA 1:20 rejected 0 retries 0",
+        "sync: 30% 30 of ~100 records 1/s ETA 1:10 rejected 0 retries 0",
+        "sync: 30% 30 of 100 records 1/s ETA 1:10 rejected 0 retries 0",  # forced: the total is exact now
     ]
     read, write = os.pipe()
     with os.fdopen(write, "w") as pipe, os.fdopen(read) as _:

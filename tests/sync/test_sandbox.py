@@ -148,3 +148,20 @@ def test_killed_with_sigkill_then_rerun_loses_and_doubles_nothing(
     assert summary["delivered"] + summary["rejected"] == summary["rows"] == n
     ids = Counter(e["unique_id"] for e in sb.state.events())
     assert len(ids) == n and max(ids.values()) == 1
+
+
+def test_a_csv_export_lands_with_its_headers_read_and_its_numbers_typed(sandbox: Sandbox, tmp_path: Path) -> None:
+    source = tmp_path / "export.csv"
+    source.write_text(
+        "E-mail,Given Name,Postal Code,Lifetime Value,VIP,Account\n"
+        "ada@example.com,Ada,02134,271.59,TRUE,007\n"
+        ",Grace,x,1,false,2\n"  # no identifier in this row
+    )
+    summary = sync("profiles", source, client=_client(sandbox), options=SyncOptions(progress=False))
+    assert (summary.delivered, summary.rejected) == (1, 1)
+    (profile,) = sandbox.state.profiles()
+    assert (profile["email"], profile["first_name"], profile["location"]["zip"]) == ("ada@example.com", "Ada", "02134")
+    assert profile["properties"] == {"Lifetime Value": 271.59, "VIP": True, "Account": "007"}
+    (letter,) = [json.loads(line) for line in Path(str(summary.dead_letter)).read_text().splitlines()]
+    assert (letter["row"], letter["line"]) == (2, 3)
+    assert letter["reason"].endswith("columns read: Given Name, Postal Code, Lifetime Value, VIP, Account")

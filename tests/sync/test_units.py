@@ -168,12 +168,12 @@ def test_progress_bar_and_lines() -> None:
     bar = io.StringIO()
     p = Progress(bar, total_bytes=1000, tty=True, now=lambda: now[0])
     now[0] = 2.0
-    p.update(done=100, rejected=2, retries=1, position=250)
+    p.update(done=100, rejected=2, retries=1, read=200, position=500)  # half the file: ~400 records
     p.close()
     text = bar.getvalue()
     assert text.startswith("\r") and "25%" in text and "50/s" in text and "ETA 0:06" in text and "rejected 2" in text
     lines = io.StringIO()
     p = Progress(lines, total_bytes=1000, tty=False, now=lambda: now[0])
-    p.update(done=1, rejected=0, retries=0, position=1)
-    p.update(done=2, rejected=0, retries=0, position=2)  # within 10 s: no second line
+    p.update(done=1, rejected=0, retries=0, read=1, position=1)
+    p.update(done=2, rejected=0, retries=0, read=2, position=2)  # within 10 s: no second line
     assert lines.getvalue().count("\n") == 1

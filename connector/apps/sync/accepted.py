@@ -3,7 +3,8 @@
 Once Klaviyo accepted an import request, what its records still need is what the checkpoint will say when
 the job completes: row number, key, change (and in reverse-ETL mode the digest and identifiers). An
 :class:`AcceptedJob` keeps only that, in flat arrays (about 100 bytes a record instead of about 2.5 KB for
-the row, its mapped resource and their encoding), plus where each row starts in the input. So many jobs
+the row, its mapped resource and their encoding), plus where each row starts in the input (byte offset and
+line: the line usually once a job, as its distance from the row number). So many jobs
 can be in flight in the same memory, which is what keeps a sync fast when Klaviyo's jobs take seconds.
 
 When a job completes with every record imported, its rows go to the checkpoints straight from the arrays.
@@ -23,7 +24,7 @@ Example:
     >>> job = AcceptedJob([Outgoing(7, {}, item=item)], keep=False, reverse_etl=False)
     >>> st = SyncState(":memory:"); job.mark_delivered(st, "profiles:")
     >>> len(job), st.db.execute("SELECT * FROM done").fetchall()
-    (1, [('profiles:', 7, 'email:a@b.co', None, 'added', 'delivered', None, None, None)])
+    (1, [('profiles:', 7, 'email:a@b.co', None, 'added', 'delivered', None, None, None, None)])
 """
 
 from __future__ import annotations
@@ -41,8 +42,9 @@ from connector.klaviyo.bulk.senders import BatchRecord
 
 _NOTHING: dict[str, Any] = {}
 
-#: Reads row ``seq`` at ``offset`` again and maps it: the item, or None when the input has no such row now.
-Rebuild = Callable[[int, int], Item | None]
+#: Reads row ``seq`` at ``offset`` (on ``line``) again and maps it: the item, or None when the input has no such
+#: row now.
+Rebuild = Callable[[int, int, int], Item | None]
 
 
 class AcceptedJob:
@@ -52,13 +54,17 @@ class AcceptedJob:
     object. Without ``reverse_etl`` no digest or identifiers are kept (nothing reads them then).
     """
 
-    __slots__ = ("attempts", "changes", "digests", "identities", "kept", "keys", "offsets", "seqs")
+    __slots__ = ("attempts", "changes", "digests", "gaps", "identities", "kept", "keys", "offsets", "seqs")
 
     def __init__(self, records: list[BatchRecord], *, keep: bool, reverse_etl: bool) -> None:
         self.kept: list[BatchRecord] | None = records if keep else None
         items = [] if keep else [_item(r) for r in records]
         self.seqs = array("q", [i.seq for i in items])
         self.offsets = array("q", [i.offset for i in items])
+        gaps = [i.line - i.seq for i in items]
+        # A row's line is its number plus the header and the blank or extra lines before it: usually one
+        # distance for the whole job, kept once.
+        self.gaps: int | array[int] = gaps[0] if len(set(gaps)) == 1 else array("q", gaps)
         self.keys = Strings([i.record.key for i in items])
         changes = [i.change.value for i in items]
         # Usually one change for the whole job (every row "added" without --state): kept once.
@@ -136,13 +142,15 @@ class AcceptedJob:
     ) -> Outgoing:
         keys, changes, digests, identities = columns
         seq = self.seqs[n]
-        item = rebuild(self.offsets[n], seq) if rebuild is not None else None
+        line = seq + (self.gaps if isinstance(self.gaps, int) else self.gaps[n])
+        item = rebuild(self.offsets[n], seq, line) if rebuild is not None else None
         if item is None or item.record.key != keys[n]:
             identity = _identity(identities[n] if identities is not None else None)
             record = SyncRecord(keys[n], digests[n] if digests is not None else "", {}, identity)
             item = Item(seq, record, Change.ADDED, None, self.offsets[n])
         item.change = Change(changes[n])
         item.attempts = self.attempts[n]
+        item.line = line
         return Outgoing(seq, item.record.resource, item.record.dedupe_key, item=item)
 
 

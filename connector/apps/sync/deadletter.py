@@ -1,16 +1,19 @@
 """The dead letter file: one JSON line per rejected record, with Klaviyo's reason (or ours).
 
 Written from the checkpoints at the end of a run, so a run that was killed and resumed still lists
-every rejected record exactly once. Each line: ``{"row", "key", "change", "reason", "record"}`` where
-``record`` is the input row (``row`` is None for a deletion that could not be undone).
+every rejected record exactly once. Each line: ``{"row", "line", "key", "change", "reason", "record"}``
+where ``row`` is the row's number (from 1, header and blank lines not counted), ``line`` the line of the
+file where it starts (a CSV header is line 1; a quoted cell may span lines) and ``record`` the input row,
+headers as written (``row`` and ``line`` are None for a deletion that could not be undone).
 
 Example:
     >>> import io
     >>> out = io.StringIO()
-    >>> write_dead_letters(out, [{"row": 2, "key": "email:x", "change": "added", "reason": "bad", "record": {}}])
+    >>> letter = {"row": 2, "line": 3, "key": "email:x", "change": "added", "reason": "bad", "record": {}}
+    >>> write_dead_letters(out, [letter])
     1
     >>> out.getvalue()
-    '{"row": 2, "key": "email:x", "change": "added", "reason": "bad", "record": {}}\\n'
+    '{"row": 2, "line": 3, "key": "email:x", "change": "added", "reason": "bad", "record": {}}\\n'
 """
 
 from __future__ import annotations

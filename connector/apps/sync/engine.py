@@ -3,7 +3,9 @@
 :func:`sync` composes named parts, one module each:
 
 - :class:`~connector.apps.sync.options.SyncOptions`: what the run is asked to do;
-- the reader (:mod:`~connector.apps.sync.readers`): rows one at a time, each with its byte offset;
+- the reader (:mod:`~connector.apps.sync.readers`): rows one at a time, each with its byte offset and line;
+- the columns (:mod:`~connector.apps.sync.columns`): which column is which field, read from the CSV header
+  once (with ``column_map`` and ``column_types``) and refused before anything is sent when it is ambiguous;
 - the mapping (:mod:`~connector.apps.sync.records`, :mod:`~connector.apps.sync.diff`): row to record, or
   to its final outcome (unreadable, invalid, unchanged since the last sync);
 - the packer (:mod:`~connector.apps.sync.packer`): each record encoded once and placed in its request at
@@ -69,6 +71,7 @@ import attrs
 from connector.apps.gc_pause import fewer_collections
 from connector.apps.sync.accepted import AcceptedJob, Rebuild
 from connector.apps.sync.checkpointer import Checkpointer
+from connector.apps.sync.columns import KINDS, Columns
 from connector.apps.sync.deadletter import write_dead_letters
 from connector.apps.sync.diff import Change, Undo, classify, deletion_action
 from connector.apps.sync.dispatcher import Accepted, Answered, ClientJobs, Dispatcher, Ended, Event, Jobs, Route, Send
@@ -76,11 +79,12 @@ from connector.apps.sync.options import SyncOptions
 from connector.apps.sync.packer import Item, Outgoing, RecordPacker
 from connector.apps.sync.progress import Progress
 from connector.apps.sync.readers import Row, RowReader, SourceRows, open_rows
-from connector.apps.sync.records import KINDS, RowRejected, SyncRecord, to_record, undo_resource
+from connector.apps.sync.records import RowRejected, SyncRecord, to_record, undo_resource
 from connector.apps.sync.retry import RetryQueue
 from connector.apps.sync.state import Done, SyncState
 from connector.apps.sync.undo import REMOVE_LIMITS, remove_from_list
 from connector.client.clock import Clock
+from connector.client.errors import InputError
 from connector.client.pipeline import KlaviyoClient
 from connector.klaviyo.bulk.limits import EVENT_BULK_CREATE, PROFILE_IMPORT, SUBSCRIBE, UNSUBSCRIBE, RequestLimits
 from connector.klaviyo.bulk.outcomes import RecordOutcome, Status
@@ -194,6 +198,9 @@ def sync(
     path = os.fspath(source)
     scope = options.scope(kind)
     with ExitStack() as stack:
+        handle, reader = open_rows(path, options.format)
+        stack.enter_context(handle)
+        columns = read_columns(kind, reader, options)  # its mistakes refused before a file is written
         stack.enter_context(fewer_collections())
         throttle = _use_throttle(client, options, stack)
         st = SyncState(options.database(path))
@@ -202,12 +209,10 @@ def sync(
         resumed = st.begin(scope, _fingerprint(path, stat, kind, options))
         if resumed:
             log.info("resuming the interrupted %s sync of %s", kind, path)
-        handle, reader = open_rows(path, options.format)
-        stack.enter_context(handle)
-        show = _progress(options.progress, stat.st_size, kind)
+        show = _progress(options.progress, stat.st_size, kind, client.clock)
         if show is not None:
             stack.callback(show.close)  # the bar's line ends even when the run does not (Ctrl-C, an error)
-        mapper = _Mapper(kind, options, st, scope)
+        mapper = _Mapper(kind, options, st, scope, columns)
         loop = _open_loop(kind, client, options, mapper, reader, show, stack)
         loop.rows(_skip_done(reader, st.done_numbers(scope) if resumed else iter(())), mapper)
         if options.reverse_etl:
@@ -218,6 +223,30 @@ def sync(
             show.close()
         return _conclude(kind, path, options, st, loop, throttle, resumed, time.monotonic() - started)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def read_columns(kind: str, reader: RowReader, options: SyncOptions) -> Columns:
+    """How the input's columns are read: from the CSV header (read now), or JSON lines' keys as they are.
+
+    A mistake in the header, ``column_map``, ``column_types`` or ``key`` is an :class:`InputError` here,
+    before any request.
+
+    Example:
+        >>> import io
+        >>> reader = RowReader(io.StringIO("E-mail,Plan\\n"), "csv")
+        >>> read_columns("profiles", reader, SyncOptions(column_types={"plan": "string"})).source("email")
+        'E-mail'
+    """
+    if reader.format == "jsonl":
+        if options.column_map or options.column_types:
+            raise InputError("--map and --types name CSV columns; JSON lines are read by their keys", label="sync")
+        return Columns.for_objects(kind, key=options.key)
+    header = reader.read_header()
+    if header is None:  # an empty file: no column to check, no row to read
+        return Columns.for_header(kind, [])
+    return Columns.for_header(
+        kind, header, column_map=options.column_map, column_types=options.column_types, key=options.key
+    )
 
 
 def _use_throttle(client: KlaviyoClient, options: SyncOptions, stack: ExitStack) -> PacingThrottle:
@@ -232,7 +261,9 @@ def _use_throttle(client: KlaviyoClient, options: SyncOptions, stack: ExitStack)
 
 def _fingerprint(path: str, stat: os.stat_result, kind: str, options: SyncOptions) -> str:
     """The input and options a run's checkpoints belong to (another input or options start a new run)."""
-    what = [os.path.abspath(path), stat.st_size, stat.st_mtime_ns, kind, options.list_id, options.key]
+    what: list[Any] = [os.path.abspath(path), stat.st_size, stat.st_mtime_ns, kind, options.list_id, options.key]
+    if options.column_map or options.column_types:  # only then: earlier runs' checkpoints stay theirs
+        what += [sorted(options.column_map.items()), sorted(options.column_types.items())]
     return hashlib.sha256(json.dumps(what).encode()).hexdigest()
 
 
@@ -260,8 +291,17 @@ def _open_loop(
 
     def progress(force: bool) -> None:
         if show is not None:
-            done, rejected = loop.points.finished, loop.points.rejected
-            show.update(done=done, rejected=rejected, retries=loop.tally.retried, position=reader.position, force=force)
+            tally, points = loop.tally, loop.points
+            show.update(
+                done=points.finished,
+                earlier=reader.rows - tally.entered,  # rows an interrupted run finished: skipped on resume
+                read=reader.rows + tally.undoing,
+                position=reader.position,
+                read_all=tally.read_all,
+                rejected=points.rejected,
+                retries=tally.retried,
+                force=force,
+            )
 
     loop = _Loop(
         route=route,
@@ -286,9 +326,9 @@ def _rows_again(reader: RowReader, stack: ExitStack) -> SourceRows | None:
     return again
 
 
-def _rebuild(again: SourceRows, mapper: _Mapper, offset: int, seq: int) -> Item | None:
+def _rebuild(again: SourceRows, mapper: _Mapper, offset: int, seq: int, line: int) -> Item | None:
     """Row ``seq`` read again at ``offset`` and mapped again (None when it is not the same row any more)."""
-    row = again.row(offset, seq)
+    row = again.row(offset, seq, line)
     got = mapper.item(row) if row is not None else None
     return got if isinstance(got, Item) else None
 
@@ -348,29 +388,30 @@ class _Mapper:
     options: SyncOptions
     state: SyncState
     scope: str
+    columns: Columns
 
     def item(self, row: Row) -> Item | Done:
         if row.values is None:
-            return Done(row.number, None, None, "invalid", "rejected", row.error)
+            return Done(row.number, None, None, "invalid", "rejected", row.error, line=row.line or None)
         options = self.options
         try:
             record = to_record(
                 self.kind,
                 row.values,
-                key_column=options.key,
+                columns=self.columns,
                 historical_import=options.historical_import,
                 hashed=options.reverse_etl,
             )
         except RowRejected as exc:
             # With its key kept, a row synced before and rejected now is "seen": its baseline stays and
             # it is not undone as a deletion.
-            return Done(row.number, exc.key, None, "invalid", "rejected", exc.reason, row.values)
+            return Done(row.number, exc.key, None, "invalid", "rejected", exc.reason, row.values, line=row.line or None)
         change = Change.ADDED
         if options.reverse_etl:
             change = classify(self.state.baseline(self.scope, record.key), record.digest)
             if change is Change.UNCHANGED:
                 return Done(row.number, record.key, record.digest, change.value, "skipped")
-        return Item(row.number, record, change, row.values, row.offset)
+        return Item(row.number, record, change, row.values, row.offset, line=row.line)
 
 
 @attrs.define
@@ -387,8 +428,13 @@ class _Window:
 
 @attrs.define
 class _Tally:
-    """What the loop counts besides the checkpoints: retries, records left pending, deletions held back."""
+    """What the loop counts besides the checkpoints: rows taken in (after those a resumed run skips) and
+    whether the input was read to its end, deletions to undo, retries, records left pending, deletions held back.
+    """
 
+    entered: int = 0
+    read_all: bool = False
+    undoing: int = 0
     retried: int = 0
     pending: int = 0
     pending_rows: int = 0
@@ -421,8 +467,9 @@ class _Loop:
     # -- input ---------------------------------------------------------------------------------
 
     def rows(self, rows: Iterator[Row], mapper: _Mapper) -> None:
-        route = self.route
+        route, tally = self.route, self.tally
         for count, row in enumerate(rows, 1):
+            tally.entered = count
             got = mapper.item(row)
             if isinstance(got, Item):
                 self.add(route, got)
@@ -430,6 +477,7 @@ class _Loop:
                 self.points.final(got)
             if count % 256 == 0:  # collecting after every row cost more than mapping it
                 self.step(block=False)
+        tally.read_all = True
         self.dispatch(route, route.packer.take())
 
     def deletions(self, st: SyncState, kind: str, action: Undo, route: Route | None) -> None:
@@ -456,6 +504,7 @@ class _Loop:
         while found := st.deleted(scope, after):
             for key, identity in found:
                 after = key
+                self.tally.undoing += 1
                 if route is None:
                     self.points.final(Done(seq, key, None, Change.DELETED.value, "skipped"))
                 else:
@@ -594,7 +643,10 @@ def _done(item: Item, outcome: RecordOutcome, reverse_etl: bool) -> Done:
     rec = item.record
     values = item.values if status == "rejected" else None
     identity = rec.identity if reverse_etl else None
-    return Done(item.seq, rec.key, rec.digest or None, item.change.value, status, outcome.reason, values, identity)
+    line = (item.line or None) if status == "rejected" else None
+    return Done(
+        item.seq, rec.key, rec.digest or None, item.change.value, status, outcome.reason, values, identity, line
+    )
 
 
 def _route(sender: Send | Jobs, limits: RequestLimits, batch: int | None) -> Route:
@@ -654,11 +706,11 @@ def _undo_route(action: Undo, client: KlaviyoClient, options: SyncOptions) -> Ro
     return Route(RecordPacker(UNDO_LIMITS[action]), send=send)
 
 
-def _progress(progress: IO[str] | bool | None, total: int, kind: str) -> Progress | None:
+def _progress(progress: IO[str] | bool | None, total: int, kind: str, clock: Clock) -> Progress | None:
     if progress is False:
         return None
     stream = sys.stderr if progress is None or progress is True else progress
-    return Progress(stream, total_bytes=total, label=f"sync {kind}")
+    return Progress(stream, total_bytes=total, label=f"sync {kind}", now=clock.monotonic)
 
 
 def _remove_checkpoint(path: str) -> None:

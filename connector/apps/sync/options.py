@@ -11,15 +11,30 @@ Example:
 from __future__ import annotations
 
 import os
-from typing import IO
+from collections.abc import Mapping
+from typing import IO, Any
 
 import attrs
 from attrs import validators as v
 
+from connector.apps.sync.cells import CONVERTERS
 from connector.klaviyo.bulk.limits import MAX_JOBS_IN_FLIGHT
 from connector.klaviyo.pacing.adaptive import PacingThrottle
 
 Path = str | os.PathLike[str]
+
+
+def _copy(pairs: Mapping[str, str]) -> dict[str, str]:
+    return dict(pairs)  # the caller's dict may change after; the options do not
+
+
+def _pairs(options: Any, attribute: attrs.Attribute[Any], value: Mapping[str, str]) -> None:
+    """Column names and what they map to are text; a ``column_types`` type is one sync knows."""
+    for column, target in value.items():
+        if not isinstance(column, str) or not isinstance(target, str) or not column.strip() or not target.strip():
+            raise ValueError(f"{attribute.name!r} maps column names to text, not {column!r}: {target!r}")
+        if attribute.name == "column_types" and target not in CONVERTERS:
+            raise ValueError(f"'column_types' {column!r}: unknown type {target!r}; use {', '.join(CONVERTERS)}")
 
 
 @attrs.frozen(kw_only=True)
@@ -35,6 +50,10 @@ class SyncOptions:
             removed when the run completes).
         dead_letter: JSONL of rejected records (default ``SOURCE.rejected.jsonl`` when any were rejected).
         key: the column that identifies a profile row (default external_id, else email, else phone).
+        column_map: CSV column to the field it holds (a field, ``location.x`` or ``properties.x``), over the
+            header names sync knows (:mod:`~connector.apps.sync.columns`); the ``--map`` flags.
+        column_types: CSV column to ``string``, ``number``, ``boolean`` or ``date``, over the typing of
+            custom properties' cells (:mod:`~connector.apps.sync.cells`); the ``--types`` flags.
         format: ``csv`` or ``jsonl`` (default from the file name).
         concurrency: most requests in flight per endpoint (the AIMD throttle adapts below it).
         rate_scale: Klaviyo's windows are this many times shorter (the sandbox's time-scaled limits).
@@ -62,6 +81,8 @@ class SyncOptions:
     checkpoint: Path | None = None
     dead_letter: Path | IO[str] | None = None
     key: str | None = None
+    column_map: Mapping[str, str] = attrs.field(factory=dict, converter=_copy, validator=_pairs, hash=False)
+    column_types: Mapping[str, str] = attrs.field(factory=dict, converter=_copy, validator=_pairs, hash=False)
     format: str | None = attrs.field(default=None, validator=v.optional(v.in_(("csv", "jsonl"))))
     concurrency: int = attrs.field(default=8, validator=v.ge(1))
     rate_scale: float = attrs.field(default=1.0, validator=v.gt(0))

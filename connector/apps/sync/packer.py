@@ -42,7 +42,7 @@ class Item:
 
     ``values`` is the input row (kept for the dead letter file; None when it could not be read again,
     and then the item cannot be sent again), ``offset`` where the row starts in the file (to read it
-    again), ``attempts`` the sends that failed so far.
+    again) and ``line`` on which line (for the dead letter file), ``attempts`` the sends that failed so far.
 
     Example:
         >>> Item(3, SyncRecord("email:a@b.co", "", {}), Change.ADDED, None).attempts
@@ -55,6 +55,7 @@ class Item:
     values: dict[str, Any] | None
     offset: int = -1
     attempts: int = 0
+    line: int = 0
 
 
 @attrs.frozen

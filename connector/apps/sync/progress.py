@@ -3,16 +3,21 @@
 The bar is cut to the terminal's width (a wrapped line cannot be redrawn in place) and ends with a
 newline when the run ends, however it ends.
 
-Shows records done, the rate, the ETA (from the bytes of input read, since the row count of a
-streamed file is unknown until its end) and the errors so far (rejected records, retried requests).
+Shows the records done (delivered, rejected or skipped) against the records to do, the rate, the ETA
+and the errors so far (rejected records, retried requests). The records to do are estimated while the
+file is read (the rows read so far, scaled by the bytes read against the file's size) and exact once
+it was read to its end. The percentage and the ETA follow records *done*, not bytes read: the input is
+read long before Klaviyo finished with the last records, and the ETA is the time that delivery needs.
 
 Example:
     >>> import io
     >>> out = io.StringIO()
-    >>> p = Progress(out, total_bytes=100, tty=False, every=0.0, now=lambda: 10.0)
-    >>> p.update(done=50, rejected=1, retries=0, position=50)
-    >>> out.getvalue().startswith("sync: 50 records")
-    True
+    >>> clock = [0.0]
+    >>> p = Progress(out, total_bytes=100, tty=False, now=lambda: clock[0])
+    >>> clock[0] = 10.0
+    >>> p.update(done=50, rejected=1, retries=0, read=120, position=60)
+    >>> out.getvalue()
+    'sync: 25% 50 of ~200 records 5/s ETA 0:30 rejected 1 retries 0\\n'
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ BAR = 24
 
 
 class Progress:
-    """Draws progress on ``stream`` (stderr by default) at most every ``every`` seconds.
+    """Draws progress on ``stream`` (stderr by default) at most every ``every`` seconds of ``now``.
 
     Example:
         >>> import io
@@ -58,31 +63,64 @@ class Progress:
         self.started = now()
         self._last = float("-inf")
         self._drawn = False
+        self._logged: tuple[int | bool, ...] | None = None
 
-    def update(self, *, done: int, rejected: int, retries: int, position: int, force: bool = False) -> None:
+    def update(
+        self,
+        *,
+        done: int,
+        rejected: int,
+        retries: int,
+        read: int,
+        position: int,
+        read_all: bool = False,
+        earlier: int = 0,
+        force: bool = False,
+    ) -> None:
         """Redraw if ``every`` seconds passed (or ``force``).
+
+        ``done``: records finished by this process; ``earlier``: by the interrupted run it resumes;
+        ``read``: records read so far (rows and deletions to undo), ``position`` bytes of input read,
+        ``read_all`` whether the input was read to its end.
+
+        Without a terminal, a forced line is left out when it would repeat the last line's figures.
 
         Example:
             >>> import io
             >>> out = io.StringIO(); p = Progress(out, total_bytes=10, tty=True, now=lambda: 1.0)
-            >>> p.update(done=5, rejected=0, retries=0, position=5, force=True); "\\r" in out.getvalue()
+            >>> p.update(done=5, rejected=0, retries=0, read=5, position=5, force=True); "\\r" in out.getvalue()
             True
         """
         now = self.now()
         if not force and now - self._last < self.every:
             return
+        total = self._total(read, position, read_all)
+        finished = done + earlier
+        figures = (finished, total or 0, read_all, rejected, retries)
+        if not self.tty and force and figures == self._logged:
+            return  # the run's last line was this one already
         self._last = now
         elapsed = max(now - self.started, 1e-9)
         rate = done / elapsed
-        fraction = min(1.0, position / self.total) if self.total else 0.0
-        eta = elapsed * (1 - fraction) / fraction if fraction > 0 else None
-        text = f"{done:,} records {rate:,.0f}/s ETA {_clock(eta)} rejected {rejected:,} retries {retries:,}"
-        if self.tty:
-            self.stream.write("\r" + _fit(self.label, fraction, text, self.columns()) + "\x1b[K")
+        fraction = min(1.0, finished / total) if total else 0.0
+        eta = (total - finished) / rate if total and rate > 0 else None
+        text = f"records {rate:,.0f}/s ETA {_clock(eta)} rejected {rejected:,} retries {retries:,}"
+        if self.tty:  # the bar shows the share of the total; the line must stay short enough to keep it
+            self.stream.write("\r" + _fit(self.label, fraction, f"{finished:,} {text}", self.columns()) + "\x1b[K")
             self._drawn = True
         else:
-            self.stream.write(f"{self.label}: {text} ({fraction:.0%} of input read)\n")
+            of = f" of {'' if read_all else '~'}{total:,}" if total else ""
+            self.stream.write(f"{self.label}: {fraction:.0%} {finished:,}{of} {text}\n")
+            self._logged = figures
         self.stream.flush()
+
+    def _total(self, read: int, position: int, read_all: bool) -> int | None:
+        """The records to do: exact once the input was read, else the rows so far scaled to the file's size."""
+        if read_all:
+            return read
+        if position <= 0 or self.total <= 0:
+            return None
+        return max(read, round(read * self.total / position))
 
     def close(self) -> None:
         """End the bar's line (a terminal prompt must not overwrite it); safe to call twice.

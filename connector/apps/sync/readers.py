@@ -1,6 +1,7 @@
 """Stream rows from CSV or JSONL files, one at a time, so memory stays flat however large the file.
 
-Rows are numbered from 1 in file order (the number is the row's identity for checkpoints). A row that
+Rows are numbered from 1 in file order (the number is the row's identity for checkpoints), and carry the
+line of the file where they start (a CSV header is line 1; a quoted cell can span lines). A row that
 cannot be read (invalid JSON, not an object) is yielded with the reason instead of a mapping, so it can
 be dead-lettered and counted rather than stopping the run. ``position`` is the byte offset reached,
 for progress and ETA; each row carries the byte offset where it starts, so :class:`SourceRows` can read
@@ -9,8 +10,8 @@ it again later (the sync keeps 8 bytes a row instead of the row while Klaviyo wo
 Example:
     >>> import io
     >>> reader = RowReader(io.StringIO('{"email": "a@b.co"}\\nnot json\\n'), "jsonl")
-    >>> [(row.number, row.values or row.error) for row in reader]
-    [(1, {'email': 'a@b.co'}), (2, 'not valid JSON (Expecting value at column 1)')]
+    >>> [(row.number, row.line, row.values or row.error) for row in reader]
+    [(1, 1, {'email': 'a@b.co'}), (2, 2, 'not valid JSON (Expecting value at column 1)')]
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ import attrs
 class Row:
     """One input row: its 1-based ``number`` and either ``values`` or the ``error`` that made it unreadable.
 
-    ``offset`` is the byte offset in the file where the row starts (-1 when unknown).
+    ``offset`` is the byte offset in the file where the row starts (-1 when unknown), ``line`` the file's
+    line where it starts (from 1; 0 when unknown).
 
     Example:
         >>> Row(3, {"email": "a@b.co"}).error is None
@@ -39,6 +41,7 @@ class Row:
     values: dict[str, Any] | None
     error: str | None = None
     offset: int = -1
+    line: int = 0
 
 
 def detect_format(path: str | os.PathLike[str]) -> str:
@@ -61,16 +64,45 @@ class RowReader:
     """
 
     def __init__(
-        self, stream: IO[str], fmt: str, *, header: list[str] | None = None, number: int = 0, position: int = 0
+        self,
+        stream: IO[str],
+        fmt: str,
+        *,
+        header: list[str] | None = None,
+        number: int = 0,
+        position: int = 0,
+        line: int = 0,
     ) -> None:
         if fmt not in ("csv", "jsonl"):
             raise ValueError(f"format must be csv or jsonl, not {fmt!r}")
         self.stream = stream
         self.format = fmt
         self.position = position
+        #: Lines read so far (when reading on from the middle of a file: the lines before ``position``).
+        self.lines = line
         #: The CSV header once read (given when reading on from the middle of a file).
         self.header = header
         self._number = number
+        self._cells = csv.reader(self._lines()) if fmt == "csv" else None
+
+    @property
+    def rows(self) -> int:
+        """Rows read so far (readable or not; blank lines are not rows)."""
+        return self._number
+
+    def read_header(self) -> list[str] | None:
+        """The CSV header, read now if it was not yet (None for JSON lines and for an empty file).
+
+        Example:
+            >>> import io
+            >>> RowReader(io.StringIO("E-mail, Plan \\nx@y.co,pro\\n"), "csv").read_header()
+            ['E-mail', 'Plan']
+        """
+        if self._cells is not None and self.header is None:
+            first = next(self._cells, None)
+            if first is not None:
+                self.header = [name.strip().lstrip("\ufeff") for name in first]
+        return self.header
 
     def __iter__(self) -> Iterator[Row]:
         return self._csv() if self.format == "csv" else self._jsonl()
@@ -82,50 +114,48 @@ class RowReader:
             if not line:
                 return
             self.position += len(line) if line.isascii() else len(line.encode("utf-8", "replace"))
+            self.lines += 1
             yield line
 
     def _jsonl(self) -> Iterator[Row]:
-        number = self._number
         start = self.position
         for line in self._lines():
             text = line.strip()
             if not text:
                 start = self.position
                 continue  # blank lines are not rows (a trailing newline must not count as a record)
-            number += 1
+            number = self._number = self._number + 1
             try:
                 parsed = json.loads(text)
             except json.JSONDecodeError as exc:
-                yield Row(number, None, f"not valid JSON ({exc.msg} at column {exc.colno})", start)
+                yield Row(number, None, f"not valid JSON ({exc.msg} at column {exc.colno})", start, self.lines)
             else:
                 if isinstance(parsed, dict):
-                    yield Row(number, parsed, None, start)
+                    yield Row(number, parsed, None, start, self.lines)
                 else:
-                    yield Row(number, None, "expected a JSON object", start)
+                    yield Row(number, None, "expected a JSON object", start, self.lines)
             start = self.position
 
     def _csv(self) -> Iterator[Row]:
-        reader = csv.reader(self._lines())
-        if self.header is None:
-            first = next(reader, None)
-            if first is None:
-                return
-            self.header = [name.strip().lstrip("\ufeff") for name in first]
-        header = self.header
-        number = self._number
+        header = self.read_header()
+        if header is None:
+            return
+        assert self._cells is not None
+        cells_of, number = self._cells, self._number
         while True:
-            start = self.position  # the csv reader takes a row's lines only when it reads that row
-            cells = next(reader, None)
+            # The csv reader takes a row's lines only when it reads that row: where it starts is known here.
+            start, line = self.position, self.lines + 1
+            cells = next(cells_of, None)
             if cells is None:
                 return
             if not cells or all(not c.strip() for c in cells):
                 continue
-            number += 1
+            number = self._number = number + 1
             if len(cells) > len(header):
-                yield Row(number, None, f"{len(cells)} cells but the header has {len(header)} columns", start)
+                yield Row(number, None, f"{len(cells)} cells but the header has {len(header)} columns", start, line)
                 continue
             # Empty cells mean "no value", not "set to empty string": Klaviyo would clear the field.
-            yield Row(number, {k: v for k, v in zip(header, cells, strict=False) if v != ""}, None, start)
+            yield Row(number, {k: v for k, v in zip(header, cells, strict=False) if v != ""}, None, start, line)
 
 
 class SourceRows:
@@ -141,8 +171,8 @@ class SourceRows:
         >>> handle, reader = open_rows(f.name)
         >>> rows = list(reader); handle.close()
         >>> again = SourceRows(f.name, reader)
-        >>> again.row(rows[1].offset, 2).values; again.close(); os.unlink(f.name)
-        {'email': 'b@b.co', 'n': '2'}
+        >>> again.row(rows[1].offset, 2, rows[1].line); again.close(); os.unlink(f.name)
+        Row(number=2, values={'email': 'b@b.co', 'n': '2'}, error=None, offset=17, line=3)
     """
 
     def __init__(self, path: str | os.PathLike[str], first: RowReader, stat: os.stat_result | None = None) -> None:
@@ -154,8 +184,8 @@ class SourceRows:
         self._rows: Iterator[Row] | None = None
         self._expect = (-1, -1)
 
-    def row(self, offset: int, number: int) -> Row | None:
-        """The row at ``offset``, numbered ``number``.
+    def row(self, offset: int, number: int, line: int) -> Row | None:
+        """The row at ``offset``, numbered ``number``, starting on ``line`` of the file.
 
         None when the file changed since ``stat`` (size or modification time) was taken: its rows may
         not be the ones read the first time. Rows asked for in file order are read on without seeking.
@@ -170,11 +200,16 @@ class SourceRows:
             # A text file's seek takes the byte offset as its cookie (UTF-8 keeps no decoder state at a row start).
             self._handle.seek(offset)
             self._reader = RowReader(
-                self._handle, self.first.format, header=self.first.header, number=number - 1, position=offset
+                self._handle,
+                self.first.format,
+                header=self.first.header,
+                number=number - 1,
+                position=offset,
+                line=line - 1,
             )
             self._rows = iter(self._reader)
         found = next(self._rows, None)
-        self._expect = (self._reader.position, number + 1)
+        self._expect = (self._reader.position, number + 1)  # the next row, if it is asked for next
         return found
 
     def close(self) -> None:

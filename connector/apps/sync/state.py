@@ -5,7 +5,8 @@ Tables (``scope`` is ``kind:list_id``, so one file can hold several syncs):
 - ``synced(scope, key, digest, identity)``: what the last *successful* run left in Klaviyo, by key;
 - ``runs(scope, fingerprint)``: the run in progress and the input it reads (path, size, mtime, options);
 - ``done(scope, seq, key, ...)``: every row (``seq`` > 0, its row number) and deletion (``seq`` < 0) whose
-  outcome is final in this run: delivered, rejected (with the reason and the record), or skipped.
+  outcome is final in this run: delivered, rejected (with the reason, the record and the file's line where
+  the row starts), or skipped.
 
 A row is written to ``done`` only after Klaviyo confirmed it, so a run killed at any moment resumes by
 skipping exactly the rows in ``done``; the baseline moves forward in one transaction when the run
@@ -40,16 +41,20 @@ CREATE TABLE IF NOT EXISTS synced (
 CREATE TABLE IF NOT EXISTS runs (scope TEXT PRIMARY KEY, fingerprint TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS done (
     scope TEXT NOT NULL, seq INTEGER NOT NULL, key TEXT, digest TEXT, change TEXT NOT NULL,
-    status TEXT NOT NULL, reason TEXT, record TEXT, identity TEXT,
+    status TEXT NOT NULL, reason TEXT, record TEXT, identity TEXT, line INTEGER,
     PRIMARY KEY (scope, seq)
 );
 CREATE INDEX IF NOT EXISTS done_key ON done (scope, key);
 """
+#: The columns of ``done`` a checkpoint writes, in this order (files written before ``line`` existed get it added).
+_DONE = "scope, seq, key, digest, change, status, reason, record, identity, line"
 
 
 @attrs.frozen
 class Done:
     """A final outcome in this run: row ``seq`` (negative for deletions), ``change`` and ``status``.
+
+    ``line``: the file's line where the row starts (kept for rejections, for the dead letter file).
 
     Example:
         >>> Done(-1, "email:a@b.co", None, "deleted", "delivered").seq
@@ -64,6 +69,7 @@ class Done:
     reason: str | None = None
     record: dict[str, Any] | None = None
     identity: dict[str, str] | None = None
+    line: int | None = None
 
 
 def encode_identity(identity: dict[str, str]) -> str:
@@ -92,6 +98,8 @@ class SyncState:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        if "line" not in {column for _, column, *_ in self.db.execute("PRAGMA table_info(done)")}:
+            self.db.execute("ALTER TABLE done ADD COLUMN line INTEGER")  # a file of an earlier version
 
     def close(self) -> None:
         """Close the file.
@@ -168,22 +176,24 @@ class SyncState:
                 o.reason,
                 json.dumps(o.record, ensure_ascii=False) if o.record is not None else None,
                 encode_identity(o.identity) if o.identity is not None else None,
+                o.line,
             )
             for o in outcomes
         )
 
     def mark_rows(self, rows: Iterable[tuple[Any, ...]]) -> None:
         """Record final outcomes given as ``done`` rows (scope, seq, key, digest, change, status, reason,
-        record JSON, identity JSON) in one transaction.
+        record JSON, identity JSON, line) in one transaction.
 
         Example:
-            >>> st = SyncState(":memory:"); st.mark_rows([("s", 1, "k", None, "added", "delivered", None, None, None)])
+            >>> st = SyncState(":memory:")
+            >>> st.mark_rows([("s", 1, "k", None, "added", "delivered", None, None, None, None)])
             >>> st.counts("s")["delivered"]
             1
         """
         with self.db:
             self.db.execute("BEGIN")
-            self.db.executemany("INSERT OR REPLACE INTO done VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            self.db.executemany(f"INSERT OR REPLACE INTO done ({_DONE}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     def mark_delivered(
         self,
@@ -203,12 +213,12 @@ class SyncState:
             >>> st = SyncState(":memory:")
             >>> st.mark_delivered("s:'L", [1, 2], ["k1", "k2"], ["added", "changed"])
             >>> st.db.execute("SELECT * FROM done ORDER BY seq").fetchall()[1]
-            ("s:'L", 2, 'k2', None, 'changed', 'delivered', None, None, None)
+            ("s:'L", 2, 'k2', None, 'changed', 'delivered', None, None, None, None)
         """
         none: list[None] = [None] * len(seqs)
         if "\x00" in scope:  # cannot be written as an SQL literal: bind it on every row
             self.mark_rows(
-                (scope, seq, key, digest, change, "delivered", None, None, identity)
+                (scope, seq, key, digest, change, "delivered", None, None, identity, None)
                 for seq, key, digest, change, identity in zip(
                     seqs, keys, digests or none, changes, identities or none, strict=True
                 )
@@ -216,10 +226,16 @@ class SyncState:
             return
         literal = "'" + scope.replace("'", "''") + "'"
         if digests is None and identities is None:
-            sql = f"INSERT OR REPLACE INTO done VALUES ({literal}, ?, ?, NULL, ?, 'delivered', NULL, NULL, NULL)"
+            sql = (
+                f"INSERT OR REPLACE INTO done ({_DONE}) "
+                f"VALUES ({literal}, ?, ?, NULL, ?, 'delivered', NULL, NULL, NULL, NULL)"
+            )
             rows: Iterable[tuple[Any, ...]] = zip(seqs, keys, changes, strict=True)
         else:
-            sql = f"INSERT OR REPLACE INTO done VALUES ({literal}, ?, ?, ?, ?, 'delivered', NULL, NULL, ?)"
+            sql = (
+                f"INSERT OR REPLACE INTO done ({_DONE}) "
+                f"VALUES ({literal}, ?, ?, ?, ?, 'delivered', NULL, NULL, ?, NULL)"
+            )
             rows = zip(seqs, keys, digests or none, changes, identities or none, strict=True)
         with self.db:
             self.db.execute("BEGIN")
@@ -288,10 +304,14 @@ class SyncState:
             []
         """
         cursor = self.db.cursor()
-        query = "SELECT seq, key, change, reason, record FROM done WHERE scope = ? AND status = 'rejected' ORDER BY seq"
-        for seq, key, change, reason, record in cursor.execute(query, (scope,)):
+        query = (
+            "SELECT seq, line, key, change, reason, record FROM done "
+            "WHERE scope = ? AND status = 'rejected' ORDER BY seq"
+        )
+        for seq, line, key, change, reason, record in cursor.execute(query, (scope,)):
             yield {
                 "row": seq if seq > 0 else None,
+                "line": line,
                 "key": key,
                 "change": change,
                 "reason": reason,

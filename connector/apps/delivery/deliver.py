@@ -69,9 +69,11 @@ from connector.klaviyo.pacing.adaptive import PacingThrottle, paced
 from connector.klaviyo.pacing.limiter import RateLimiter
 
 WINDOW = 10_000
-#: Windows read ahead while earlier ones wait for their import jobs: 8 windows of 10,000 lines keep
-#: 80,000 lines in memory (see the README's benchmarks) and cover jobs of about 5 s at full speed.
-WINDOWS_IN_FLIGHT = 8
+#: Windows read ahead while earlier ones wait for their import jobs. Covering a job's latency needs about
+#: (lines/s) x (job seconds + 1 s of polling + the window's later phases) lines in flight: at ~14,000 lines/s,
+#: 8 windows of 10,000 left 5 s jobs at 0.68x the instant-job pace, 16 at 0.80x (the last job's 5 s alone
+#: cost 0.81x over 300,000 lines). 16 windows hold 160,000 lines (~340-390 MB peak; README "Benchmarks").
+WINDOWS_IN_FLIGHT = 16
 Source = str | os.PathLike[str] | Iterable[str | Mapping[str, Any]]
 
 

@@ -64,6 +64,7 @@ from connector.klaviyo.lookups import (
 from connector.klaviyo.operation_actions import clean_id, operation_action, switch_input
 from connector.klaviyo.operations.calls import request
 from connector.klaviyo.orders import order_id, product_events
+from connector.klaviyo.validators import clean_metric_name
 from connector.klaviyo.values import consent_time, currency, iso_time, number
 
 if TYPE_CHECKING:
@@ -235,20 +236,20 @@ def _send_event(client: KlaviyoClient, event: EventIntent) -> None:
 class TrackEventInputs(EventInputs):
     """Inputs of Track Event."""
 
-    metric_name: str = input_field("Metric Name", required=True, comments="Under 128 characters.")
+    metric_name: str = input_field(
+        "Metric Name", required=True, clean=clean_metric_name, comments="Under 128 characters."
+    )
 
 
 def track_event(client: KlaviyoClient, inputs: TrackEventInputs) -> dict[str, Any]:
     """``POST /api/events``: returns the unique id and time sent (Klaviyo answers 202 with no body).
 
     Example (sending: the module's example):
-        >>> track_event(None, TRACK_EVENT.clean({"metricName": "x" * 128, "email": "a@b.co"}))
+        >>> TRACK_EVENT.clean({"metricName": "x" * 128, "email": "a@b.co"})
         Traceback (most recent call last):
         ...
-        connector.client.errors.InputError: Metric Name: must be under 128 characters
+        connector.client.errors.InputError: Metric Name: must be under 128 characters (got 128)
     """
-    if len(inputs.metric_name) >= 128:
-        raise InputError("must be under 128 characters", label="Metric Name", key="metricName")
     event = inputs.intent(inputs.metric_name)
     _send_event(client, event)
     return {"unique_id": event.unique_id, "time": event.time}

@@ -2,8 +2,9 @@
 
 Each action is declared on its Klaviyo operation; the registry checks the call (event and profile attribute
 names and types, fields, filters, sort, page sizes) and names the input that holds a wrong value. Written by
-hand are the rules the spec states only in prose (a metric name under 128 characters, at most 400
-properties, a time after 1990 and at most a year ahead, 5 MB per event), the identifier rule (an event's
+hand are the rules the spec states only in prose (a metric name under 128 characters, owned by
+:func:`connector.klaviyo.validators.clean_metric_name` for every event path; at most 400 properties, a time
+after 1990 and at most a year ahead, 5 MB per event), the identifier rule (an event's
 profile needs an email, phone number, external ID, anonymous ID or id), ISO 4217 currencies, and the forms
 the README promises: an Event Profile as Klaviyo's ``{"data": ...}``, the resource or its bare attributes;
 an Events Array as Klaviyo's ``events-bulk-create`` value, its bare array, or flat events
@@ -86,14 +87,13 @@ from connector.klaviyo.operation_actions import (
     switch_input,
 )
 from connector.klaviyo.operations.calls import related_ids, send
-from connector.klaviyo.validators import clean_currency, clean_non_blank
+from connector.klaviyo.validators import clean_currency, clean_metric_name, clean_non_blank
 
 if TYPE_CHECKING:
     from actions._facade.events import Events as Events
 
 __getattr__ = facade_class(__name__, "Events")
 
-METRIC_NAME_MAX = 127  # Klaviyo: "less than 128 characters"
 PROPERTIES_MAX = 400
 #: Klaviyo's limit per event; 5 MB taken as 5,000,000 bytes to stay on the safe side.
 MAX_BODY_BYTES = 5_000_000
@@ -159,19 +159,6 @@ class EventSubmission(BulkResult):
 
 def _at(where: str, exc: InputError) -> InputError:
     return InputError(f"{where}: {exc.problem}" if where else exc.problem)
-
-
-def clean_metric_name(value: Any) -> str:
-    """A metric name: not blank, under 128 characters.
-
-    Example:
-        >>> clean_metric_name(" Placed Order ")
-        'Placed Order'
-    """
-    name = clean_non_blank(value)
-    if len(name) > METRIC_NAME_MAX:
-        raise InputError(f"must be less than 128 characters (got {len(name)})")
-    return name
 
 
 def clean_event_properties(value: Any) -> dict[str, Any]:

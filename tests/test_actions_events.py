@@ -197,7 +197,7 @@ def _in(days: int) -> str:
     ("raw", "label", "problem"),
     [
         ({"eventProfile": ADA}, "Event Name", "is required"),
-        ({"eventName": "x" * 128, "eventProfile": ADA}, "Event Name", "less than 128 characters"),
+        ({"eventName": "x" * 128, "eventProfile": ADA}, "Event Name", "under 128 characters (got 128)"),
         ({"eventName": "   ", "eventProfile": ADA}, "Event Name", "is required"),
         ({"eventName": "x"}, "Event Profile", "is required"),
         ({"eventName": "x", "eventProfile": "{nope"}, "Event Profile", "not valid JSON"),

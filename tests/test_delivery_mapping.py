@@ -182,6 +182,17 @@ def test_track_event_anonymous_only_and_message_id_and_time() -> None:
     assert event.properties == {"revenue": "9.5", "currency": "eur"}  # Segment keeps properties whole
 
 
+@pytest.mark.parametrize(
+    ("name", "problem"), [("x" * 128, "must be under 128 characters (got 128)"), ("   ", "is required")]
+)
+def test_an_event_name_klaviyo_would_refuse_is_refused_naming_the_event(name: str, problem: str) -> None:
+    with pytest.raises(InputError) as caught:
+        seg({"type": "track", "event": name, "userId": "u1"})
+    assert (caught.value.label, caught.value.problem) == ("Event", problem)
+    [event] = seg({"type": "track", "event": " " + "x" * 127, "userId": "u1"})
+    assert event.metric == "x" * 127
+
+
 TRAITS = {"email": "a@example.com", "age": 41, "plan": {"tier": "gold"}, "id": "crm-7", "anonymousId": "x"}
 
 

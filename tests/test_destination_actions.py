@@ -145,6 +145,21 @@ def test_external_id_of_exactly_255_is_accepted(client: KlaviyoClient, mocked: r
     assert _body(mocked.calls[0])["data"]["attributes"]["external_id"] == "x" * 255
 
 
+@pytest.mark.parametrize(("name", "refused"), [("x" * 127, False), ("x" * 128, True), ("  ", True)])
+def test_track_event_metric_name_is_checked_before_any_request(
+    client: KlaviyoClient, mocked: responses.RequestsMock, name: str, refused: bool
+) -> None:
+    if refused:
+        with pytest.raises(InputError) as caught:
+            TRACK_EVENT.run(client, {"metricName": name, "email": "a@example.com"})
+        assert caught.value.label == "Metric Name"
+        assert not mocked.calls
+    else:
+        mocked.post(f"{BASE}/api/events", status=202)
+        TRACK_EVENT.run(client, {"metricName": name, "email": "a@example.com"})
+        assert _body(mocked.calls[0])["data"]["attributes"]["metric"]["data"]["attributes"]["name"] == name
+
+
 def test_track_event_nests_metric_and_profile_and_sends_value_currency_unique_id(
     client: KlaviyoClient, mocked: responses.RequestsMock
 ) -> None:

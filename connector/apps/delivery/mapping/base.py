@@ -35,6 +35,7 @@ from connector.framework.inputs import to_bool
 from connector.klaviyo.identifiers import Identifiers, check_identifiers, stripped_or_none
 from connector.klaviyo.intents import ConsentIntent, EventIntent, Intent, ProfileIntent
 from connector.klaviyo.orders import classic_order_properties, order_id, product_events
+from connector.klaviyo.validators import clean_metric_name
 from connector.klaviyo.values import consent_time, currency, dig, first, number
 
 #: Klaviyo profile attribute (dotted for location) <- trait paths, first found wins.
@@ -325,11 +326,12 @@ class SpecMapper:
 
         ``source`` is the message's own properties when ``properties`` had fields removed (the currency).
         """
-        name = metric.strip()
-        if not name:
+        if not metric.strip():
             raise InputError("is required", label="Event", key="event")
-        if len(name) >= 128:
-            raise InputError(f"must be under 128 characters (got {len(name)})", label="Event", key="event")
+        try:
+            name = clean_metric_name(metric)
+        except InputError as exc:
+            raise InputError(exc.problem, label="Event", key="event") from None
         props = self.shape(properties)
         profile, meta = self.event_profile(message)
         return EventIntent(

@@ -70,6 +70,7 @@ from connector.framework.inputs import (
     to_timestamp,
 )
 from connector.klaviyo.bulk import senders
+from connector.klaviyo.bulk.limits import EVENT_BULK_CREATE, PAYLOAD_MAX_BYTES
 from connector.klaviyo.bulk.senders import BatchRecord
 from connector.klaviyo.operation_actions import (
     attribute_input,
@@ -95,8 +96,6 @@ if TYPE_CHECKING:
 __getattr__ = facade_class(__name__, "Events")
 
 PROPERTIES_MAX = 400
-#: Klaviyo's limit per event; 5 MB taken as 5,000,000 bytes to stay on the safe side.
-MAX_BODY_BYTES = 5_000_000
 EARLIEST_EVENT = dt.datetime(1990, 1, 1, tzinfo=dt.timezone.utc)
 #: Any one of these identifies the profile an event belongs to (besides a profile ``id``).
 PROFILE_IDENTIFIERS = ("email", "phone_number", "external_id", "anonymous_id", "_kx")
@@ -367,7 +366,7 @@ def create_event(client: KlaviyoClient, inputs: CreateEventInputs) -> None:
     except InputError as exc:
         raise InputError(exc.problem, label="Event Profile", key="eventProfile") from None
     size = _size(call.body)
-    if size > MAX_BODY_BYTES:
+    if size > PAYLOAD_MAX_BYTES:
         raise InputError(
             f"make the event smaller: Klaviyo takes at most 5 MB per event (this one is {size} bytes)",
             label="Event Properties",
@@ -543,7 +542,7 @@ def _records(entries: Sequence[dict[str, Any]], sources: Sequence[Source]) -> li
                     "(Klaviyo would reject the whole request)"
                 )
             seen[dedupe] = where
-        if envelope + _size(entry) > MAX_BODY_BYTES:
+        if envelope + _size(entry) > EVENT_BULK_CREATE.max_payload_bytes:
             raise InputError(f"{where}: is larger than Klaviyo's 5 MB request limit on its own")
         records.append(BatchRecord(key=source, resource=entry, dedupe_key=dedupe))
     return records

@@ -16,7 +16,6 @@ from actions.events import (
     CREATE_EVENT,
     GET_EVENT,
     LIST_EVENTS,
-    MAX_BODY_BYTES,
     SELECT_METRIC,
     Events,
     MetricAttributes,
@@ -24,6 +23,7 @@ from actions.events import (
 from connector.client.errors import InputError, ServerError
 from connector.client.jsonapi import parse_resource
 from connector.client.pipeline import KlaviyoClient
+from connector.klaviyo.bulk.limits import PAYLOAD_MAX_BYTES
 
 BULK_PATH = "/api/event-bulk-create-jobs"
 ADA = {"email": "ada@example.com"}
@@ -452,8 +452,8 @@ def test_bulk_create_splits_by_body_size(client: KlaviyoClient, mocked: response
     assert _event_counts(mocked.calls) == [2, 2, 1]
     assert (out["requests"], out["events"], out["delivered"]) == (3, 5, 5)
     sizes = [_wire_size(call) for call in mocked.calls]
-    assert all(size <= MAX_BODY_BYTES for size in sizes)
-    assert sizes[0] + sizes[2] > MAX_BODY_BYTES  # a third event in a request would not have fitted
+    assert all(size <= PAYLOAD_MAX_BYTES for size in sizes)
+    assert sizes[0] + sizes[2] > PAYLOAD_MAX_BYTES  # a third event in a request would not have fitted
     for call in mocked.calls:
         assert_request(call, "POST", BULK_PATH, body=_body(call))  # spec check of each split request
 

@@ -20,7 +20,10 @@ How (the ratios are what matter; absolute times move with the machine's load):
 Goals (README "Benchmarks"): ``run listLists`` at most 1.2x the plain script; a derived action no slower than
 ``run listLists``; ``import connector`` under 150 ms; ``--help`` under 2x ``import connector``.
 
-Run: ``python benchmarks/cold_start.py [--rounds N] [--core C]``.
+``--baseline REF`` adds ``run listLists`` of another commit (``git archive REF`` into a temporary directory,
+compiled the same way, put first on ``PYTHONPATH``), in the same rounds: "no slower than before" as a ratio.
+
+Run: ``python benchmarks/cold_start.py [--rounds N] [--core C] [--baseline REF]``.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ import statistics
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import time
 from pathlib import Path
 
@@ -60,27 +64,37 @@ print(k.Lists.get_lists(page_size=1))
 """
 
 
-def compile_everything() -> None:
+def compile_everything(tree: Path = ROOT) -> None:
     """Write bytecode for the project and the environment, as an installed package and a warm machine have."""
-    for path in (ROOT / "connector", ROOT / "actions", ROOT / "connections", Path(sysconfig.get_paths()["purelib"])):
+    for path in (tree / "connector", tree / "actions", tree / "connections", Path(sysconfig.get_paths()["purelib"])):
         compileall.compile_dir(str(path), quiet=2, workers=0)
 
 
-def cases() -> dict[str, list[str]]:
+def baseline_tree(ref: str, into: str) -> Path:
+    """Commit ``ref`` of this repository, unpacked into ``into`` and compiled."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", into], input=archive, check=True)
+    compile_everything(Path(into))
+    return Path(into)
+
+
+def cases(baseline: Path | None = None) -> dict[str, tuple[list[str], Path]]:
+    """Each case: its command line and the tree first on its ``PYTHONPATH``."""
     python = sys.executable
-    out = {
+    run_list_lists = [python, "-m", "connector", "run", "listLists", "--input", "maxRecords=1", "--compact"]
+    argv = {
         "plain requests script": [python, "-c", PLAIN],
-        "run listLists (catalog action)": [
-            *(python, "-m", "connector", "run", "listLists"),
-            *("--input", "maxRecords=1", "--compact"),
-        ],
+        "run listLists (catalog action)": run_list_lists,
         "run getMetrics (derived action)": [python, "-m", "connector", "run", "getMetrics", "--compact"],
         "import connector": [python, "-c", "import connector"],
         "klaviyo-connector --help": [python, "-m", "connector", "--help"],
         "interpreter only": [python, "-c", "pass"],
     }
     if importlib.util.find_spec("klaviyo_api") is not None:
-        out["official klaviyo-api SDK"] = [python, "-c", OFFICIAL]
+        argv["official klaviyo-api SDK"] = [python, "-c", OFFICIAL]
+    out = {name: (command, ROOT) for name, command in argv.items()}
+    if baseline is not None:
+        out["run listLists at the baseline"] = (run_list_lists, baseline)
     return out
 
 
@@ -94,18 +108,19 @@ def run_once(argv: list[str], env: dict[str, str], core: int | None) -> float:
     return elapsed
 
 
-def measure(rounds: int, core: int | None) -> dict[str, list[float]]:
+def measure(rounds: int, core: int | None, baseline: Path | None) -> dict[str, list[float]]:
+    if core is not None and hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
+        os.sched_setaffinity(0, (os.sched_getaffinity(0) - {core}) or {core})  # the sandbox's threads: the other core
     with Sandbox() as sandbox:
         env = {**os.environ, "KLAVIYO_API_KEY": sandbox.api_key, "KLAVIYO_BASE_URL": sandbox.url}
-        env["PYTHONPATH"] = str(ROOT)
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         for name in ("KLAVIYO_ACCESS_TOKEN", "KLAVIYO_ACCOUNT", "KLAVIYO_TOKEN_FILE"):
             env.pop(name, None)
-        todo = cases()
+        todo = cases(baseline)
         results: dict[str, list[float]] = {name: [] for name in todo}
         for round_number in range(rounds + 1):
-            for name, argv in todo.items():
-                elapsed = run_once(argv, env, core)
+            for name, (argv, tree) in todo.items():
+                elapsed = run_once(argv, {**env, "PYTHONPATH": str(tree)}, core)
                 if round_number:  # the first round warms the OS file cache
                     results[name].append(elapsed)
         return results
@@ -115,10 +130,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Cold start of one step, interleaved and pinned.")
     parser.add_argument("--rounds", type=int, default=21)
     parser.add_argument("--core", type=int, default=1, help="the core measured processes run on (-1: unpinned)")
+    parser.add_argument("--baseline", help="also time run listLists of this commit (e.g. a tag or hash)")
     args = parser.parse_args()
     core = args.core if args.core >= 0 and shutil.which("taskset") else None
     compile_everything()
-    results = measure(args.rounds, core)
+    with tempfile.TemporaryDirectory() as tmp:
+        baseline = baseline_tree(args.baseline, tmp) if args.baseline else None
+        results = measure(args.rounds, core, baseline)
     medians = {name: statistics.median(samples) for name, samples in results.items()}
     plain, imported = medians["plain requests script"], medians["import connector"]
     where = f"pinned to core {core}" if core is not None else "unpinned"
@@ -132,6 +150,9 @@ def main() -> None:
     print(f"  derived / catalog action       x{derived / catalog:4.2f}  (goal <= 1.00 within noise)")
     print(f"  import connector               {imported * 1000:5.0f} ms (goal < 150 ms)")
     print(f"  --help / import connector      x{medians['klaviyo-connector --help'] / imported:4.2f}  (goal < 2.00)")
+    if args.baseline:
+        before = medians["run listLists at the baseline"]
+        print(f"  run listLists / at {args.baseline:11s} x{catalog / before:4.2f}  (goal <= 1.00 within noise)")
 
 
 if __name__ == "__main__":

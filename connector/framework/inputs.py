@@ -536,11 +536,13 @@ def to_number(value: Any) -> float | int:
     else:
         text = to_str(value).strip()
         try:
+            if "_" in text:  # Python's digit separator, not a number anywhere else
+                raise ValueError(text)
             number = int(text) if re.fullmatch(r"[+-]?\d+", text) else float(text)
         except ValueError:
             raise InputError(f"must be a number (got {value!r})") from None
     if isinstance(number, float) and (number != number or number in (float("inf"), float("-inf"))):
-        raise InputError("must be a finite number")
+        raise InputError(f"must be a finite number (got {value!r})")
     return number
 
 

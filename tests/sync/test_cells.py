@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
-from connector.apps.sync.cells import Memo, auto_type, to_boolean, to_date, to_number
+from connector.apps.sync.cells import CONVERTERS, Memo, auto_type
 from connector.apps.sync.columns import Columns
 from connector.apps.sync.records import RowRejected, to_record
 from connector.client.errors import InputError
@@ -65,11 +66,13 @@ def test_everything_else_stays_text(cell: str) -> None:
     assert auto_type(cell) == cell and isinstance(auto_type(cell), str)
 
 
-def test_forced_types() -> None:
+def test_forced_types_follow_the_inputs_rules() -> None:
+    to_number, to_boolean, to_date = (CONVERTERS[name] for name in ("number", "boolean", "date"))
+    assert CONVERTERS["string"] is None
     assert [to_number(c) for c in ("02134", "+1", "1e5", " -3.5 ")] == [2134, 1, 100000.0, -3.5]
-    assert [to_boolean(c) for c in ("TRUE", "no", "1", "Yes")] == [True, False, True, True]
-    assert to_date("2024-01-02") == "2024-01-02T00:00:00"
-    assert to_date("2024-01-02 03:04") == "2024-01-02T03:04:00"
+    assert [to_boolean(c) for c in ("TRUE", "no", "1", "Yes", "off")] == [True, False, True, True, False]
+    assert to_date("2024-01-02") == "2024-01-02T00:00:00+00:00"  # no offset: UTC, as every input time
+    assert to_date("2024-01-02 03:04") == "2024-01-02T03:04:00+00:00"
     assert to_date("2024-01-02T03:04:05Z") == "2024-01-02T03:04:05+00:00"
     assert to_date("2024-01-02T03:04:05.123-05:00") == "2024-01-02T03:04:05.123000-05:00"
     for convert, cell in [
@@ -82,6 +85,7 @@ def test_forced_types() -> None:
         (to_date, "2024-02-30"),
         (to_date, "2024-01-02T25:00"),
     ]:
+        assert convert is not None
         with pytest.raises(ValueError, match=repr(cell)):
             convert(cell)
 
@@ -167,7 +171,7 @@ def test_types_force_a_columns_type() -> None:
         "plan": "pro",
         "lifetime_value": "271.59",
         "vip": True,
-        "joined": "2024-01-02T00:00:00",
+        "joined": "2024-01-02T00:00:00+00:00",
         "code": 7,
     }
     # Named in another case, and a property reached through --map.
@@ -180,9 +184,13 @@ def test_types_force_a_columns_type() -> None:
 @pytest.mark.parametrize(
     ("types", "cell", "reason"),
     [
-        ({"code": "number"}, "n/a", "code: 'n/a' is not a number"),
-        ({"code": "boolean"}, "maybe", "code: 'maybe' is not a boolean"),
-        ({"code": "date"}, "yesterday", "code: 'yesterday' is not an ISO 8601 date"),
+        ({"code": "number"}, "n/a", "code: must be a number (got 'n/a')"),
+        ({"code": "boolean"}, "maybe", "code: must be true or false (got 'maybe')"),
+        (
+            {"code": "date"},
+            "yesterday",
+            "code: must be an ISO 8601 date-time such as 2026-08-01T10:00:00Z (got 'yesterday')",
+        ),
     ],
 )
 def test_a_cell_not_of_its_type_rejects_the_row_naming_column_and_value(
@@ -192,7 +200,7 @@ def test_a_cell_not_of_its_type_rejects_the_row_naming_column_and_value(
         to_record("profiles", {**ROW, "code": cell}, columns=Columns.for_header("profiles", HEADER, column_types=types))
     assert rejected.value.reason.startswith(reason) and rejected.value.key == "external_id:42"
     event_columns = Columns.for_header("events", ["metric", "email", "code"], column_types=types)
-    with pytest.raises(RowRejected, match=f"^{reason}"):
+    with pytest.raises(RowRejected, match=f"^{re.escape(reason)}"):
         to_record("events", {"metric": "M", "email": "a@b.co", "code": cell}, columns=event_columns)
 
 

@@ -114,7 +114,7 @@ def test_the_command_line_takes_map_and_types(
     assert main(["sync", "profiles", str(source), "--no-progress", *flags]) == 0
     assert sent[0]["attributes"] == {
         "email": "a@b.co",
-        "properties": {"plan": "gold", "Score": 42, "Joined": "2024-01-02T00:00:00"},
+        "properties": {"plan": "gold", "Score": 42, "Joined": "2024-01-02T00:00:00+00:00"},
     }
     capsys.readouterr()
     assert main(["sync", "profiles", str(source), "--no-progress", "--map", "Mail=mail"]) == 2

@@ -9,8 +9,9 @@ greater than 100" never matches it. The rule (:func:`auto_type`) for the cells o
 - ``true`` / ``false``, in any case, becomes a boolean;
 - anything else stays text.
 
-``--types COLUMN=TYPE`` forces a column's type instead (:data:`CONVERTERS`); a cell that cannot be read
-as that type rejects its row. JSON lines are typed already and are left alone, as are standard fields.
+``--types COLUMN=TYPE`` forces a column's type instead (:data:`CONVERTERS`: the input converters of
+:mod:`connector.framework.inputs`, the rules a low-code step's inputs follow); a cell that cannot be read as
+that type rejects its row. JSON lines are typed already and are left alone, as are standard fields.
 
 Example:
     >>> [auto_type(cell) for cell in ("271.59", "-12", "02134", "1e5", "TRUE", "pro")]
@@ -19,21 +20,21 @@ Example:
 
 from __future__ import annotations
 
-import datetime
 import itertools
-import math
-import re
 from collections.abc import Callable
 from typing import Any
+
+from connector.client.errors import InputError
+from connector.framework import inputs
 
 #: The rule, as ``sync --help`` states it.
 RULE = (
     "CSV cells of custom properties (and of event properties) are typed: a plain decimal number (-12, 271.59, "
     "0.5; not 02134, +1, 1e5, 1,000 or one of more than 15 digits) is sent as a number, true/false (any case) "
     "as a boolean, anything else as text. Standard fields (names, zip, phone, ids...) are sent as written, "
-    "JSON lines as they are typed. --types COLUMN=TYPE forces a column's type: string, number, boolean "
-    "(true/false, yes/no, 1/0) or date (ISO 8601, sent as an ISO 8601 datetime); a cell that is not of its "
-    "type rejects its row."
+    "JSON lines as they are typed. --types COLUMN=TYPE forces a column's type: string, number (any decimal "
+    "or exponent), boolean (true/false, yes/no, y/n, on/off, 1/0) or date (ISO 8601; sent as an ISO 8601 "
+    "datetime, UTC when it has no offset); a cell that is not of its type rejects its row."
 )
 
 # A cell's first character decides whether it can be anything but text (most cells are words); the checks
@@ -111,93 +112,28 @@ class Memo(dict[str, Any]):
         return value
 
 
-_INTEGER = re.compile(r"[+-]?[0-9]+").fullmatch
+def _as_cell_type(convert: Callable[[Any], Any]) -> Callable[[str], Any]:
+    """A :mod:`~connector.framework.inputs` converter for the cells of a ``--types`` column.
 
-
-def to_number(cell: Any) -> int | float:
-    """``--types COLUMN=number``: any decimal or scientific notation (``02134``, ``+1``, ``1e5``), not ``1,000``.
-
-    Example:
-        >>> to_number("02134"), to_number(" 1e3 ")
-        (2134, 1000.0)
+    The rules are the inputs' own (one owner for what a number, a boolean or a time is); a cell that is not of
+    its type raises ValueError with the input's words, which rejects its row naming the column.
     """
-    text = str(cell).strip()
-    if _INTEGER(text):
-        return int(text)
-    try:
-        number = float(text)
-    except ValueError:
-        number = math.nan
-    if not math.isfinite(number) or "_" in text:
-        raise ValueError(f"{cell!r} is not a number")
-    return number
+
+    def typed(cell: str) -> Any:
+        try:
+            return convert(cell)
+        except InputError as exc:
+            raise ValueError(exc.problem) from None
+
+    typed.__name__ = convert.__name__
+    return typed
 
 
-_TRUTH = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
-
-
-def to_boolean(cell: Any) -> bool:
-    """``--types COLUMN=boolean``: true/false, yes/no or 1/0, in any case.
-
-    Example:
-        >>> to_boolean("Yes"), to_boolean("0")
-        (True, False)
-    """
-    found = _TRUTH.get(str(cell).strip().lower())
-    if found is None:
-        raise ValueError(f"{cell!r} is not a boolean (true/false, yes/no, 1/0)")
-    return found
-
-
-_ISO = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6})\d*)?)?)?"
-    r"\s*(Z|[+-]\d{2}(?::?\d{2})?)?",
-    re.IGNORECASE,
-)
-
-
-def to_date(cell: Any) -> str:
-    """``--types COLUMN=date``: an ISO 8601 date or datetime, as ISO 8601 datetime text (the time zone kept).
-
-    Example:
-        >>> to_date("2024-01-02"), to_date("2024-01-02 03:04:05.5Z")
-        ('2024-01-02T00:00:00', '2024-01-02T03:04:05.500000+00:00')
-    """
-    found = _ISO.fullmatch(str(cell).strip())
-    try:
-        if found is None:
-            raise ValueError
-        year, month, day, hour, minute, second, fraction, zone = found.groups()
-        moment = datetime.datetime(
-            int(year),
-            int(month),
-            int(day),
-            int(hour or 0),
-            int(minute or 0),
-            int(second or 0),
-            int((fraction or "0").ljust(6, "0")),
-            tzinfo=_zone(zone),
-        )
-    except ValueError:
-        raise ValueError(f"{cell!r} is not an ISO 8601 date (2024-01-02, 2024-01-02T03:04:05Z)") from None
-    return moment.isoformat()
-
-
-def _zone(text: str | None) -> datetime.tzinfo | None:
-    if text is None:
-        return None
-    if text.upper() == "Z":
-        return datetime.timezone.utc
-    digits = text[1:].replace(":", "")
-    offset = datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0))
-    return datetime.timezone(-offset if text[0] == "-" else offset)
-
-
-#: ``--types`` names and their converters (each raises ValueError naming the cell it cannot read; ``string``:
+#: ``--types`` names and their converters (each raises ValueError saying why it cannot read a cell; ``string``:
 #: none, the cell is sent as written).
-CONVERTERS: dict[str, Callable[[Any], Any] | None] = {
+CONVERTERS: dict[str, Callable[[str], Any] | None] = {
     "string": None,
-    "number": to_number,
-    "boolean": to_boolean,
-    "date": to_date,
+    "number": _as_cell_type(inputs.to_number),
+    "boolean": _as_cell_type(inputs.to_bool),
+    "date": _as_cell_type(inputs.to_timestamp),
 }

@@ -21,6 +21,9 @@ from conftest import BASE
 from spec_support import check_request
 
 from connector.apps.delivery import deliver
+from connector.apps.delivery.mapping import mapper_for
+from connector.apps.delivery.settings import DeliverySettings
+from connector.apps.delivery.window import Window
 from connector.client.clock import FakeClock
 from connector.client.errors import InputError
 from connector.client.pipeline import KlaviyoClient
@@ -232,3 +235,22 @@ def test_bad_settings_are_refused_naming_them_before_any_request(
     with pytest.raises(InputError, match=f"deliver: {setting} must be"):
         deliver([_identify("a@example.com")], client=client, **{setting: value})
     assert not mocked.calls
+
+
+def test_a_window_holds_its_events_as_bytes_and_keeps_an_intent_only_when_needed() -> None:
+    """Events are most of what a window in flight holds: each is kept encoded, as it will be sent."""
+    track = {"type": "track", "event": "Viewed", "userId": "u1", "messageId": "t1", "properties": {"sku": "S1"}}
+    order = {
+        "type": "track",
+        "event": "Order Completed",
+        "userId": "u2",
+        "messageId": "o1",
+        "properties": {"order_id": "o1", "products": [{"product_id": "p1", "price": 2}]},
+    }
+    window = Window.of([(1, track, None), (2, order, None)], mapper_for("segment")(DeliverySettings()))
+    (viewed_line, viewed, _, viewed_intent), (order_line, _, _, order_intent) = window.events
+    assert (viewed_line, viewed_intent, order_line) == (1, None, 2)
+    [sent] = json.loads(viewed)["attributes"]["events"]["data"]  # one event-bulk-create item, as it is sent
+    assert sent["attributes"]["metric"]["data"]["attributes"]["name"] == "Viewed"
+    assert (sent["attributes"]["properties"], sent["attributes"]["unique_id"]) == ({"sku": "S1"}, "t1")
+    assert order_intent is not None and order_intent.followers  # its product event follows the order

@@ -9,8 +9,9 @@ later phases, which depend on them.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -20,6 +21,7 @@ from connector.apps.delivery.mapping import Skipped, SpecMapper
 from connector.client.errors import KlaviyoError
 from connector.client.pipeline import KlaviyoClient
 from connector.klaviyo.bulk import senders as batching
+from connector.klaviyo.bulk.chunking import json_bytes
 from connector.klaviyo.bulk.follower import ImportFollower, Ticket
 from connector.klaviyo.bulk.outcomes import RecordOutcome, Status, worst
 from connector.klaviyo.bulk.senders import BatchRecord
@@ -39,6 +41,13 @@ from connector.klaviyo.operations.calls import request
 REPORTED = ("type", "event", "messageId")
 #: A parsed input line: its number, the message, and why it could not be read (None when it could).
 Line = tuple[int, dict[str, Any], "str | None"]
+#: An event waiting for its window's imports: its line, its resource encoded, its dedupe key, and its intent
+#: only when the intent is needed later (follow-up events, a profile with ``meta``). The bytes take about a
+#: fifth of the memory of the resource's dicts and the intent; with many windows in flight, events are most
+#: of what a window holds.
+HeldEvent = tuple[int, bytes, "Hashable | None", "EventIntent | None"]
+#: An event ready to send: its record and, when needed later, its intent.
+Outgoing = tuple[BatchRecord, "EventIntent | None"]
 
 
 @attrs.define(eq=False)
@@ -51,7 +60,7 @@ class Window:
     patched: list[tuple[int, ProfileIntent]] = attrs.field(factory=list)
     memberships: list[tuple[int, MembershipIntent]] = attrs.field(factory=list)
     consents: list[tuple[int, ConsentIntent]] = attrs.field(factory=list)
-    events: list[tuple[BatchRecord, EventIntent]] = attrs.field(factory=list)
+    events: list[HeldEvent] = attrs.field(factory=list)
     people: set[str] = attrs.field(factory=set)
     started: list[Ticket] = attrs.field(factory=list)
     waiting: dict[str | None, list[BatchRecord]] = attrs.field(factory=lambda: defaultdict(list))
@@ -89,7 +98,8 @@ class Window:
         elif isinstance(intent, ConsentIntent):
             self.consents.append((number, intent))
         else:
-            self.events.append((BatchRecord(number, intent.record_resource(), intent.dedupe_key()), intent))
+            later = intent if intent.followers or intent.profile_meta else None
+            self.events.append((number, json_bytes(intent.record_resource()), intent.dedupe_key(), later))
 
     # -- phase 1, early: profile imports -----------------------------------------------------------
 
@@ -132,7 +142,7 @@ class Window:
             _collect(self.results, sync_memberships(client, ready, directory))
         if self.consents:
             _send_consents(client, self.consents, self.results)
-        followers = _send_events(client, self.events, self.results, lambda e: e.followers)
+        followers = _send_events(client, _unpacked(self.events), self.results, lambda e: e.followers)
         _send_events(client, followers, self.results, lambda e: ())
 
     def outcomes(self) -> Iterable[tuple[int, Mapping[str, Any], RecordOutcome]]:
@@ -199,12 +209,20 @@ def _line_outcome(outcomes: list[RecordOutcome]) -> RecordOutcome:
     return chosen
 
 
+def _unpacked(held: list[HeldEvent]) -> list[Outgoing]:
+    """Held events as records again (the resource decoded once, the bytes kept so they are not encoded again)."""
+    return [
+        (BatchRecord(number, json.loads(encoded), dedupe, encoded=encoded), intent)
+        for number, encoded, dedupe, intent in held
+    ]
+
+
 def _send_events(
     client: KlaviyoClient,
-    events: list[tuple[BatchRecord, EventIntent]],
+    events: list[Outgoing],
     results: dict[int, list[RecordOutcome]],
     next_of: Callable[[EventIntent], tuple[EventIntent, ...]],
-) -> list[tuple[BatchRecord, EventIntent]]:
+) -> list[Outgoing]:
     """Send events; return the follow-up events of those Klaviyo accepted (an order's products).
 
     Events whose profile carries ``meta`` (patch operations) go alone through ``POST /api/events``: Bulk
@@ -212,14 +230,14 @@ def _send_events(
     """
     if not events:
         return []
-    bulk = [(record, intent) for record, intent in events if not intent.profile_meta]
-    alone = [(record, intent) for record, intent in events if intent.profile_meta]
+    bulk = [(record, intent) for record, intent in events if intent is None or not intent.profile_meta]
+    alone: list[Outgoing] = [(r, intent) for r, intent in events if intent is not None and intent.profile_meta]
     outcomes = batching.create_events(client, [record for record, _ in bulk])
-    outcomes += [_create_event(client, record.key, intent) for record, intent in alone]
+    outcomes += [_create_event(client, record.key, intent) for record, intent in alone if intent is not None]
     _collect(results, outcomes)
-    followers: list[tuple[BatchRecord, EventIntent]] = []
+    followers: list[Outgoing] = []
     for outcome, (record, intent) in zip(outcomes, bulk + alone, strict=True):
-        if outcome.status is Status.DELIVERED:
+        if outcome.status is Status.DELIVERED and intent is not None:
             for follower in next_of(intent):
                 followers.append((BatchRecord(record.key, follower.record_resource(), follower.dedupe_key()), follower))
     return followers

@@ -72,7 +72,7 @@ WINDOW = 10_000
 #: Windows read ahead while earlier ones wait for their import jobs. Covering a job's latency needs about
 #: (lines/s) x (job seconds + 1 s of polling + the window's later phases) lines in flight: at ~14,000 lines/s,
 #: 8 windows of 10,000 left 5 s jobs at 0.68x the instant-job pace, 16 at 0.80x (the last job's 5 s alone
-#: cost 0.81x over 300,000 lines). 16 windows hold 160,000 lines (~340-390 MB peak; README "Benchmarks").
+#: cost 0.81x over 300,000 lines). 16 windows hold 160,000 lines (~200 MB peak; README "Benchmarks").
 WINDOWS_IN_FLIGHT = 16
 Source = str | os.PathLike[str] | Iterable[str | Mapping[str, Any]]
 

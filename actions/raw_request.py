@@ -23,13 +23,13 @@ import attrs
 
 from connector.client.errors import InputError
 from connector.client.headers import FRAMING_HEADERS, HEADER_NAME, value_problem
+from connector.client.json_depth import MAX_JSON_DEPTH
 from connector.client.pipeline import JSON_API, KlaviyoClient
 from connector.client.response import KlaviyoResponse
 from connector.client.retry import DEFAULT_BASE_DELAY, RetryPolicy
 from connector.framework.definitions import ActionDefinition
 from connector.framework.facade import ResourceGroup
 from connector.framework.inputs import (
-    MAX_JSON_DEPTH,
     Collection,
     InputType,
     check_json_value,

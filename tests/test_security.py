@@ -24,6 +24,7 @@ from connections.oauth2 import OAuth2Connection
 from connector.client.auth import Credential
 from connector.client.clock import FakeClock
 from connector.client.errors import InputError, KlaviyoError, TransportError
+from connector.client.json_depth import MAX_JSON_DEPTH
 from connector.client.pipeline import KlaviyoClient
 from connector.client.retry import RetryPolicy
 
@@ -625,6 +626,19 @@ def test_a_python_caller_gets_input_errors_too(anywhere: responses.RequestsMock)
     with pytest.raises(InputError):
         client.request("GET", "/api/lists", params={"filter": "\ud800"})
     assert not anywhere.calls
+
+
+def test_a_body_nested_past_the_limit_is_refused_on_every_python(anywhere: responses.RequestsMock) -> None:
+    """Python 3.12+ encodes thousands of levels where 3.10 and 3.11 hit their recursion limit: the limit is ours."""
+    client = _client(_api_key())
+    anywhere.post("https://a.klaviyo.com/api/lists", status=202)
+    allowed: Any = {"a": 1}
+    for _ in range(MAX_JSON_DEPTH - 1):
+        allowed = [allowed]
+    assert client.request("POST", "/api/lists", json=allowed).status == 202
+    with pytest.raises(InputError, match=f"nested more than {MAX_JSON_DEPTH} levels"):
+        client.request("POST", "/api/lists", json=[allowed])
+    assert len(anywhere.calls) == 1
 
 
 # -- 6. smaller ones ----------------------------------------------------------------------------------

@@ -64,7 +64,8 @@ def response_converter() -> Any:
             return None  # tolerate odd formats; the raw value stays in .raw
 
     converter.register_structure_hook(dt.datetime, structure_datetime)
-    converter.register_structure_hook(Any, lambda value, _: value)
+    # By predicate: Python 3.10's singledispatch refuses ``typing.Any`` as a class to register.
+    converter.register_structure_hook_func(lambda kind: kind is Any, lambda value, _: value)
     return converter
 
 

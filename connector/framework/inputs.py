@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 import attrs
 
 from connector.client.errors import InputError
+from connector.client.json_depth import MAX_JSON_DEPTH
 
 T = TypeVar("T")
 _META = "klaviyo_input"
@@ -338,9 +339,6 @@ def _is_empty(value: Any) -> bool:
     return value is None or value is NULL or (isinstance(value, str) and value.strip() == "")
 
 
-#: The deepest nesting a JSON input may have. Klaviyo's documents need a handful of levels; values
-#: nested near Python's recursion limit (about 1,000) could not even be encoded.
-MAX_JSON_DEPTH = 100
 #: Lone UTF-16 surrogates: Python strings can hold them (JSON ``\ud800`` escapes, command-line bytes
 #: that are not UTF-8), but they are not Unicode text and cannot be encoded to be sent.
 _SURROGATE = re.compile("[\ud800-\udfff]")

@@ -56,7 +56,8 @@ def _parse_inputs(args: argparse.Namespace) -> dict[str, Any]:
 
 def _load_inputs(text: str) -> dict[str, Any]:
     """The ``--inputs`` document; every way it can be unreadable is an :class:`InputError`, never a crash."""
-    from connector.framework.inputs import MAX_JSON_DEPTH, nested_too_deeply_at
+    from connector.client.json_depth import MAX_JSON_DEPTH
+    from connector.framework.inputs import nested_too_deeply_at
 
     failure: InputError | None = None
     try:

@@ -1,0 +1,42 @@
+"""How deeply a JSON value may nest: the one limit for request bodies and JSON inputs.
+
+Klaviyo's documents need a handful of levels. A value nested near Python's recursion limit cannot even be
+encoded on Python 3.10 and 3.11, while 3.12+ encodes thousands of levels: the limit is stated here so a
+body is refused the same way on every Python.
+
+Example:
+    >>> deep = []
+    >>> for _ in range(MAX_JSON_DEPTH):
+    ...     deep = [deep]
+    >>> nested_deeper_than([[]], 2), nested_deeper_than(deep, MAX_JSON_DEPTH)
+    (False, True)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: The deepest nesting a request body or JSON input may have.
+MAX_JSON_DEPTH = 100
+
+
+def nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether ``value`` has objects or arrays nested more than ``limit`` levels (walked without recursion).
+
+    Example:
+        >>> nested_deeper_than({"a": [{"b": 1}]}, 3), nested_deeper_than({"a": [{"b": 1}]}, 2)
+        (False, True)
+    """
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, (list, tuple)):
+            children = node
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False

@@ -402,20 +402,22 @@ def parse_json(text: str) -> Any:
     Example:
         >>> parse_json('{"a": [1]}')
         {'a': [1]}
-        >>> parse_json("[" * 5000)
+        >>> parse_json("[" * 5000 + "]" * 5000)  # past the recursion limit of 3.10/3.11's parser, or not
         Traceback (most recent call last):
         ...
         connector.client.errors.InputError: is nested more than 100 levels deep
     """
     failure: InputError | None = None
     try:
-        return check_json_value(json.loads(check_text(text), parse_constant=_not_json))
+        parsed = json.loads(check_text(text), parse_constant=_not_json)
     except json.JSONDecodeError as exc:
         failure = InputError(f"is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})")
     except RecursionError:
         failure = InputError(f"is nested more than {MAX_JSON_DEPTH} levels deep")
-    except ValueError as exc:  # NaN/Infinity, an integer with more digits than Python converts
+    except ValueError as exc:  # NaN/Infinity, a lone surrogate, an integer with more digits than Python converts
         failure = InputError(f"is not valid JSON ({exc})")
+    else:
+        return check_json_value(parsed)  # outside the try: its InputError is a ValueError too
     raise failure
 
 

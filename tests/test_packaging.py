@@ -20,7 +20,6 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def sdist(tmp_path_factory: pytest.TempPathFactory) -> tarfile.TarFile:
     """The source distribution, built as ``python -m build --sdist`` builds it (setuptools' PEP 517 backend)."""
-    pytest.importorskip("setuptools")
     out = tmp_path_factory.mktemp("sdist")
     script = f"from setuptools import build_meta; print(build_meta.build_sdist({str(out)!r}))"
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)

@@ -36,7 +36,17 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from sync_latency import ROOT, _env, compile_tree, cores, measure_child, start_stub, stub_stats
+from sync_latency import (
+    ROOT,
+    _env,
+    compile_tree,
+    cores,
+    latency_options,
+    measure_child,
+    rotated,
+    start_stub,
+    stub_stats,
+)
 
 PLANS = ("free", "basic", "pro", "gold")
 
@@ -49,7 +59,7 @@ def write_events(path: str, lines: int, reject_every: int = 0) -> int:
             bad = reject_every > 0 and i % reject_every == reject_every - 1
             refused += bad
             email = f"user{i}{'+reject' if bad else ''}@example.com"
-            traits = {"email": email, "firstName": f"First{i % 997}", "plan": PLANS[i % len(PLANS)]}
+            traits: dict[str, Any] = {"email": email, "firstName": f"First{i % 997}", "plan": PLANS[i % len(PLANS)]}
             if i % 10 == 0:
                 traits["subscribe"] = True
             identify = {"type": "identify", "userId": f"u{i}", "messageId": f"i{i}", "traits": traits}
@@ -86,12 +96,7 @@ def check(summary: dict[str, Any], lines: int, refused: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lines", type=int, default=200_000)
-    parser.add_argument("--latencies", default="0,5", help="job latencies in seconds; the first is the reference")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--reject-every", type=int, default=0, help="every N-th person is refused by its import job")
-    parser.add_argument("--no-pin", action="store_true", help="do not pin the processes to cores")
-    parser.add_argument("deliver_args", nargs="*", help="after --: more arguments for the deliver command")
+    latency_options(parser, unit="lines", default=200_000, command="deliver")
     args = parser.parse_args()
     latencies = [float(x) for x in args.latencies.split(",")]
     pin = ([], []) if args.no_pin else cores()
@@ -107,8 +112,7 @@ def main() -> None:
         path = os.path.join(workdir, "events.jsonl")
         refused = write_events(path, args.lines, args.reject_every)
         for round_no in range(args.rounds):
-            order = latencies[round_no % len(latencies) :] + latencies[: round_no % len(latencies)]
-            for latency in order:
+            for latency in rotated(latencies, round_no):
                 r = run_deliver(path, latency, extra=args.deliver_args, pin=pin)
                 rates[latency].append(args.lines / r["seconds"])
                 print(

@@ -172,14 +172,25 @@ def check(result: dict[str, Any], rows: int, refused: int) -> str:
     return "; ".join(problems) or "ok"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=300_000)
+def latency_options(parser: argparse.ArgumentParser, *, unit: str, default: int, command: str) -> None:
+    """The options both latency benchmarks take: how many ``unit``s, the latencies, rounds, rejects, pinning."""
+    parser.add_argument(f"--{unit}", type=int, default=default)
     parser.add_argument("--latencies", default="0,5", help="job latencies in seconds; the first is the reference")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--reject-every", type=int, default=0, help="every N-th row is refused by its import job")
+    parser.add_argument("--reject-every", type=int, default=0, help="every N-th record is refused by its import job")
     parser.add_argument("--no-pin", action="store_true", help="do not pin the processes to cores")
-    parser.add_argument("sync_args", nargs="*", help="after --: more arguments for the sync command")
+    parser.add_argument(f"{command}_args", nargs="*", help=f"after --: more arguments for the {command} command")
+
+
+def rotated(latencies: list[float], round_no: int) -> list[float]:
+    """The latencies in round ``round_no``'s order: each round starts one further, so drift hits all alike."""
+    shift = round_no % len(latencies)
+    return latencies[shift:] + latencies[:shift]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    latency_options(parser, unit="rows", default=300_000, command="sync")
     args = parser.parse_args()
     latencies = [float(x) for x in args.latencies.split(",")]
     pin = ([], []) if args.no_pin else cores()
@@ -199,8 +210,7 @@ def main() -> None:
         path = os.path.join(workdir, "profiles.csv")
         refused = write_profiles(path, args.rows, args.reject_every)
         for round_no in range(args.rounds):
-            order = latencies[round_no % len(latencies) :] + latencies[: round_no % len(latencies)]
-            for latency in order:
+            for latency in rotated(latencies, round_no):
                 r = run_sync(path, latency, extra=args.sync_args, pin=pin)
                 rate = args.rows / r["seconds"]
                 rates[latency].append(rate)

@@ -18,6 +18,8 @@ from typing import Any
 
 #: The deepest nesting a request body or JSON input may have.
 MAX_JSON_DEPTH = 100
+#: What an error says of a value nested deeper (after the input's or the body's name).
+TOO_DEEP = f"is nested more than {MAX_JSON_DEPTH} levels deep"
 
 
 def nested_deeper_than(value: Any, limit: int) -> bool:

@@ -47,7 +47,7 @@ from connector.client.errors import (
     excerpt,
 )
 from connector.client.headers import merge_headers, value_problem
-from connector.client.json_depth import MAX_JSON_DEPTH, nested_deeper_than
+from connector.client.json_depth import MAX_JSON_DEPTH, TOO_DEEP, nested_deeper_than
 from connector.client.pagination import PaginationLoopError, first_page_query, next_link, page_resources
 from connector.client.response import KlaviyoResponse
 from connector.client.retry import Decision, Outcome, RetryPolicy, parse_retry_after
@@ -648,11 +648,10 @@ def _final_error(error: KlaviyoError | None, decision: Decision, outcome: Outcom
 
 def _encode_json(value: Any) -> bytes:
     """Compact UTF-8 JSON; a value that is not JSON (NaN, a lone surrogate, too deep) is an InputError."""
-    too_deep = f"is nested more than {MAX_JSON_DEPTH} levels deep"
     try:
         encoded = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
     except RecursionError:
-        problem = too_deep
+        problem = TOO_DEEP
     except (TypeError, ValueError) as exc:  # UnicodeEncodeError is a ValueError
         problem = f"cannot be encoded as JSON ({excerpt(str(exc), 120)})"
     else:
@@ -660,7 +659,7 @@ def _encode_json(value: Any) -> bytes:
         containers = encoded.count(b"[") + encoded.count(b"{")
         if containers <= MAX_JSON_DEPTH or not nested_deeper_than(value, MAX_JSON_DEPTH):
             return encoded
-        problem = too_deep
+        problem = TOO_DEEP
     raise InputError(f"the JSON body {problem}")
 
 

@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 import attrs
 
 from connector.client.errors import InputError
-from connector.client.json_depth import MAX_JSON_DEPTH
+from connector.client.json_depth import MAX_JSON_DEPTH, TOO_DEEP
 
 T = TypeVar("T")
 _META = "klaviyo_input"
@@ -382,7 +382,7 @@ def check_json_value(value: Any) -> Any:
             raise InputError("contains NaN or Infinity, which JSON cannot represent")
         elif isinstance(node, (dict, list, tuple)):
             if depth > MAX_JSON_DEPTH:
-                raise InputError(f"is nested more than {MAX_JSON_DEPTH} levels deep")
+                raise InputError(TOO_DEEP)
             if isinstance(node, dict):
                 for key in node:
                     if isinstance(key, str):
@@ -413,7 +413,7 @@ def parse_json(text: str) -> Any:
     except json.JSONDecodeError as exc:
         failure = InputError(f"is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})")
     except RecursionError:
-        failure = InputError(f"is nested more than {MAX_JSON_DEPTH} levels deep")
+        failure = InputError(TOO_DEEP)
     except ValueError as exc:  # NaN/Infinity, a lone surrogate, an integer with more digits than Python converts
         failure = InputError(f"is not valid JSON ({exc})")
     else:

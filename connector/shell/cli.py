@@ -56,7 +56,7 @@ def _parse_inputs(args: argparse.Namespace) -> dict[str, Any]:
 
 def _load_inputs(text: str) -> dict[str, Any]:
     """The ``--inputs`` document; every way it can be unreadable is an :class:`InputError`, never a crash."""
-    from connector.client.json_depth import MAX_JSON_DEPTH
+    from connector.client.json_depth import TOO_DEEP
     from connector.framework.inputs import nested_too_deeply_at
 
     failure: InputError | None = None
@@ -67,7 +67,7 @@ def _load_inputs(text: str) -> dict[str, Any]:
     except RecursionError:
         key = nested_too_deeply_at(text)
         where = f"the value of {key!r}" if key is not None else "the document"
-        failure = InputError(f"is nested more than {MAX_JSON_DEPTH} levels deep", label=f"--inputs: {where}", key=key)
+        failure = InputError(TOO_DEEP, label=f"--inputs: {where}", key=key)
     except ValueError as exc:  # NaN/Infinity, an integer with more digits than Python converts
         failure = InputError(f"--inputs is not valid JSON ({exc})")
     if failure is not None:

@@ -36,8 +36,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, cast
 
-import attrs
-
+from connector import structs
 from connector.client.errors import EXIT_API, EXIT_TRANSIENT, KlaviyoError
 from connector.client.pipeline import KlaviyoClient
 from connector.klaviyo.bulk.outcomes import RecordOutcome, Status
@@ -46,7 +45,7 @@ from connector.klaviyo.bulk.senders import BatchRecord
 R = TypeVar("R", bound="BulkResult")
 
 
-@attrs.frozen
+@structs.frozen
 class RecordResult:
     """What happened to one record: ``delivered``, ``rejected`` (with Klaviyo's reason) or ``retryable``.
 
@@ -77,7 +76,7 @@ class RecordResult:
         return f"#{self.index}" + (f" event #{self.event}" if self.event is not None else "")
 
 
-@attrs.frozen(kw_only=True)
+@structs.frozen(kw_only=True)
 class BulkResult:
     """Counts and per-record outcomes of one bulk action (``delivered + rejected + retryable`` = records).
 
@@ -108,7 +107,7 @@ class BulkResult:
 
     def counts(self) -> dict[str, int]:
         """The count of what was sent, shown after ``requests``: a subclass's own fields (``{"profiles": 3}``)."""
-        own = (f.name for f in attrs.fields(type(self)) if f.name not in _RESULT_FIELDS)
+        own = (f.name for f in structs.fields(type(self)) if f.name not in _RESULT_FIELDS)
         return {name: getattr(self, name) for name in own}
 
     def to_json(self) -> dict[str, Any]:
@@ -124,7 +123,7 @@ class BulkResult:
         }
 
 
-_RESULT_FIELDS = frozenset(f.name for f in attrs.fields(BulkResult))
+_RESULT_FIELDS = frozenset(f.name for f in structs.fields(BulkResult))
 
 
 def _record(outcome: RecordOutcome) -> RecordResult:

@@ -1,14 +1,15 @@
-"""The typed facade class of a declared action module, imported only when a Python caller asks for it.
+"""What a declared action module offers Python callers, imported only when one asks for it.
 
-A low-code step imports ``actions.lists`` for its declarations and never uses ``Lists``: importing the generated
-facade (and the resource models of every group its methods return) there cost about a fifth of the step's start.
-Each declared module binds ``__getattr__ = facade_class(__name__, "Lists")`` and imports the class under
-``TYPE_CHECKING`` only, so ``from actions.lists import Lists`` still works and type-checks.
+A low-code step imports ``actions.lists`` for its declarations and never uses the typed facade ``Lists`` nor the
+typed resource ``KlaviyoList``: importing the generated facade and the resource models (attrs classes, with attrs
+itself) there cost about a third of the step's start. Each declared module binds
+``__getattr__ = facade_class(__name__, "Lists", KlaviyoList="lists.ListAttributes")`` and declares the names under
+``TYPE_CHECKING`` only, so ``from actions.lists import Lists, KlaviyoList`` still works and type-checks.
 
 Example:
-    >>> getattr_ = facade_class("actions.lists", "Lists")
-    >>> getattr_("Lists").__name__
-    'Lists'
+    >>> getattr_ = facade_class("actions.lists", "Lists", KlaviyoList="lists.ListAttributes")
+    >>> getattr_("Lists").__name__, getattr_("KlaviyoList").__args__[0] is getattr_("ListAttributes")
+    ('Lists', True)
 """
 
 from __future__ import annotations
@@ -18,13 +19,28 @@ from collections.abc import Callable
 from typing import Any
 
 
-def facade_class(module: str, name: str) -> Callable[[str], Any]:
-    """A module ``__getattr__`` that imports ``actions._facade.<group>.<name>`` on first use."""
+def resource_model(where: str) -> Any:
+    """The attrs model ``"group.ClassName"`` of ``actions._facade.models``, imported on first use."""
+    group, name = where.split(".")
+    return getattr(importlib.import_module(f"actions._facade.models.{group}"), name)
+
+
+def facade_class(module: str, name: str, *models: str, **resources: str) -> Callable[[str], Any]:
+    """A module ``__getattr__`` that, on first use, imports ``actions._facade.<group>.<name>``, builds each typed
+    resource alias (``KlaviyoList="lists.ListAttributes"`` is ``Resource[ListAttributes]``), and imports the models
+    those aliases and ``models`` (``"events.EventAttributes"``) name, by their class name."""
     group = module.rsplit(".", 1)[-1]
+    by_name = {where.rsplit(".", 1)[-1]: where for where in (*models, *resources.values())}
 
     def __getattr__(attribute: str) -> Any:
         if attribute == name:
             return getattr(importlib.import_module(f"actions._facade.{group}"), name)
+        if attribute in resources:
+            from connector.client.jsonapi import Resource
+
+            return Resource[resource_model(resources[attribute])]  # type: ignore[misc]
+        if attribute in by_name:
+            return resource_model(by_name[attribute])
         raise AttributeError(f"module {module!r} has no attribute {attribute!r}")
 
     return __getattr__

@@ -22,9 +22,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from actions._facade.models.accounts import AccountAttributes
 from actions._lazy import facade_class
-from connector.client.jsonapi import Resource
 from connector.framework.facade import FacadeMethod
 from connector.klaviyo.operation_actions import (
     get_action,
@@ -34,10 +32,12 @@ from connector.klaviyo.operation_actions import (
 
 if TYPE_CHECKING:
     from actions._facade.accounts import Accounts as Accounts
+    from actions._facade.models.accounts import AccountAttributes
+    from connector.client.jsonapi import Resource
 
-__getattr__ = facade_class(__name__, "Accounts")
+    Account = Resource[AccountAttributes]
 
-Account = Resource[AccountAttributes]
+__getattr__ = facade_class(__name__, "Accounts", Account="accounts.AccountAttributes")
 
 
 # -- Get Account -------------------------------------------------------------------------------

@@ -43,12 +43,9 @@ import contextlib
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
-from actions._facade.models.campaigns import CampaignAttributes
 from actions._lazy import facade_class
+from connector import structs
 from connector.client.errors import InputError
-from connector.client.jsonapi import Resource
 from connector.client.pipeline import KlaviyoClient
 from connector.framework.definitions import DataSourceDefinition
 from connector.framework.facade import FacadeMethod
@@ -87,8 +84,12 @@ from connector.klaviyo.validators import clean_email
 
 if TYPE_CHECKING:
     from actions._facade.campaigns import Campaigns as Campaigns
+    from actions._facade.models.campaigns import CampaignAttributes
+    from connector.client.jsonapi import Resource
 
-__getattr__ = facade_class(__name__, "Campaigns")
+    Campaign = Resource[CampaignAttributes]
+
+__getattr__ = facade_class(__name__, "Campaigns", Campaign="campaigns.CampaignAttributes")
 
 
 def _channels() -> tuple[str, ...]:
@@ -106,9 +107,6 @@ CAMPAIGN_NAME_COMMENTS = "The name of the campaign."
 
 
 # -- models ------------------------------------------------------------------------------------
-
-
-Campaign = Resource[CampaignAttributes]
 
 
 # -- the forms the JSON inputs accept (their shape is the registry's to check) --------------------
@@ -304,7 +302,7 @@ def _options_input(attribute: str, clean: Any, example: Any = None) -> Any:
 # -- Create Campaign ---------------------------------------------------------------------------
 
 
-@attrs.frozen
+@structs.frozen
 class CreateCampaignInputs:
     """Inputs of Create Campaign."""
 
@@ -326,7 +324,7 @@ class CreateCampaignInputs:
     )
     send_strategy: dict[str, Any] | None = _options_input("send_strategy", clean_send_strategy, {"method": "immediate"})
 
-    def __attrs_post_init__(self) -> None:
+    def __post_init__(self) -> None:
         if not self.included_audiences:  # the spec allows an empty list; Klaviyo has no one to send to
             raise InputError(
                 "needs at least one list or segment ID", label="Included Audiences", key="includedAudiences"
@@ -361,7 +359,7 @@ def _channel_input(comments: str) -> Any:
     return input_field("Channel", type=InputType.PICKLIST, comments=comments, choices=CHANNELS, clean=clean_channel)
 
 
-@attrs.frozen
+@structs.frozen
 class ListCampaignsInputs:
     """Inputs of List Campaigns (no filter and no Channel: every channel)."""
 
@@ -402,7 +400,7 @@ def _every_channel(client: KlaviyoClient, inputs: ListCampaignsInputs) -> Iterat
     for channel in CHANNELS:
         if remaining == 0:
             return
-        capped = attrs.evolve(inputs, max_records=remaining)
+        capped = structs.evolve(inputs, max_records=remaining)
         for campaign in stream_for(client, "get_campaigns", capped, filter=_channel_filter(channel)):
             yield campaign
             remaining = None if remaining is None else remaining - 1
@@ -416,7 +414,7 @@ LIST_CAMPAIGNS = operation_action(
 # -- Update Campaign ---------------------------------------------------------------------------
 
 
-@attrs.frozen
+@structs.frozen
 class UpdateCampaignInputs:
     """Inputs of Update Campaign: only what is given changes (messages change with the campaign-message endpoints).
 
@@ -431,8 +429,8 @@ class UpdateCampaignInputs:
     send_options: dict[str, Any] | None = _options_input("send_options", clean_send_options)
     send_strategy: dict[str, Any] | None = _options_input("send_strategy", clean_send_strategy)
 
-    def __attrs_post_init__(self) -> None:
-        given = [getattr(self, f.name) for f in attrs.fields(type(self)) if f.name != "campaign_id"]
+    def __post_init__(self) -> None:
+        given = [getattr(self, f.name) for f in structs.fields(type(self)) if f.name != "campaign_id"]
         if all(value is None or value == [] for value in given):
             raise InputError(
                 "nothing to update: give at least one of Campaign Name, Included Audiences, Excluded Audiences, "
@@ -455,7 +453,7 @@ DELETE_CAMPAIGN = delete_action(
 # -- data source -------------------------------------------------------------------------------
 
 
-@attrs.frozen
+@structs.frozen
 class SelectCampaignInputs(PicklistInputs):
     """Inputs of the Select Campaign picklist: search, cap, and a channel."""
 
@@ -470,7 +468,7 @@ def select_campaign(client: KlaviyoClient, inputs: SelectCampaignInputs) -> Iter
     """
     left = inputs.limit or PICKLIST_DEFAULT
     for channel in (inputs.channel,) if inputs.channel else CHANNELS:
-        capped = attrs.evolve(inputs, limit=left)
+        capped = structs.evolve(inputs, limit=left)
         options = picklist_options(
             client, "get_campaigns", ("name",), capped, scope=_channel_filter(channel), suffix=f" ({channel})"
         )

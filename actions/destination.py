@@ -40,9 +40,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
 from actions._lazy import facade_class
+from connector import structs
 from connector.client.errors import InputError
 from connector.client.jsonapi import relationship
 from connector.client.pipeline import KlaviyoClient
@@ -94,7 +93,7 @@ def _optional_id(label: str, comments: str) -> Any:
     return input_field(label, comments=comments, clean=clean_id, example="Y6nRLr")
 
 
-@attrs.frozen
+@structs.frozen
 class IdentifierInputs:
     """Profile identifiers shared by the destination actions (at least one is required)."""
 
@@ -123,7 +122,7 @@ class IdentifierInputs:
 PROFILE_FIELDS = ("first_name", "last_name", "organization", "title", "image", "location", "properties")
 
 
-@attrs.frozen
+@structs.frozen
 class ProfileInputs(IdentifierInputs):
     """Identifiers plus the profile's standard fields and custom properties (Upsert, Add To List)."""
 
@@ -148,7 +147,7 @@ class ProfileInputs(IdentifierInputs):
         return attributes
 
 
-@attrs.frozen
+@structs.frozen
 class UpsertProfileInputs(ProfileInputs):
     """Inputs of Upsert Profile."""
 
@@ -192,7 +191,7 @@ UPSERT_PROFILE = composite_action(
 # -- Track Event -------------------------------------------------------------------------------
 
 
-@attrs.frozen
+@structs.frozen
 class EventInputs(IdentifierInputs):
     """Inputs every event action takes besides the metric."""
 
@@ -232,7 +231,7 @@ def _send_event(client: KlaviyoClient, event: EventIntent) -> None:
     request(client, "create_event", body=event.body())
 
 
-@attrs.frozen
+@structs.frozen
 class TrackEventInputs(EventInputs):
     """Inputs of Track Event."""
 
@@ -263,7 +262,7 @@ TRACK_EVENT = composite_action(
 # -- Order Completed ---------------------------------------------------------------------------
 
 
-@attrs.frozen
+@structs.frozen
 class OrderCompletedInputs(EventInputs):
     """Inputs of Order Completed."""
 
@@ -315,7 +314,7 @@ def _audience_input() -> Any:
     )
 
 
-@attrs.frozen
+@structs.frozen
 class ListMembershipInputs(IdentifierInputs):
     """Inputs of Remove Profile From List: a list id, or an audience name for the list."""
 
@@ -323,7 +322,7 @@ class ListMembershipInputs(IdentifierInputs):
     audience_name: str | None = _audience_input()
 
 
-@attrs.frozen
+@structs.frozen
 class AddProfileToListInputs(ProfileInputs):
     """Inputs of Add Profile To List: the profile (identifiers, fields, properties) and the list or audience."""
 
@@ -386,7 +385,7 @@ REMOVE_PROFILE_FROM_LIST = composite_action(
 )
 
 
-@attrs.frozen
+@structs.frozen
 class RemoveProfileInputs(IdentifierInputs):
     """Inputs of Remove Profile."""
 
@@ -405,7 +404,7 @@ REMOVE_PROFILE = composite_action(remove_profile, "remove_profiles_from_list", "
 # -- consent -----------------------------------------------------------------------------------
 
 
-@attrs.frozen
+@structs.frozen
 class UnsubscribeProfileInputs:
     """Inputs of Unsubscribe Profile."""
 
@@ -415,7 +414,7 @@ class UnsubscribeProfileInputs:
     list_id: str | None = _optional_id("List ID", "Unsubscribe from this list; empty = from all marketing.")
 
 
-@attrs.frozen
+@structs.frozen
 class SubscribeProfileInputs:
     """Inputs of Subscribe Profile."""
 
@@ -512,7 +511,7 @@ ACTIONS = (
 DATA_SOURCES: tuple[Any, ...] = ()
 
 
-@attrs.frozen
+@structs.frozen
 class TrackedEvent:
     """What Track Event sent: the event's unique ID (derived when not given) and its time.
 
@@ -525,20 +524,20 @@ class TrackedEvent:
     time: str | None = None
 
 
-@attrs.frozen
+@structs.frozen
 class TrackedOrder:
     """What Order Completed sent: the order event's unique ID and each product event's."""
 
     unique_id: str
-    product_unique_ids: list[str] = attrs.field(factory=list)
+    product_unique_ids: list[str] = structs.field(factory=list)
 
 
-@attrs.frozen
+@structs.frozen
 class ListMembership:
     """The list a profile was added to (or removed from) and the profile ids concerned."""
 
     list_id: str
-    profile_ids: list[str] = attrs.field(factory=list)
+    profile_ids: list[str] = structs.field(factory=list)
 
     @classmethod
     def of(cls, output: Mapping[str, Any]) -> ListMembership:

@@ -47,14 +47,10 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
 from actions._bulk import BulkResult, finish, send_counted
-from actions._facade.models.events import EventAttributes
-from actions._facade.models.metrics import MetricAttributes
-from actions._facade.models.profiles import ProfileAttributes
-from actions._lazy import facade_class
+from actions._lazy import facade_class, resource_model
 from actions.profiles import clean_profile_attributes
+from connector import structs
 from connector.client.errors import InputError
 from connector.client.jsonapi import Resource, parse_resource
 from connector.client.pipeline import KlaviyoClient
@@ -92,8 +88,15 @@ from connector.klaviyo.validators import clean_currency, clean_metric_name, clea
 
 if TYPE_CHECKING:
     from actions._facade.events import Events as Events
+    from actions._facade.models.events import EventAttributes  # noqa: F401 - named in the string base of Event
+    from actions._facade.models.metrics import MetricAttributes
+    from actions._facade.models.profiles import ProfileAttributes
 
-__getattr__ = facade_class(__name__, "Events")
+    Metric = Resource[MetricAttributes]
+
+__getattr__ = facade_class(
+    __name__, "Events", "events.EventAttributes", "profiles.ProfileAttributes", Metric="metrics.MetricAttributes"
+)
 
 PROPERTIES_MAX = 400
 EARLIEST_EVENT = dt.datetime(1990, 1, 1, tzinfo=dt.timezone.utc)
@@ -101,11 +104,8 @@ EARLIEST_EVENT = dt.datetime(1990, 1, 1, tzinfo=dt.timezone.utc)
 PROFILE_IDENTIFIERS = ("email", "phone_number", "external_id", "anonymous_id", "_kx")
 
 
-Metric = Resource[MetricAttributes]
-
-
-@attrs.frozen
-class Event(Resource[EventAttributes]):
+@structs.frozen
+class Event(Resource["EventAttributes"]):  # a string: the model is imported when an event is parsed
     """An event, with its ``metric`` and ``profile`` when Klaviyo included them (Metric/Profile Fields asked).
 
     Example:
@@ -123,7 +123,7 @@ class Event(Resource[EventAttributes]):
 
 def parse_event(raw: Mapping[str, Any], included: Sequence[Mapping[str, Any]] | None = None) -> Event:
     """An :class:`Event` from its resource; related resources from ``included`` (or the event's own ``included``)."""
-    base = parse_resource(EventAttributes, raw)
+    base = parse_resource(resource_model("events.EventAttributes"), raw)
     related = {
         (r.get("type"), r.get("id")): r for r in (included if included is not None else raw.get("included") or ())
     }
@@ -136,12 +136,12 @@ def parse_event(raw: Mapping[str, Any], included: Sequence[Mapping[str, Any]] | 
         relationships=base.relationships,
         links=base.links,
         raw=base.raw,
-        metric=parse_resource(MetricAttributes, metric) if metric else None,
-        profile=parse_resource(ProfileAttributes, profile) if profile else None,
+        metric=parse_resource(resource_model("metrics.MetricAttributes"), metric) if metric else None,
+        profile=parse_resource(resource_model("profiles.ProfileAttributes"), profile) if profile else None,
     )
 
 
-@attrs.frozen(kw_only=True)
+@structs.frozen(kw_only=True)
 class EventSubmission(BulkResult):
     """What Bulk Create Events did: requests sent, events given, and each event's outcome.
 
@@ -298,7 +298,7 @@ def _profile_object(value: Any) -> dict[str, Any]:
     return {"data": clean_event_profile(value)}
 
 
-@attrs.frozen
+@structs.frozen
 class CreateEventInputs:
     """Inputs of Create Event (the metric and the profile are objects inside ``attributes``)."""
 
@@ -350,7 +350,7 @@ class CreateEventInputs:
         "Backfill", "Record the event without triggering flows (for importing past events).", to="attributes:backfill"
     )
 
-    def __attrs_post_init__(self) -> None:
+    def __post_init__(self) -> None:
         if self.event_properties is None:  # Klaviyo requires properties; none given means none
             object.__setattr__(self, "event_properties", {})
 
@@ -548,7 +548,7 @@ def _records(entries: Sequence[dict[str, Any]], sources: Sequence[Source]) -> li
     return records
 
 
-@attrs.frozen
+@structs.frozen
 class BulkCreateEventsInputs:
     """Inputs of Bulk Create Events: the events, one ``event-bulk-create`` entry each, and where each came from."""
 
@@ -562,9 +562,9 @@ class BulkCreateEventsInputs:
         to="attributes:events-bulk-create",
     )
     #: ``(index in Events Array, position in an entry's events or None)`` of each entry of ``events_array``.
-    sources: tuple[Source, ...] = attrs.field(default=(), repr=False)
+    sources: tuple[Source, ...] = structs.field(default=(), repr=False)
 
-    def __attrs_post_init__(self) -> None:
+    def __post_init__(self) -> None:
         try:
             entries, sources = clean_events_array(self.events_array)
         except InputError as exc:
@@ -615,7 +615,7 @@ def _include(metric_fields: Sequence[str], profile_fields: Sequence[str]) -> lis
     return names or None
 
 
-@attrs.frozen
+@structs.frozen
 class GetEventInputs:
     """Inputs of Get Event."""
 
@@ -633,7 +633,7 @@ def get_event(client: KlaviyoClient, inputs: GetEventInputs) -> Any:
 GET_EVENT = operation_action("get_event", description="Get an event with the given event ID.", perform=get_event)
 
 
-@attrs.frozen
+@structs.frozen
 class ListEventsInputs:
     """Inputs of List Events."""
 

@@ -32,12 +32,9 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
-from actions._facade.models.images import ImageAttributes
 from actions._lazy import facade_class
+from connector import structs
 from connector.client.errors import InputError
-from connector.client.jsonapi import Resource
 from connector.client.pipeline import KlaviyoClient
 from connector.framework.facade import FacadeMethod
 from connector.framework.inputs import InputType, input_field, to_str, to_stripped
@@ -53,8 +50,12 @@ from connector.klaviyo.validators import clean_url
 
 if TYPE_CHECKING:
     from actions._facade.images import Images as Images
+    from actions._facade.models.images import ImageAttributes
+    from connector.client.jsonapi import Resource
 
-__getattr__ = facade_class(__name__, "Images")
+    Image = Resource[ImageAttributes]
+
+__getattr__ = facade_class(__name__, "Images", Image="images.ImageAttributes")
 
 #: Klaviyo's documented upper bound for an uploaded or imported image.
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
@@ -79,13 +80,10 @@ IMAGE_NAME_COMMENTS = (
 )
 
 
-Image = Resource[ImageAttributes]
-
-
 # -- image validation (reusable by any group that accepts images) -------------------------------
 
 
-@attrs.frozen
+@structs.frozen
 class ImageFile:
     """Validated image bytes: a format Klaviyo accepts and at most 5 MB.
 
@@ -95,7 +93,7 @@ class ImageFile:
         ('image/gif', 'Banner.gif')
     """
 
-    data: bytes = attrs.field(repr=lambda d: f"<{len(d)} bytes>")
+    data: bytes = structs.field(repr=lambda d: f"<{len(d)} bytes>")
     format: str
     filename: str | None = None
 
@@ -239,14 +237,14 @@ def clean_image_file(value: Any) -> ImageFile:
         value = value["data"]
     if isinstance(value, str) and value.strip()[:5].lower() == "data:":
         image = parse_image_data_uri(value)
-        return attrs.evolve(image, filename=filename)
+        return structs.evolve(image, filename=filename)
     return check_image(_bytes_from(value), filename)
 
 
 # -- Upload Image ------------------------------------------------------------------------------
 
 
-@attrs.frozen
+@structs.frozen
 class UploadImageInputs:
     """Inputs of Upload Image: exactly one of Image URL or File Data.
 
@@ -283,7 +281,7 @@ class UploadImageInputs:
         to="attributes:hidden",
     )
 
-    def __attrs_post_init__(self) -> None:
+    def __post_init__(self) -> None:
         if self.image_url is not None and self.file_data is not None:
             problem = "use exactly one of Image URL or File Data (both were given)"
         elif self.image_url is None and self.file_data is None:
@@ -337,7 +335,7 @@ LIST_IMAGES = list_action("get_images", label="List Images", description="Get al
 # -- Update Image ------------------------------------------------------------------------------
 
 
-@attrs.frozen
+@structs.frozen
 class UpdateImageInputs:
     """Inputs of Update Image (rename it, or hide/show it in the asset library): only what is given changes.
 
@@ -352,7 +350,7 @@ class UpdateImageInputs:
     )
     image_hidden: bool | None = input_field("Image Hidden", type=InputType.BOOLEAN, to="attributes:hidden")
 
-    def __attrs_post_init__(self) -> None:
+    def __post_init__(self) -> None:
         if self.image_name is None and self.image_hidden is None:
             raise InputError("nothing to update: give Image Name, Image Hidden or both")
 

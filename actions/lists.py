@@ -25,11 +25,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
-from actions._facade.models.lists import ListAttributes
 from actions._lazy import facade_class
-from connector.client.jsonapi import Resource
+from connector import structs
 from connector.framework.facade import FacadeMethod
 from connector.framework.inputs import InputType
 from connector.klaviyo.operation_actions import (
@@ -47,14 +44,15 @@ from connector.klaviyo.operation_actions import (
 
 if TYPE_CHECKING:
     from actions._facade.lists import Lists as Lists
+    from actions._facade.models.lists import ListAttributes
+    from connector.client.jsonapi import Resource
 
-__getattr__ = facade_class(__name__, "Lists")
+    KlaviyoList = Resource[ListAttributes]
+
+__getattr__ = facade_class(__name__, "Lists", KlaviyoList="lists.ListAttributes")
 
 OPT_IN_CHOICES = enum_choices("create_list", "opt_in_process")
 LIST_ID_COMMENTS = "The unique identifier of the list."
-
-
-KlaviyoList = Resource[ListAttributes]
 
 
 # -- Create List -------------------------------------------------------------------------------
@@ -69,7 +67,7 @@ def _opt_in_input(comments: str) -> Any:
     return attribute_input("Opt-in Process", comments, type=InputType.PICKLIST, choices=OPT_IN_CHOICES)
 
 
-@attrs.frozen
+@structs.frozen
 class CreateListInputs:
     """Inputs of Create List."""
 
@@ -97,7 +95,7 @@ LIST_LISTS = list_action("get_lists", label="List Lists", description="Get all l
 # -- Update List -------------------------------------------------------------------------------
 
 
-@attrs.frozen
+@structs.frozen
 class UpdateListInputs:
     """Inputs of Update List: only what is given changes (the catalog's default name is a builder's pre-fill)."""
 

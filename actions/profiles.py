@@ -40,13 +40,10 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
 from actions._bulk import BulkResult, finish, send_counted
-from actions._facade.models.profiles import ProfileAttributes
 from actions._lazy import facade_class
+from connector import structs
 from connector.client.errors import InputError
-from connector.client.jsonapi import Resource
 from connector.client.pipeline import KlaviyoClient
 from connector.framework.facade import FacadeMethod
 from connector.framework.inputs import InputType, input_field, to_json, to_json_object, to_stripped, to_timestamp
@@ -70,19 +67,20 @@ from connector.klaviyo.operations.registry import Operation, operation
 from connector.klaviyo.validators import clean_email, clean_external_id, clean_phone, clean_url
 
 if TYPE_CHECKING:
+    from actions._facade.models.profiles import ProfileAttributes
     from actions._facade.profiles import Profiles as Profiles
+    from connector.client.jsonapi import Resource
 
-__getattr__ = facade_class(__name__, "Profiles")
+    Profile = Resource[ProfileAttributes]
+
+__getattr__ = facade_class(__name__, "Profiles", Profile="profiles.ProfileAttributes")
 
 PROFILE_ID_COMMENTS = "Unique identifier for the profile."
 ADDITIONAL_COMMENTS = "Request additional fields not included by default in the response."
 IDENTIFIER_LABELS = "Email, Phone Number, External ID"
 
 
-Profile = Resource[ProfileAttributes]
-
-
-@attrs.frozen(kw_only=True)
+@structs.frozen(kw_only=True)
 class SubscriptionSubmission(BulkResult):
     """What Subscribe or Unsubscribe Profiles did: requests sent, profiles given, and each profile's outcome.
 
@@ -172,7 +170,7 @@ LOCATION_EXAMPLE = {"city": "New York", "region": "NY", "country": "United State
 PROPERTIES_COMMENTS = "An object containing key/value pairs for any custom properties assigned to this profile."
 
 
-@attrs.frozen
+@structs.frozen
 class ProfileAttributeInputs:
     """The profile's attributes, as Create and Update Profile take them."""
 
@@ -202,11 +200,11 @@ class ProfileAttributeInputs:
     )
 
 
-@attrs.frozen
+@structs.frozen
 class CreateProfileInputs(ProfileAttributeInputs):
     """Inputs of Create Profile (at least one of email, phone number or external ID)."""
 
-    def __attrs_post_init__(self) -> None:
+    def __post_init__(self) -> None:
         # Klaviyo needs an identifier to create a profile; saying so here saves a round trip and a 400.
         if not (self.email or self.phone_number or self.external_id):
             raise InputError("at least one is required to identify the profile", label=IDENTIFIER_LABELS, key="email")
@@ -215,7 +213,7 @@ class CreateProfileInputs(ProfileAttributeInputs):
 CREATE_PROFILE = operation_action("create_profile", description="Create a new profile.", inputs=CreateProfileInputs)
 
 
-@attrs.frozen(field_transformer=path_ids_first)
+@structs.frozen(field_transformer=path_ids_first)
 class UpdateProfileInputs(ProfileAttributeInputs):
     """Inputs of Update Profile: only the attributes given change; JSON ``null`` (or ``NULL``) clears one."""
 
@@ -410,7 +408,7 @@ def _list_input(comments: str) -> Any:
     return id_input("List ID", comments, to="relationships:list", required=False)
 
 
-@attrs.frozen
+@structs.frozen
 class SubscribeProfilesInputs:
     """Inputs of Subscribe Profiles (the profiles are checked together with Historical Import)."""
 
@@ -429,7 +427,7 @@ class SubscribeProfilesInputs:
         to="attributes:historical_import",
     )
 
-    def __attrs_post_init__(self) -> None:
+    def __post_init__(self) -> None:
         # The profiles' consented_at is only right or wrong given Historical Import, so check them together.
         try:
             cleaned = clean_subscription_profiles(
@@ -444,7 +442,7 @@ def _clean_unsubscribe_profiles(value: Any) -> dict[str, Any]:
     return {"data": clean_subscription_profiles(value, subscribe=False)}
 
 
-@attrs.frozen
+@structs.frozen
 class UnsubscribeProfilesInputs:
     """Inputs of Unsubscribe Profiles."""
 

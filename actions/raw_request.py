@@ -19,8 +19,7 @@ import mimetypes
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import attrs
-
+from connector import structs
 from connector.client.errors import InputError
 from connector.client.headers import FRAMING_HEADERS, HEADER_NAME, value_problem
 from connector.client.json_depth import MAX_JSON_DEPTH
@@ -52,7 +51,7 @@ _PRIVATE_HEADERS = frozenset({"authorization", "proxy-authorization"})
 # -- values ------------------------------------------------------------------------------------
 
 
-@attrs.frozen
+@structs.frozen
 class RawBody:
     """The Data input, typed: a JSON value, text, or bytes (each is sent differently).
 
@@ -168,7 +167,7 @@ def clean_url(value: Any) -> str:
     return text
 
 
-@attrs.frozen
+@structs.frozen
 class RawResponse:
     """What Raw Request returns: the status, the response headers and the decoded body.
 
@@ -210,7 +209,7 @@ def _retry_input(label: str, comments: str, clean: Any) -> Any:
     return input_field(label, comments=comments, default="0", clean=clean)
 
 
-@attrs.frozen
+@structs.frozen
 class RawRequestInputs:
     """Inputs of Raw Request (all sixteen catalog inputs; the connection is added by the framework)."""
 
@@ -307,12 +306,12 @@ def retry_policy(client: KlaviyoClient, inputs: RawRequestInputs) -> RetryPolicy
     retries = inputs.max_retry_count or 0
     if retries == 0:
         # "0 for no retries" means none at all, not even after a 429.
-        return attrs.evolve(client.retry, max_retries=0, total_timeout=total)
+        return structs.evolve(client.retry, max_retries=0, total_timeout=total)
     exponential = bool(inputs.use_exponential_backoff)
     delay_ms = inputs.retry_delay_ms or 0
     # A zero wait would hammer Klaviyo during the very outage being retried, so 0 means "the default".
     base = DEFAULT_BASE_DELAY if exponential or delay_ms <= 0 else delay_ms / 1000
-    return attrs.evolve(
+    return structs.evolve(
         client.retry,
         max_retries=retries,
         base_delay=base,

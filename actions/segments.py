@@ -27,12 +27,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
-from actions._facade.models.segments import SegmentAttributes
 from actions._lazy import facade_class
+from connector import structs
 from connector.client.errors import InputError
-from connector.client.jsonapi import Resource
 from connector.framework.facade import FacadeMethod
 from connector.framework.inputs import InputType, input_field, to_json
 from connector.klaviyo.operation_actions import (
@@ -48,9 +45,13 @@ from connector.klaviyo.operation_actions import (
 )
 
 if TYPE_CHECKING:
+    from actions._facade.models.segments import SegmentAttributes
     from actions._facade.segments import Segments as Segments
+    from connector.client.jsonapi import Resource
 
-__getattr__ = facade_class(__name__, "Segments")
+    Segment = Resource[SegmentAttributes]
+
+__getattr__ = facade_class(__name__, "Segments", Segment="segments.SegmentAttributes")
 
 SEGMENT_ID_COMMENTS = "The ID of the segment."
 SEGMENT_NAME_COMMENTS = "The name of the segment."
@@ -59,9 +60,6 @@ IS_STARRED_COMMENTS = "Whether the segment is starred."
 CONDITION_GROUPS_EXAMPLE = [
     {"conditions": [{"type": "profile-group-membership", "is_member": True, "group_ids": ["Y6nRLr"]}]}
 ]
-
-
-Segment = Resource[SegmentAttributes]
 
 
 def clean_condition_groups(value: Any) -> dict[str, Any]:
@@ -120,7 +118,7 @@ def condition_groups_input(*, required: bool) -> Any:
 # -- Create Segment ----------------------------------------------------------------------------
 
 
-@attrs.frozen
+@structs.frozen
 class CreateSegmentInputs:
     """Inputs of Create Segment (Is Starred Segment left empty is not sent: Klaviyo's default is unstarred)."""
 
@@ -155,7 +153,7 @@ LIST_SEGMENTS = list_action("get_segments", label="List Segments", description="
 _UPDATE_LABELS = "Segment Name, Segment Condition Groups, Is Starred Segment or Is Active"
 
 
-@attrs.frozen
+@structs.frozen
 class UpdateSegmentInputs:
     """Inputs of Update Segment: only what is given changes.
 
@@ -181,7 +179,7 @@ class UpdateSegmentInputs:
         to="attributes:is_active",
     )
 
-    def __attrs_post_init__(self) -> None:
+    def __post_init__(self) -> None:
         others = {
             "Segment Name": self.segment_name,
             "Segment Condition Groups": self.segment_condition_groups,

@@ -24,12 +24,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
-from actions._facade.models.templates import TemplateAttributes
 from actions._lazy import facade_class
+from connector import structs
 from connector.client.errors import InputError
-from connector.client.jsonapi import Resource
 from connector.client.pipeline import KlaviyoClient
 from connector.framework.facade import FacadeMethod
 from connector.framework.inputs import InputType, input_field, to_stripped
@@ -47,9 +44,13 @@ from connector.klaviyo.operation_actions import (
 from connector.klaviyo.validators import clean_non_blank
 
 if TYPE_CHECKING:
+    from actions._facade.models.templates import TemplateAttributes
     from actions._facade.templates import Templates as Templates
+    from connector.client.jsonapi import Resource
 
-__getattr__ = facade_class(__name__, "Templates")
+    Template = Resource[TemplateAttributes]
+
+__getattr__ = facade_class(__name__, "Templates", Template="templates.TemplateAttributes")
 
 #: The one editor type the catalog's Create Template allows. The spec gives the others only in prose
 #: ("Restricted to CODE, USER_DRAGGABLE, or SYSTEM_DRAGGABLE"), not as an enum, so they are named here to
@@ -60,9 +61,6 @@ TEMPLATE_ID_COMMENTS = "The ID of the template."
 TEMPLATE_NAME_COMMENTS = "The name of the template."
 TEMPLATE_HTML_COMMENTS = "The HTML content of the template."
 TEMPLATE_TEXT_COMMENTS = "The text content of the template."
-
-
-Template = Resource[TemplateAttributes]
 
 
 def clean_editor_type(value: Any) -> str:
@@ -117,7 +115,7 @@ def include_definition_input(op_id: str) -> Any:
 # -- Create Template ---------------------------------------------------------------------------
 
 
-@attrs.frozen
+@structs.frozen
 class CreateTemplateInputs:
     """Inputs of Create Template."""
 
@@ -139,7 +137,7 @@ def create_template(client: KlaviyoClient, inputs: CreateTemplateInputs) -> Any:
 
     Not retried on a server error (the registry marks it unsafe): a repeat could create a duplicate template.
     """
-    return perform_operation(client, "create_template", attrs.evolve(inputs, editor_type=inputs.editor_type or CODE))
+    return perform_operation(client, "create_template", structs.evolve(inputs, editor_type=inputs.editor_type or CODE))
 
 
 CREATE_TEMPLATE = operation_action(
@@ -172,7 +170,7 @@ LIST_TEMPLATES = list_action(
 # -- Update Template ---------------------------------------------------------------------------
 
 
-@attrs.frozen
+@structs.frozen
 class UpdateTemplateInputs:
     """Inputs of Update Template: only what is given changes (Klaviyo does not let the editor type change).
 
@@ -188,7 +186,7 @@ class UpdateTemplateInputs:
     template_html: str | None = html_input(required=False)
     template_text: str | None = text_input()
 
-    def __attrs_post_init__(self) -> None:
+    def __post_init__(self) -> None:
         if self.template_name is None and self.template_html is None and self.template_text is None:
             raise InputError("nothing to update: give at least one of Template Name, Template HTML or Template Text")
 

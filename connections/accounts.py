@@ -27,10 +27,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-import attrs
-
 from connections.api_key import validate_private_key
 from connections.token_store import config_dir, write_private_json
+from connector import structs
 from connector.client.errors import ConnectionConfigError, InputError
 from connector.client.secrets import Secret
 
@@ -72,7 +71,7 @@ def check_account_name(name: str) -> str:
     return text
 
 
-@attrs.frozen
+@structs.frozen
 class StoredAccount:
     """One stored account, without its secret.
 

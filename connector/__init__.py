@@ -22,7 +22,8 @@ from connector.version import API_REVISION, __version__
 if TYPE_CHECKING:
     from connections.api_key import ApiKeyConnection
     from connections.oauth2 import OAuth2Connection
-    from connector.apps.delivery import DeliverySettings, DeliverySummary, deliver
+    from connector.apps.delivery import DeliverySettings, DeliverySummary
+    from connector.apps.delivery.deliver import deliver
     from connector.apps.sync import SyncSummary, sync
     from connector.client.errors import (
         ApiError,

@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import attrs
 import pytest
 
 from actions import _generate_facade
+from connector import structs
 from connector.framework.definitions import ActionDefinition
 from connector.framework.facade import FacadeMethod
 from connector.framework.inputs import Collection, InputType, input_field, input_specs
@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # -- action factories ------------------------------------------------------------------------------
 
 
-@attrs.frozen
+@structs.frozen
 class RenameInputs:
     list_id: str = id_input("List ID", "The list.")
 
@@ -68,7 +68,7 @@ def test_a_switch_target_sends_its_value_only_when_on() -> None:
 
 
 def test_a_switch_joins_the_values_another_input_gives_the_same_parameter() -> None:
-    @attrs.frozen
+    @structs.frozen
     class Inputs:
         additional: list[str] = input_field(
             "Additional", collection=Collection.VALUE_LIST, to="query:additional-fields[profile]"
@@ -89,7 +89,7 @@ def test_an_additional_field_the_registry_does_not_list_is_a_declaration_error()
 def test_get_action_names_its_extra_inputs_after_their_labels() -> None:
     get = get_action("get_segment", "Get one.", "The segment.", profile_count_input("get_segment"))
     assert (get.key, get.label, get.description) == ("getSegment", "Get Segment", "Get one.")
-    assert [f.name for f in attrs.fields(get.inputs)] == ["segment_id", "fields", "include_profile_count"]
+    assert [f.name for f in structs.fields(get.inputs)] == ["segment_id", "fields", "include_profile_count"]
     assert get.inputs.__annotations__ == {
         "segment_id": "str",
         "fields": "list[str]",
@@ -136,7 +136,7 @@ def test_delete_action_is_one_id_and_the_operations_delete() -> None:
 
 
 def test_attribute_name_and_switch_inputs_say_where_their_values_go() -> None:
-    @attrs.frozen
+    @structs.frozen
     class Inputs:
         opt_in_process: str | None = attribute_input("Opt-in Process", "How.", type=InputType.PICKLIST, choices=("a",))
         time: str | None = attribute_input("Event Time", "When.", attribute="time")
@@ -162,22 +162,22 @@ def test_path_ids_first_puts_an_updates_id_before_the_inherited_inputs() -> None
     update = [s.label for s in UPDATE_PROFILE.input_specs()][1:]
     assert update == ["Profile ID", *create]
 
-    @attrs.frozen
+    @structs.frozen
     class Base:
         name: str | None = input_field("Name")
 
-    @attrs.frozen(field_transformer=path_ids_first)
+    @structs.frozen(field_transformer=path_ids_first)
     class Update(Base):
         item_id: str = id_input("Item ID", "The item.")
 
     assert Update(item_id="1", name="x") == Update(name="x", item_id="1")
-    assert [f.name for f in attrs.fields(Update)] == ["item_id", "name"]
+    assert [f.name for f in structs.fields(Update)] == ["item_id", "name"]
 
 
 # -- facade methods --------------------------------------------------------------------------------
 
 
-@attrs.frozen
+@structs.frozen
 class _Inputs:
     list_id: str = id_input("List ID", "The list.")
     list_name: str | None = input_field("List Name", to="attributes:name")

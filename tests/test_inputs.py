@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-import attrs
 import pytest
 
+from connector import structs
 from connector.client.errors import InputError
 from connector.framework.inputs import (
     Collection,
@@ -25,7 +25,7 @@ from connector.framework.inputs import (
 )
 
 
-@attrs.frozen
+@structs.frozen
 class Sample:
     name: str = input_field("Name", required=True)
     flag: bool | None = input_field("Flag", type=InputType.BOOLEAN, default="false")
@@ -127,7 +127,7 @@ def test_cleaners() -> None:
         to_number(True)
 
 
-@attrs.frozen
+@structs.frozen
 class Clearable:
     title: str | None = input_field("Title", to="attributes:title", nullable=True)
     note: str | None = input_field("Note", to="attributes:note")
@@ -145,7 +145,7 @@ def test_null_clears_a_nullable_input_whether_json_null_or_python_null() -> None
     assert clean_inputs(Clearable, {"note": NULL}).note is None
 
 
-@attrs.frozen
+@structs.frozen
 class Prefilled:
     scope: str | None = input_field("Scope", default="sms", prefill=True, to="query:filter")
 

@@ -2,7 +2,7 @@
 
 Layers, lowest first (README, "Architecture"):
 
-- ``base``: ``connector.version`` (constants);
+- ``base``: ``connector.version`` (constants) and ``connector.structs`` (the value classes every layer declares);
 - ``client``: ``connector.client`` (the HTTP pipeline, errors, retry, pagination, auth protocol, models);
 - ``framework``: ``connector.framework`` (inputs, definitions, component, manifest, facade base);
 - ``klaviyo``: ``connector.klaviyo`` (the operation registry, bodies, identifier rules, bulk senders, pacing);
@@ -56,7 +56,7 @@ def layer_of(module: str) -> str | None:
         return None
     if len(parts) == 1 or parts[1] == "__main__":
         return "shell"
-    return {"version": "base"}.get(parts[1], parts[1])
+    return {"version": "base", "structs": "base"}.get(parts[1], parts[1])
 
 
 def imported_modules(source: str, module: str) -> set[str]:
@@ -72,10 +72,18 @@ def imported_modules(source: str, module: str) -> set[str]:
                 name = ".".join(base + ([node.module] if node.module else []))
             else:
                 name = node.module or ""
-            found.add(name)
-            # ``from connector import shell`` imports the module connector.shell.
-            found.update(f"{name}.{alias.name}" for alias in node.names)
+            submodules = {f"{name}.{alias.name}" for alias in node.names}
+            # ``from connector import structs`` imports the module connector.structs; ``from connector import
+            # KlaviyoClient`` takes a name from the package itself (the shell's exports).
+            if not all(_is_module(sub) for sub in submodules):
+                found.add(name)
+            found.update(submodules)
     return found
+
+
+def _is_module(name: str) -> bool:
+    path = ROOT.joinpath(*name.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
 
 
 def violations(module: str, source: str) -> list[str]:
@@ -146,8 +154,9 @@ def test_only_the_shell_reads_the_environment() -> None:
             "(connections)",
         ),
         ("connector.apps.sync.engine", "from connector.shell.env import client_from_env", "(shell)"),
-        ("connector.sandbox.app", "from ..client import errors", "connector.client (client)"),
-        ("connector.klaviyo.values", "from connector.shell import cli", "connector.shell (shell)"),
+        ("connector.sandbox.app", "from ..client import errors", "connector.client.errors (client)"),
+        ("connector.klaviyo.values", "from connector.shell import cli", "connector.shell.cli (shell)"),
+        ("connector.client.retry", "from connector import KlaviyoClient", "-> connector (shell)"),
     ],
 )
 def test_the_check_catches_an_upward_import(module: str, source: str, expected: str) -> None:
@@ -158,5 +167,6 @@ def test_the_check_catches_an_upward_import(module: str, source: str, expected: 
 def test_the_check_allows_downward_and_standard_imports() -> None:
     source = "import json\nimport attrs\nfrom connector.client.errors import InputError\nfrom . import jsonapi"
     assert violations("connector.klaviyo.bodies", source) == []
+    assert violations("connector.client.retry", "from connector import structs, version") == []
     assert environment_reads('os.environ.get("HOME")') == []
     assert environment_reads('os.environ["KLAVIYO_API_KEY"]') == ["KLAVIYO_API_KEY"]

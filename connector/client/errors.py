@@ -27,7 +27,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar
+
+from connector import structs
 
 EXIT_INPUT = 2
 EXIT_CONNECTION = 3
@@ -35,11 +37,12 @@ EXIT_API = 4
 EXIT_TRANSIENT = 5
 
 
-class ErrorObject(NamedTuple):
+@structs.frozen
+class ErrorObject:
     """One entry of a JSON:API ``errors`` array as Klaviyo sends it.
 
-    A plain immutable tuple (not attrs): every CLI process imports the errors, ``--help`` included, and a
-    short-lived step should not pay for attrs just to report one.
+    A struct, not a ``NamedTuple``: with postponed annotations ``NamedTuple`` compiles each field's annotation
+    when the class is declared, and every CLI process, ``--help`` included, imports the errors.
 
     Example:
         >>> ErrorObject.from_json({"code": "invalid", "detail": "bad", "source": {"pointer": "/data"}}).pointer
@@ -78,7 +81,7 @@ class ErrorObject(NamedTuple):
 
     def to_json(self) -> dict[str, Any]:
         """The error object as plain JSON (for CLI output)."""
-        out: dict[str, Any] = {k: v for k, v in self._asdict().items() if v is not None and v != {}}
+        out: dict[str, Any] = {k: v for k, v in structs.asdict(self).items() if v is not None and v != {}}
         if "meta" in out:
             out["meta"] = dict(out["meta"])
         return out

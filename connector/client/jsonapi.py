@@ -21,12 +21,12 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any, Generic, TypeVar
 
-import attrs
+from connector import structs
 
 A = TypeVar("A")
 
 
-@attrs.frozen
+@structs.frozen
 class Resource(Generic[A]):
     """One JSON:API resource: ``type``, ``id``, typed ``attributes``, ``relationships``, ``links``, ``raw``.
 
@@ -38,9 +38,9 @@ class Resource(Generic[A]):
     type: str
     id: str | None
     attributes: A
-    relationships: Mapping[str, Any] = attrs.field(factory=dict)
-    links: Mapping[str, Any] = attrs.field(factory=dict)
-    raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+    relationships: Mapping[str, Any] = structs.field(factory=dict)
+    links: Mapping[str, Any] = structs.field(factory=dict)
+    raw: Mapping[str, Any] = structs.field(factory=dict, eq=False, repr=False)
 
     def to_json(self) -> Mapping[str, Any]:
         """The resource exactly as Klaviyo sent it."""

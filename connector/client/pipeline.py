@@ -32,8 +32,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
-import attrs
-
+from connector import structs
 from connector.client import urls
 from connector.client.auth import Credential
 from connector.client.clock import Clock, SystemClock
@@ -85,7 +84,7 @@ class Throttle(Protocol):
         """Called after every attempt; ``status`` is None when no answer came."""
 
 
-@attrs.frozen
+@structs.frozen
 class PreparedCall:
     """One logical request, ready to send: everything that stays the same across attempts.
 
@@ -102,7 +101,7 @@ class PreparedCall:
     retry_safe: bool
 
 
-@attrs.frozen
+@structs.frozen
 class TransportFailure:
     """An attempt that got no HTTP answer: what happened, and whether the request may have been sent."""
 

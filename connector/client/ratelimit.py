@@ -16,12 +16,12 @@ import math
 import re
 from collections.abc import Mapping
 
-import attrs
+from connector import structs
 
 _LEADING_NUMBER = re.compile(r"\s*(\d+(?:\.\d+)?)")
 
 
-@attrs.frozen
+@structs.frozen
 class RateLimitInfo:
     """The rate-limit window a response reports; every field is None when the header was absent.
 

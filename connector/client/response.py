@@ -13,8 +13,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import attrs
-
+from connector import structs
 from connector.client.errors import MalformedResponseError, excerpt
 from connector.client.ratelimit import RateLimitInfo
 
@@ -38,7 +37,7 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-@attrs.define
+@structs.define
 class KlaviyoResponse:
     """Status, headers, body and the request it answers; ``rate_limit`` parsed from the headers.
 
@@ -52,8 +51,8 @@ class KlaviyoResponse:
     url: str
     path: str
     attempts: int = 1
-    scrub: Callable[[str], str] = attrs.field(default=_same, kw_only=True, repr=False, eq=False)
-    _json: Any = attrs.field(default=_UNSET, init=False, repr=False, eq=False)
+    scrub: Callable[[str], str] = structs.field(default=_same, kw_only=True, repr=False, eq=False)
+    _json: Any = structs.field(default=_UNSET, init=False, repr=False, eq=False)
 
     @property
     def request_id(self) -> str | None:

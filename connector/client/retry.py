@@ -32,7 +32,7 @@ import random
 from collections.abc import Callable
 from typing import ClassVar
 
-import attrs
+from connector import structs
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
@@ -40,7 +40,7 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 DEFAULT_BASE_DELAY = 0.5
 
 
-@attrs.frozen
+@structs.frozen
 class Outcome:
     """How one attempt ended, as far as the retry rules care.
 
@@ -64,7 +64,7 @@ class Outcome:
         return self.status is None or self.status >= 400
 
 
-@attrs.frozen
+@structs.frozen
 class Decision:
     """Retry after :attr:`wait` seconds, or stop; :attr:`reason` says why (one of the class constants).
 
@@ -90,7 +90,7 @@ class Decision:
         return cls(retry=False, wait=0.0, reason=reason)
 
 
-@attrs.frozen
+@structs.frozen
 class RetryPolicy:
     """How many times to retry, what to retry, and how long to wait.
 
@@ -107,9 +107,9 @@ class RetryPolicy:
     max_retry_after: float = 300.0
     retry_on_all_errors: bool = False
     total_timeout: float | None = None
-    random: Callable[[], float] = attrs.field(default=random.random, eq=False, repr=False)
+    random: Callable[[], float] = structs.field(default=random.random, eq=False, repr=False)
 
-    def __attrs_post_init__(self) -> None:
+    def __post_init__(self) -> None:
         if self.max_retries < 0:
             raise ValueError("max_retries must be 0 or more")
         if self.base_delay <= 0:

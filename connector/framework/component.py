@@ -14,16 +14,14 @@ Example:
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from typing import Any
 
-import attrs
-
+from connector import structs
 from connector.client.errors import InputError
 from connector.framework.definitions import ActionDefinition, ConnectionDefinition, DataSourceDefinition
 
 
-@attrs.define
+@structs.define
 class Component:
     """Registers definitions and finds them by key.
 
@@ -40,8 +38,8 @@ class Component:
     action_package: str
     #: Module declaring ``CONNECTIONS``.
     connection_module: str = ""
-    _actions: dict[str, ActionDefinition[Any]] | None = attrs.field(default=None, init=False)
-    _data_sources: dict[str, DataSourceDefinition[Any]] | None = attrs.field(default=None, init=False)
+    _actions: dict[str, ActionDefinition[Any]] | None = structs.field(default=None, init=False)
+    _data_sources: dict[str, DataSourceDefinition[Any]] | None = structs.field(default=None, init=False)
 
     def _load(self) -> None:
         if self._actions is not None:
@@ -65,6 +63,8 @@ class Component:
         """Module names of the action groups, found in the package (no hand-kept list to drift)."""
         if not self.action_package:
             return []
+        import pkgutil  # only when every group is loaded (a step's run reads the generated index instead)
+
         package = importlib.import_module(self.action_package)
         return sorted(
             f"{self.action_package}.{info.name}"

@@ -6,9 +6,9 @@ takes a :class:`~connector.client.pipeline.KlaviyoClient` and the typed inputs. 
 cleans raw values first and returns plain JSON. The manifest is derived from these objects.
 
 Example:
-    >>> import attrs
+    >>> from connector import structs
     >>> from connector.framework.inputs import input_field
-    >>> @attrs.frozen
+    >>> @structs.frozen
     ... class PingInputs:
     ...     name: str = input_field("Name", required=True)
     >>> ping = ActionDefinition(key="ping", label="Ping", description="Echo.", inputs=PingInputs,
@@ -24,8 +24,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-import attrs
-
+from connector import structs
 from connector.client.errors import InputError
 from connector.client.secrets import MASK
 from connector.framework.inputs import InputSpec, InputType, clean_inputs, input_specs
@@ -39,7 +38,7 @@ I = TypeVar("I")  # noqa: E741 - conventional name for an input class
 CONNECTION_INPUT = InputSpec(key="connection", label="Connection", type=InputType.CONNECTION, required=True)
 
 
-@attrs.frozen
+@structs.frozen
 class ActionDefinition(Generic[I]):
     """One action: metadata for builders, an input class, and the function that performs it.
 
@@ -47,9 +46,9 @@ class ActionDefinition(Generic[I]):
     resources (list actions stream), bytes (binary responses) or None (204 / 202 answers).
 
     Example:
-        >>> import attrs
+        >>> from connector import structs
         >>> from connector.framework.inputs import input_field
-        >>> @attrs.frozen
+        >>> @structs.frozen
         ... class EchoInputs:
         ...     text: str = input_field("Text", required=True)
         >>> echo = ActionDefinition("echo", "Echo", "Says it back.", EchoInputs, lambda client, i: iter([i.text]),
@@ -89,7 +88,7 @@ class ActionDefinition(Generic[I]):
         return to_output(self.perform(client, cleaned))  # type: ignore[arg-type]
 
 
-@attrs.frozen
+@structs.frozen
 class ConnectionDefinition:
     """A way to authenticate, with its inputs and a factory for the credential.
 
@@ -134,7 +133,7 @@ class ConnectionDefinition:
         return self.build(values)
 
 
-@attrs.frozen(repr=False)
+@structs.frozen(repr=False)
 class ConnectionValue:
     """A connection as a workflow platform passes it to a step, in Prismatic's shape: the connection's ``key``
     (``apiKey``, ``oauth2``), its input ``fields`` by key, and for OAuth 2.0 the ``token`` (``access_token``,
@@ -148,7 +147,7 @@ class ConnectionValue:
     """
 
     key: str
-    fields: Mapping[str, Any] = attrs.field(factory=dict)
+    fields: Mapping[str, Any] = structs.field(factory=dict)
     token: Mapping[str, Any] | None = None
 
     def __repr__(self) -> str:
@@ -222,13 +221,13 @@ def connection_credential(
     )
 
 
-@attrs.frozen
+@structs.frozen
 class DataSourceDefinition(Generic[I]):
     """A picklist source for builders: returns ``[{"label", "key"}]``.
 
     Example:
-        >>> import attrs
-        >>> @attrs.frozen
+        >>> from connector import structs
+        >>> @structs.frozen
         ... class NoInputs:
         ...     pass
         >>> colours = DataSourceDefinition("selectColour", "Select Colour", "", NoInputs,

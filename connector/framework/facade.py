@@ -22,8 +22,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
-import attrs
-
+from connector import structs
 from connector.client.jsonapi import Resource, parse_document, parse_resource
 from connector.client.pipeline import KlaviyoClient
 from connector.framework.definitions import ActionDefinition
@@ -67,7 +66,7 @@ LIMIT = {"limit": "max_records"}
 NOT_OFFERED = ("page_size",)
 
 
-@attrs.frozen
+@structs.frozen
 class FacadeParameter:
     """One parameter of a declared method: its Python name, the input it fills, its annotation and default.
 
@@ -95,7 +94,7 @@ class FacadeParameter:
         return f"{self.input}={self.name}{' or None' if self.switch else ''}"
 
 
-@attrs.frozen
+@structs.frozen
 class FacadeMethod:
     """A typed method of a declared group, declared as data beside its action.
 
@@ -122,9 +121,9 @@ class FacadeMethod:
     class built from the output's keys (``TrackedEvent``).
 
     Example:
-        >>> import attrs
+        >>> from connector import structs
         >>> from connector.framework.inputs import input_field
-        >>> @attrs.frozen
+        >>> @structs.frozen
         ... class RenameInputs:
         ...     list_id: str = input_field("List ID", required=True, to="path:id")
         ...     list_name: str | None = input_field("List Name", to="attributes:name")
@@ -139,9 +138,9 @@ class FacadeMethod:
     action: ActionDefinition[Any]
     doc: str
     prefix: str = ""
-    rename: Mapping[str, str] = attrs.field(factory=dict)
+    rename: Mapping[str, str] = structs.field(factory=dict)
     positional: tuple[str, ...] = ()
-    types: Mapping[str, str] = attrs.field(factory=dict)
+    types: Mapping[str, str] = structs.field(factory=dict)
     switches: tuple[str, ...] = ()
     omit: tuple[str, ...] = ()
     returns: str | None = None
@@ -149,7 +148,7 @@ class FacadeMethod:
 
     def parameters(self) -> list[FacadeParameter]:
         """The parameters: the path ids, the other ``positional`` ones in their order, then the keyword-only ones."""
-        fields: list[str] = [f.name for f in attrs.fields(self.action.inputs) if f.metadata.get("klaviyo_input")]
+        fields: list[str] = [f.name for f in structs.fields(self.action.inputs) if f.metadata.get("klaviyo_input")]
         specs = dict(zip(fields, input_specs(self.action.inputs), strict=True))
         renames = {**{k: v for k, v in LIMIT.items() if v in specs}, **self.rename}
         omitted = {*self.omit, *(n for n in NOT_OFFERED if n in specs)}

@@ -7,8 +7,8 @@ comments, default, example, whether it is required, a collection kind and pickli
 typed instance, raising :class:`~connector.client.errors.InputError` naming the input's label.
 
 Example:
-    >>> import attrs
-    >>> @attrs.frozen
+    >>> from connector import structs
+    >>> @structs.frozen
     ... class Inputs:
     ...     list_name: str = input_field("List Name", comments="A name.", default="Newsletter", required=True)
     ...     page_size: int | None = input_field("Page Size", type=InputType.STRING, clean=to_int)
@@ -26,8 +26,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-import attrs
-
+from connector import structs
 from connector.client.errors import InputError
 from connector.client.json_depth import MAX_JSON_DEPTH, TOO_DEEP
 
@@ -93,7 +92,7 @@ class Null:
 NULL: Any = Null()
 
 
-@attrs.frozen
+@structs.frozen
 class InputSpec:
     """Everything a builder UI and the clean step need to know about one input.
 
@@ -115,7 +114,7 @@ class InputSpec:
     #: Secrets are never echoed (manifest shows no default, errors show no value).
     secret: bool = False
     #: Extra JSON Schema keywords for this input (e.g. ``{"minimum": 1}``).
-    schema: Mapping[str, Any] = attrs.field(factory=dict)
+    schema: Mapping[str, Any] = structs.field(factory=dict)
     #: Where the value goes in the request (see ``BODY_TARGETS``); None for inputs that steer the action.
     target: str | None = None
     #: JSON ``null`` clears the value in Klaviyo (a nullable attribute an update may remove).
@@ -237,8 +236,8 @@ def input_field(
     pre-fill only (never applied at run time).
 
     Example:
-        >>> import attrs
-        >>> @attrs.frozen
+        >>> from connector import structs
+        >>> @structs.frozen
         ... class I:
         ...     list_id: str = input_field("List ID", required=True)
         >>> input_specs(I)[0].key
@@ -263,13 +262,13 @@ def input_field(
     metadata = {_META: (key, spec_kwargs)}
     writes = to is not None and to.startswith(BODY_TARGETS)
     if required and (default is None or writes or prefill):
-        return attrs.field(metadata=metadata, kw_only=True)
+        return structs.field(metadata=metadata, kw_only=True)
     python_default: Any = None
     if required and not prefill:
         python_default = default
     if collection is not None and python_default is None:
-        return attrs.field(metadata=metadata, kw_only=True, factory=list)
-    return attrs.field(metadata=metadata, kw_only=True, default=python_default)
+        return structs.field(metadata=metadata, kw_only=True, factory=list)
+    return structs.field(metadata=metadata, kw_only=True, default=python_default)
 
 
 def camel_case(name: str) -> str:
@@ -289,7 +288,7 @@ def input_specs(cls: type[Any]) -> list[InputSpec]:
     if cached is not None:
         return list(cached)
     specs: list[InputSpec] = []
-    for field in attrs.fields(cls):
+    for field in structs.fields(cls):
         declared = field.metadata.get(_META)
         if declared is None:
             continue
@@ -306,15 +305,15 @@ def clean_inputs(cls: type[T], raw: Mapping[str, Any]) -> T:
     Unknown keys are an error: a typo must not silently drop a value the user gave.
 
     Example:
-        >>> import attrs
-        >>> @attrs.frozen
+        >>> from connector import structs
+        >>> @structs.frozen
         ... class I:
         ...     flag: bool | None = input_field("Flag", type=InputType.BOOLEAN)
         >>> clean_inputs(I, {"flag": "true"}).flag
         True
     """
     by_key: dict[str, tuple[str, InputSpec]] = {}
-    fields = [f for f in attrs.fields(cls) if f.metadata.get(_META) is not None]  # type: ignore[arg-type]
+    fields = [f for f in structs.fields(cls) if f.metadata.get(_META) is not None]
     for field, spec in zip(fields, input_specs(cls), strict=True):
         by_key[spec.key] = (field.name, spec)
         by_key[field.name] = (field.name, spec)

@@ -17,8 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import attrs
-
+from connector import structs
 from connector.client.clock import Clock
 from connector.client.pipeline import KlaviyoClient
 from connector.klaviyo.operation_actions import request_for
@@ -62,7 +61,7 @@ def job_status_operation(op: Operation) -> str | None:
     return None
 
 
-@attrs.frozen
+@structs.frozen
 class JobWait:
     """How to follow a job: a growing interval (the last repeats) within ``timeout`` seconds, on ``clock``.
 

@@ -31,8 +31,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import attrs
-
+from connector import structs
 from connector.framework.definitions import ActionDefinition
 from connector.framework.inputs import (
     Collection,
@@ -62,7 +61,7 @@ from connector.klaviyo.operations.registry import Operation, operation
 COMMENT_MAX = 600
 
 
-@attrs.frozen
+@structs.frozen
 class DerivedInput:
     """One input of a derived action: its Python name, its annotation (for the typed facade) and its field."""
 
@@ -88,7 +87,7 @@ def derived_action(op_id: str) -> ActionDefinition[Any]:
     op = operation(op_id)
     inputs = derived_inputs(op)
     fields = {i.name: i.field for i in inputs}
-    cls = attrs.make_class(_class_name(op_id), fields, frozen=True, kw_only=True)
+    cls = structs.make_class(_class_name(op_id), fields, frozen=True, kw_only=True)
     return operation_action(
         op_id,
         key=derived_key(op_id),

@@ -18,8 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
-
+from connector import structs
 from connector.client.errors import InputError
 from connector.framework.inputs import to_stripped
 from connector.klaviyo.validators import clean_email, clean_external_id, clean_phone
@@ -32,7 +31,7 @@ LABELS = {
 }
 
 
-@attrs.frozen
+@structs.frozen
 class Identifiers:
     """Checked profile identifiers (None when absent).
 
@@ -48,7 +47,7 @@ class Identifiers:
 
     def attributes(self, *, anonymous: bool = True) -> dict[str, str]:
         """The identifiers as profile attributes (``anonymous_id`` only where Klaviyo takes it: events)."""
-        values = attrs.asdict(self)
+        values = structs.asdict(self)
         if not anonymous:
             values.pop("anonymous_id")
         return {k: v for k, v in values.items() if v is not None}

@@ -14,12 +14,11 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from typing import Any
 
-import attrs
-
+from connector import structs
 from connector.klaviyo.bodies import consent_profile, event_body, event_bulk_item
 
 
-@attrs.frozen
+@structs.frozen
 class ProfileIntent:
     """Create or update a profile (Bulk Profile Import), optionally adding it to ``list_id``.
 
@@ -41,7 +40,7 @@ class ProfileIntent:
         return {"type": "profile", "attributes": self.attributes}
 
 
-@attrs.frozen
+@structs.frozen
 class EventIntent:
     """Record one event; ``followers`` (an order's product events) are sent only once this one is accepted.
 
@@ -103,7 +102,7 @@ class EventIntent:
         return None
 
 
-@attrs.frozen
+@structs.frozen
 class ConsentIntent:
     """Subscribe (or unsubscribe) an email and/or phone number, optionally to/from ``list_id``.
 
@@ -157,7 +156,7 @@ class ConsentIntent:
         )
 
 
-@attrs.frozen
+@structs.frozen
 class MembershipIntent:
     """Add a profile to (or remove it from) a list, by list id or by an audience's name.
 
@@ -222,7 +221,7 @@ def people(intent: Intent) -> frozenset[str]:
     )
 
 
-@attrs.frozen
+@structs.frozen
 class ConsentPlan:
     """How one window's consent changes are sent so that the last change per person wins.
 
@@ -294,7 +293,7 @@ def plan_consents(intents: Sequence[ConsentIntent]) -> ConsentPlan:
         if not intent.targets():  # nothing to compare: sent as it is, Klaviyo answers for it
             sent.append((index, intent))
         elif live:
-            narrowed = intent if len(live) == len(intent.targets()) else attrs.evolve(intent, channels=tuple(live))
+            narrowed = intent if len(live) == len(intent.targets()) else structs.evolve(intent, channels=tuple(live))
             sent.append((index, narrowed))
     rounds: list[list[tuple[int, ConsentIntent]]] = []
     latest: dict[tuple[str, str], tuple[int, bool]] = {}

@@ -9,9 +9,9 @@ Max Records caps them. The input factories below take their allowed values from 
 include values, sort fields, filter fields and page-size maxima are never copied by hand.
 
 Example:
-    >>> import attrs
+    >>> from connector import structs
     >>> from connector.framework.inputs import input_field
-    >>> @attrs.frozen
+    >>> @structs.frozen
     ... class RenameInputs:
     ...     list_id: str = id_input("List ID", "The list.")
     ...     name: str | None = input_field("Name", to="attributes:name")
@@ -28,8 +28,7 @@ import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-import attrs
-
+from connector import structs
 from connector.client.errors import InputError
 from connector.client.pipeline import KlaviyoClient
 from connector.framework.definitions import ActionDefinition, DataSourceDefinition
@@ -79,7 +78,7 @@ def operation_action(
 
     Example:
         >>> def update_list(client, inputs: UpdateInputs) -> None: ...
-        >>> @attrs.frozen
+        >>> @structs.frozen
         ... class UpdateInputs:
         ...     list_id: str = id_input("List ID", "The list.")
         >>> action = operation_action("update_list", description="Rename a list.", perform=update_list)
@@ -161,20 +160,20 @@ def stream_for(
         )
 
 
-@attrs.define
+@structs.define
 class _Parts:
     """The request parts the inputs fill, before the body is assembled."""
 
-    ids: dict[str, str] = attrs.field(factory=dict)
-    params: dict[str, Any] = attrs.field(factory=dict)
-    attributes: dict[str, Any] = attrs.field(factory=dict)
-    relationships: dict[str, Any] = attrs.field(factory=dict)
-    meta: dict[str, Any] = attrs.field(factory=dict)
+    ids: dict[str, str] = structs.field(factory=dict)
+    params: dict[str, Any] = structs.field(factory=dict)
+    attributes: dict[str, Any] = structs.field(factory=dict)
+    relationships: dict[str, Any] = structs.field(factory=dict)
+    meta: dict[str, Any] = structs.field(factory=dict)
     data: Any = None
     whole: Any = None
     resource_id: str | None = None
-    headers: dict[str, str] = attrs.field(factory=dict)
-    timeframes: dict[str, dict[str, Any]] = attrs.field(factory=dict)
+    headers: dict[str, str] = structs.field(factory=dict)
+    timeframes: dict[str, dict[str, Any]] = structs.field(factory=dict)
     page_size: int | None = None
     limit: int | None = None
 
@@ -260,7 +259,7 @@ class _Parts:
 
 
 def _declared_fields(cls: type[Any]) -> list[str]:
-    return [f.name for f in attrs.fields(cls) if f.metadata.get("klaviyo_input") is not None]
+    return [f.name for f in structs.fields(cls) if f.metadata.get("klaviyo_input") is not None]
 
 
 def _put_dotted(target: dict[str, Any], dotted: str, value: Any) -> None:
@@ -317,7 +316,7 @@ def _bind_nullability(op: Operation, inputs: type[Any]) -> None:
         return
     properties = _resolve(op, op.body.attributes).get("properties") or {}
     specs = [
-        attrs.evolve(spec, nullable=True)
+        structs.evolve(spec, nullable=True)
         if spec.target
         and spec.target.startswith("attributes:")
         and (properties.get(spec.target.split(":", 1)[1].split(".")[0]) or {}).get("nullable")
@@ -442,8 +441,8 @@ def attribute_input(
     (Opt-in Process: ``opt_in_process``); ``more`` are :func:`input_field`'s other options.
 
     Example:
-        >>> import attrs
-        >>> @attrs.frozen
+        >>> from connector import structs
+        >>> @structs.frozen
         ... class Inputs:
         ...     phone_number: str | None = attribute_input("Phone Number", "E.164.", to_stripped)
         ...     event_time: str | None = attribute_input("Event Time", "When.", attribute="time")
@@ -458,8 +457,8 @@ def name_input(label: str, comments: str, *, required: bool = False, **more: Any
     """A resource's name (``attributes.name``: List Name, Segment Name...), trimmed and never blank.
 
     Example:
-        >>> import attrs
-        >>> @attrs.frozen
+        >>> from connector import structs
+        >>> @structs.frozen
         ... class Inputs:
         ...     list_name: str | None = name_input("List Name", "A name.")
         >>> Inputs(list_name=None), input_specs(Inputs)[0].target
@@ -474,8 +473,8 @@ def switch_input(label: str, comments: str = "", *, to: str | None = None) -> An
     Written to Klaviyo (``to`` a body part), it is sent only when given: its default is a builder's pre-fill.
 
     Example:
-        >>> import attrs
-        >>> @attrs.frozen
+        >>> from connector import structs
+        >>> @structs.frozen
         ... class Inputs:
         ...     backfill: bool | None = switch_input("Backfill", to="attributes:backfill")
         ...     wait: bool | None = switch_input("Wait")
@@ -491,8 +490,8 @@ def additional_field_switch(op_id: str, field: str, *, label: str, comments: str
     The field must be one the registry lists for the operation's own resource type.
 
     Example:
-        >>> import attrs
-        >>> @attrs.frozen
+        >>> from connector import structs
+        >>> @structs.frozen
         ... class GetTemplatesInputs:
         ...     definition: bool | None = additional_field_switch("get_templates", "definition", label="D", comments="")
         >>> request_for("get_templates", GetTemplatesInputs(definition=True)).params["additional-fields[template]"]
@@ -520,8 +519,8 @@ def names_input(label: str, comments: str, allowed: Sequence[str], target: str, 
     """A value list of names the registry allows (fields, additional fields, include values...).
 
     Example:
-        >>> import attrs
-        >>> @attrs.frozen
+        >>> from connector import structs
+        >>> @structs.frozen
         ... class Inputs:
         ...     include: list[str] = names_input("Include", "", ("tags",), "query:include", noun="value")
         >>> ActionDefinition("x", "X", "", Inputs, print).clean({"include": "tags,owners"})
@@ -631,20 +630,20 @@ def enum_choices(op_id: str, attribute: str) -> tuple[str, ...]:
 # -- common action shapes ---------------------------------------------------------------------------
 
 
-@attrs.frozen
+@structs.frozen
 class NoInputs:
     """Inputs of a data source that needs nothing besides the connection."""
 
 
-def path_ids_first(cls: type[Any], fields: list[attrs.Attribute[Any]]) -> list[attrs.Attribute[Any]]:
+def path_ids_first(cls: type[Any], fields: list[structs.Field]) -> list[structs.Field]:
     """An attrs ``field_transformer``: the path ids first, as the catalog lists an update's inputs, so an update
     class can extend the create's (``class UpdateProfileInputs(ProfileAttributeInputs)`` adds Profile ID first).
 
     Example:
-        >>> @attrs.frozen
+        >>> @structs.frozen
         ... class NameInputs:
         ...     name: str | None = input_field("Name", to="attributes:name")
-        >>> @attrs.frozen(field_transformer=path_ids_first)
+        >>> @structs.frozen(field_transformer=path_ids_first)
         ... class RenameInputs(NameInputs):
         ...     list_id: str = id_input("List ID", "The list.")
         >>> [s.key for s in input_specs(RenameInputs)], RenameInputs(list_id="Y6nRLr", name="VIP")
@@ -652,7 +651,7 @@ def path_ids_first(cls: type[Any], fields: list[attrs.Attribute[Any]]) -> list[a
     """
     del cls
 
-    def path(field: attrs.Attribute[Any]) -> bool:
+    def path(field: structs.Field) -> bool:
         declared = field.metadata.get("klaviyo_input")
         return declared is not None and str(declared[1].get("target") or "").startswith("path:")
 
@@ -672,7 +671,7 @@ def inputs_class(name: str, doc: str, inputs: Mapping[str, Any]) -> type[Any]:
         ({'list_id': 'str', 'fields': 'list[str]'}, GetListInputs(list_id='Y6nRLr', fields=[]))
     """
     annotations = {field: _annotation(declared) for field, declared in inputs.items()}
-    return attrs.frozen(type(name, (), {"__doc__": doc, "__annotations__": annotations, **inputs}))
+    return structs.frozen(type(name, (), {"__doc__": doc, "__annotations__": annotations, **inputs}))
 
 
 def _annotation(declared: Any) -> str:
@@ -785,7 +784,7 @@ PICKLIST_MAX = 1000
 PICKLIST_SCAN = 1000
 
 
-@attrs.frozen
+@structs.frozen
 class PicklistInputs:
     """Inputs of every data source: a search text and a cap, so a builder UI never pages through an account."""
 

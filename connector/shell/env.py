@@ -33,8 +33,7 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
+from connector import structs
 from connector.client.auth import Credential
 from connector.client.errors import ConnectionConfigError
 from connector.client.secrets import Secret
@@ -57,7 +56,7 @@ NO_CONNECTION = (
 )
 
 
-@attrs.frozen
+@structs.frozen
 class ResolvedConnection:
     """The credential a run uses, and where it came from (``auth status`` prints it; it holds no secret).
 
@@ -217,7 +216,7 @@ def _from_account(store: AccountStore, name: str, source: str, env: Mapping[str,
             f"account {name!r} has no OAuth token in {stored.token_file}; run "
             f"`klaviyo-connector oauth login --account {name}`"
         )
-    return attrs.evolve(found, account=stored)
+    return structs.evolve(found, account=stored)
 
 
 def _from_token_file(

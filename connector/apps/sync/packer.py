@@ -26,8 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import attrs
-
+from connector import structs
 from connector.apps.sync.diff import Change
 from connector.apps.sync.records import SyncRecord
 from connector.klaviyo.bulk.chunking import Packer, json_bytes
@@ -36,7 +35,7 @@ from connector.klaviyo.bulk.outcomes import RecordOutcome
 from connector.klaviyo.bulk.senders import BatchRecord, too_big
 
 
-@attrs.define(eq=False)
+@structs.define(eq=False)
 class Item:
     """One record on its way: input row ``seq`` (negative: a deletion to undo), its record, its change.
 
@@ -58,7 +57,7 @@ class Item:
     line: int = 0
 
 
-@attrs.frozen
+@structs.frozen
 class Outgoing(BatchRecord):
     """A :class:`~connector.klaviyo.bulk.senders.BatchRecord` of the sync (``key`` is the row number) with its item.
 
@@ -68,7 +67,7 @@ class Outgoing(BatchRecord):
         True
     """
 
-    item: Item = attrs.field(kw_only=True, eq=False, repr=False)
+    item: Item = structs.field(kw_only=True, eq=False, repr=False)
 
 
 class RecordPacker:

@@ -21,8 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Hashable, Sequence
 
-import attrs
-
+from connector import structs
 from connector.client.pipeline import KlaviyoClient
 from connector.klaviyo.bulk.chunking import json_bytes
 from connector.klaviyo.bulk.jobs import JobResult
@@ -33,7 +32,7 @@ from connector.klaviyo.bulk.watcher import JobWatcher
 __all__ = ["ImportFollower", "Ticket"]
 
 
-@attrs.define(eq=False)
+@structs.define(eq=False)
 class Ticket:
     """Records handed to :meth:`ImportFollower.start`: those refused at once, and the jobs carrying the others.
 

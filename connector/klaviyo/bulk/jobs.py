@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
-
+from connector import structs
 from connector.client.clock import Clock
 from connector.client.errors import ErrorObject
 from connector.client.pipeline import KlaviyoClient
@@ -24,7 +23,7 @@ from connector.klaviyo.operations.calls import paginate, request
 FINISHED = frozenset({"complete", "cancelled"})
 
 
-@attrs.frozen
+@structs.frozen
 class JobResult:
     """How a job ended: its final ``status`` (or ``"timeout"``), counts, and the import errors.
 
@@ -45,7 +44,7 @@ class JobResult:
         return self.status in FINISHED
 
 
-@attrs.frozen
+@structs.frozen
 class JobPoller:
     """How to wait for a job: a growing interval (``schedule``, last value repeats) within ``timeout`` seconds.
 

@@ -22,8 +22,7 @@ Example:
 
 from __future__ import annotations
 
-import attrs
-
+from connector import structs
 from connector.klaviyo.operations.registry import operation
 
 #: "5MB" read as 5,000,000 bytes (SI), not 5 MiB (5,242,880). The spec does not say which; splitting at the
@@ -38,7 +37,7 @@ PAYLOAD_MAX_BYTES = 5_000_000
 PROFILE_MAX_BYTES = 100 * 1024
 
 
-@attrs.frozen
+@structs.frozen
 class RequestLimits:
     """What one request of a bulk operation may carry.
 

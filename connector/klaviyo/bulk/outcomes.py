@@ -18,7 +18,7 @@ import re
 from collections.abc import Hashable, Iterable
 from typing import Any
 
-import attrs
+from connector import structs
 
 
 class Status(str, enum.Enum):
@@ -42,7 +42,7 @@ class Status(str, enum.Enum):
 _RANK = {Status.SKIPPED: 0, Status.DELIVERED: 1, Status.RETRYABLE: 2, Status.REJECTED: 3}
 
 
-@attrs.frozen
+@structs.frozen
 class RecordOutcome:
     """The outcome of one record the caller handed to the batching layer.
 
@@ -92,7 +92,7 @@ def pointer_index(pointer: str | None, prefix: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-@attrs.frozen
+@structs.frozen
 class DeliverySummary:
     """Counts of one delivery run; ``delivered + rejected + retryable + skipped == lines`` always.
 

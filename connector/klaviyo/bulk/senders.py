@@ -47,8 +47,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from typing import Any
 
-import attrs
-
+from connector import structs
 from connector.client.errors import ApiError, ErrorObject, KlaviyoError
 from connector.client.jsonapi import relationship
 from connector.client.pipeline import KlaviyoClient
@@ -74,7 +73,7 @@ EVENTS_POINTER = EVENT_BULK_CREATE.pointer
 _CONTENT_ERRORS = frozenset({400, 409, 413, 422})
 
 
-@attrs.frozen
+@structs.frozen
 class BatchRecord:
     """One record for a bulk request: the caller's ``key`` and the JSON:API ``resource`` to send.
 
@@ -95,10 +94,10 @@ class BatchRecord:
     key: Hashable
     resource: dict[str, Any]
     dedupe_key: Hashable | None = None
-    encoded: bytes | None = attrs.field(default=None, eq=False, repr=False)
+    encoded: bytes | None = structs.field(default=None, eq=False, repr=False)
 
 
-@attrs.frozen
+@structs.frozen
 class Posted:
     """What one packed request came to, after strip-and-resend and 413 halving; records by index in the request.
 
@@ -245,7 +244,7 @@ class _Events(BulkSender):
             yield from self.pack(batch)
 
 
-@attrs.frozen
+@structs.frozen
 class Started:
     """One packed import request after its POST: the records refused then, and the jobs that carry the rest.
 
@@ -566,7 +565,7 @@ def _with_bytes(record: BatchRecord) -> BatchRecord:
     """``record`` with its ``encoded`` bytes (encoded here when the caller did not)."""
     if record.encoded is not None:
         return record
-    return attrs.evolve(record, encoded=json_bytes(record.resource))
+    return structs.evolve(record, encoded=json_bytes(record.resource))
 
 
 def _size(record: BatchRecord) -> int:

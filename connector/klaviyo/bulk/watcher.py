@@ -20,8 +20,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-import attrs
-
+from connector import structs
 from connector.client.clock import Clock
 from connector.client.errors import KlaviyoError
 from connector.client.pipeline import KlaviyoClient
@@ -163,7 +162,7 @@ def _read_job(client: KlaviyoClient, job_id: str) -> dict[str, Any] | None:
         return None
 
 
-@attrs.frozen
+@structs.frozen
 class WatchingPoller(JobPoller):
     """A :class:`~connector.klaviyo.bulk.jobs.JobPoller` that waits through a shared :class:`JobWatcher`.
 
@@ -172,7 +171,7 @@ class WatchingPoller(JobPoller):
         1.0
     """
 
-    watcher: JobWatcher = attrs.field(kw_only=True, factory=JobWatcher)
+    watcher: JobWatcher = structs.field(kw_only=True, factory=JobWatcher)
 
     def wait(self, client: KlaviyoClient, job_id: str) -> JobResult:
         """Wait for ``job_id`` through the shared watcher."""

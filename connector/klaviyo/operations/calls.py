@@ -25,8 +25,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import attrs
-
+from connector import structs
 from connector.client.errors import InputError
 from connector.client.pagination import page_resources
 from connector.klaviyo.operations.filters import check_filter
@@ -38,7 +37,7 @@ if TYPE_CHECKING:
     from connector.client.response import KlaviyoResponse
 
 
-@attrs.frozen
+@structs.frozen
 class Call:
     """A checked request for one operation: concrete path, query and body, and whether a repeat is safe."""
 
@@ -47,7 +46,7 @@ class Call:
     params: Mapping[str, Any]
     body: Any = None
     retry_safe: bool = False
-    headers: Mapping[str, str] = attrs.field(factory=dict)
+    headers: Mapping[str, str] = structs.field(factory=dict)
 
     @property
     def method(self) -> str:

@@ -22,15 +22,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import attrs
-
+from connector import structs
 from connector.client.errors import InputError
 
 DATA = Path(__file__).resolve().parent / "data"
 DOCS = "https://developers.klaviyo.com/en/reference/"
 
 
-@attrs.frozen
+@structs.frozen
 class Tier:
     """An operation's rate limits: requests per second (burst), per minute (steady), per day (0 = none given).
 
@@ -49,7 +48,7 @@ class Tier:
         return self.steady / 60.0
 
 
-@attrs.frozen
+@structs.frozen
 class ReducedTier:
     """A lower tier Klaviyo applies when a query parameter has a value (``additional-fields[list]=profile_count``)."""
 
@@ -58,7 +57,7 @@ class ReducedTier:
     tier: Tier
 
 
-@attrs.frozen
+@structs.frozen
 class FilterField:
     """One field a ``filter`` may name: the operators it takes and its value's schema."""
 
@@ -67,7 +66,7 @@ class FilterField:
     value: Mapping[str, Any]
 
 
-@attrs.frozen
+@structs.frozen
 class Parameter:
     """A query parameter outside the JSON:API conventions (``company_id``, report ``timeframe``...)."""
 
@@ -79,12 +78,12 @@ class Parameter:
     example: Any = None
 
 
-@attrs.frozen
+@structs.frozen
 class Query:
     """The query parameters an operation accepts."""
 
-    fields: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
-    additional_fields: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
+    fields: Mapping[str, tuple[str, ...]] = structs.field(factory=dict)
+    additional_fields: Mapping[str, tuple[str, ...]] = structs.field(factory=dict)
     include: tuple[str, ...] | None = None
     filters: Mapping[str, FilterField] | None = None
     filter_required: bool = False
@@ -100,7 +99,7 @@ class Query:
         return self.cursor is not None
 
 
-@attrs.frozen
+@structs.frozen
 class Body:
     """An operation's request body.
 
@@ -123,7 +122,7 @@ class Body:
     form: Mapping[str, Any] | None = None
 
 
-@attrs.frozen
+@structs.frozen
 class Operation:
     """One Klaviyo operation (``operationId``), everything the SDK knows about it.
 
@@ -150,7 +149,7 @@ class Operation:
     retry: str
     public: bool
     beta: bool
-    schemas: Mapping[str, Any] = attrs.field(repr=False)
+    schemas: Mapping[str, Any] = structs.field(repr=False)
 
     @property
     def docs_url(self) -> str:
@@ -285,7 +284,7 @@ def _operation(raw: Mapping[str, Any], schemas: Mapping[str, Any]) -> Operation:
             ),
         ),
         headers=tuple(raw["headers"]),
-        body=Body(**{k: v for k, v in body.items() if k in attrs.fields_dict(Body)}) if body else None,
+        body=Body(**{k: v for k, v in body.items() if k in structs.fields_dict(Body)}) if body else None,
         statuses=tuple(raw["response"]["statuses"]),
         response_type=raw["response"]["type"],
         returns_many=raw["response"]["many"],

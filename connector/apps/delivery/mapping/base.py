@@ -16,8 +16,6 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-import attrs
-
 from connector.apps.delivery.mapping.common import (
     Skipped,
     flatten,
@@ -37,6 +35,7 @@ from connector.klaviyo.intents import ConsentIntent, EventIntent, Intent, Profil
 from connector.klaviyo.orders import classic_order_properties, order_id, product_events
 from connector.klaviyo.validators import clean_metric_name
 from connector.klaviyo.values import consent_time, currency, dig, first, number
+from connector.structs import evolve
 
 #: Klaviyo profile attribute (dotted for location) <- trait paths, first found wins.
 TraitTable = Sequence[tuple[str, tuple[str, ...]]]
@@ -395,17 +394,15 @@ class SpecMapper:
         classic = settings.order_event_name == PLACED_ORDER
         sent = classic_order_properties(properties) if classic else dict(properties)
         order = self.event(message, settings.order_event_name, sent, self.order_value(properties), source=properties)
-        order = attrs.evolve(order, unique_id=order_id(properties) or order.unique_id)
+        order = evolve(order, unique_id=order_id(properties) or order.unique_id)
         products = properties.get("products")
         if not settings.product_events or not isinstance(products, list):
             return order
         # Products are read from the order's own properties, then each event is flattened on its own, so a
         # flattened order's ``products[0]...`` keys never leak into its product events.
-        unflattened = attrs.evolve(order, properties=sent)
+        unflattened = evolve(order, properties=sent)
         followers = product_events(unflattened, products, settings.product_event_name, classic=classic)
-        return attrs.evolve(
-            order, followers=tuple(attrs.evolve(f, properties=self.shape(f.properties)) for f in followers)
-        )
+        return evolve(order, followers=tuple(evolve(f, properties=self.shape(f.properties)) for f in followers))
 
     def order_value(self, properties: Mapping[str, Any]) -> float | None:
         """The order's value: ``revenue``, else ``total``."""

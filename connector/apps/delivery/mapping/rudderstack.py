@@ -68,8 +68,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-import attrs
-
 from connector.apps.delivery.mapping.base import SpecMapper, TraitTable
 from connector.apps.delivery.mapping.common import Skipped, mapping
 from connector.client.errors import InputError
@@ -77,6 +75,7 @@ from connector.framework.inputs import to_bool
 from connector.klaviyo.identifiers import stripped_or_none
 from connector.klaviyo.intents import Intent, ProfileIntent
 from connector.klaviyo.values import first, number
+from connector.structs import evolve
 
 RUDDERSTACK_TRAITS: TraitTable = (
     ("first_name", ("firstName", "first_name", "firstname")),
@@ -222,7 +221,7 @@ class RudderStackMapper(SpecMapper):
         value = number(first(properties, "value", "revenue", "total"), "Value")
         event = self.event(message, metric, ecommerce_properties(metric, properties), value, source=properties)
         order = stripped_or_none(properties.get("order_id")) if metric == "Started Checkout" else None
-        return [attrs.evolve(event, unique_id=order) if order else event]
+        return [evolve(event, unique_id=order) if order else event]
 
     def group(self, message: Mapping[str, Any]) -> list[Intent]:
         """Subscribe to (``traits.subscribe`` true) or unsubscribe from (false, v2 only) the list ``groupId``.

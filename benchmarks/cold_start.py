@@ -98,14 +98,30 @@ def cases(baseline: Path | None = None) -> dict[str, tuple[list[str], Path]]:
     return out
 
 
-def run_once(argv: list[str], env: dict[str, str], core: int | None) -> float:
+def run_once(argv: list[str], tree: Path, env: dict[str, str], core: int | None) -> float:
+    """One process of ``argv`` with ``tree`` first on its path: ``PYTHONPATH`` and its working directory (``-m``
+    and ``-c`` put the working directory before ``PYTHONPATH``, so a baseline run from this checkout would import
+    this checkout's code)."""
     pinned = ["taskset", "-c", str(core), *argv] if core is not None else argv
     start = time.perf_counter()
-    done = subprocess.run(pinned, env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        pinned, env={**env, "PYTHONPATH": str(tree)}, cwd=tree, capture_output=True, text=True, check=False
+    )
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{argv[:5]} failed ({done.returncode}): {done.stderr[-500:]}")
     return elapsed
+
+
+def imports_from(tree: Path, env: dict[str, str]) -> None:
+    """Stop unless a process set up for ``tree`` imports ``connector`` from ``tree`` (a baseline measured on the
+    current code would compare the code with itself)."""
+    probe = [sys.executable, "-c", "import connector; print(connector.__file__)"]
+    found = subprocess.run(
+        probe, env={**env, "PYTHONPATH": str(tree)}, cwd=tree, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    if not Path(found).resolve().is_relative_to(tree.resolve()):
+        raise SystemExit(f"a process meant for {tree} imports connector from {found}")
 
 
 def measure(rounds: int, core: int | None, baseline: Path | None) -> dict[str, list[float]]:
@@ -117,10 +133,12 @@ def measure(rounds: int, core: int | None, baseline: Path | None) -> dict[str, l
         for name in ("KLAVIYO_ACCESS_TOKEN", "KLAVIYO_ACCOUNT", "KLAVIYO_TOKEN_FILE"):
             env.pop(name, None)
         todo = cases(baseline)
+        for tree in {tree for _, tree in todo.values()}:
+            imports_from(tree, env)
         results: dict[str, list[float]] = {name: [] for name in todo}
         for round_number in range(rounds + 1):
             for name, (argv, tree) in todo.items():
-                elapsed = run_once(argv, {**env, "PYTHONPATH": str(tree)}, core)
+                elapsed = run_once(argv, tree, env, core)
                 if round_number:  # the first round warms the OS file cache
                     results[name].append(elapsed)
         return results

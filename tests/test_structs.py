@@ -204,6 +204,45 @@ def test_fields_also_reads_attrs_classes() -> None:
     assert structs.has(Point) and not structs.has(Declared)
 
 
+def test_generic_and_compiled_methods_agree() -> None:
+    """A class's methods are generic for its first COMPILE_AFTER calls, then compiled: nothing observable changes."""
+
+    @structs.frozen
+    class Pair:
+        left: int
+        right: list[int] = structs.field(factory=list, eq=False)
+        seen: int = structs.field(default=0, init=False)
+
+        def __post_init__(self) -> None:
+            if self.left < 0:
+                raise ValueError("negative")
+
+    def observed() -> tuple[Any, ...]:
+        pair = Pair(1)
+        return (pair, pair.seen, Pair(1) == Pair(1), Pair(1) != Pair(2), hash(Pair(2, [])) == hash(Pair(2)))
+
+    before, stored = observed(), {Pair(5, [])}
+    with pytest.raises(ValueError, match="negative"):
+        Pair(-1)  # __post_init__ runs on the generic path
+    assert Pair.__init__.__name__ == "method"  # still the generic one
+    for n in range(structs.COMPILE_AFTER + 1):
+        assert Pair(n) == Pair(n) and hash(Pair(n)) == hash(Pair(n))
+    assert Pair.__init__.__name__ == "__init__"  # compiled now
+    assert observed() == before and Pair(5) in stored  # a hash taken before compiling still finds it
+    with pytest.raises(ValueError, match="negative"):
+        Pair(-1)
+
+
+def test_arguments_that_do_not_bind_get_pythons_own_error() -> None:
+    @structs.frozen
+    class Single:
+        value: int
+
+    with pytest.raises(TypeError) as raised:
+        Single()  # type: ignore[call-arg]
+    assert str(raised.value).endswith("Single.__init__() missing 1 required positional argument: 'value'")
+
+
 def test_a_low_code_step_path_imports_neither_attrs_nor_cattrs() -> None:
     """Building a step's action, cleaning its inputs and its client costs no attrs import (``cold_start.py``)."""
     code = (

@@ -32,7 +32,7 @@ from connector.klaviyo.operation_actions import (
 
 if TYPE_CHECKING:
     from actions._facade.accounts import Accounts as Accounts
-    from actions._facade.models.accounts import AccountAttributes
+    from actions._facade.models.accounts import AccountAttributes as AccountAttributes
     from connector.client.jsonapi import Resource
 
     Account = Resource[AccountAttributes]

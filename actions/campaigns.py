@@ -84,7 +84,7 @@ from connector.klaviyo.validators import clean_email
 
 if TYPE_CHECKING:
     from actions._facade.campaigns import Campaigns as Campaigns
-    from actions._facade.models.campaigns import CampaignAttributes
+    from actions._facade.models.campaigns import CampaignAttributes as CampaignAttributes
     from connector.client.jsonapi import Resource
 
     Campaign = Resource[CampaignAttributes]

@@ -88,9 +88,9 @@ from connector.klaviyo.validators import clean_currency, clean_metric_name, clea
 
 if TYPE_CHECKING:
     from actions._facade.events import Events as Events
-    from actions._facade.models.events import EventAttributes  # noqa: F401 - named in the string base of Event
-    from actions._facade.models.metrics import MetricAttributes
-    from actions._facade.models.profiles import ProfileAttributes
+    from actions._facade.models.events import EventAttributes as EventAttributes
+    from actions._facade.models.metrics import MetricAttributes as MetricAttributes
+    from actions._facade.models.profiles import ProfileAttributes as ProfileAttributes
 
     Metric = Resource[MetricAttributes]
 

@@ -50,7 +50,7 @@ from connector.klaviyo.validators import clean_url
 
 if TYPE_CHECKING:
     from actions._facade.images import Images as Images
-    from actions._facade.models.images import ImageAttributes
+    from actions._facade.models.images import ImageAttributes as ImageAttributes
     from connector.client.jsonapi import Resource
 
     Image = Resource[ImageAttributes]

@@ -44,7 +44,7 @@ from connector.klaviyo.operation_actions import (
 
 if TYPE_CHECKING:
     from actions._facade.lists import Lists as Lists
-    from actions._facade.models.lists import ListAttributes
+    from actions._facade.models.lists import ListAttributes as ListAttributes
     from connector.client.jsonapi import Resource
 
     KlaviyoList = Resource[ListAttributes]

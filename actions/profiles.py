@@ -67,7 +67,7 @@ from connector.klaviyo.operations.registry import Operation, operation
 from connector.klaviyo.validators import clean_email, clean_external_id, clean_phone, clean_url
 
 if TYPE_CHECKING:
-    from actions._facade.models.profiles import ProfileAttributes
+    from actions._facade.models.profiles import ProfileAttributes as ProfileAttributes
     from actions._facade.profiles import Profiles as Profiles
     from connector.client.jsonapi import Resource
 

@@ -45,7 +45,7 @@ from connector.klaviyo.operation_actions import (
 )
 
 if TYPE_CHECKING:
-    from actions._facade.models.segments import SegmentAttributes
+    from actions._facade.models.segments import SegmentAttributes as SegmentAttributes
     from actions._facade.segments import Segments as Segments
     from connector.client.jsonapi import Resource
 

@@ -44,7 +44,7 @@ from connector.klaviyo.operation_actions import (
 from connector.klaviyo.validators import clean_non_blank
 
 if TYPE_CHECKING:
-    from actions._facade.models.templates import TemplateAttributes
+    from actions._facade.models.templates import TemplateAttributes as TemplateAttributes
     from actions._facade.templates import Templates as Templates
     from connector.client.jsonapi import Resource
 

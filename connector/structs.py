@@ -3,10 +3,10 @@
 Why not attrs or dataclasses for these: both compile a fresh ``__init__``, ``__repr__``, ``__eq__`` and
 ``__hash__`` for every class when its module is imported (about 0.45 ms a class with attrs, more with
 dataclasses), and attrs' own import pulls in ``inspect`` and ``ast``. A low-code step is one process per call, and
-the ~50 classes on its path were a third of its start-up (``benchmarks/cold_start.py``). Here ``__repr__``,
-``__eq__`` and ``__hash__`` are shared functions reading the class's field table, and ``__init__`` is compiled
-on the class's first instance, so declaring a class costs a few microseconds and constructing one (a record per
-row in a sync) is as fast as attrs'.
+the ~50 classes on its path were a third of its start-up (``benchmarks/cold_start.py``). Here ``__init__``,
+``__eq__`` and ``__hash__`` are shared functions reading the class's field table until the class has been used
+:data:`COMPILE_AFTER` times, then compiled for it (``__repr__`` always reads the table): declaring a class costs a
+few microseconds, a short-lived step compiles nothing, and a record made per row in a sync is as fast as attrs'.
 
 Type checkers see :func:`frozen` and :func:`define` as dataclass decorators (PEP 681 ``dataclass_transform``):
 constructors, defaults, ``kw_only`` and frozenness are checked as for a dataclass.
@@ -345,6 +345,17 @@ def _build(cls: type[T], frozen: bool, options: dict[str, Any]) -> type[T]:
     return built
 
 
+def _decorate(
+    maybe_cls: type[T] | None, frozen: bool, options: dict[str, Any]
+) -> type[T] | Callable[[type[T]], type[T]]:
+    """``@frozen`` / ``@define`` with or without options: the class built, or the decorator that builds it."""
+
+    def build(cls: type[T]) -> type[T]:
+        return _build(cls, frozen, options)
+
+    return build(maybe_cls) if maybe_cls is not None else build
+
+
 @overload
 def frozen(maybe_cls: type[T], /) -> type[T]: ...
 
@@ -372,13 +383,8 @@ def frozen(
     field_transformer: FieldTransformer | None = None,
 ) -> type[T] | Callable[[type[T]], type[T]]:
     """An immutable, hashable struct class: ``@frozen`` or ``@frozen(kw_only=True, ...)``."""
-
     options = {"kw_only": kw_only, "eq": eq, "repr": repr, "slots": slots, "field_transformer": field_transformer}
-
-    def build(cls: type[T]) -> type[T]:
-        return _build(cls, True, dict(options))
-
-    return build(maybe_cls) if maybe_cls is not None else build
+    return _decorate(maybe_cls, True, options)
 
 
 @overload
@@ -408,13 +414,8 @@ def define(
     field_transformer: FieldTransformer | None = None,
 ) -> type[T] | Callable[[type[T]], type[T]]:
     """A mutable struct class (unhashable when it compares by value): ``@define`` or ``@define(eq=False, ...)``."""
-
     options = {"kw_only": kw_only, "eq": eq, "repr": repr, "slots": slots, "field_transformer": field_transformer}
-
-    def build(cls: type[T]) -> type[T]:
-        return _build(cls, False, dict(options))
-
-    return build(maybe_cls) if maybe_cls is not None else build
+    return _decorate(maybe_cls, False, options)
 
 
 def has(cls: Any) -> bool:

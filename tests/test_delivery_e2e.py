@@ -533,16 +533,10 @@ def test_fields_to_append_unappend_and_unset_patch_the_profile_instead_of_overwr
         {
             "type": "identify",
             "userId": "p1",
-            "traits": {
-                "email": "pat@example.com",
-                "tags": "vip",
-                "colors": "red",
-                "plan": "gold",
-                "properties": {"listId": club},
-            },
-            "integrations": {
-                "klaviyo": {"fieldsToAppend": ["tags"], "fieldsToUnappend": ["colors"], "fieldsToUnset": ["temp"]}
-            },
+            "traits": {"email": "pat@example.com", "tags": "vip", "colors": "red", "plan": "gold",
+                       "properties": {"listId": club}},
+            "integrations": {"klaviyo": {"fieldsToAppend": ["tags"], "fieldsToUnappend": ["colors"],
+                                         "fieldsToUnset": ["temp"]}},
         },
         {
             "type": "track",

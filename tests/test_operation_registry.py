@@ -186,8 +186,6 @@ def test_one_of_branches_of_the_given_kind_explain_the_problem(condition: dict[s
         build("create_segment", body=_segment(condition))
     assert message in str(caught.value)
     build("create_segment", body=_segment({"type": "profile-region", "in_region": True, "region": "united_states"}))
-
-
 def _campaign(**attributes: Any) -> dict[str, Any]:
     definition = {"channel": "email"}
     base = {

@@ -23,6 +23,20 @@ rows: list[dict[str, object]] = k.metrics.query_aggregates(metric_id="M1", measu
 code = k.coupons.create_code(unique_code="SAVE10", coupon_id="SPRING")
 summary: DeliverySummary | None = None
 error: type[Exception] = InputError
+
+from actions.lists import KlaviyoList, ListAttributes
+from connector.structs import evolve, field, frozen
+
+
+@frozen
+class Row:
+    email: str
+    tags: list[str] = field(factory=list)
+
+
+row: Row = evolve(Row("ada@example.com"), tags=["vip"])
+first: KlaviyoList | None = None
+attributes: type[ListAttributes] = ListAttributes
 """
 
 TYPOS = """
@@ -33,6 +47,12 @@ k.flowz.list()
 k.lists.create(nam="VIP")
 k.lists.create(name=1)
 k.flows.list(limit=3)
+from connector.structs import frozen
+@frozen
+class Row:
+    email: str
+Row(1)
+Row(email="a").email = "b"
 """
 
 
@@ -76,6 +96,8 @@ def test_a_correct_script_type_checks(tmp_path: Path) -> None:
         (6, 'Unexpected keyword argument "nam" for "create" of "Lists"'),
         (7, 'Argument "name" to "create" of "Lists" has incompatible type "int"; expected "str"'),
         (8, 'Unexpected keyword argument "limit" for "list" of "Flows"'),
+        (13, 'Argument 1 to "Row" has incompatible type "int"; expected "str"'),
+        (14, 'Property "email" defined in "Row" is read-only'),
     ],
 )
 def test_typos_in_a_script_are_type_errors(tmp_path: Path, line: int, message: str) -> None:

@@ -257,3 +257,25 @@ def test_a_low_code_step_path_imports_neither_attrs_nor_cattrs() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_typed_resources_import_their_models_when_named() -> None:
+    """``actions.lists`` declares its actions without the attrs models; naming a typed resource imports them."""
+    code = (
+        "import sys\n"
+        "import actions.events, actions.lists\n"
+        "before = 'actions._facade.models.lists' in sys.modules\n"
+        "from actions.lists import KlaviyoList, ListAttributes\n"
+        "from actions.events import Metric, MetricAttributes, EventAttributes, ProfileAttributes\n"
+        "print(before, KlaviyoList.__args__[0] is ListAttributes, Metric.__args__[0] is MetricAttributes,\n"
+        "      EventAttributes.__name__, ProfileAttributes.__module__)\n"
+        "try:\n"
+        "    actions.lists.NoSuchName\n"
+        "except AttributeError as exc:\n"
+        "    print(exc)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == [
+        "False True True EventAttributes actions._facade.models.profiles",
+        "module 'actions.lists' has no attribute 'NoSuchName'",
+    ]

@@ -24,14 +24,12 @@ class Api:
         self.session = requests.Session()
         self.session.headers.update(sb.headers())
 
-    def call(
-        self, method: str, path: str, *, validate: bool = True, validate_request: bool = True, **kwargs: Any
-    ) -> requests.Response:
+    def call(self, method: str, path: str, *, validate: bool = True, validate_request: bool = True,
+             **kwargs: Any) -> requests.Response:
         if "json" in kwargs:
             kwargs.setdefault("headers", {})["Content-Type"] = "application/vnd.api+json"
-        resp = self.session.request(
-            method, path if path.startswith("http") else self.sb.url + path, timeout=10, **kwargs
-        )
+        resp = self.session.request(method, path if path.startswith("http") else self.sb.url + path,
+                                    timeout=10, **kwargs)
         if validate:
             check(resp, request=validate_request)
         return resp

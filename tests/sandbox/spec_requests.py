@@ -368,132 +368,46 @@ class World:
     # bodies the spec's examples cannot make consistent on their own --------------------------------
 
     def _body_create_campaign(self, path: str | None = None) -> Any:
-        return {
-            "data": {
-                "type": "campaign",
-                "attributes": {
-                    "name": f"Campaign {self.n()}",
-                    "audiences": {"included": [self.id("list")], "excluded": []},
-                    "send_strategy": {"method": "static", "datetime": "2030-08-01T10:00:00+00:00"},
-                    "campaign-messages": {
-                        "data": [
-                            {
-                                "type": "campaign-message",
-                                "attributes": {
-                                    "definition": {
-                                        "channel": "email",
-                                        "content": {
-                                            "subject": "Hello",
-                                            "from_email": "shop@example.com",
-                                            "from_label": "Shop",
-                                        },
-                                    }
-                                },
-                            }
-                        ]
-                    },
-                },
-            }
-        }
+        return {"data": {"type": "campaign", "attributes": {
+            "name": f"Campaign {self.n()}",
+            "audiences": {"included": [self.id("list")], "excluded": []},
+            "send_strategy": {"method": "static", "datetime": "2030-08-01T10:00:00+00:00"},
+            "campaign-messages": {"data": [{"type": "campaign-message", "attributes": {"definition": {
+                "channel": "email",
+                "content": {"subject": "Hello", "from_email": "shop@example.com", "from_label": "Shop"},
+            }}}]},
+        }}}
 
     def _body_update_campaign(self, path: str | None) -> Any:
         ident = (path or "").rstrip("/").split("/")[3]
         return {"data": {"type": "campaign", "id": ident, "attributes": {"name": f"Renamed {self.n()}"}}}
 
     def _body_create_segment(self, path: str | None = None) -> Any:
-        return {
-            "data": {
-                "type": "segment",
-                "attributes": {
-                    "name": f"Segment {self.n()}",
-                    "definition": {
-                        "condition_groups": [
-                            {
-                                "conditions": [
-                                    {
-                                        "type": "profile-group-membership",
-                                        "is_member": True,
-                                        "group_ids": [self.id("list")],
-                                    }
-                                ]
-                            }
-                        ]
-                    },
-                },
-            }
-        }
+        return {"data": {"type": "segment", "attributes": {"name": f"Segment {self.n()}", "definition": {
+            "condition_groups": [{"conditions": [
+                {"type": "profile-group-membership", "is_member": True, "group_ids": [self.id("list")]}]}]}}}}
 
     def _body_create_template(self, path: str | None = None) -> Any:
-        return {
-            "data": {
-                "type": "template",
-                "attributes": {
-                    "name": f"Template {self.n()}",
-                    "editor_type": "CODE",
-                    "html": "<html>Hi {{ first_name }}</html>",
-                },
-            }
-        }
+        return {"data": {"type": "template", "attributes": {
+            "name": f"Template {self.n()}", "editor_type": "CODE", "html": "<html>Hi {{ first_name }}</html>"}}}
 
     def _body_bulk_subscribe_profiles(self, path: str | None = None) -> Any:
-        return {
-            "data": {
-                "type": "profile-subscription-bulk-create-job",
-                "attributes": {
-                    "profiles": {
-                        "data": [
-                            {
-                                "type": "profile",
-                                "attributes": {
-                                    "email": f"sub{self.n()}@example.com",
-                                    "subscriptions": {"email": {"marketing": {"consent": "SUBSCRIBED"}}},
-                                },
-                            }
-                        ]
-                    }
-                },
-                "relationships": {"list": {"data": {"type": "list", "id": self.id("list")}}},
-            }
-        }
+        return {"data": {"type": "profile-subscription-bulk-create-job", "attributes": {"profiles": {"data": [
+            {"type": "profile", "attributes": {
+                "email": f"sub{self.n()}@example.com",
+                "subscriptions": {"email": {"marketing": {"consent": "SUBSCRIBED"}}}}}]}},
+            "relationships": {"list": {"data": {"type": "list", "id": self.id("list")}}}}}
 
     def _body_bulk_unsubscribe_profiles(self, path: str | None = None) -> Any:
-        return {
-            "data": {
-                "type": "profile-subscription-bulk-delete-job",
-                "attributes": {
-                    "profiles": {
-                        "data": [
-                            {
-                                "type": "profile",
-                                "attributes": {
-                                    "email": f"unsub{self.n()}@example.com",
-                                    "subscriptions": {"email": {"marketing": {"consent": "UNSUBSCRIBED"}}},
-                                },
-                            }
-                        ]
-                    }
-                },
-            }
-        }
+        return {"data": {"type": "profile-subscription-bulk-delete-job", "attributes": {"profiles": {"data": [
+            {"type": "profile", "attributes": {"email": f"unsub{self.n()}@example.com", "subscriptions": {
+                "email": {"marketing": {"consent": "UNSUBSCRIBED"}}}}}]}}}}
 
     def _body_create_client_subscription(self, path: str | None = None) -> Any:
-        return {
-            "data": {
-                "type": "subscription",
-                "attributes": {
-                    "profile": {
-                        "data": {
-                            "type": "profile",
-                            "attributes": {
-                                "email": f"client{self.n()}@example.com",
-                                "subscriptions": {"email": {"marketing": {"consent": "SUBSCRIBED"}}},
-                            },
-                        }
-                    }
-                },
-                "relationships": {"list": {"data": {"type": "list", "id": self.id("list")}}},
-            }
-        }
+        return {"data": {"type": "subscription", "attributes": {"profile": {"data": {"type": "profile", "attributes": {
+            "email": f"client{self.n()}@example.com",
+            "subscriptions": {"email": {"marketing": {"consent": "SUBSCRIBED"}}}}}}},
+            "relationships": {"list": {"data": {"type": "list", "id": self.id("list")}}}}}
 
 
 def success_schema(op: dict[str, Any]) -> Any:

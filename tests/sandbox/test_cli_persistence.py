@@ -21,26 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_cli_prints_url_first_and_stops_on_sigterm(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "connector.sandbox",
-            "--port",
-            "0",
-            "--seed",
-            "1",
-            "--rate-limits",
-            "scale=10",
-            "--data",
-            str(tmp_path / "cli.sqlite"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=ROOT,
-    )
+    proc = subprocess.Popen([sys.executable, "-m", "connector.sandbox", "--port", "0", "--seed", "1",
+                             "--rate-limits", "scale=10", "--data", str(tmp_path / "cli.sqlite")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
     try:
         assert proc.stdout is not None
         url = proc.stdout.readline().strip()

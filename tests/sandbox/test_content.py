@@ -18,23 +18,8 @@ PNG = base64.b64decode(
 
 
 def segment_body(name: str, list_id: str) -> dict[str, Any]:
-    return {
-        "data": {
-            "type": "segment",
-            "attributes": {
-                "name": name,
-                "definition": {
-                    "condition_groups": [
-                        {
-                            "conditions": [
-                                {"type": "profile-group-membership", "is_member": True, "group_ids": [list_id]}
-                            ]
-                        }
-                    ]
-                },
-            },
-        }
-    }
+    return {"data": {"type": "segment", "attributes": {"name": name, "definition": {"condition_groups": [
+        {"conditions": [{"type": "profile-group-membership", "is_member": True, "group_ids": [list_id]}]}]}}}}
 
 
 def test_segment_crud_and_profile_count(api: Api, sandbox: Sandbox) -> None:
@@ -66,9 +51,8 @@ def test_segment_is_active_false_must_be_alone(api: Api) -> None:
 
 
 def test_segment_requires_definition(api: Api) -> None:
-    resp = api.post(
-        "/api/segments", json={"data": {"type": "segment", "attributes": {"name": "x"}}}, validate_request=False
-    )
+    resp = api.post("/api/segments", json={"data": {"type": "segment", "attributes": {"name": "x"}}},
+                    validate_request=False)
     assert resp.json()["errors"][0]["source"] == {"pointer": "/data/attributes/definition"}
 
 
@@ -77,9 +61,8 @@ def template_body(**attrs: Any) -> dict[str, Any]:
 
 
 def test_template_crud(api: Api) -> None:
-    resp = api.post(
-        "/api/templates", json=template_body(name="Monthly", editor_type="CODE", html="<html>hi</html>", text="hi")
-    )
+    resp = api.post("/api/templates", json=template_body(name="Monthly", editor_type="CODE",
+                                                          html="<html>hi</html>", text="hi"))
     assert resp.status_code == 201
     tid = resp.json()["data"]["id"]
     body = {"data": {"type": "template", "id": tid, "attributes": {"html": "<html>bye</html>"}}}
@@ -111,17 +94,11 @@ def campaign_body(list_id: str, channel: str = "email") -> dict[str, Any]:
         definition["content"] = {"subject": "Hello", "from_email": "shop@example.com", "from_label": "Shop"}
     else:
         definition["content"] = {"body": "Hi!"}
-    return {
-        "data": {
-            "type": "campaign",
-            "attributes": {
-                "name": f"Spring {channel}",
-                "audiences": {"included": [list_id], "excluded": []},
-                "send_strategy": {"method": "static", "datetime": "2030-08-01T10:00:00+00:00"},
-                "campaign-messages": {"data": [{"type": "campaign-message", "attributes": {"definition": definition}}]},
-            },
-        }
-    }
+    return {"data": {"type": "campaign", "attributes": {
+        "name": f"Spring {channel}", "audiences": {"included": [list_id], "excluded": []},
+        "send_strategy": {"method": "static", "datetime": "2030-08-01T10:00:00+00:00"},
+        "campaign-messages": {"data": [{"type": "campaign-message", "attributes": {"definition": definition}}]},
+    }}}
 
 
 def test_campaign_crud_and_required_channel_filter(api: Api) -> None:
@@ -135,9 +112,8 @@ def test_campaign_crud_and_required_channel_filter(api: Api) -> None:
     missing = api.get("/api/campaigns", validate_request=False)
     assert missing.status_code == 400
     assert missing.json()["errors"][0]["source"] == {"parameter": "filter"}
-    emails = api.get(
-        "/api/campaigns", params={"filter": "equals(messages.channel,'email')", "include": "campaign-messages"}
-    ).json()
+    emails = api.get("/api/campaigns", params={"filter": "equals(messages.channel,'email')",
+                                               "include": "campaign-messages"}).json()
     assert [c["id"] for c in emails["data"]] == [camp["id"]]
     assert emails["included"][0]["attributes"]["definition"]["content"]["subject"] == "Hello"
     body = {"data": {"type": "campaign", "id": camp["id"], "attributes": {"name": "Renamed"}}}
@@ -161,12 +137,8 @@ def test_images_upload_get_list_update_and_serve(api: Api, sandbox: Sandbox) -> 
     assert requests.get(image["attributes"]["image_url"], timeout=5).content == PNG
     second = api.post("/api/images", json=body).json()["data"]
     assert second["attributes"]["name"] == "logo-1"  # duplicate names get a suffix
-    upload = api.post(
-        "/api/image-upload",
-        files={"file": ("pic.png", PNG, "image/png")},
-        data={"name": "from-file"},
-        validate_request=False,
-    )
+    upload = api.post("/api/image-upload", files={"file": ("pic.png", PNG, "image/png")},
+                      data={"name": "from-file"}, validate_request=False)
     check(upload, request=False)  # openapi-core cannot decode multipart bodies in request validation
     assert upload.status_code == 201 and upload.json()["data"]["attributes"]["name"] == "from-file"
     body = {"data": {"type": "image", "id": image["id"], "attributes": {"hidden": True}}}

@@ -77,7 +77,8 @@ def test_unknown_path_is_404(api: Api) -> None:
 
 
 def test_wrong_type_and_missing_attribute_point_at_the_body(api: Api) -> None:
-    resp = api.post("/api/lists", json={"data": {"type": "lists", "attributes": {"name": "x"}}}, validate_request=False)
+    resp = api.post("/api/lists", json={"data": {"type": "lists", "attributes": {"name": "x"}}},
+                    validate_request=False)
     assert resp.status_code == 400
     assert resp.json()["errors"][0]["source"] == {"pointer": "/data/type"}
     resp = api.post("/api/lists", json={"data": {"type": "list", "attributes": {}}}, validate_request=False)
@@ -86,25 +87,18 @@ def test_wrong_type_and_missing_attribute_point_at_the_body(api: Api) -> None:
 
 def test_patch_id_must_match_path(api: Api) -> None:
     list_id = make_list(api)
-    resp = api.patch(
-        f"/api/lists/{list_id}", json={"data": {"type": "list", "id": "OTHER1", "attributes": {"name": "y"}}}
-    )
+    resp = api.patch(f"/api/lists/{list_id}",
+                     json={"data": {"type": "list", "id": "OTHER1", "attributes": {"name": "y"}}})
     assert resp.status_code == 400
     assert resp.json()["errors"][0]["source"] == {"pointer": "/data/id"}
 
 
 def test_body_that_is_not_json_is_400_and_wrong_content_type_is_415(api: Api) -> None:
-    resp = api.call(
-        "POST", "/api/lists", data=b"{nope", validate=False, headers={"Content-Type": "application/vnd.api+json"}
-    )
+    resp = api.call("POST", "/api/lists", data=b"{nope", validate=False,
+                    headers={"Content-Type": "application/vnd.api+json"})
     assert resp.status_code == 400
-    resp = api.call(
-        "POST",
-        "/api/lists",
-        data=b"name=x",
-        validate=False,
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
-    )
+    resp = api.call("POST", "/api/lists", data=b"name=x", validate=False,
+                    headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert resp.status_code == 415
 
 

@@ -11,8 +11,7 @@ import pytest
 import connector.sandbox
 
 MODULES = sorted(
-    name
-    for _, name, _ in pkgutil.walk_packages(connector.sandbox.__path__, "connector.sandbox.")
+    name for _, name, _ in pkgutil.walk_packages(connector.sandbox.__path__, "connector.sandbox.")
     if not name.endswith("pytest_plugin")  # its examples are test functions, not doctests
 )
 

@@ -10,17 +10,12 @@ from .conftest import Api
 
 
 def event(email: str, metric: str = "Placed Order", **attrs: Any) -> dict[str, Any]:
-    return {
-        "data": {
-            "type": "event",
-            "attributes": {
-                "properties": attrs.pop("properties", {"OrderId": "1"}),
-                "metric": {"data": {"type": "metric", "attributes": {"name": metric}}},
-                "profile": {"data": {"type": "profile", "attributes": {"email": email}}},
-                **attrs,
-            },
-        }
-    }
+    return {"data": {"type": "event", "attributes": {
+        "properties": attrs.pop("properties", {"OrderId": "1"}),
+        "metric": {"data": {"type": "metric", "attributes": {"name": metric}}},
+        "profile": {"data": {"type": "profile", "attributes": {"email": email}}},
+        **attrs,
+    }}}
 
 
 def test_create_event_is_202_with_empty_body_and_creates_metric_and_profile(api: Api, sandbox: Sandbox) -> None:

@@ -74,26 +74,9 @@ def test_profile_bulk_import_waits_for_the_latency(sandbox_factory: Factory) -> 
 def test_spec_driven_jobs_wait_for_the_latency(sandbox_factory: Factory) -> None:
     sb, clock = slow_sandbox(sandbox_factory)
     api = Api(sb)
-    body = {
-        "data": {
-            "type": "catalog-item-bulk-create-job",
-            "attributes": {
-                "items": {
-                    "data": [
-                        {
-                            "type": "catalog-item",
-                            "attributes": {
-                                "external_id": "L1",
-                                "title": "T",
-                                "description": "D",
-                                "url": "https://example.com/l1",
-                            },
-                        }
-                    ]
-                }
-            },
-        }
-    }
+    body = {"data": {"type": "catalog-item-bulk-create-job", "attributes": {"items": {"data": [
+        {"type": "catalog-item", "attributes": {"external_id": "L1", "title": "T", "description": "D",
+                                                "url": "https://example.com/l1"}}]}}}}
     job = api.post("/api/catalog-item-bulk-create-jobs", json=body).json()["data"]
     sb.wait_for_jobs()
     path = f"/api/catalog-item-bulk-create-jobs/{job['id']}"
@@ -106,10 +89,8 @@ def test_subscription_and_event_jobs_wait_for_the_latency(sandbox_factory: Facto
     sb, clock = slow_sandbox(sandbox_factory)
     api = Api(sb)
     list_id = make_list(api)
-    api.post(
-        "/api/profile-subscription-bulk-create-jobs",
-        json=subscribe_body([{"email": "s@example.com", "subscriptions": EMAIL_SUB}], list_id),
-    )
+    api.post("/api/profile-subscription-bulk-create-jobs",
+             json=subscribe_body([{"email": "s@example.com", "subscriptions": EMAIL_SUB}], list_id))
     api.post("/api/event-bulk-create-jobs", json=bulk_events_body([("e@example.com", [{"metric": "Viewed"}])]))
     statuses: Any = {job["status"] for job in sb.state.jobs()}
     assert statuses <= {"queued", "processing"} and len(sb.state.jobs()) == 2

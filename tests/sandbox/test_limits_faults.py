@@ -90,7 +90,8 @@ def test_bad_mode_is_rejected() -> None:
 
 def statuses(sb: Sandbox, n: int) -> list[int]:
     session = requests.Session()
-    return [check(session.get(sb.url + "/api/lists", headers=sb.headers(), timeout=5)).status_code for _ in range(n)]
+    return [check(session.get(sb.url + "/api/lists", headers=sb.headers(), timeout=5)).status_code
+            for _ in range(n)]
 
 
 def test_fail_rate_is_reproducible_with_a_seed(sandbox_factory: Factory) -> None:

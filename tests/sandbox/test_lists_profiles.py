@@ -16,9 +16,8 @@ def test_list_crud(api: Api, sandbox: Sandbox) -> None:
     got = api.get(f"/api/lists/{list_id}").json()["data"]
     assert got["attributes"]["name"] == "Newsletter"
     assert got["attributes"]["opt_in_process"] == "double_opt_in"
-    resp = api.patch(
-        f"/api/lists/{list_id}", json={"data": {"type": "list", "id": list_id, "attributes": {"name": "Weekly"}}}
-    )
+    resp = api.patch(f"/api/lists/{list_id}",
+                     json={"data": {"type": "list", "id": list_id, "attributes": {"name": "Weekly"}}})
     assert resp.status_code == 200
     assert resp.json()["data"]["attributes"]["name"] == "Weekly"
     assert sandbox.state.lists()[0]["name"] == "Weekly"
@@ -55,27 +54,16 @@ def test_adding_unknown_profile_points_at_it(api: Api) -> None:
 
 
 def test_create_get_update_profile(api: Api) -> None:
-    attrs = {
-        "email": "ann@example.com",
-        "phone_number": "+15005550006",
-        "first_name": "Ann",
-        "location": {"city": "Boston"},
-        "properties": {"tier": "gold"},
-    }
+    attrs = {"email": "ann@example.com", "phone_number": "+15005550006", "first_name": "Ann",
+             "location": {"city": "Boston"}, "properties": {"tier": "gold"}}
     resp = api.post("/api/profiles", json={"data": {"type": "profile", "attributes": attrs}})
     assert resp.status_code == 201
     pid = resp.json()["data"]["id"]
     got = api.get(f"/api/profiles/{pid}").json()["data"]["attributes"]
     assert got["first_name"] == "Ann" and got["location"]["city"] == "Boston"
     assert "subscriptions" not in got
-    body = {
-        "data": {
-            "type": "profile",
-            "id": pid,
-            "attributes": {"last_name": "Lee", "first_name": None},
-            "meta": {"patch_properties": {"append": {"skus": "A1"}}},
-        }
-    }
+    body = {"data": {"type": "profile", "id": pid, "attributes": {"last_name": "Lee", "first_name": None},
+                     "meta": {"patch_properties": {"append": {"skus": "A1"}}}}}
     updated = api.patch(f"/api/profiles/{pid}", json=body).json()["data"]["attributes"]
     assert updated["last_name"] == "Lee" and updated["first_name"] is None
     assert updated["email"] == "ann@example.com"
@@ -102,10 +90,8 @@ def test_update_into_someone_elses_email_is_409(api: Api) -> None:
 
 
 def test_invalid_email_and_phone_point_at_the_attribute(api: Api) -> None:
-    for attrs, pointer in (
-        ({"email": "not-an-email"}, "/data/attributes/email"),
-        ({"phone_number": "555-1234"}, "/data/attributes/phone_number"),
-    ):
+    for attrs, pointer in (({"email": "not-an-email"}, "/data/attributes/email"),
+                           ({"phone_number": "555-1234"}, "/data/attributes/phone_number")):
         resp = api.post("/api/profiles", json={"data": {"type": "profile", "attributes": attrs}})
         assert resp.status_code == 400
         assert resp.json()["errors"][0]["source"] == {"pointer": pointer}
@@ -149,9 +135,8 @@ def test_concurrent_creates_of_one_email_yield_one_profile(sandbox: Sandbox) -> 
     body = {"data": {"type": "profile", "attributes": {"email": "race@example.com"}}}
 
     def create(_: int) -> int:
-        return requests.post(
-            sandbox.url + "/api/profiles", json=body, timeout=5, headers=sandbox.headers(content_type=True)
-        ).status_code
+        return requests.post(sandbox.url + "/api/profiles", json=body, timeout=5,
+                             headers=sandbox.headers(content_type=True)).status_code
 
     with ThreadPoolExecutor(8) as pool:
         codes = sorted(pool.map(create, range(16)))

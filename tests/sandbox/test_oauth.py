@@ -23,23 +23,15 @@ def pkce() -> tuple[str, str]:
 
 
 def authorize(sb: Sandbox, challenge: str, **overrides: str) -> requests.Response:
-    params = {
-        "response_type": "code",
-        "client_id": sb.oauth_client_id,
-        "redirect_uri": REDIRECT,
-        "scope": "lists:read profiles:read",
-        "state": "xyz",
-        "code_challenge_method": "S256",
-        "code_challenge": challenge,
-        **overrides,
-    }
+    params = {"response_type": "code", "client_id": sb.oauth_client_id, "redirect_uri": REDIRECT,
+              "scope": "lists:read profiles:read", "state": "xyz", "code_challenge_method": "S256",
+              "code_challenge": challenge, **overrides}
     return requests.get(sb.url + "/oauth/authorize", params=params, allow_redirects=False, timeout=5)
 
 
 def token(sb: Sandbox, secret: str | None = None, **form: str) -> requests.Response:
-    return requests.post(
-        sb.url + "/oauth/token", data=form, timeout=5, auth=(sb.oauth_client_id, secret or sb.oauth_client_secret)
-    )
+    return requests.post(sb.url + "/oauth/token", data=form, timeout=5,
+                         auth=(sb.oauth_client_id, secret or sb.oauth_client_secret))
 
 
 def get_code(sb: Sandbox, challenge: str) -> str:
@@ -53,15 +45,15 @@ def get_code(sb: Sandbox, challenge: str) -> str:
 
 
 def bearer_get(sb: Sandbox, access: str) -> requests.Response:
-    return requests.get(
-        sb.url + "/api/lists", timeout=5, headers={"Authorization": f"Bearer {access}", "revision": "2026-07-15"}
-    )
+    return requests.get(sb.url + "/api/lists", timeout=5,
+                        headers={"Authorization": f"Bearer {access}", "revision": "2026-07-15"})
 
 
 def test_full_pkce_flow_with_refresh_rotation(sandbox: Sandbox) -> None:
     verifier, challenge = pkce()
     code = get_code(sandbox, challenge)
-    resp = token(sandbox, grant_type="authorization_code", code=code, code_verifier=verifier, redirect_uri=REDIRECT)
+    resp = token(sandbox, grant_type="authorization_code", code=code, code_verifier=verifier,
+                 redirect_uri=REDIRECT)
     assert resp.status_code == 200, resp.text
     tokens = resp.json()
     assert tokens["token_type"] == "Bearer" and tokens["expires_in"] == 3600
@@ -84,12 +76,9 @@ def test_full_pkce_flow_with_refresh_rotation(sandbox: Sandbox) -> None:
     reused = token(sandbox, grant_type="refresh_token", refresh_token=tokens["refresh_token"])
     assert reused.status_code == 400 and reused.json()["error"] == "invalid_grant"
 
-    revoke = requests.post(
-        sandbox.url + "/oauth/revoke",
-        data={"token": new["refresh_token"], "token_type_hint": "refresh_token"},
-        auth=(sandbox.oauth_client_id, sandbox.oauth_client_secret),
-        timeout=5,
-    )
+    revoke = requests.post(sandbox.url + "/oauth/revoke", data={"token": new["refresh_token"],
+                           "token_type_hint": "refresh_token"},
+                           auth=(sandbox.oauth_client_id, sandbox.oauth_client_secret), timeout=5)
     assert revoke.status_code == 200
     assert bearer_get(sandbox, new["access_token"]).status_code == 401
     after = token(sandbox, grant_type="refresh_token", refresh_token=new["refresh_token"])
@@ -127,7 +116,8 @@ def test_registered_client_only_accepts_its_redirect_uri(sandbox: Sandbox) -> No
     sandbox.register_oauth_client("my-app", "my-secret", [REDIRECT])
     _, challenge = pkce()
     assert authorize(sandbox, challenge, client_id="my-app").status_code == 302
-    assert authorize(sandbox, challenge, client_id="my-app", redirect_uri="http://localhost:9/other").status_code == 400
+    assert authorize(sandbox, challenge, client_id="my-app",
+                     redirect_uri="http://localhost:9/other").status_code == 400
 
 
 def test_unsupported_grant_type(sandbox: Sandbox) -> None:

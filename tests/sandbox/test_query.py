@@ -47,29 +47,20 @@ def test_sort_descending(api: Api, five_lists: list[str]) -> None:
 
 
 def test_bad_sort_bad_fields_and_oversized_page_name_the_parameter(api: Api) -> None:
-    for params, parameter in (
-        ({"sort": "bogus"}, "sort"),
-        ({"fields[list]": "name,bogus"}, "fields[list]"),
-        ({"page[size]": "11"}, "page[size]"),
-        ({"page[cursor]": "garbage!"}, "page[cursor]"),
-        ({"filter": "equals(bogus,'x')"}, "filter"),
-    ):
+    for params, parameter in (({"sort": "bogus"}, "sort"),
+                              ({"fields[list]": "name,bogus"}, "fields[list]"),
+                              ({"page[size]": "11"}, "page[size]"),
+                              ({"page[cursor]": "garbage!"}, "page[cursor]"),
+                              ({"filter": "equals(bogus,'x')"}, "filter")):
         resp = api.get("/api/lists", params=params, validate_request=False)
         assert resp.status_code == 400, params
         assert resp.json()["errors"][0]["source"] == {"parameter": parameter}
 
 
-@pytest.mark.parametrize(
-    "expr",
-    [
-        "equals(name,'x'",
-        "equals(name,x)",
-        "nope(name,'x')",
-        "greater-than(created,'yesterday')",
-        "any(id,'x')",
-        "contains(name,'x')",
-    ],
-)
+@pytest.mark.parametrize("expr", [
+    "equals(name,'x'", "equals(name,x)", "nope(name,'x')", "greater-than(created,'yesterday')",
+    "any(id,'x')", "contains(name,'x')",
+])
 def test_malformed_or_disallowed_filters_are_400(api: Api, expr: str) -> None:
     resp = api.get("/api/lists", params={"filter": expr})
     assert resp.status_code == 400

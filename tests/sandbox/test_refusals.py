@@ -61,20 +61,9 @@ def test_undeclared_attribute_is_refused_with_a_pointer_to_it(shared: Api) -> No
 def test_missing_required_attribute_and_relationship(shared: Api) -> None:
     error = refused(post(shared, "/api/tags", {"data": {"type": "tag", "attributes": {}}}))
     assert error["source"] == {"pointer": "/data/attributes/name"}
-    variant = {
-        "data": {
-            "type": "catalog-variant",
-            "attributes": {
-                "external_id": "V1",
-                "title": "Blue",
-                "description": "d",
-                "sku": "S1",
-                "inventory_quantity": 1,
-                "price": 1.0,
-                "url": "https://example.com/v1",
-            },
-        }
-    }
+    variant = {"data": {"type": "catalog-variant", "attributes": {
+        "external_id": "V1", "title": "Blue", "description": "d", "sku": "S1", "inventory_quantity": 1,
+        "price": 1.0, "url": "https://example.com/v1"}}}
     error = refused(post(shared, "/api/catalog-variants", variant))
     assert error["source"] == {"pointer": "/data/relationships"}
 
@@ -116,16 +105,11 @@ def test_a_10_mb_list_name_is_refused_before_it_is_read(shared: Api) -> None:
 
 
 def event_body(**properties: Any) -> dict[str, Any]:
-    return {
-        "data": {
-            "type": "event",
-            "attributes": {
-                "properties": properties,
-                "metric": {"data": {"type": "metric", "attributes": {"name": "Viewed Product"}}},
-                "profile": {"data": {"type": "profile", "attributes": {"email": "long@example.com"}}},
-            },
-        }
-    }
+    return {"data": {"type": "event", "attributes": {
+        "properties": properties,
+        "metric": {"data": {"type": "metric", "attributes": {"name": "Viewed Product"}}},
+        "profile": {"data": {"type": "profile", "attributes": {"email": "long@example.com"}}},
+    }}}
 
 
 def test_an_event_string_over_100_kb_is_refused(shared: Api) -> None:
@@ -135,12 +119,8 @@ def test_an_event_string_over_100_kb_is_refused(shared: Api) -> None:
 
 
 def test_a_profile_body_over_100_kb_is_413(shared: Api) -> None:
-    body = {
-        "data": {
-            "type": "profile",
-            "attributes": {"email": "big@example.com", "properties": {f"k{i}": "v" * 1000 for i in range(120)}},
-        }
-    }
+    body = {"data": {"type": "profile", "attributes": {"email": "big@example.com", "properties": {
+        f"k{i}": "v" * 1000 for i in range(120)}}}}
     refused(post(shared, "/api/profiles", body), 413)
 
 
@@ -191,8 +171,7 @@ def test_an_oversized_chunked_body_is_413(shared: Api) -> None:
 
 
 WRITES = sorted(
-    op_id
-    for op_id, (path, method, op) in operations().items()
+    op_id for op_id, (path, method, op) in operations().items()
     if method in ("POST", "PATCH") and body_schema(op) is not None and "{" not in path
 )
 
@@ -209,9 +188,8 @@ def test_every_write_refuses_a_malformed_body_with_400(shared: Api, op_id: str) 
 def test_merging_without_profiles_is_400(shared: Api) -> None:
     body = {"data": {"type": "profile-merge", "id": "01NOPE", "relationships": {"profiles": {}}}}
     refused(post(shared, "/api/profile-merge", body), 404)  # the destination is looked up first
-    pid = shared.post(
-        "/api/profiles", json={"data": {"type": "profile", "attributes": {"email": "merge@example.com"}}}
-    ).json()["data"]["id"]
+    pid = shared.post("/api/profiles", json={"data": {"type": "profile", "attributes": {
+        "email": "merge@example.com"}}}).json()["data"]["id"]
     body["data"]["id"] = pid
     error = refused(post(shared, "/api/profile-merge", body))
     assert error["source"] == {"pointer": "/data/relationships/profiles/data"}

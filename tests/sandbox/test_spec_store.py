@@ -20,16 +20,9 @@ def make(api: Api, path: str, kind: str, **attrs: Any) -> str:
 
 
 def item(external_id: str, title: str = "Shirt", **attrs: Any) -> dict[str, Any]:
-    return {
-        "type": "catalog-item",
-        "attributes": {
-            "external_id": external_id,
-            "title": title,
-            "description": "d",
-            "url": f"https://example.com/{external_id}",
-            **attrs,
-        },
-    }
+    return {"type": "catalog-item", "attributes": {
+        "external_id": external_id, "title": title, "description": "d", "url": f"https://example.com/{external_id}",
+        **attrs}}
 
 
 def test_crud_on_a_type_without_a_hand_made_handler(api: Api, sandbox: Sandbox) -> None:
@@ -50,8 +43,7 @@ def test_a_relationship_reads_the_same_from_both_ends(api: Api) -> None:
     assert api.get(f"/api/tags/{tag}/relationships/lists").json()["data"] == [{"type": "list", "id": list_id}]
     assert api.get(f"/api/lists/{list_id}/relationships/tags").json()["data"] == [{"type": "tag", "id": tag}]
     assert [t["attributes"]["name"] for t in api.get(f"/api/lists/{list_id}/tags").json()["data"]] == [
-        "Newsletter lists"
-    ]
+        "Newsletter lists"]
     assert api.delete(f"/api/tags/{tag}/relationships/lists", json=linkage).status_code == 204
     assert api.get(f"/api/lists/{list_id}/relationships/tags").json()["data"] == []
 
@@ -86,13 +78,8 @@ def test_filters_sort_sparse_fields_and_pages_come_from_the_spec(api: Api) -> No
 
 def test_include_puts_related_resources_in_included(api: Api) -> None:
     group = make(api, "/api/tag-groups", "tag-group", name="Seasons")
-    body = {
-        "data": {
-            "type": "tag",
-            "attributes": {"name": "Winter"},
-            "relationships": {"tag-group": {"data": {"type": "tag-group", "id": group}}},
-        }
-    }
+    body = {"data": {"type": "tag", "attributes": {"name": "Winter"},
+                     "relationships": {"tag-group": {"data": {"type": "tag-group", "id": group}}}}}
     tag = api.post("/api/tags", json=body).json()["data"]["id"]
     doc = api.get(f"/api/tags/{tag}", params={"include": "tag-group"}).json()
     assert [(r["type"], r["id"]) for r in doc["included"]] == [("tag-group", group)]
@@ -111,12 +98,8 @@ def test_catalog_ids_are_compound_and_unique(api: Api) -> None:
 
 def test_bulk_job_is_queued_then_completes_with_per_item_errors(api: Api, sandbox: Sandbox) -> None:
     api.post("/api/catalog-items", json={"data": item("DUP")})
-    body = {
-        "data": {
-            "type": "catalog-item-bulk-create-job",
-            "attributes": {"items": {"data": [item("B1"), item("B2"), item("DUP")]}},
-        }
-    }
+    body = {"data": {"type": "catalog-item-bulk-create-job", "attributes": {"items": {"data": [
+        item("B1"), item("B2"), item("DUP")]}}}}
     resp = api.post("/api/catalog-item-bulk-create-jobs", json=body)
     assert resp.status_code == 202
     job = resp.json()["data"]
@@ -133,19 +116,11 @@ def test_bulk_job_is_queued_then_completes_with_per_item_errors(api: Api, sandbo
 def test_suppression_and_data_privacy_jobs_act_on_profiles(api: Api, sandbox: Sandbox) -> None:
     kept = make_profile(api, email="kept@example.com")
     gone = make_profile(api, email="gone@example.com")
-    body = {
-        "data": {
-            "type": "profile-suppression-bulk-create-job",
-            "attributes": {"profiles": {"data": [{"type": "profile", "attributes": {"email": "kept@example.com"}}]}},
-        }
-    }
+    body = {"data": {"type": "profile-suppression-bulk-create-job", "attributes": {"profiles": {"data": [
+        {"type": "profile", "attributes": {"email": "kept@example.com"}}]}}}}
     assert api.post("/api/profile-suppression-bulk-create-jobs", json=body).status_code == 202
-    body = {
-        "data": {
-            "type": "data-privacy-deletion-job",
-            "attributes": {"profile": {"data": {"type": "profile", "attributes": {"email": "gone@example.com"}}}},
-        }
-    }
+    body = {"data": {"type": "data-privacy-deletion-job", "attributes": {"profile": {"data": {
+        "type": "profile", "attributes": {"email": "gone@example.com"}}}}}}
     assert api.post("/api/data-privacy-deletion-jobs", json=body).status_code == 202
     sandbox.wait_for_jobs()
     marketing = sandbox.state.subscriptions(kept)["email"]["marketing"]
@@ -158,9 +133,8 @@ def test_suppression_and_data_privacy_jobs_act_on_profiles(api: Api, sandbox: Sa
 def test_system_made_resources_are_built_from_the_spec_when_first_read(api: Api) -> None:
     topics = api.get("/api/webhook-topics").json()["data"]
     assert len(topics) == 1
-    flow = make(
-        api, "/api/flows", "flow", name="Welcome", definition={"triggers": [], "actions": [], "entry_action_id": None}
-    )
+    flow = make(api, "/api/flows", "flow", name="Welcome", definition={"triggers": [], "actions": [],
+                                                                       "entry_action_id": None})
     actions = api.get(f"/api/flows/{flow}/flow-actions").json()["data"]
     assert len(actions) == 1
     again = api.get(f"/api/flow-actions/{actions[0]['id']}/relationships/flow").json()["data"]
@@ -177,26 +151,18 @@ def test_additional_fields_are_returned_only_when_asked_for(api: Api) -> None:
 
 def test_client_endpoints_take_company_id_and_no_key(sandbox: Sandbox) -> None:
     headers = {"revision": "2026-07-15", "Content-Type": "application/vnd.api+json"}
-    body = {
-        "data": {
-            "type": "event",
-            "attributes": {
-                "properties": {"page": "/home"},
-                "metric": {"data": {"type": "metric", "attributes": {"name": "Viewed Page"}}},
-                "profile": {"data": {"type": "profile", "attributes": {"email": "web@example.com"}}},
-            },
-        }
-    }
-    resp = requests.post(
-        sandbox.url + "/client/events", params={"company_id": "SbxAcc"}, json=body, headers=headers, timeout=5
-    )
+    body = {"data": {"type": "event", "attributes": {
+        "properties": {"page": "/home"},
+        "metric": {"data": {"type": "metric", "attributes": {"name": "Viewed Page"}}},
+        "profile": {"data": {"type": "profile", "attributes": {"email": "web@example.com"}}}}}}
+    resp = requests.post(sandbox.url + "/client/events", params={"company_id": "SbxAcc"}, json=body,
+                         headers=headers, timeout=5)
     assert resp.status_code == 202
     check(resp)
     assert [p["email"] for p in sandbox.state.profiles()] == ["web@example.com"]
     assert [m["name"] for m in sandbox.state.metrics()] == ["Viewed Page"]
-    wrong = requests.post(
-        sandbox.url + "/client/events", params={"company_id": "NOTME1"}, json=body, headers=headers, timeout=5
-    )
+    wrong = requests.post(sandbox.url + "/client/events", params={"company_id": "NOTME1"}, json=body,
+                          headers=headers, timeout=5)
     assert wrong.status_code == 400 and wrong.json()["errors"][0]["source"] == {"parameter": "company_id"}
     missing = requests.post(sandbox.url + "/client/events", json=body, headers=headers, timeout=5)
     assert missing.status_code == 400 and missing.json()["errors"][0]["source"] == {"parameter": "company_id"}

@@ -73,7 +73,7 @@ def test_sort_include_and_fieldsets_equal_the_spec() -> None:
         assert set(route.query.sorts) == expected, route.op
         include = params.get("include")
         assert route.query.include == (set(include["schema"]["items"]["enum"]) if include else set()), route.op
-        fieldsets = {name[len("fields[") : -1]: p for name, p in params.items() if name.startswith("fields[")}
+        fieldsets = {name[len("fields["):-1]: p for name, p in params.items() if name.startswith("fields[")}
         assert set(route.query.fields) == set(fieldsets), route.op
         for kind, param in fieldsets.items():
             top = {name.split(".")[0] for name in param["schema"]["items"]["enum"]}

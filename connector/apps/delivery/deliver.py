@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import ExitStack
 from typing import IO, Any
@@ -156,18 +156,26 @@ def _pipeline(
 ) -> Iterator[Window]:
     """Windows finished, in input order, with up to ``depth`` of them started and not yet finished."""
     pending: deque[Window] = deque()
-    for batch in batches:
-        current = Window.of(batch, mapper)
-        current.start(follower, set().union(*(w.people for w in pending)))
-        pending.append(current)
-        while pending and (len(pending) >= depth or pending[0].imported(follower)):
-            oldest = pending.popleft()
-            oldest.finish(client, follower, directory)
-            yield oldest
-    while pending:
+    held: Counter[str] = Counter()  # person -> unfinished windows concerning them (kept as windows come and go)
+
+    def finished() -> Window:
         oldest = pending.popleft()
         oldest.finish(client, follower, directory)
-        yield oldest
+        for person in oldest.people:
+            held[person] -= 1
+            if not held[person]:
+                del held[person]
+        return oldest
+
+    for batch in batches:
+        current = Window.of(batch, mapper)
+        current.start(follower, held.keys())
+        pending.append(current)
+        held.update(current.people)
+        while pending and (len(pending) >= depth or pending[0].imported(follower)):
+            yield finished()
+    while pending:
+        yield finished()
 
 
 def _open_report(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import attrs
@@ -103,7 +104,7 @@ class Window:
 
     # -- phase 1, early: profile imports -----------------------------------------------------------
 
-    def start(self, follower: ImportFollower, busy: set[str]) -> None:
+    def start(self, follower: ImportFollower, busy: AbstractSet[str]) -> None:
         """Start the imports of people no earlier unfinished window concerns (``busy``); hold the others.
 
         A record that shares a person with a held one is held too, so one person's imports keep their order.

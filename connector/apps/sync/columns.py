@@ -143,12 +143,27 @@ def _lookup(kind: str) -> dict[str, Field]:
     return found
 
 
-def _path(kind: str, header: str) -> Route | None:
-    """The route of a ``location.x`` / ``properties.x`` header (prefix in any case), else None."""
-    head, dot, tail = header.partition(".")
-    group = head.strip().lower()
+def _dotted(kind: str, text: str, *, any_case: bool = False) -> tuple[str, str] | None:
+    """``("location" | "properties", rest)`` when ``text`` is a dotted path ``kind`` takes, else None: the one
+    reading of ``location.x`` / ``properties.x`` for headers (``any_case``), JSON keys and ``--map`` targets.
+
+    Example:
+        >>> _dotted("profiles", "Properties.Plan", any_case=True), _dotted("profiles", "Properties.Plan")
+        (('properties', 'Plan'), None)
+    """
+    head, dot, tail = text.partition(".")
+    group = head.strip().lower() if any_case else head
     if not dot or not tail.strip() or group not in PATHS[kind]:
         return None
+    return group, tail
+
+
+def _path(kind: str, header: str) -> Route | None:
+    """The route of a ``location.x`` / ``properties.x`` header (prefix in any case), else None."""
+    dotted = _dotted(kind, header, any_case=True)
+    if dotted is None:
+        return None
+    group, tail = dotted
     if group == "properties":
         return PROPERTY, tail, None
     known = normalise(tail)
@@ -188,9 +203,9 @@ def key_route(kind: str, key: str) -> Route:
     for field in fields(kind):
         if key == field.name or key in field.synonyms:
             return field.place, key, None
-    group, dot, tail = key.partition(".")
-    if dot and tail and group in PATHS[kind]:
-        return (PROPERTY if group == "properties" else LOCATION), tail, None
+    dotted = _dotted(kind, key)
+    if dotted is not None:
+        return (PROPERTY if dotted[0] == "properties" else LOCATION), dotted[1], None
     return OTHERS[kind], key, None
 
 
@@ -209,12 +224,11 @@ value_currency, unique_id, email, phone_number, external_id, anonymous_id or pro
     for field in fields(kind):
         if target == field.name:
             return field.place, field.name, None
-    group, dot, tail = target.partition(".")
-    if dot and tail and group in PATHS[kind]:
-        if group == "properties":
-            return PROPERTY, tail, None
-        if tail in LOCATION_FIELDS:
-            return LOCATION, tail, None
+    dotted = _dotted(kind, target)
+    if dotted is not None and dotted[0] == "properties":
+        return PROPERTY, dotted[1], None
+    if dotted is not None and dotted[1] in LOCATION_FIELDS:
+        return LOCATION, dotted[1], None
     names = [f.name for f in sorted(fields(kind), key=lambda f: f.place == IDENTIFIER)]
     names += [f"{group}.NAME" if group == "properties" else f"{group}.FIELD" for group in PATHS[kind]]
     raise InputError(

@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 #: The deepest nesting a request body or JSON input may have.
@@ -22,23 +23,29 @@ MAX_JSON_DEPTH = 100
 TOO_DEEP = f"is nested more than {MAX_JSON_DEPTH} levels deep"
 
 
+def json_nodes(value: Any) -> Iterator[tuple[Any, int]]:
+    """Every value inside ``value`` (itself first) with its depth, 1 for ``value``: walked without recursion,
+    so any nesting is safe; a dict yields its values (its keys are the caller's to read from the dict).
+
+    Example:
+        >>> [(node, depth) for node, depth in json_nodes({"a": [7]}) if not isinstance(node, (dict, list))]
+        [(7, 3)]
+    """
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        yield node, depth
+        if isinstance(node, dict):
+            stack.extend((child, depth + 1) for child in node.values())
+        elif isinstance(node, (list, tuple)):
+            stack.extend((child, depth + 1) for child in node)
+
+
 def nested_deeper_than(value: Any, limit: int) -> bool:
-    """Whether ``value`` has objects or arrays nested more than ``limit`` levels (walked without recursion).
+    """Whether ``value`` has objects or arrays nested more than ``limit`` levels.
 
     Example:
         >>> nested_deeper_than({"a": [{"b": 1}]}, 3), nested_deeper_than({"a": [{"b": 1}]}, 2)
         (False, True)
     """
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict):
-            children: Any = node.values()
-        elif isinstance(node, (list, tuple)):
-            children = node
-        else:
-            continue
-        if depth > limit:
-            return True
-        stack.extend((child, depth + 1) for child in children)
-    return False
+    return any(depth > limit and isinstance(node, (dict, list, tuple)) for node, depth in json_nodes(value))

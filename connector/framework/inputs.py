@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from connector import structs
 from connector.client.errors import InputError
-from connector.client.json_depth import MAX_JSON_DEPTH, TOO_DEEP
+from connector.client.json_depth import MAX_JSON_DEPTH, TOO_DEEP, json_nodes
 
 T = TypeVar("T")
 _META = "klaviyo_input"
@@ -372,23 +372,17 @@ def check_json_value(value: Any) -> Any:
         ...
         connector.client.errors.InputError: contains NaN or Infinity, which JSON cannot represent
     """
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
+    for node, depth in json_nodes(value):
         if isinstance(node, str):
             check_text(node)
         elif isinstance(node, float) and not math.isfinite(node):
             raise InputError("contains NaN or Infinity, which JSON cannot represent")
-        elif isinstance(node, (dict, list, tuple)):
-            if depth > MAX_JSON_DEPTH:
-                raise InputError(TOO_DEEP)
-            if isinstance(node, dict):
-                for key in node:
-                    if isinstance(key, str):
-                        check_text(key)
-                stack.extend((child, depth + 1) for child in node.values())
-            else:
-                stack.extend((child, depth + 1) for child in node)
+        elif isinstance(node, (dict, list, tuple)) and depth > MAX_JSON_DEPTH:
+            raise InputError(TOO_DEEP)
+        elif isinstance(node, dict):
+            for key in node:
+                if isinstance(key, str):
+                    check_text(key)
     return value
 
 

@@ -21,9 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from connector.client.errors import InputError
-
-#: Deeper than any Klaviyo body; a value nested further is refused instead of recursing without end.
-MAX_DEPTH = 64
+from connector.client.json_depth import MAX_JSON_DEPTH, TOO_DEEP, nested_deeper_than
 
 _PYTHON_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
@@ -42,6 +40,9 @@ def check(value: Any, schema: Mapping[str, Any], schemas: Mapping[str, Any], whe
         >>> check("sms", {"type": "string", "enum": ["email", "sms"]}, {}, "channel")
         >>> check(None, {"type": "string", "nullable": True}, {}, "title")
     """
+    # One nesting limit for every body (client.json_depth): it also bounds the walk below, which recurses per level.
+    if nested_deeper_than(value, MAX_JSON_DEPTH):
+        raise InputError(f"{where}: {TOO_DEEP}", key=where)
     problem = find_problem(value, schema, schemas, where)
     if problem is not None:
         path, text = problem
@@ -49,7 +50,7 @@ def check(value: Any, schema: Mapping[str, Any], schemas: Mapping[str, Any], whe
 
 
 def find_problem(
-    value: Any, schema: Mapping[str, Any], schemas: Mapping[str, Any], where: str, depth: int = 0
+    value: Any, schema: Mapping[str, Any], schemas: Mapping[str, Any], where: str
 ) -> tuple[str, str] | None:
     """``(path, problem)`` of the first way ``value`` breaks ``schema``, or None when it fits.
 
@@ -57,8 +58,6 @@ def find_problem(
         >>> find_problem([1, "x"], {"type": "array", "items": {"type": "integer"}}, {}, "ids")
         ('ids[1]', "must be a whole number, got 'x'")
     """
-    if depth > MAX_DEPTH:
-        return where, f"is nested more than {MAX_DEPTH} levels deep"
     while "$ref" in schema:
         extra = {k: v for k, v in schema.items() if k != "$ref"}
         schema = {**schemas[schema["$ref"]], **extra}
@@ -66,7 +65,7 @@ def find_problem(
         # Nullable, or a schema that says nothing about types (free-form), accepts null.
         return None if schema.get("nullable") or not _typed(schema) else (where, "must not be null")
     if "oneOf" in schema:
-        return _one_of(value, schema, schemas, where, depth)
+        return _one_of(value, schema, schemas, where)
     kind = schema.get("type")
     if kind and not _is_type(value, kind):
         return where, f"must be {_KIND_WORDS.get(kind, kind)}, got {_short(value)}"
@@ -78,10 +77,10 @@ def find_problem(
     if problem is not None:
         return problem
     if isinstance(value, dict):
-        return _object(value, schema, schemas, where, depth)
+        return _object(value, schema, schemas, where)
     if isinstance(value, (list, tuple)) and "items" in schema:
         for index, item in enumerate(value):
-            found = find_problem(item, schema["items"], schemas, f"{where}[{index}]", depth + 1)
+            found = find_problem(item, schema["items"], schemas, f"{where}[{index}]")
             if found is not None:
                 return found
     return None
@@ -139,11 +138,11 @@ def _bounds(value: Any, schema: Mapping[str, Any], where: str) -> tuple[str, str
 
 
 def _object(
-    value: Mapping[str, Any], schema: Mapping[str, Any], schemas: Mapping[str, Any], where: str, depth: int
+    value: Mapping[str, Any], schema: Mapping[str, Any], schemas: Mapping[str, Any], where: str
 ) -> tuple[str, str] | None:
     properties = schema.get("properties")
     if properties is None:
-        return _free_form(value, where, depth)
+        return None  # free-form (custom properties): any JSON, its nesting bounded by ``check``
     for name in value:
         if name not in properties:
             allowed = ", ".join(sorted(properties)) or "none"
@@ -152,28 +151,13 @@ def _object(
         if name not in value:
             return f"{where}.{name}", "is required"
     for name, item in value.items():
-        found = find_problem(item, properties[name], schemas, f"{where}.{name}", depth + 1)
+        found = find_problem(item, properties[name], schemas, f"{where}.{name}")
         if found is not None:
             return found
     return None
 
 
-def _free_form(value: Any, where: str, depth: int) -> tuple[str, str] | None:
-    """Free-form objects (custom properties) take any JSON, but not nested without end."""
-    if depth > MAX_DEPTH:
-        return where, f"is nested more than {MAX_DEPTH} levels deep"
-    items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
-    for item in items:
-        if isinstance(item, (dict, list, tuple)):
-            found = _free_form(item, where, depth + 1)
-            if found is not None:
-                return found
-    return None
-
-
-def _one_of(
-    value: Any, schema: Mapping[str, Any], schemas: Mapping[str, Any], where: str, depth: int
-) -> tuple[str, str] | None:
+def _one_of(value: Any, schema: Mapping[str, Any], schemas: Mapping[str, Any], where: str) -> tuple[str, str] | None:
     """Fits when any branch fits (the spec's oneOf branches overlap, e.g. identical send options).
 
     When it fits none, the problem reported is the one of the branch the value names through a discriminator
@@ -194,7 +178,7 @@ def _one_of(
     """
     problems = []
     for branch in schema["oneOf"]:
-        found = find_problem(value, branch, schemas, where, depth + 1)
+        found = find_problem(value, branch, schemas, where)
         if found is None:
             return None
         problems.append((found, *_agreement(value, branch, schemas)))

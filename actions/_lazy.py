@@ -3,11 +3,11 @@
 A low-code step imports ``actions.lists`` for its declarations and never uses the typed facade ``Lists`` nor the
 typed resource ``KlaviyoList``: importing the generated facade and the resource models (attrs classes, with attrs
 itself) there cost about a third of the step's start. Each declared module binds
-``__getattr__ = facade_class(__name__, "Lists", KlaviyoList="lists.ListAttributes")`` and declares the names under
+``__getattr__ = lazy_exports(__name__, "Lists", KlaviyoList="lists.ListAttributes")`` and declares the names under
 ``TYPE_CHECKING`` only, so ``from actions.lists import Lists, KlaviyoList`` still works and type-checks.
 
 Example:
-    >>> getattr_ = facade_class("actions.lists", "Lists", KlaviyoList="lists.ListAttributes")
+    >>> getattr_ = lazy_exports("actions.lists", "Lists", KlaviyoList="lists.ListAttributes")
     >>> getattr_("Lists").__name__, getattr_("KlaviyoList").__args__[0] is getattr_("ListAttributes")
     ('Lists', True)
 """
@@ -25,7 +25,7 @@ def resource_model(where: str) -> Any:
     return getattr(importlib.import_module(f"actions._facade.models.{group}"), name)
 
 
-def facade_class(module: str, name: str, *models: str, **resources: str) -> Callable[[str], Any]:
+def lazy_exports(module: str, name: str, *models: str, **resources: str) -> Callable[[str], Any]:
     """A module ``__getattr__`` that, on first use, imports ``actions._facade.<group>.<name>``, builds each typed
     resource alias (``KlaviyoList="lists.ListAttributes"`` is ``Resource[ListAttributes]``), and imports the models
     those aliases and ``models`` (``"events.EventAttributes"``) name, by their class name."""

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from actions._lazy import facade_class
+from actions._lazy import lazy_exports
 from connector.framework.facade import FacadeMethod
 from connector.klaviyo.operation_actions import (
     get_action,
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     Account = Resource[AccountAttributes]
 
-__getattr__ = facade_class(__name__, "Accounts", Account="accounts.AccountAttributes")
+__getattr__ = lazy_exports(__name__, "Accounts", Account="accounts.AccountAttributes")
 
 
 # -- Get Account -------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ import contextlib
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from actions._lazy import facade_class
+from actions._lazy import lazy_exports
 from connector import structs
 from connector.client.errors import InputError
 from connector.client.pipeline import KlaviyoClient
@@ -89,7 +89,7 @@ if TYPE_CHECKING:
 
     Campaign = Resource[CampaignAttributes]
 
-__getattr__ = facade_class(__name__, "Campaigns", Campaign="campaigns.CampaignAttributes")
+__getattr__ = lazy_exports(__name__, "Campaigns", Campaign="campaigns.CampaignAttributes")
 
 
 def _channels() -> tuple[str, ...]:

@@ -40,7 +40,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from actions._lazy import facade_class
+from actions._lazy import lazy_exports
 from connector import structs
 from connector.client.errors import InputError
 from connector.client.jsonapi import relationship
@@ -69,7 +69,7 @@ from connector.klaviyo.values import consent_time, currency, iso_time, number
 if TYPE_CHECKING:
     from actions._facade.destination import Destination as Destination
 
-__getattr__ = facade_class(__name__, "Destination")
+__getattr__ = lazy_exports(__name__, "Destination")
 
 COUNTRY_COMMENTS = "ISO 3166 region (e.g. US) to convert phone numbers written without + to E.164."
 IDENTIFIER_KEYS = tuple(LABELS)

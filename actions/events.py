@@ -48,7 +48,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from actions._bulk import BulkResult, finish, send_counted
-from actions._lazy import facade_class, resource_model
+from actions._lazy import lazy_exports, resource_model
 from actions.profiles import clean_profile_attributes
 from connector import structs
 from connector.client.errors import InputError
@@ -94,9 +94,10 @@ if TYPE_CHECKING:
 
     Metric = Resource[MetricAttributes]
 
-__getattr__ = facade_class(
-    __name__, "Events", "events.EventAttributes", "profiles.ProfileAttributes", Metric="metrics.MetricAttributes"
-)
+#: The attrs models an event is parsed into, imported when the first event is (a step that sends none never does).
+_EVENT, _METRIC, _PROFILE = "events.EventAttributes", "metrics.MetricAttributes", "profiles.ProfileAttributes"
+
+__getattr__ = lazy_exports(__name__, "Events", _EVENT, _PROFILE, Metric=_METRIC)
 
 PROPERTIES_MAX = 400
 EARLIEST_EVENT = dt.datetime(1990, 1, 1, tzinfo=dt.timezone.utc)
@@ -123,7 +124,7 @@ class Event(Resource["EventAttributes"]):  # a string: the model is imported whe
 
 def parse_event(raw: Mapping[str, Any], included: Sequence[Mapping[str, Any]] | None = None) -> Event:
     """An :class:`Event` from its resource; related resources from ``included`` (or the event's own ``included``)."""
-    base = parse_resource(resource_model("events.EventAttributes"), raw)
+    base = parse_resource(resource_model(_EVENT), raw)
     related = {
         (r.get("type"), r.get("id")): r for r in (included if included is not None else raw.get("included") or ())
     }
@@ -136,8 +137,8 @@ def parse_event(raw: Mapping[str, Any], included: Sequence[Mapping[str, Any]] | 
         relationships=base.relationships,
         links=base.links,
         raw=base.raw,
-        metric=parse_resource(resource_model("metrics.MetricAttributes"), metric) if metric else None,
-        profile=parse_resource(resource_model("profiles.ProfileAttributes"), profile) if profile else None,
+        metric=parse_resource(resource_model(_METRIC), metric) if metric else None,
+        profile=parse_resource(resource_model(_PROFILE), profile) if profile else None,
     )
 
 

@@ -32,7 +32,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from actions._lazy import facade_class
+from actions._lazy import lazy_exports
 from connector import structs
 from connector.client.errors import InputError
 from connector.client.pipeline import KlaviyoClient
@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 
     Image = Resource[ImageAttributes]
 
-__getattr__ = facade_class(__name__, "Images", Image="images.ImageAttributes")
+__getattr__ = lazy_exports(__name__, "Images", Image="images.ImageAttributes")
 
 #: Klaviyo's documented upper bound for an uploaded or imported image.
 MAX_IMAGE_BYTES = 5 * 1024 * 1024

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from actions._lazy import facade_class
+from actions._lazy import lazy_exports
 from connector import structs
 from connector.framework.facade import FacadeMethod
 from connector.framework.inputs import InputType
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 
     KlaviyoList = Resource[ListAttributes]
 
-__getattr__ = facade_class(__name__, "Lists", KlaviyoList="lists.ListAttributes")
+__getattr__ = lazy_exports(__name__, "Lists", KlaviyoList="lists.ListAttributes")
 
 OPT_IN_CHOICES = enum_choices("create_list", "opt_in_process")
 LIST_ID_COMMENTS = "The unique identifier of the list."

@@ -41,7 +41,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from actions._bulk import BulkResult, finish, send_counted
-from actions._lazy import facade_class
+from actions._lazy import lazy_exports
 from connector import structs
 from connector.client.errors import InputError
 from connector.client.pipeline import KlaviyoClient
@@ -73,7 +73,7 @@ if TYPE_CHECKING:
 
     Profile = Resource[ProfileAttributes]
 
-__getattr__ = facade_class(__name__, "Profiles", Profile="profiles.ProfileAttributes")
+__getattr__ = lazy_exports(__name__, "Profiles", Profile="profiles.ProfileAttributes")
 
 PROFILE_ID_COMMENTS = "Unique identifier for the profile."
 ADDITIONAL_COMMENTS = "Request additional fields not included by default in the response."

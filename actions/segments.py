@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from actions._lazy import facade_class
+from actions._lazy import lazy_exports
 from connector import structs
 from connector.client.errors import InputError
 from connector.framework.facade import FacadeMethod
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 
     Segment = Resource[SegmentAttributes]
 
-__getattr__ = facade_class(__name__, "Segments", Segment="segments.SegmentAttributes")
+__getattr__ = lazy_exports(__name__, "Segments", Segment="segments.SegmentAttributes")
 
 SEGMENT_ID_COMMENTS = "The ID of the segment."
 SEGMENT_NAME_COMMENTS = "The name of the segment."

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from actions._lazy import facade_class
+from actions._lazy import lazy_exports
 from connector import structs
 from connector.client.errors import InputError
 from connector.client.pipeline import KlaviyoClient
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
     Template = Resource[TemplateAttributes]
 
-__getattr__ = facade_class(__name__, "Templates", Template="templates.TemplateAttributes")
+__getattr__ = lazy_exports(__name__, "Templates", Template="templates.TemplateAttributes")
 
 #: The one editor type the catalog's Create Template allows. The spec gives the others only in prose
 #: ("Restricted to CODE, USER_DRAGGABLE, or SYSTEM_DRAGGABLE"), not as an enum, so they are named here to

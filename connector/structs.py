@@ -115,11 +115,13 @@ def field(
 class _Spec:
     """A struct class's field table, computed once when the class is declared."""
 
-    __slots__ = ("all", "compared", "frozen", "keyword", "no_init", "positional", "shown")
+    __slots__ = ("all", "compared", "keyword", "no_init", "positional", "salt", "shown")
 
-    def __init__(self, all_fields: tuple[Field, ...], frozen: bool) -> None:
+    def __init__(self, all_fields: tuple[Field, ...], salt: str) -> None:
         self.all = all_fields
-        self.frozen = frozen
+        #: What a hash mixes in with the fields (the class's name): the same before and after ``__hash__`` is
+        #: compiled, whatever class an instance is of.
+        self.salt = salt
         init = [f for f in all_fields if f.init]
         self.keyword = {f.name: f for f in init}
         self.positional = tuple(f.name for f in init if not f.kw_only)
@@ -172,7 +174,7 @@ def _eq_source(cls: type[Any], spec: _Spec) -> tuple[str, dict[str, Any]]:
 
 def _hash_source(cls: type[Any], spec: _Spec) -> tuple[str, dict[str, Any]]:
     values = "".join(f", self.{name}" for name in spec.compared)
-    return f"def __hash__(self):\n    return hash((_salt{values}))\n", {"_salt": cls.__qualname__}
+    return f"def __hash__(self):\n    return hash((_salt{values}))\n", {"_salt": spec.salt}
 
 
 #: Calls a method serves field by field before its class gets the compiled one: a class a run uses a few times
@@ -209,7 +211,8 @@ def _generic_eq(self: Any, other: Any) -> Any:
 
 
 def _generic_hash(self: Any) -> int:
-    return hash((type(self).__qualname__, *(getattr(self, name) for name in _spec(self).compared)))
+    spec = _spec(self)
+    return hash((spec.salt, *(getattr(self, name) for name in spec.compared)))
 
 
 def _compiled_when_used(
@@ -264,7 +267,7 @@ def _setstate(self: Any, state: Mapping[str, Any]) -> None:
 
 
 def _is_class_var(annotation: Any) -> bool:
-    text = annotation if isinstance(annotation, str) else getattr(annotation, "__qualname__", "")
+    text = annotation if isinstance(annotation, str) else repr(annotation)  # typing.ClassVar[int] when evaluated
     return text.startswith(("ClassVar", "typing.ClassVar"))
 
 
@@ -276,11 +279,25 @@ def _own_fields(cls: type[Any], kw_only: bool) -> list[Field]:
         if _is_class_var(annotation):
             continue
         declared = cls.__dict__.get(name, MISSING)
-        spec = declared if isinstance(declared, Field) else Field(default=declared)
-        spec.name, spec.type = name, annotation
-        spec.kw_only = spec.kw_only or kw_only
-        own.append(spec)
+        own.append(
+            _placed(declared if isinstance(declared, Field) else Field(default=declared), name, annotation, kw_only)
+        )
     return own
+
+
+def _placed(declared: Field, name: str, annotation: Any, kw_only: bool) -> Field:
+    """A copy of ``declared`` named and typed for one class: one declaration may serve several (``make_class``)."""
+    placed = Field(
+        default=declared.default,
+        factory=declared.factory,
+        init=declared.init,
+        kw_only=declared.kw_only or kw_only,
+        repr=declared.repr,
+        eq=declared.eq,
+        metadata=declared.metadata,
+    )
+    placed.name, placed.type = name, annotation
+    return placed
 
 
 def _check_order(cls: type[Any], all_fields: tuple[Field, ...]) -> None:
@@ -330,7 +347,7 @@ def _build(cls: type[T], frozen: bool, options: dict[str, Any]) -> type[T]:
         for f in own:  # plain defaults stay class attributes (as in dataclasses); declarations do not
             if isinstance(cls.__dict__.get(f.name), Field):
                 delattr(cls, f.name)
-    methods: dict[str, Any] = {_SPEC: _Spec(all_fields, frozen)}
+    methods: dict[str, Any] = {_SPEC: _Spec(all_fields, cls.__qualname__)}
     methods["__init__"] = _compiled_when_used(built, "__init__", _init_source, _generic_init)
     methods.update({"__getstate__": _getstate, "__setstate__": _setstate})
     if repr:

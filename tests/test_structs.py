@@ -279,3 +279,33 @@ def test_typed_resources_import_their_models_when_named() -> None:
         "False True True EventAttributes actions._facade.models.profiles",
         "module 'actions.lists' has no attribute 'NoSuchName'",
     ]
+
+
+def test_one_declaration_can_serve_several_classes() -> None:
+    """``make_class`` (derived actions) may hand the same field declarations to classes with other options."""
+    shared = {"a": structs.field(default=1)}
+    keyword = structs.make_class("Keyword", shared, kw_only=True)
+    positional = structs.make_class("Positional", shared)
+    assert positional(2).a == 2 and keyword(a=3).a == 3
+    with pytest.raises(TypeError):
+        keyword(2)
+
+
+def test_a_plain_subclass_hashes_the_same_before_and_after_compiling() -> None:
+    @structs.frozen
+    class Key:
+        name: str
+
+    class Named(Key):  # not a struct itself
+        pass
+
+    stored = {Named("x")}
+    for n in range(structs.COMPILE_AFTER + 1):
+        hash(Key(str(n)))
+    assert Key.__hash__.__name__ == "__hash__" and Named("x") in stored
+
+
+def test_an_evaluated_classvar_annotation_is_no_field() -> None:
+    namespace = {"__annotations__": {"x": int, "unit": ClassVar[str]}, "unit": "px"}
+    made = structs.frozen(type("Evaluated", (), namespace))
+    assert [f.name for f in structs.fields(made)] == ["x"] and made.unit == "px"
